@@ -1,0 +1,201 @@
+"""The ``optimiser`` command: a thin layer over the Python API.
+
+Exit codes: 0 success, 1 no feasible configuration (proof printed), 2 bad
+input (every problem printed with its file, row and column). Errors are one
+red line each; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from .errors import InstanceError, OptimiserError, Problem, Severity
+from .instance import Instance, instance_folders, load_instance
+from .travel import TravelTimes, travel_times
+
+EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``optimiser`` console script."""
+    args = _parser().parse_args(argv)
+    console = Console(highlight=False, soft_wrap=True)
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        return args.run(args, console)
+    except InstanceError as error:
+        if args.debug:
+            raise
+        _print_problems(errors, error.problems, f"instance {error.instance!r} cannot be used")
+        return EXIT_BAD_INPUT
+    except OptimiserError as error:
+        if args.debug:
+            raise
+        errors.print(f"[bold red]error:[/] {error}", markup=True, soft_wrap=True)
+        return EXIT_BAD_INPUT
+
+
+# --- verbs ------------------------------------------------------------------------------------
+
+def _list(args: argparse.Namespace, console: Console) -> int:
+    """One line per named instance: name, title and size, or why it does not load."""
+    table = Table("instance", "title", "sites", "zones", "services", box=None, header_style="bold")
+    for name, folder in instance_folders().items():
+        try:
+            instance = load_instance(folder)
+        except InstanceError as error:
+            table.add_row(name, f"[red]does not load: {len(error.problems)} problems[/] (optimiser validate {name})",
+                          "", "", "")
+            continue
+        table.add_row(name, instance.settings["title"], str(len(instance.sites)), str(len(instance.zones)),
+                      str(len(instance.services)))
+    console.print(table)
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace, console: Console) -> int:
+    """Check every file, then look for cheap proofs of infeasibility."""
+    from .proofs import prove_infeasible
+
+    with console.status(f"Loading {args.instance} …"):
+        instance = load_instance(args.instance)
+        times = {mode: travel_times(instance, mode) for mode in instance.mode_names}
+        proofs = prove_infeasible(instance, times)
+    problems = list(instance.warnings) + proofs
+    if args.json:
+        console.print_json(json.dumps({"instance": instance.name, "valid": True,
+                                       "problems": [_problem_json(p) for p in problems]}))
+    else:
+        _print_summary(console, instance, times[instance.settings["default_mode"]])
+        if instance.warnings:
+            _print_problems(console, list(instance.warnings), "warnings", style="yellow")
+        if proofs:
+            _print_problems(console, proofs, "no configuration can meet these rules")
+        else:
+            console.print(f"[green]✓[/] {instance.name}: every file is valid; no cheap proof of infeasibility")
+    return EXIT_INFEASIBLE if proofs else EXIT_OK
+
+
+def _travel(args: argparse.Namespace, console: Console) -> int:
+    """Print (or write as CSV) the zone→site travel-time matrix of one mode."""
+    instance = load_instance(args.instance)
+    with console.status(f"Travel times by {args.mode or instance.settings['default_mode']} …"):
+        times = travel_times(instance, args.mode)
+    if args.csv:
+        path = _new_file(args.csv, args.force)
+        times.zone_site_min.round(2).to_csv(path)
+        console.print(f"wrote {path}")
+        return EXIT_OK
+    table = Table("zone", *times.zone_site_min.columns, title=f"{instance.name}: minutes by {times.mode}",
+                  box=None, header_style="bold")
+    names = instance.zones["name"]
+    for zone_id, minutes in times.zone_site_min.iterrows():
+        table.add_row(str(names[zone_id]), *(f"{m:.0f}" for m in minutes))
+    console.print(table)
+    return EXIT_OK
+
+
+def _generate(args: argparse.Namespace, console: Console) -> int:
+    """Write a synthetic instance folder of the asked size."""
+    from .generate import generate_instance
+
+    with console.status("Generating …"):
+        folder = generate_instance(Path(args.out), sites=args.sites, zones=args.zones, services=args.services,
+                                   seed=args.seed, road_nodes=args.road_nodes)
+    console.print(f"wrote synthetic instance to {folder} (seed {args.seed})")
+    return EXIT_OK
+
+
+def _roads_from_osm(args: argparse.Namespace, console: Console) -> int:
+    """Build road_nodes.csv and roads.csv from a local OpenStreetMap file."""
+    from .osm import roads_from_osm, write_roads
+
+    with console.status(f"Reading {args.osm_file} …"):
+        road_nodes, roads = roads_from_osm(Path(args.osm_file))
+    write_roads(Path(args.folder), road_nodes, roads)
+    console.print(f"wrote {len(road_nodes):,} junctions and {len(roads):,} roads to {args.folder}")
+    return EXIT_OK
+
+
+# --- output -----------------------------------------------------------------------------------
+
+def _print_summary(console: Console, instance: Instance, times: TravelTimes) -> None:
+    population = instance.zones["population"].sum()
+    console.print(f"[bold]{instance.name}[/] — {instance.settings['title']} ({instance.settings['year']})")
+    console.print(f"  {len(instance.sites)} sites, {len(instance.zones)} zones ({population:,.0f} people), "
+                  f"{len(instance.services)} service lines, {len(instance.road_nodes):,} road junctions, "
+                  f"{len(instance.roads):,} roads, {len(instance.options)} named options")
+    totals = instance.demand.sum()
+    activity = instance.services["activity"]
+    console.print("  yearly demand: " + "; ".join(
+        f"{service} {total:,.0f} {activity[service]}" for service, total in totals.items()))
+    snapped = times.snapped.loc[times.snapped["snap_km"].idxmax()]
+    console.print(f"  every site and zone is within {snapped['snap_km']:.1f} km of a road junction "
+                  f"(furthest: {snapped['name']})")
+    nearest = times.zone_site_min.min(axis=1)
+    worst = nearest.idxmax()
+    console.print(f"  by {times.mode}, the nearest site is {nearest.median():.0f} min away for the median zone, "
+                  f"{nearest.max():.0f} min at worst ({instance.zones.loc[worst, 'name']})")
+
+
+def _print_problems(console: Console, problems: list[Problem], heading: str, style: str = "red") -> None:
+    console.print(f"[bold {style}]{heading}[/] ({len(problems)}):")
+    for problem in problems:
+        label = "warning" if problem.severity is Severity.WARNING else problem.severity.value
+        console.print(f"  [{style}]{label}[/] {problem}", markup=True, soft_wrap=True, highlight=False)
+
+
+def _problem_json(problem: Problem) -> dict:
+    return {**asdict(problem), "severity": problem.severity.value}
+
+
+def _new_file(path: str, force: bool) -> Path:
+    target = Path(path)
+    if target.exists() and not force:
+        raise OptimiserError(f"{target} exists: choose a new file name, or pass --force to replace it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+# --- parser -----------------------------------------------------------------------------------
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    parser = argparse.ArgumentParser(prog="optimiser", parents=[common],
+                                     description="Which hospital site should host which service line.")
+    verbs = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    def verb(name: str, run, help_text: str) -> argparse.ArgumentParser:
+        sub = verbs.add_parser(name, parents=[common], help=help_text, description=help_text)
+        sub.set_defaults(run=run)
+        return sub
+
+    verb("list", _list, "list the named instances")
+    sub = verb("validate", _validate, "check an instance's files and look for proofs of infeasibility")
+    sub.add_argument("instance", help="a named instance (see 'optimiser list') or an instance folder")
+    sub.add_argument("--json", action="store_true", help="print the problems as JSON")
+    sub = verb("travel", _travel, "travel times from every zone to every site")
+    sub.add_argument("instance", help="a named instance or an instance folder")
+    sub.add_argument("--mode", help="travel mode from modes.csv (default: the instance's default mode)")
+    sub.add_argument("--csv", help="write the matrix to this CSV file instead of printing it")
+    sub.add_argument("--force", action="store_true", help="replace the CSV file if it exists")
+    sub = verb("generate", _generate, "write a synthetic instance of any size")
+    sub.add_argument("out", help="new folder to write the instance into")
+    sub.add_argument("--sites", type=int, default=10, help="number of sites (default 10)")
+    sub.add_argument("--zones", type=int, default=200, help="number of zones (default 200)")
+    sub.add_argument("--services", type=int, default=8, help="number of service lines (default 8)")
+    sub.add_argument("--seed", type=int, default=0, help="random seed: same seed, same files (default 0)")
+    sub.add_argument("--road-nodes", type=int, default=None, help="road junctions (default: scales with zones)")
+    sub = verb("roads-from-osm", _roads_from_osm, "build an instance's road graph from a local .osm file")
+    sub.add_argument("osm_file", help="OpenStreetMap XML file (.osm)")
+    sub.add_argument("folder", help="instance folder to write road_nodes.csv and roads.csv into")
+    return parser
+

@@ -1,0 +1,266 @@
+"""Checks across the files of an instance, run on load after each file is typed.
+
+Each check reads the typed tables and adds problems to the log; none raises.
+They run in a fixed order: references between files, rules that contradict
+each other or the givens, service standards that contradict themselves,
+coordinates outside the instance's area, and a road graph that cannot reach
+a site or zone.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from .errors import ProblemLog
+from .io import Table
+from .roads import road_components, snapped_places
+
+Tables = dict[str, Table | None]
+
+
+def check_consistency(tables: Tables, settings: dict[str, Any], log: ProblemLog) -> None:
+    """Run every cross-file check; each adds what it finds to ``log``."""
+    if log.errors:  # a file that did not type cleanly would only cause echoes of its problems
+        return
+    check_references(tables, log)
+    check_settings(tables, settings, log)
+    if log.errors:
+        return
+    check_services(tables, log)
+    check_codependencies(tables, log)
+    check_area(tables, settings, log)
+    check_modes(tables, log)
+    if not log.errors:
+        check_reachable(tables, log)
+
+
+# --- references -------------------------------------------------------------------------------
+
+def _noun(column: str) -> str:
+    return column.removesuffix("_id").replace("_", " ")
+
+
+def _known(tables: Tables, target: str) -> set[str]:
+    stem, column = target.split(".")
+    table = tables.get(stem)
+    return set() if table is None else set(table.frame[column].dropna().astype(str))
+
+
+def check_references(tables: Tables, log: ProblemLog) -> None:
+    """Every id a file names (a site, zone, service, role, mode, road class…) must exist."""
+    for table in tables.values():
+        if table is None:
+            continue
+        for f in table.schema.fields:
+            targets = f.reference_targets
+            if not targets:
+                continue
+            known = [_known(tables, target) for target in targets]
+            for i, value in enumerate(table.frame[f.name].tolist()):
+                for target, ids, name in _named_ids(value, targets, known):
+                    if name not in ids:
+                        _unknown(log, table, i, f.name, target, name, ids)
+
+
+def _named_ids(value: Any, targets: tuple[str, ...], known: list[set[str]]):
+    """(target, known ids, id) for every id inside a cell: scalar, list or map."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield targets[0], known[0], key
+            for item in inner if isinstance(inner, list) else [inner]:
+                yield targets[1], known[1], item
+    elif isinstance(value, list):
+        for item in value:
+            yield targets[0], known[0], item
+    elif isinstance(value, str) and value:
+        yield targets[0], known[0], value
+
+
+def _unknown(log: ProblemLog, table: Table, i: int, column: str, target: str, name: str,
+             ids: set[str]) -> None:
+    stem, target_column = target.split(".")
+    noun = _noun(target_column)
+    close = difflib.get_close_matches(name, sorted(ids), n=1)
+    hint = f"Did you mean {close[0]!r}? " if close else ""
+    listed = ", ".join(sorted(ids)[:12]) + (" …" if len(ids) > 12 else "") if ids else "none"
+    log.add(table.schema.file, f"unknown {noun} {name!r}", row=table.row(i, column), column=column,
+            fix=f"{hint}Known {noun}s (from {stem}): {listed}")
+
+
+def check_settings(tables: Tables, settings: dict[str, Any], log: ProblemLog) -> None:
+    """The area must be a proper box."""
+    table = tables["instance"]
+    for low, high in (("lat_min", "lat_max"), ("lon_min", "lon_max")):
+        if settings.get(low) is not None and settings.get(high) is not None and settings[low] >= settings[high]:
+            log.add("instance.yaml", f"{low} ({settings[low]:g}) must be less than {high} ({settings[high]:g})",
+                    row=table.row(0, low), column=low, fix="Swap them, or correct the area's edges")
+
+
+# --- services ---------------------------------------------------------------------------------
+
+def check_services(tables: Tables, log: ProblemLog) -> None:
+    """Standards of one service that cannot hold together."""
+    services = tables["services"]
+    for i, s in enumerate(services.frame.itertuples(index=False)):
+        def problem(column: str, message: str, fix: str) -> None:
+            log.add(services.schema.file, f"service {s.service_id!r}: {message}",
+                    row=services.row(i, column), column=column, fix=fix)
+        if pd.notna(s.max_sites) and s.min_sites > s.max_sites:
+            problem("min_sites", f"min_sites ({s.min_sites}) is more than max_sites ({s.max_sites})",
+                    "Lower min_sites or raise max_sites")
+        if pd.notna(s.max_volume) and s.min_volume > s.max_volume:
+            problem("min_volume", f"min_volume ({s.min_volume:g}) is more than max_volume ({s.max_volume:g})",
+                    "Lower min_volume or raise max_volume")
+        if pd.isna(s.coverage_share) != pd.isna(s.coverage_travel_min):
+            problem("coverage_share", "coverage_share and coverage_travel_min go together",
+                    "Give both (e.g. 0.95 of the population within 45 minutes) or neither")
+
+
+# --- co-dependencies --------------------------------------------------------------------------
+
+def check_codependencies(tables: Tables, log: ProblemLog) -> None:
+    """Rules that contradict themselves, each other or the givens.
+
+    ``colocated`` is transitive (A needs B on site, B needs C: A needs C), so
+    contradictions are looked for in its closure: A needing B on site while A
+    and B exclude each other; A needing two services that exclude each other;
+    a given that forces A onto a site where a service A needs is forbidden or
+    excluded.
+    """
+    rules = tables["codependencies"]
+    if rules is None:
+        return
+    frame = rules.frame
+    for i, rule in enumerate(frame.itertuples(index=False)):
+        if rule.service_a == rule.service_b:
+            log.add(rules.schema.file, f"{rule.service_a!r} cannot {rule.rule} itself",
+                    row=rules.row(i), column="service_b", fix="Name two different services")
+        if rule.rule == "within" and pd.isna(rule.within_min):
+            log.add(rules.schema.file, f"a within rule needs within_min ({rule.service_a} within ? minutes "
+                    f"of {rule.service_b})", row=rules.row(i), column="within_min",
+                    fix="Give the travel-time cap in minutes")
+        if rule.rule != "within" and pd.notna(rule.within_min):
+            log.add(rules.schema.file, f"within_min only applies to within rules, not {rule.rule}",
+                    row=rules.row(i), column="within_min", fix="Clear it, or make the rule 'within'")
+    needs = colocation_closure(frame)
+    excluded = _exclusions(frame)
+    _check_needs_against_exclusions(rules, needs, excluded, log)
+    _check_givens(tables, rules, needs, excluded, log)
+
+
+def colocation_closure(codependencies: pd.DataFrame) -> dict[str, set[str]]:
+    """Every service each service needs on its own site, directly or through others."""
+    graph = nx.DiGraph()
+    colocated = codependencies[codependencies["rule"] == "colocated"]
+    graph.add_edges_from(zip(colocated["service_a"], colocated["service_b"], strict=True))
+    return {a: nx.descendants(graph, a) - {a} for a in graph.nodes}
+
+
+def _exclusions(codependencies: pd.DataFrame) -> dict[frozenset[str], int]:
+    """Each pair of services that exclude each other, with the position of its rule."""
+    positions = np.flatnonzero((codependencies["rule"] == "excludes").to_numpy())
+    return {frozenset(codependencies.iloc[i][["service_a", "service_b"]]): int(i) for i in positions}
+
+
+def _check_needs_against_exclusions(rules: Table, needs: dict[str, set[str]],
+                                    excluded: dict[frozenset[str], int], log: ProblemLog) -> None:
+    for pair, i in excluded.items():
+        for a in sorted(pair):
+            for b in sorted(pair - {a}):
+                if b in needs.get(a, set()):
+                    log.add(rules.schema.file, f"rules contradict each other: {a!r} needs {b!r} on the same "
+                            f"site, but {a!r} and {b!r} exclude each other", row=rules.row(i),
+                            column="rule", fix="Remove the excludes rule or the colocated rule")
+        for a, needed in needs.items():
+            if pair <= needed:
+                b, c = sorted(pair)
+                log.add(rules.schema.file, f"rules contradict each other: {a!r} needs both {b!r} and {c!r} "
+                        f"on its site, but they exclude each other, so no site can host {a!r}",
+                        row=rules.row(i), column="rule", fix="Remove the excludes rule or one colocated rule")
+
+
+def _check_givens(tables: Tables, rules: Table, needs: dict[str, set[str]],
+                  excluded: dict[frozenset[str], int], log: ProblemLog) -> None:
+    givens = tables["givens"]
+    if givens is None:
+        return
+    hosts = {(g.site_id, g.service_id): bool(g.hosts) for g in givens.frame.itertuples(index=False)}
+    for i, g in enumerate(givens.frame.itertuples(index=False)):
+        if not g.hosts:
+            continue
+        for b in sorted(needs.get(g.service_id, set())):
+            if hosts.get((g.site_id, b)) is False:
+                log.add(givens.schema.file, f"{g.service_id!r} is given at {g.site_id!r} and needs {b!r} on the "
+                        f"same site, but {b!r} is given as not at {g.site_id!r}", row=givens.row(i),
+                        column="service_id", fix="Change one of the givens or the colocated rule")
+        for pair in excluded:
+            if g.service_id in pair:
+                other = next(iter(pair - {g.service_id}))
+                if hosts.get((g.site_id, other)) is True and g.service_id < other:
+                    log.add(givens.schema.file, f"{g.service_id!r} and {other!r} are both given at {g.site_id!r}, "
+                            "but they exclude each other", row=givens.row(i), column="service_id",
+                            fix="Change one of the givens or the excludes rule")
+
+
+# --- geography --------------------------------------------------------------------------------
+
+def check_area(tables: Tables, settings: dict[str, Any], log: ProblemLog) -> None:
+    """Every site, zone and road junction must lie inside the instance's area."""
+    box = {k: settings.get(k) for k in ("lat_min", "lat_max", "lon_min", "lon_max")}
+    if any(v is None for v in box.values()):
+        return
+    for stem, id_column in (("sites", "site_id"), ("zones", "zone_id"), ("road_nodes", "node_id")):
+        table = tables.get(stem)
+        if table is None:
+            continue
+        frame = table.frame
+        for column, low, high in (("lat", box["lat_min"], box["lat_max"]), ("lon", box["lon_min"], box["lon_max"])):
+            outside = np.flatnonzero(((frame[column] < low) | (frame[column] > high)).to_numpy())
+            for n, i in enumerate(outside):
+                if n == 5:
+                    log.add(table.schema.file, f"and {len(outside) - n} more rows outside the area", column=column)
+                    break
+                log.add(table.schema.file, f"{_noun(id_column)} {frame[id_column].iloc[i]!r} lies outside the "
+                        f"instance's area: {column} {frame[column].iloc[i]:g} is not within {low:g}..{high:g}",
+                        row=table.row(i), column=column,
+                        fix="Check the coordinate (lat and lon swapped? a sign lost?) or widen the area "
+                            "in instance.yaml")
+
+
+def check_modes(tables: Tables, log: ProblemLog) -> None:
+    """Every mode needs a speed factor for every road class the graph uses."""
+    modes, roads = tables["modes"], tables["roads"]
+    if modes is None or roads is None:
+        return
+    declared = set(zip(modes.frame["mode"], modes.frame["road_class"], strict=True))
+    for mode in sorted(modes.frame["mode"].unique()):
+        for road_class in sorted(roads.frame["road_class"].unique()):
+            if (mode, road_class) not in declared:
+                log.add(modes.schema.file, f"mode {mode!r} has no speed factor for road class {road_class!r}",
+                        column="road_class", fix=f"Add a row: {mode},{road_class},<speed factor>")
+
+
+def check_reachable(tables: Tables, log: ProblemLog) -> None:
+    """Every site and zone must be reachable by road, both ways, from the main part of the graph.
+
+    Places snap to their nearest junction; the strongly connected part of the
+    graph holding most places is the main one. A place whose junction lies in
+    another part is an error: no travel time to or from it exists.
+    """
+    nodes, roads = tables["road_nodes"], tables["roads"]
+    if nodes is None or roads is None or nodes.frame.empty:
+        return
+    places = snapped_places(nodes.frame, tables["sites"].frame, tables["zones"].frame)
+    component = road_components(nodes.frame, roads.frame)[places["node"].to_numpy()]
+    main = np.bincount(component).argmax()
+    places["row"] = places.groupby("kind").cumcount() + 2
+    for place in places[component != main].itertuples(index=False):
+        log.add(f"{place.kind}s.csv", f"{place.kind} {place.id!r} cannot be reached by road: its nearest "
+                f"junction {place.node_id!r} is cut off from the junctions the other sites and zones use",
+                row=int(place.row), column="lat",
+                fix="Connect that junction in roads.csv (check one-way roads), or correct the coordinates")

@@ -1,0 +1,68 @@
+"""``instances/FORMAT.md``, written from the schema declarations.
+
+Run ``python -m optimiser.docs`` after changing ``optimiser/schema/``; a test
+fails while the committed file and the schema disagree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .schema import FileSchema, instance_schema
+
+FORMAT_PATH = Path(__file__).resolve().parents[1] / "instances" / "FORMAT.md"
+
+INTRO = """\
+# Instance format
+
+<!-- Generated from optimiser/schema/*.csv by `python -m optimiser.docs`: do not edit by hand. -->
+
+An instance is one folder: CSV files for tables, YAML files for rules and
+settings. Every file is checked on load (`optimiser validate FOLDER`): unknown
+columns and keys are errors, every id a file names must exist, and every
+problem is reported with its file, row and column.
+
+- CSV: UTF-8, comma-separated, one header row; row numbers count the header as row 1.
+- Booleans: `true`/`false` (also `yes`/`no`, `1`/`0`). Blank cells take the default.
+- Identifiers: letters, digits, `_`, `.` and `-`.
+- YAML *records* files map an identifier to a mapping of the keys listed;
+  *settings* files are one mapping of the keys listed.
+"""
+
+
+def format_markdown() -> str:
+    """The whole format document."""
+    parts = [INTRO]
+    parts += [_file_section(schema) for schema in instance_schema()]
+    return "\n".join(parts)
+
+
+def _file_section(schema: FileSchema) -> str:
+    required = "required" if schema.required else "optional"
+    layout = {"table": "CSV table", "records": "YAML records", "settings": "YAML settings"}[schema.kind]
+    key = f" Key: `{', '.join(schema.key)}`." if schema.key else ""
+    lines = [f"## `{schema.file}` ({layout}, {required})", "", f"{schema.description}{key}", "",
+             "| column | type | unit | default | required | allowed | refers to | description |",
+             "|---|---|---|---|---|---|---|---|"]
+    if schema.kind == "records":
+        lines.append(f"| *(record key)* | id | | | yes | | | Identifier of the {schema.id_column.removesuffix('_id')}. |")
+    for f in schema.fields:
+        allowed = " ".join(f"`{a}`" for a in f.allowed) or _bounds(f.min, f.max)
+        lines.append(f"| `{f.name}` | {f.type} | {f.unit} | {f.default} | {'yes' if f.required else ''} "
+                     f"| {allowed} | {f.references.replace(':', ' → ')} | {f.description} |")
+    return "\n".join(lines) + "\n"
+
+
+def _bounds(low: float | None, high: float | None) -> str:
+    if low is None and high is None:
+        return ""
+    if high is None:
+        return f"≥ {low:g}"
+    if low is None:
+        return f"≤ {high:g}"
+    return f"{low:g} – {high:g}"
+
+
+if __name__ == "__main__":
+    FORMAT_PATH.write_text(format_markdown(), encoding="utf-8")
+    print(f"wrote {FORMAT_PATH}")

@@ -1,0 +1,222 @@
+"""Named instances: find a folder, load and check it, save it back.
+
+An :class:`Instance` is the typed, checked content of one instance folder: a
+pandas frame per file, the settings of ``instance.yaml`` and the yearly demand
+of every zone for every service line. Loading collects every problem of every
+file and raises once (:class:`~optimiser.errors.InstanceError`), so an analyst
+sees the whole list.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .consistency import check_consistency
+from .errors import InstanceNotFound, OptimiserError, Problem, ProblemLog
+from .io import Table, read_table, write_table
+from .roads import read_graphml_tables, snap_warnings
+from .schema import file_schema, instance_schema
+
+#: Where bundled instances live in a source checkout (the project's `instances/`).
+BUNDLED = Path(__file__).resolve().parents[1] / "instances"
+#: Extra folders of named instances, separated like PATH.
+SEARCH_PATH_VARIABLE = "OPTIMISER_INSTANCES"
+
+
+@dataclass(frozen=True)
+class Instance:
+    """The checked content of one instance folder.
+
+    ``tables`` holds one frame per file stem as written (absent optional files
+    are empty frames with the declared columns); the properties are views of
+    them. ``demand`` is derived: yearly activity per zone (rows) and service
+    line (columns), population × rate / 1000 unless ``demand.csv`` gives it.
+    ``warnings`` are problems that do not stop the work (a site far from any road);
+    ``rows`` gives the file row of every record, so later checks can point at it.
+    """
+
+    name: str
+    path: Path
+    settings: dict[str, Any]
+    tables: dict[str, pd.DataFrame]
+    demand: pd.DataFrame
+    rows: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    warnings: tuple[Problem, ...] = field(default=())
+
+    @property
+    def sites(self) -> pd.DataFrame:
+        return self.tables["sites"]
+
+    @property
+    def zones(self) -> pd.DataFrame:
+        return self.tables["zones"]
+
+    @property
+    def services(self) -> pd.DataFrame:
+        return self.tables["services"]
+
+    @property
+    def site_resources(self) -> pd.DataFrame:
+        return self.tables["site_resources"]
+
+    @property
+    def resource_use(self) -> pd.DataFrame:
+        return self.tables["resource_use"]
+
+    @property
+    def codependencies(self) -> pd.DataFrame:
+        return self.tables["codependencies"]
+
+    @property
+    def givens(self) -> pd.DataFrame:
+        return self.tables["givens"]
+
+    @property
+    def roles(self) -> pd.DataFrame:
+        return self.tables["roles"]
+
+    @property
+    def options(self) -> pd.DataFrame:
+        return self.tables["options"]
+
+    @property
+    def modes(self) -> pd.DataFrame:
+        return self.tables["modes"]
+
+    @property
+    def road_nodes(self) -> pd.DataFrame:
+        return self.tables["road_nodes"]
+
+    @property
+    def roads(self) -> pd.DataFrame:
+        return self.tables["roads"]
+
+    @property
+    def mode_names(self) -> list[str]:
+        return sorted(self.modes["mode"].unique())
+
+    def row(self, stem: str, position: int) -> int | None:
+        """The file row of the record at ``position`` of table ``stem``, if known."""
+        rows = self.rows.get(stem)
+        return int(rows[position]) if rows is not None and position < len(rows) else None
+
+    def mode_or_default(self, mode: str | None) -> str:
+        """The travel mode a rule names, or the instance's default where it names none."""
+        return mode if isinstance(mode, str) and mode else self.settings["default_mode"]
+
+
+# --- finding instances ------------------------------------------------------------------------
+
+def instance_folders() -> dict[str, Path]:
+    """Named instances: the bundled ones, then those on ``$OPTIMISER_INSTANCES``."""
+    roots = [BUNDLED] + [Path(p) for p in os.environ.get(SEARCH_PATH_VARIABLE, "").split(os.pathsep) if p]
+    found: dict[str, Path] = {}
+    for root in roots:
+        if root.is_dir():
+            for folder in sorted(root.iterdir()):
+                if (folder / "instance.yaml").is_file():
+                    found.setdefault(folder.name, folder)
+    return found
+
+
+def resolve(name_or_path: str | os.PathLike) -> Path:
+    """A folder path as given, or the folder of a named instance."""
+    path = Path(name_or_path)
+    if path.is_dir():
+        return path
+    folders = instance_folders()
+    if str(name_or_path) in folders:
+        return folders[str(name_or_path)]
+    names = ", ".join(folders) or "none"
+    raise InstanceNotFound(
+        f"no instance {str(name_or_path)!r}: it is neither a folder nor a named instance "
+        f"(named instances: {names})")
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+def load_instance(name_or_path: str | os.PathLike) -> Instance:
+    """Load, type and check an instance; raise :class:`InstanceError` listing every problem.
+
+    The checks that need only the files (columns, types, ids, references,
+    contradictions between rules, the road graph reaching every site and zone)
+    run here; proofs of infeasibility run in :func:`optimiser.proofs.prove_infeasible`.
+    """
+    folder = resolve(name_or_path)
+    log = ProblemLog()
+    tables = {schema.stem: read_table(folder, schema, log) for schema in instance_schema()}
+    settings = _settings(tables["instance"])
+    name = settings.get("name") or folder.name
+    if settings.get("roads", "").endswith(".graphml"):
+        tables["road_nodes"], tables["roads"] = read_graphml_tables(folder / settings["roads"], log)
+    elif tables["roads"] is None and tables["road_nodes"] is None:
+        log.add("roads.csv", "is missing",
+                fix="Give the road graph as roads.csv with road_nodes.csv, or as a GraphML file "
+                    "named in instance.yaml (roads: roads.graphml)")
+    check_consistency(tables, settings, log)
+    log.raise_if_errors(name)
+    del tables["instance"]
+    frames = {stem: (table.frame if table is not None else _empty(stem)) for stem, table in tables.items()}
+    rows = {stem: table.rows for stem, table in tables.items() if table is not None}
+    instance = Instance(name=name, path=folder, settings=settings, tables=frames,
+                        demand=_demand(frames), rows=rows)
+    return replace(instance, warnings=tuple(snap_warnings(instance)))
+
+
+def _settings(table: Table | None) -> dict[str, Any]:
+    if table is None or table.frame.empty:
+        return {}
+    row = table.frame.iloc[0]
+    return {name: None if pd.isna(value) else (value.item() if hasattr(value, "item") else value)
+            for name, value in row.items()}
+
+
+def _empty(stem: str) -> pd.DataFrame:
+    schema = file_schema(stem)
+    frame = pd.DataFrame({f.name: pd.Series(dtype=_dtype(f.type)) for f in schema.fields})
+    if schema.kind == "records":
+        frame.insert(0, schema.id_column, pd.Series(dtype=object))
+    key = schema.key[0] if len(schema.key) == 1 else None
+    return frame.set_index(key, drop=False) if key else frame
+
+
+def _dtype(kind: str) -> str:
+    return {"float": "float64", "int": "Int64", "bool": "bool"}.get(kind, "object")
+
+
+def _demand(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Yearly activity per zone and service: rate-based, with demand.csv's overrides."""
+    zones, services = tables["zones"], tables["services"]
+    rates = services["demand_per_1000"].to_numpy()
+    demand = pd.DataFrame(zones["population"].to_numpy()[:, None] * rates[None, :] / 1000.0,
+                          index=pd.Index(zones["zone_id"], name="zone_id"),
+                          columns=pd.Index(services["service_id"], name="service_id"))
+    for row in tables["demand"].itertuples(index=False):
+        demand.loc[row.zone_id, row.service_id] = row.demand
+    return demand
+
+
+# --- saving -----------------------------------------------------------------------------------
+
+def save_instance(instance: Instance, folder: str | os.PathLike) -> Path:
+    """Write an instance to a new folder; it loads back to equal tables.
+
+    Refuses a folder that already holds files: nothing a user wrote is ever
+    overwritten. The road graph is always written as CSV.
+    """
+    folder = Path(folder)
+    if folder.exists() and any(folder.iterdir()):
+        raise OptimiserError(f"{folder} already holds files: save into a new or empty folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = dict(instance.settings, roads="roads.csv")
+    write_table(folder, file_schema("instance"), pd.DataFrame([settings]))
+    for stem, frame in instance.tables.items():
+        if not frame.empty or file_schema(stem).required:
+            write_table(folder, file_schema(stem), frame)
+    return folder

@@ -1,0 +1,345 @@
+"""Read and write the files of an instance folder against their declared schema.
+
+Reading turns each file into a :class:`Table`: a typed DataFrame whose columns
+follow the declaration (defaults filled in, blanks as missing values) and the
+line each record came from. Every problem in the file is added to the log;
+reading never stops at the first one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ProblemLog
+from .schema import Field, FileSchema
+from .yamlio import KeyLines, read_yaml, write_yaml
+
+ID_PATTERN = r"[A-Za-z0-9_.\-]+"
+TRUE_WORDS = {"true", "yes", "1"}
+FALSE_WORDS = {"false", "no", "0"}
+#: How many rows one kind of problem lists before it sums up the rest.
+ROWS_LISTED = 5
+
+
+@dataclass
+class Table:
+    """One file, read and typed.
+
+    ``rows[i]`` is the line of record ``i``; ``field_rows[(i, name)]`` the line
+    of one YAML key where it differs from its record's line.
+    """
+
+    schema: FileSchema
+    frame: pd.DataFrame
+    rows: np.ndarray
+    field_rows: dict[tuple[int, str], int] = field(default_factory=dict)
+
+    def row(self, i: int, column: str | None = None) -> int:
+        return self.field_rows.get((i, column), int(self.rows[i])) if column else int(self.rows[i])
+
+
+def read_table(folder: Path, schema: FileSchema, log: ProblemLog) -> Table | None:
+    """Read one file of the instance; ``None`` if it is absent or unreadable."""
+    path = folder / schema.file
+    if not path.exists():
+        if schema.required:
+            log.add(schema.file, "is missing", fix=f"Every instance needs it: {schema.description}")
+        return None
+    if schema.kind == "table":
+        return _read_csv(path, schema, log)
+    return _read_yaml(path, schema, log)
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+def _read_csv(path: Path, schema: FileSchema, log: ProblemLog) -> Table | None:
+    try:
+        text = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        log.add(schema.file, f"cannot be read as CSV: {error}",
+                fix="Save it as comma-separated UTF-8 text with one header row")
+        return None
+    text.columns = [str(c).strip() for c in text.columns]
+    _check_header(text.columns, schema, log)
+    return table_from_text(schema, {name: text[name] for name in text.columns}, log, first_row=2)
+
+
+def table_from_text(schema: FileSchema, columns: dict[str, Any], log: ProblemLog, *,
+                    file: str | None = None, first_row: int = 1) -> Table:
+    """Type columns of text against ``schema``; absent columns are blank.
+
+    ``file`` names the file in problems when the text came from elsewhere (a
+    GraphML road graph); ``first_row`` is the row number of the first record.
+    """
+    if file:
+        schema = replace(schema, file=file)
+    size = len(next(iter(columns.values()))) if columns else 0
+    rows = np.arange(first_row, first_row + size)
+    text = {f.name: pd.Series(columns[f.name], dtype=object) for f in schema.fields if f.name in columns}
+    return Table(schema, _typed_frame(text, schema, rows, {}, log), rows)
+
+
+def _check_header(columns: pd.Index, schema: FileSchema, log: ProblemLog) -> None:
+    for f in schema.fields:
+        if f.required and f.name not in columns:
+            log.add(schema.file, "required column is missing", row=1, column=f.name,
+                    fix=f"Add a column named {f.name!r}: {f.description}")
+    for name in columns:
+        if name not in schema.names:
+            log.add(schema.file, "unknown column", row=1, column=name,
+                    fix=_did_you_mean(name, schema.names, "column"))
+
+
+def _did_you_mean(name: str, allowed: tuple[str, ...], what: str) -> str:
+    close = difflib.get_close_matches(name, allowed, n=1)
+    hint = f"Did you mean {close[0]!r}? " if close else ""
+    return f"{hint}Allowed {what}s: {', '.join(allowed)}"
+
+
+# --- YAML -------------------------------------------------------------------------------------
+
+def _read_yaml(path: Path, schema: FileSchema, log: ProblemLog) -> Table | None:
+    parsed = read_yaml(path, log)
+    if parsed is None:
+        return None
+    document, lines = parsed
+    document = document or {}
+    if not isinstance(document, dict):
+        log.add(schema.file, "must be a mapping of keys to values", row=1,
+                fix="See instances/FORMAT.md for the layout of this file")
+        return None
+    if schema.kind == "settings":
+        records = {"": (document, ())}
+    else:
+        records = {}
+        for record_id, record in document.items():
+            line = lines.get((str(record_id),), 1)
+            if not _is_id(record_id):
+                log.add(schema.file, f"{record_id!r} is not an identifier (letters, digits, '_', '.', '-')",
+                        row=line, fix="Rename it")
+                continue
+            if not isinstance(record, dict):
+                log.add(schema.file, f"{record_id!r} must be a mapping of keys to values", row=line,
+                        fix=f"Indent the keys of {record_id!r} under it")
+                continue
+            records[str(record_id)] = (record, (str(record_id),))
+    return _records_table(records, lines, schema, log)
+
+
+def _records_table(records: dict[str, tuple[dict, tuple[str, ...]]], lines: KeyLines,
+                   schema: FileSchema, log: ProblemLog) -> Table:
+    rows = np.array([lines.get(prefix, 1) for _, prefix in records.values()], dtype=int)
+    field_rows: dict[tuple[int, str], int] = {}
+    scalars: dict[str, list[str]] = {f.name: [] for f in schema.fields if _is_scalar(f)}
+    structured: dict[str, list[Any]] = {f.name: [] for f in schema.fields if not _is_scalar(f)}
+    for i, (record, prefix) in enumerate(records.values()):
+        for key in record:
+            line = lines.get(prefix + (str(key),), int(rows[i]))
+            field_rows[(i, str(key))] = line
+            if str(key) not in schema.names:
+                log.add(schema.file, f"unknown key {str(key)!r}", row=line,
+                        column=str(key), fix=_did_you_mean(str(key), schema.names, "key"))
+        for name in scalars:
+            scalars[name].append(_as_text(record.get(name)))
+        for name in structured:
+            structured[name].append(record.get(name))
+    table = Table(schema, pd.DataFrame(), rows, field_rows)
+    frame = _typed_frame({k: pd.Series(v, dtype=object) for k, v in scalars.items()}, schema,
+                         rows, field_rows, log)
+    for f in schema.fields:
+        if not _is_scalar(f):
+            frame[f.name] = [_structured(value, f, table, i, log)
+                             for i, value in enumerate(structured[f.name])]
+    frame = frame[list(schema.names)]
+    if schema.kind == "records":
+        frame.insert(0, schema.id_column, list(records))
+        frame = frame.set_index(schema.id_column, drop=False)
+    table.frame = frame
+    return table
+
+
+def _is_scalar(f: Field) -> bool:
+    return not (f.type.startswith("list") or f.type.startswith("map"))
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return "\x00structured"  # never a valid scalar, so reported as a type error
+    return str(value)
+
+
+def _structured(value: Any, f: Field, table: Table, i: int, log: ProblemLog) -> Any:
+    """Check a list or map value; return it with ids as strings, or empty if it is wrong."""
+    empty: Any = [] if f.type.startswith("list") else {}
+    if value is None:
+        if f.required:
+            _report(log, table, [i], f.name, "is empty", f"Give {f.description[0].lower()}{f.description[1:]}")
+        return empty
+    if f.type == "list[id]":
+        ok = isinstance(value, list) and all(_is_id(v) for v in value)
+        shape = "a list of identifiers, e.g. [emergency, obstetrics]"
+        result: Any = [str(v) for v in value] if ok else empty
+    else:
+        inner_list = f.type == "map[id:list[id]]"
+        ok = isinstance(value, dict) and all(
+            _is_id(k) and (isinstance(v, list) and all(_is_id(x) for x in v) if inner_list else _is_id(v))
+            for k, v in value.items())
+        shape = ("a mapping of site to a list of identifiers, e.g. {basildon: [emergency]}" if inner_list
+                 else "a mapping of identifiers, e.g. {basildon: seh}")
+        result = ({str(k): ([str(x) for x in v] if inner_list else str(v)) for k, v in value.items()}
+                  if ok else empty)
+    if not ok:
+        _report(log, table, [i], f.name, f"must be {shape}", "Check the brackets and indentation")
+    return result
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, (str, int)) and not isinstance(value, bool) and bool(
+        re.fullmatch(ID_PATTERN, str(value)))
+
+
+# --- typing, shared by CSV and YAML -------------------------------------------------------------
+
+def _typed_frame(columns: dict[str, pd.Series], schema: FileSchema, rows: np.ndarray,
+                 field_rows: dict[tuple[int, str], int], log: ProblemLog) -> pd.DataFrame:
+    """Type each declared column; a column absent from ``columns`` is blank (its absence is reported
+    once, by the header check, not once per row)."""
+    table = Table(schema, pd.DataFrame(), rows, field_rows)
+    blank = pd.Series([""] * len(rows), dtype=object)
+    typed = {f.name: _typed_column(columns.get(f.name, blank).reset_index(drop=True).astype(str), f, table, log,
+                                   present=f.name in columns)
+             for f in schema.fields if _is_scalar(f)}
+    frame = pd.DataFrame(typed, index=pd.RangeIndex(len(rows)))
+    if schema.kind == "table":
+        _check_duplicates(frame, table, log)
+        if len(schema.key) == 1:
+            frame = frame.set_index(schema.key[0], drop=False)
+    return frame
+
+
+def _typed_column(text: pd.Series, f: Field, table: Table, log: ProblemLog, *, present: bool) -> pd.Series:
+    text = text.str.strip()
+    blank = text == ""
+    if f.default and blank.any():
+        text = text.where(~blank, f.default)
+        blank = text == ""
+    values, bad, expected = _parse(text, f.type)
+    _report(log, table, np.flatnonzero(bad), f.name, lambda i: f"{text.iloc[i]!r} is not {expected}",
+            f"Write {expected}")
+    if f.required and present:
+        _report(log, table, np.flatnonzero(blank), f.name, "is empty", f"Fill in: {f.description}")
+    _check_bounds(values, f, table, log)
+    return values
+
+
+def _parse(text: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray, str]:
+    blank = (text == "").to_numpy()
+    if kind in ("float", "int"):
+        numbers = pd.to_numeric(text.where(~blank, None), errors="coerce").astype(float)
+        bad = ~blank & numbers.isna().to_numpy()
+        if kind == "int":
+            fractional = ~blank & ~bad & (numbers.fillna(0) % 1 != 0).to_numpy()
+            return numbers.round().astype("Int64").where(~pd.Series(bad | fractional)), bad | fractional, "a whole number"
+        return numbers, bad, "a number"
+    if kind == "bool":
+        lower = text.str.lower()
+        values = pd.Series(np.where(lower.isin(TRUE_WORDS), True, False), index=text.index)
+        return values, (~blank & ~lower.isin(TRUE_WORDS | FALSE_WORDS)).to_numpy(), "true or false"
+    if kind == "id":
+        bad = ~blank & ~text.str.fullmatch(ID_PATTERN).to_numpy(dtype=bool)
+        return text.astype(object), bad, "an identifier (letters, digits, '_', '.', '-')"
+    return text.astype(object), np.zeros(len(text), dtype=bool), "text"
+
+
+def _check_bounds(values: pd.Series, f: Field, table: Table, log: ProblemLog) -> None:
+    unit = f" {f.unit}" if f.unit and f.type in ("int", "float") else ""
+    if f.min is not None:
+        below = (values < f.min).fillna(False).to_numpy(dtype=bool)
+        _report(log, table, np.flatnonzero(below), f.name,
+                lambda i: f"{values.iloc[i]:g} is below the smallest allowed value, {f.min:g}{unit}",
+                f"{f.description}")
+    if f.max is not None:
+        above = (values > f.max).fillna(False).to_numpy(dtype=bool)
+        _report(log, table, np.flatnonzero(above), f.name,
+                lambda i: f"{values.iloc[i]:g} is above the largest allowed value, {f.max:g}{unit}",
+                f"{f.description}")
+    if f.allowed:
+        wrong = ~values.isin(f.allowed + ("",)).to_numpy(dtype=bool)
+        _report(log, table, np.flatnonzero(wrong), f.name,
+                lambda i: f"{values.iloc[i]!r} is not one of {', '.join(f.allowed)}",
+                _did_you_mean(str(values.iloc[int(np.flatnonzero(wrong)[0])]), f.allowed, "value")
+                if wrong.any() else "")
+
+
+def _check_duplicates(frame: pd.DataFrame, table: Table, log: ProblemLog) -> None:
+    key = list(table.schema.key)
+    if not key or frame.empty:
+        return
+    duplicated = frame.duplicated(key, keep=False).to_numpy()
+    first_row: dict[tuple, int] = {}
+    repeats = []
+    for i in np.flatnonzero(duplicated):
+        value = tuple(frame.iloc[i][key])
+        if value in first_row:
+            repeats.append((i, value, first_row[value]))
+        else:
+            first_row[value] = table.row(i)
+    described = " and ".join(key)
+    for n, (i, value, first) in enumerate(repeats):
+        if n == ROWS_LISTED:
+            log.add(table.schema.file, f"and {len(repeats) - n} more duplicate rows", column=key[0])
+            break
+        log.add(table.schema.file, f"duplicate {described} {'/'.join(map(str, value))!r} (first on row {first})",
+                row=table.row(i), column=key[0], fix="Each must appear once: remove or rename one")
+
+
+def _report(log: ProblemLog, table: Table, indices, column: str, message, fix: str) -> None:
+    """Add one problem per row, listing at most ``ROWS_LISTED`` and summing up the rest."""
+    indices = list(indices)
+    for n, i in enumerate(indices):
+        if n == ROWS_LISTED:
+            rest = [table.row(j, column) for j in indices[n:]]
+            log.add(table.schema.file, f"and {len(rest)} more rows like these (rows {rest[0]}–{rest[-1]})",
+                    column=column, fix=fix)
+            return
+        text = message(i) if callable(message) else message
+        log.add(table.schema.file, text, row=table.row(i, column), column=column, fix=fix)
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+def write_table(folder: Path, schema: FileSchema, frame: pd.DataFrame) -> None:
+    """Write a table back in its declared layout, so that it loads to the same frame."""
+    path = folder / schema.file
+    frame = frame.reset_index(drop=True)
+    if schema.kind == "table":
+        frame[list(schema.names)].to_csv(path, index=False)
+        return
+    records = [{name: _plain(value) for name, value in row.items()
+                if name in schema.names and not _is_missing(value)}
+               for row in frame.to_dict("records")]
+    if schema.kind == "settings":
+        write_yaml(path, records[0])
+    else:
+        ids = frame[schema.id_column].tolist()
+        write_yaml(path, dict(zip(ids, records)))
+
+
+def _is_missing(value: Any) -> bool:
+    if isinstance(value, (list, dict)):
+        return len(value) == 0
+    return value is None or value is pd.NA or value == "" or (isinstance(value, float) and np.isnan(value))
+
+
+def _plain(value: Any) -> Any:
+    """numpy and pandas scalars as plain Python, for YAML."""
+    return value.item() if hasattr(value, "item") else value

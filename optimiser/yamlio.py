@@ -1,0 +1,56 @@
+"""YAML with line numbers, so a problem in a YAML file can name its row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ProblemLog
+
+#: Path of keys from the document root -> line number of that key (1-based).
+KeyLines = dict[tuple[str, ...], int]
+
+
+def read_yaml(path: Path, log: ProblemLog) -> tuple[Any, KeyLines] | None:
+    """Parse a YAML file; report syntax errors and duplicate keys to ``log``.
+
+    Returns the document and the line of every mapping key, or ``None`` if the
+    file cannot be parsed. Duplicate keys are errors because PyYAML would silently
+    keep the last one.
+    """
+    text = path.read_text(encoding="utf-8")
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        reason = getattr(error, "problem", None) or str(error)
+        log.add(path.name, f"is not valid YAML: {reason}", row=mark.line + 1 if mark else None,
+                fix="Check the indentation and quoting on that line")
+        return None
+    lines: KeyLines = {}
+    if root is not None:
+        _collect_lines(root, (), lines, path.name, log)
+    return document, lines
+
+
+def _collect_lines(node: yaml.Node, prefix: tuple[str, ...], lines: KeyLines, file: str,
+                   log: ProblemLog) -> None:
+    if not isinstance(node, yaml.MappingNode):
+        return
+    for key_node, value_node in node.value:
+        key = prefix + (str(key_node.value),)
+        line = key_node.start_mark.line + 1
+        if key in lines:
+            log.add(file, f"key {key[-1]!r} appears twice (first at row {lines[key]})", row=line,
+                    fix="Remove or rename one of them")
+        lines[key] = line
+        _collect_lines(value_node, key, lines, file, log)
+
+
+def write_yaml(path: Path, document: Any) -> None:
+    """Write YAML that keeps the key order a person chose."""
+    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100),
+                    encoding="utf-8")

@@ -1,0 +1,1 @@
+"""Rendering of option reports: reads results, never touches the model."""

@@ -1,0 +1,1 @@
+"""The solver layer: a MILP in, a normalised result out. Knows nothing of hospitals."""
