@@ -45,18 +45,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 # --- verbs ------------------------------------------------------------------------------------
 
 def _list(args: argparse.Namespace, console: Console) -> int:
-    """One line per named instance: name, title and size, or why it does not load."""
-    table = Table("instance", "title", "sites", "zones", "services", box=None, header_style="bold")
+    """One line per named instance: name, size and title, or why it does not load."""
     for name, folder in instance_folders().items():
         try:
             instance = load_instance(folder)
         except InstanceError as error:
-            table.add_row(name, f"[red]does not load: {len(error.problems)} problems[/] (optimiser validate {name})",
-                          "", "", "")
+            console.print(f"{name:<12} [red]does not load: {len(error.problems)} problems[/] "
+                          f"(optimiser validate {name})")
             continue
-        table.add_row(name, instance.settings["title"], str(len(instance.sites)), str(len(instance.zones)),
-                      str(len(instance.services)))
-    console.print(table)
+        console.print(f"{name:<12} {len(instance.sites):>4} sites {len(instance.zones):>6} zones "
+                      f"{len(instance.services):>3} services  {instance.settings['title']}", markup=False)
     return EXIT_OK
 
 

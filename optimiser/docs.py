@@ -45,7 +45,8 @@ def _file_section(schema: FileSchema) -> str:
              "| column | type | unit | default | required | allowed | refers to | description |",
              "|---|---|---|---|---|---|---|---|"]
     if schema.kind == "records":
-        lines.append(f"| *(record key)* | id | | | yes | | | Identifier of the {schema.id_column.removesuffix('_id')}. |")
+        noun = schema.id_column.removesuffix("_id")
+        lines.append(f"| *(record key)* | id | | | yes | | | Identifier of the {noun}. |")
     for f in schema.fields:
         allowed = " ".join(f"`{a}`" for a in f.allowed) or _bounds(f.min, f.max)
         lines.append(f"| `{f.name}` | {f.type} | {f.unit} | {f.default} | {'yes' if f.required else ''} "

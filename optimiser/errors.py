@@ -8,10 +8,10 @@ row and column and saying what would fix it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad a problem is: errors stop the work, warnings are shown."""
 
     ERROR = "error"

@@ -130,8 +130,6 @@ class RoadGraph:
     y_km: np.ndarray
     lat: np.ndarray
     lon: np.ndarray
-    origin_lat: float
-    origin_lon: float
     from_node: np.ndarray
     to_node: np.ndarray
     road_class: np.ndarray
@@ -177,7 +175,7 @@ class Layout:
 class StatusQuo:
     """Today's configuration with every patient at the nearest hosting site.
 
-    ``hosts`` is sites × services; ``volume`` the yearly activity each site
+    ``hosts`` is sites by services; ``volume`` the yearly activity each site
     receives; ``zone_minutes`` and ``site_minutes`` the car time from each zone
     and site to the nearest hosting site of each service.
     """
@@ -193,12 +191,12 @@ def generate_instance(out: Path, *, sites: int, zones: int, services: int, seed:
     """Write a valid synthetic instance into the new or empty folder ``out`` and return it.
 
     The same arguments always give byte-identical files. ``road_nodes`` is the
-    approximate number of junctions (default ``max(400, 40 × zones)``); the
-    graph keeps its largest connected part, which is typically 97–99% of them.
+    approximate number of junctions (default ``max(400, 40 * zones)``); the
+    graph keeps its largest connected part, which is typically 97 to 99% of them.
     Refuses a folder that already holds files, so nothing a person wrote is lost.
     """
     out = Path(out)
-    _check_arguments(out, sites=sites, zones=zones, services=services, road_nodes=road_nodes)
+    _check_arguments(out, sites=sites, zones=zones, services=services, seed=seed, road_nodes=road_nodes)
     rng = np.random.default_rng(seed)
     n_nodes = road_nodes if road_nodes is not None else max(400, 40 * zones)
     spacing_km = float(np.clip(sqrt(zones * ZONE_AREA_KM2 / n_nodes), *SPACING_KM))
@@ -219,10 +217,12 @@ def generate_instance(out: Path, *, sites: int, zones: int, services: int, seed:
     return out
 
 
-def _check_arguments(out: Path, *, sites: int, zones: int, services: int, road_nodes: int | None) -> None:
+def _check_arguments(out: Path, *, sites: int, zones: int, services: int, seed: int,
+                     road_nodes: int | None) -> None:
     """Refuse sizes that cannot make an instance, and folders that hold someone's files."""
     for what, value, least in (("sites", sites, 1), ("zones", zones, 1), ("services", services, 1),
-                               ("road_nodes", road_nodes, 4)):
+                               ("seed", seed, 0),
+                               ("road_nodes", road_nodes, max(16, 4 * sites))):
         if value is not None and value < least:
             raise OptimiserError(f"cannot generate an instance with {what} = {value}: give at least {least}")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -232,7 +232,8 @@ def _check_arguments(out: Path, *, sites: int, zones: int, services: int, road_n
 
 def _command(sites: int, zones: int, services: int, seed: int, road_nodes: int | None) -> str:
     nodes = f" --road-nodes {road_nodes}" if road_nodes is not None else ""
-    return f"optimiser generate --sites {sites} --zones {zones} --services {services} --seed {seed}{nodes} OUT/"
+    return (f"optimiser generate --sites {sites} --zones {zones} --services {services} --seed {seed}"
+            f"{nodes} OUT/")
 
 
 # --- geography ---------------------------------------------------------------------------------
@@ -245,7 +246,7 @@ def _zipf_weights(n: int, rng: np.random.Generator) -> np.ndarray:
 
 def _lattice(n_nodes: int, spacing_km: float, rng: np.random.Generator
              ) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """Junction positions (km) of an ``nx`` × ``ny`` lattice, each moved by up to 30% of the spacing."""
+    """Junction positions (km) of an ``nx`` by ``ny`` lattice, each moved by up to 30% of the spacing."""
     nx = ceil(sqrt(n_nodes))
     ny = ceil(n_nodes / nx)
     column, row = np.arange(nx * ny) % nx, np.arange(nx * ny) // nx
@@ -302,8 +303,8 @@ def _road_lines(nx: int, ny: int, spacing_km: float, rng: np.random.Generator
     motorway_lines = rng.choice(a_roads, size=min(motorways, len(a_roads)), replace=False)
     line_class[motorway_lines] = MOTORWAY
     name = np.full(len(lines), "", dtype=object)
-    name[a_roads] = np.char.add("A", rng.choice(np.arange(1, 1000 + len(a_roads)), size=len(a_roads), replace=False)
-                                .astype(str)).astype(object)
+    numbers = rng.choice(np.arange(1, 1000 + len(a_roads)), size=len(a_roads), replace=False)
+    name[a_roads] = np.char.add("A", numbers.astype(str)).astype(object)
     name[np.sort(motorway_lines)] = np.char.add("M", np.arange(1, len(motorway_lines) + 1).astype(str))
     return line_class[:ny], name[:ny], line_class[ny:], name[ny:]
 
@@ -337,20 +338,25 @@ def _largest_part(x_km: np.ndarray, y_km: np.ndarray, from_node: np.ndarray, to_
     start, end = new_index[from_node[roads]], new_index[to_node[roads]]
     length = np.maximum(np.round(ROAD_DETOUR * _great_circle_km(lat[start], lon[start], lat[end], lon[end]),
                                  3), 0.001)
-    return RoadGraph(x_km[keep], y_km[keep], lat, lon, origin_lat, origin_lon, start, end,
+    return RoadGraph(x_km[keep], y_km[keep], lat, lon, start, end,
                      road_class[roads], road_name[roads], length)
 
 
 def _great_circle_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
     """Haversine distance."""
     phi1, phi2 = np.radians(lat1), np.radians(lat2)
-    a = np.sin((phi2 - phi1) / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+    a = (np.sin((phi2 - phi1) / 2) ** 2
+         + np.cos(phi1) * np.cos(phi2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2)
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
 
 
 def _layout(graph: RoadGraph, towns: Towns, town_weight: np.ndarray, *, sites: int, zones: int,
             rng: np.random.Generator) -> Layout:
-    """Zones scattered around towns by size; sites shared among the largest towns, on junctions."""
+    """Zones scattered around towns by size; sites shared among the largest towns, on junctions.
+
+    Deprivation quintiles split the zones in fifths by a score that is worse
+    near town centres, as in English inner cities.
+    """
     tree = KDTree(np.column_stack([graph.x_km, graph.y_km]))
     zone_town = rng.choice(len(town_weight), size=zones, p=town_weight)
     spread = towns.radius_km[zone_town] * 0.6
@@ -358,8 +364,8 @@ def _layout(graph: RoadGraph, towns: Towns, town_weight: np.ndarray, *, sites: i
     zone_node = tree.query(np.column_stack([towns.x_km[zone_town] + offset[0],
                                             towns.y_km[zone_town] + offset[1]]))[1]
     population = np.round(ZONE_POPULATION * rng.lognormal(-0.03, 0.25, size=zones))
-    inner = 1 - np.exp(-np.hypot(*offset) / spread)
-    quintile = 1 + np.floor(5 * np.clip(0.5 * inner + 0.5 * rng.random(zones), 0, 0.9999)).astype(int)
+    affluence = 0.5 * (1 - np.exp(-np.hypot(*offset) / spread)) + 0.5 * rng.random(zones)
+    quintile = 1 + 5 * np.argsort(np.argsort(affluence, kind="stable"), kind="stable") // zones
     town_population = np.bincount(zone_town, weights=population, minlength=len(town_weight))
     site_town, rank = _seats(town_population, sites)
     seats_in_town = np.bincount(site_town, minlength=len(town_weight))[site_town]
@@ -451,7 +457,7 @@ def _status_quo(graph: RoadGraph, layout: Layout, specs: list[ServiceSpec],
 
 
 def _demand(layout: Layout, specs: list[ServiceSpec]) -> np.ndarray:
-    """Yearly activity of every zone for every service (zones × services)."""
+    """Yearly activity of every zone for every service (zones by services)."""
     return layout.zone_population[:, None] * np.array([s.demand_per_1000 for s in specs])[None, :] / 1000
 
 
@@ -526,24 +532,29 @@ def _codependencies(specs: list[ServiceSpec], status_quo: StatusQuo, rng: np.ran
 
     ``colocated`` A→B where A's sites are a subset of B's; ``excludes`` where the
     two never share a site; ``within`` A→B otherwise, with a time above the
-    slowest of A's sites to its nearest B site.
+    slowest of A's sites to its nearest B site, the pairs needing the shortest time first.
     """
     hosts = status_quo.hosts
     pairs = [(a, b) for a in range(len(specs)) for b in range(len(specs)) if a != b]
     subset = [(a, b) for a, b in pairs if not (hosts[:, a] & ~hosts[:, b]).any()]
     apart = [(a, b) for a, b in pairs if not (hosts[:, a] & hosts[:, b]).any()]
     disjoint = [(a, b) for a, b in apart if a < b]
-    other = sorted(set(pairs) - set(subset) - set(apart))
-    rows = []
-    for rule, candidates, most in (("colocated", subset, 2), ("within", other, 2), ("excludes", disjoint, 1)):
-        for i in sorted(rng.permutation(len(candidates))[:most]):
-            a, b = candidates[i]
-            within = (_ceil_to(1.2 * status_quo.site_minutes[hosts[:, a], b].max() + 5, 5)
-                      if rule == "within" else None)
-            rows.append({"service_a": specs[a].service_id, "rule": rule, "service_b": specs[b].service_id,
-                         "within_min": within, "grade": ("red", "amber", "green")[int(rng.integers(3))],
-                         "source": SOURCE})
-    return pd.DataFrame(rows, columns=["service_a", "rule", "service_b", "within_min", "grade", "source"])
+    other = sorted(set(pairs) - set(subset) - set(apart),
+                   key=lambda pair: (_within_needed(status_quo, *pair), pair))
+    chosen = ([("colocated", subset[i]) for i in sorted(rng.permutation(len(subset))[:2])]
+              + [("within", pair) for pair in other[:2]]
+              + [("excludes", disjoint[i]) for i in sorted(rng.permutation(len(disjoint))[:1])])
+    return pd.DataFrame(
+        [{"service_a": specs[a].service_id, "rule": rule, "service_b": specs[b].service_id,
+          "within_min": _within_needed(status_quo, a, b) if rule == "within" else None,
+          "grade": ("red", "amber", "green")[int(rng.integers(3))], "source": SOURCE}
+         for rule, (a, b) in chosen],
+        columns=["service_a", "rule", "service_b", "within_min", "grade", "source"])
+
+
+def _within_needed(status_quo: StatusQuo, a: int, b: int) -> float:
+    """Minutes a ``within`` rule A→B needs so that every site of A today has a B site that near."""
+    return _ceil_to(1.2 * status_quo.site_minutes[status_quo.hosts[:, a], b].max() + 5, 5)
 
 
 def _site_resources(specs: list[ServiceSpec], status_quo: StatusQuo, exists: np.ndarray) -> pd.DataFrame:
@@ -626,9 +637,10 @@ How it is built:
 
 - Roads: a jittered lattice of junctions over a box in England; minor roads between
   neighbours (some removed), a coarser grid of single and dual A-roads, a few motorways
-  and urban streets near town centres; length is great-circle distance × {ROAD_DETOUR}.
+  and urban streets near town centres; length is {ROAD_DETOUR} times the great-circle distance.
 - Zones: MSOA-like areas of about {ZONE_POPULATION:,} people clustered around towns whose sizes follow
-  Zipf's law; deprivation quintiles lean towards 1 near town centres.
+  Zipf's law; deprivation quintiles (fifths of the zones) lean towards 1
+  near town centres.
 - Sites: shared among the largest towns; with four or more sites, the last one or two are
   proposed new builds (`exists: false`).
 - Status quo (`options.yaml`): each service at its share of existing sites. Every rule

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .consistency import check_consistency
@@ -38,7 +37,7 @@ class Instance:
     them. ``demand`` is derived: yearly activity per zone (rows) and service
     line (columns), population × rate / 1000 unless ``demand.csv`` gives it.
     ``warnings`` are problems that do not stop the work (a site far from any road);
-    ``rows`` gives the file row of every record, so later checks can point at it.
+    ``sources`` keeps each file as read, so later checks can point at its rows.
     """
 
     name: str
@@ -46,7 +45,7 @@ class Instance:
     settings: dict[str, Any]
     tables: dict[str, pd.DataFrame]
     demand: pd.DataFrame
-    rows: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    sources: dict[str, Table] = field(default_factory=dict, repr=False)
     warnings: tuple[Problem, ...] = field(default=())
 
     @property
@@ -101,10 +100,10 @@ class Instance:
     def mode_names(self) -> list[str]:
         return sorted(self.modes["mode"].unique())
 
-    def row(self, stem: str, position: int) -> int | None:
-        """The file row of the record at ``position`` of table ``stem``, if known."""
-        rows = self.rows.get(stem)
-        return int(rows[position]) if rows is not None and position < len(rows) else None
+    def row(self, stem: str, position: int, column: str | None = None) -> int | None:
+        """The file row of the record at ``position`` of table ``stem`` (of its key ``column``), if known."""
+        source = self.sources.get(stem)
+        return source.row(position, column) if source is not None and position < len(source.rows) else None
 
     def mode_or_default(self, mode: str | None) -> str:
         """The travel mode a rule names, or the instance's default where it names none."""
@@ -163,9 +162,9 @@ def load_instance(name_or_path: str | os.PathLike) -> Instance:
     log.raise_if_errors(name)
     del tables["instance"]
     frames = {stem: (table.frame if table is not None else _empty(stem)) for stem, table in tables.items()}
-    rows = {stem: table.rows for stem, table in tables.items() if table is not None}
+    sources = {stem: table for stem, table in tables.items() if table is not None}
     instance = Instance(name=name, path=folder, settings=settings, tables=frames,
-                        demand=_demand(frames), rows=rows)
+                        demand=_demand(frames), sources=sources)
     return replace(instance, warnings=tuple(snap_warnings(instance)))
 
 

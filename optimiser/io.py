@@ -141,7 +141,7 @@ def _records_table(records: dict[str, tuple[dict, tuple[str, ...]]], lines: KeyL
     structured: dict[str, list[Any]] = {f.name: [] for f in schema.fields if not _is_scalar(f)}
     for i, (record, prefix) in enumerate(records.values()):
         for key in record:
-            line = lines.get(prefix + (str(key),), int(rows[i]))
+            line = lines.get((*prefix, str(key)), int(rows[i]))
             field_rows[(i, str(key))] = line
             if str(key) not in schema.names:
                 log.add(schema.file, f"unknown key {str(key)!r}", row=line,
@@ -247,8 +247,8 @@ def _parse(text: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray, str]:
         numbers = pd.to_numeric(text.where(~blank, None), errors="coerce").astype(float)
         bad = ~blank & numbers.isna().to_numpy()
         if kind == "int":
-            fractional = ~blank & ~bad & (numbers.fillna(0) % 1 != 0).to_numpy()
-            return numbers.round().astype("Int64").where(~pd.Series(bad | fractional)), bad | fractional, "a whole number"
+            bad = bad | (~blank & ~bad & (numbers.fillna(0) % 1 != 0).to_numpy())
+            return numbers.round().astype("Int64").where(~pd.Series(bad)), bad, "a whole number"
         return numbers, bad, "a number"
     if kind == "bool":
         lower = text.str.lower()
@@ -273,7 +273,7 @@ def _check_bounds(values: pd.Series, f: Field, table: Table, log: ProblemLog) ->
                 lambda i: f"{values.iloc[i]:g} is above the largest allowed value, {f.max:g}{unit}",
                 f"{f.description}")
     if f.allowed:
-        wrong = ~values.isin(f.allowed + ("",)).to_numpy(dtype=bool)
+        wrong = ~values.isin((*f.allowed, "")).to_numpy(dtype=bool)
         _report(log, table, np.flatnonzero(wrong), f.name,
                 lambda i: f"{values.iloc[i]!r} is not one of {', '.join(f.allowed)}",
                 _did_you_mean(str(values.iloc[int(np.flatnonzero(wrong)[0])]), f.allowed, "value")
@@ -331,7 +331,7 @@ def write_table(folder: Path, schema: FileSchema, frame: pd.DataFrame) -> None:
         write_yaml(path, records[0])
     else:
         ids = frame[schema.id_column].tolist()
-        write_yaml(path, dict(zip(ids, records)))
+        write_yaml(path, dict(zip(ids, records, strict=False)))
 
 
 def _is_missing(value: Any) -> bool:

@@ -40,7 +40,7 @@ def _services(instance: Instance) -> Iterator[tuple[int, pd.Series, str]]:
 
 
 def _infeasible(instance: Instance, position: int, column: str, message: str, fix: str) -> Problem:
-    return Problem("services.yaml", message, row=instance.row("services", position), column=column,
+    return Problem("services.yaml", message, row=instance.row("services", position, column), column=column,
                    fix=fix, severity=Severity.INFEASIBLE)
 
 

@@ -41,7 +41,7 @@ def _collect_lines(node: yaml.Node, prefix: tuple[str, ...], lines: KeyLines, fi
     if not isinstance(node, yaml.MappingNode):
         return
     for key_node, value_node in node.value:
-        key = prefix + (str(key_node.value),)
+        key = (*prefix, str(key_node.value))
         line = key_node.start_mark.line + 1
         if key in lines:
             log.add(file, f"key {key[-1]!r} appears twice (first at row {lines[key]})", row=line,

@@ -50,7 +50,7 @@ def test_connector_time_is_added_for_places_off_the_graph(tiny):
 
 
 def test_unknown_mode_is_a_clear_error(tiny_instance):
-    with pytest.raises(OptimiserError, match="unknown travel mode 'walk': tiny declares bluelight, car in modes.csv"):
+    with pytest.raises(OptimiserError, match=r"unknown travel mode 'walk': tiny declares bluelight, car in modes.csv"):
         travel_times(tiny_instance, "walk")
 
 

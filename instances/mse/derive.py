@@ -1,0 +1,268 @@
+"""Derive the computed numbers of the mse instance, so that they can be re-made and checked.
+
+    python3 derive.py            writes roads.csv and resource_use.csv, prints demand rates
+    python3 derive.py --check    also checks the named options (needs PyYAML, as the optimiser does)
+
+Every constant below is marked S (sourced, see README.md) or est. (estimate).
+"""
+
+import csv
+import heapq
+import math
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).parent
+DETOUR = 1.03  # est.: road length / great-circle length between neighbouring nodes; calibrated, README.md
+SPEED = {"motorway": 100, "dual": 80, "single": 60, "minor": 50, "urban": 35}  # km/h, est. (CASES.md)
+BLUELIGHT = 1.25  # est.: blue-light speed = car speed / 0.8 (CASES.md)
+
+# from to class road [speed override km/h]; class and road names est. from the road map
+EDGES = """
+gallows_corner m25_j28 dual A12 | m25_j28 a12_j11 dual A12 | a12_j11 a12_j12 dual A12
+a12_j12 a12_j14 dual A12 | a12_j14 a12_j15 dual A12 | a12_j15 howe_green dual A12
+howe_green a12_j18 dual A12 | a12_j18 a12_j19 dual A12 | a12_j19 a12_j21 dual A12
+m25_j28 m25_j29 motorway M25 | m25_j29 m25_j30 motorway M25
+gallows_corner m25_j29 dual A127 | m25_j29 a127_halfway dual A127 | a127_halfway a127_noak dual A127
+a127_noak a127_nevendon dual A127 | a127_nevendon fairglen dual A127 | fairglen rayleigh_weir dual A127
+rayleigh_weir a127_kent_elms dual A127 60 | a127_kent_elms a127_prittlewell dual A127 60
+a127_prittlewell a127_cuckoo dual A127 60 | a127_cuckoo southend_centre urban A127_Victoria_Avenue
+m25_j30 a13_stifford dual A13 | a13_stifford a13_a1089 dual A13 | a13_a1089 orsett_cock dual A13
+orsett_cock a13_stanford dual A13 | a13_stanford a13_vange dual A13 | a13_vange a13_pitsea dual A13
+a13_pitsea sadlers_farm dual A13 | sadlers_farm benfleet single A13 | benfleet a13_hadleigh urban A13
+a13_hadleigh leigh urban A13 | leigh westcliff urban A13 | westcliff southend_centre urban A13
+howe_green rettendon dual A130 | rettendon carpenters_arms dual A130 | carpenters_arms fairglen dual A130
+fairglen sadlers_farm dual A130 | sadlers_farm canvey_waterside single A130 | canvey_waterside canvey urban A130
+a12_j19 little_waltham dual A130 | little_waltham great_leighs single A131 | great_leighs braintree single A131
+braintree halstead single A131 | broomfield_hosp little_waltham minor B1008
+chelmsford_1 broomfield_hosp urban B1008 | chelmsford_centre chelmsford_1 urban B1008
+chelmsford_centre army_navy urban A1099 | chelmsford_2 army_navy urban A1114 | chelmsford_centre prosper urban town
+prosper chelmsford_1 urban town | prosper a12_j15 urban A1016 | chelmsford_centre a12_j15 urban A1016
+army_navy chelmsford_1 single A138 | chelmsford_centre springfield urban A1099
+springfield a12_j19 dual A138 | army_navy a12_j18 dual A1114
+a12_j18 danbury single A414 | danbury maldon single A414 | maldon witham minor B1018
+witham a12_j21 urban B1389 | witham braintree minor B1018 | maldon latchingdon minor B1018
+latchingdon burnham minor B1010 | south_woodham latchingdon minor B1012 | rettendon south_woodham single A132
+rettendon wickford single A132 | wickford a127_nevendon dual A132 | wickford carpenters_arms single A129
+carpenters_arms rayleigh single A129 | rayleigh rayleigh_weir urban A129 | rayleigh hockley minor B1013
+hockley rochford minor B1013 | rochford southend_hosp urban Rochford_Road | rochford a127_cuckoo urban Sutton_Road
+a127_prittlewell southend_hosp urban Prittlewell_Chase | westcliff southend_hosp urban town
+a127_cuckoo southend_east single A1159 | southend_centre southend_east urban A13
+a127_kent_elms leigh urban A1015 | rayleigh_weir a13_hadleigh single A129 | canvey_waterside benfleet minor B1014
+a127_noak billericay single A176 | a127_noak basildon_centre urban A176 | basildon_centre basildon_hosp urban A176
+basildon_hosp a13_vange single A176 | laindon basildon_centre urban town | laindon basildon_hosp urban Nethermayne
+laindon a127_noak urban B1007 | basildon_centre a127_nevendon urban A1235 | a127_nevendon pitsea single A132
+pitsea a13_pitsea urban A132 | basildon_hosp pitsea urban B1464
+billericay wickford single A129 | billericay brentwood single A129 | billericay stock minor B1007
+stock galleywood minor B1007 | galleywood chelmsford_2 minor B1007
+brentwood m25_j28 urban A1023 | brentwood a12_j11 urban A128 | brentwood a127_halfway single A128
+orsett_cock a127_halfway single A128 | grays a13_stifford single A1012 | grays tilbury urban A126
+tilbury a13_a1089 dual A1089 | grays m25_j30 single A1306 | south_ockendon m25_j30 minor B186
+south_ockendon m25_j29 minor B186 | south_ockendon a13_stifford minor B1335 | corringham a13_stanford urban A1014
+"""
+
+# Bed days (or theatre or critical-care use) per unit of activity and occupancy; all est. (README.md).
+# Emergency length of stay is solved so that the bed days of emergency, major_emergency, paediatrics
+# and elective equal the sourced 296.4 bed days per 1,000 a year (S, seed 003, 2016/17).
+BED_DAYS_PER_1000 = 296.4  # S
+EMERGENCY_ADMISSIONS_PER_1000 = 91.3  # S
+OCC_GA, OCC_WOMEN_CHILD, OCC_CC = 0.90, 0.85, 0.85  # est.
+
+
+def rates(pop):
+    """Demand per 1,000 residents a year for each service (README.md says how each is made)."""
+    births = 11_050 / pop * 1000  # est. from S monthly births at the three sites
+    major = 0.20 * EMERGENCY_ADMISSIONS_PER_1000 + 2.0  # est.: emergency surgery 20% + stroke 2.0
+    paeds = 9.0  # est.
+    return {
+        "emergency": 277_000 / pop * 1000,  # est. from seed 003's cuts (36k = 13%)
+        "major_emergency": major,
+        "critical_care": 2.8, "obstetrics": 0.9 * births, "specialist_obstetrics": 0.1 * births,
+        "paediatrics": paeds, "elective": 217_000 / pop * 1000,  # est. (13k = 6%)
+        "cancer": 2.4, "cardiothoracic": 2.4, "burns": 1.0, "vascular": 0.6, "vascular_spoke": 1.0,
+        "_medical_admissions": EMERGENCY_ADMISSIONS_PER_1000 - major - paeds,
+    }
+
+
+def resource_use(r):
+    """(service, resource, per_activity, how) rows of resource_use.csv."""
+    elective_los, major_los, paeds_los = 0.30, 3.5, 1.3  # est. bed days per admission
+    rest = BED_DAYS_PER_1000 - r["elective"] * elective_los - r["major_emergency"] * major_los \
+        - r["paediatrics"] * paeds_los
+    medical_los = rest / r["_medical_admissions"]
+    per_attendance = r["_medical_admissions"] / r["emergency"] * medical_los
+    beds = lambda days, occ: days / 365 / occ  # noqa: E731
+    return [
+        ("emergency", "beds", beds(per_attendance, OCC_GA),
+         f"est.: {r['_medical_admissions'] / r['emergency']:.3f} medical admissions per attendance x "
+         f"{medical_los:.2f} days (solved to match 296.4 bed days/1000, S) / 365 / {OCC_GA}"),
+        ("major_emergency", "beds", beds(major_los, OCC_GA), f"est.: LOS {major_los} days / 365 / {OCC_GA}"),
+        ("major_emergency", "theatres", 0.4 / 1300, "est.: 0.4 operations per admission / 1,300 per 24/7 theatre"),
+        ("critical_care", "critical_care_beds", beds(4.5, OCC_CC), f"est.: ICU LOS 4.5 days / 365 / {OCC_CC}"),
+        ("obstetrics", "beds", beds(2.2, OCC_WOMEN_CHILD), f"est.: 2.2 bed days per birth / 365 / {OCC_WOMEN_CHILD}"),
+        ("obstetrics", "theatres", 1 / 2500, "est.: one obstetric theatre per 2,500 births"),
+        ("specialist_obstetrics", "beds", beds(4.0, OCC_WOMEN_CHILD),
+         f"est.: 4 bed days per high-risk birth / 365 / {OCC_WOMEN_CHILD}"),
+        ("specialist_obstetrics", "theatres", 1 / 1500, "est.: higher caesarean rate, one theatre per 1,500"),
+        ("paediatrics", "beds", beds(paeds_los, OCC_WOMEN_CHILD),
+         f"est.: LOS {paeds_los} days / 365 / {OCC_WOMEN_CHILD}"),
+        ("elective", "beds", beds(elective_los, OCC_GA),
+         f"est.: {elective_los} bed days per admission (~85% day cases) / 365 / {OCC_GA}"),
+        ("elective", "theatres", 0.30 / 2200, "est.: 30% operated / 2,200 cases per theatre a year"),
+        ("cancer", "beds", beds(5.0, OCC_GA), f"est.: 5 oncology bed days per patient / 365 / {OCC_GA}"),
+        ("cardiothoracic", "beds", beds(3.0, OCC_GA), f"est.: 3 bed days (PCI 1, surgery 7) / 365 / {OCC_GA}"),
+        ("cardiothoracic", "theatres", 0.25 / 400, "est.: 25% surgical / 400 operations per theatre"),
+        ("cardiothoracic", "critical_care_beds", beds(0.4, OCC_CC), "est.: 0.4 ICU days per patient"),
+        ("burns", "beds", beds(6.0, OCC_GA), f"est.: 6 bed days per admission / 365 / {OCC_GA}"),
+        ("burns", "theatres", 0.5 / 800, "est.: 0.5 operations per admission / 800 per theatre"),
+        ("burns", "critical_care_beds", beds(0.5, OCC_CC), "est.: 0.5 burns ICU days per admission"),
+        ("vascular", "beds", beds(8.0, OCC_GA), f"est.: 8 bed days per arterial admission / 365 / {OCC_GA}"),
+        ("vascular", "theatres", 0.8 / 400, "est.: 0.8 operations per admission / 400 per theatre"),
+        ("vascular", "critical_care_beds", beds(1.5, OCC_CC), "est.: 1.5 ICU days per arterial admission"),
+        ("vascular_spoke", "beds", beds(0.5, OCC_GA), "est.: 0.5 bed days (day case and short stay)"),
+        ("vascular_spoke", "theatres", 0.5 / 2000, "est.: 0.5 operations per case / 2,000 per theatre"),
+    ]
+
+
+def read(name):
+    with open(HERE / name, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def great_circle_km(a, b):
+    (la1, lo1), (la2, lo2) = [(math.radians(float(p["lat"])), math.radians(float(p["lon"]))) for p in (a, b)]
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def write_roads(nodes):
+    rows = []
+    for edge in EDGES.replace("\n", "|").split("|"):
+        if edge.strip():
+            a, b, cls, road, *speed = edge.split()
+            rows.append({"from_node": a, "to_node": b, "road_class": cls,
+                         "length_km": round(great_circle_km(nodes[a], nodes[b]) * DETOUR, 2),
+                         "speed_kmh": int(speed[0]) if speed else SPEED[cls], "oneway": "false",
+                         "name": road.replace("_", " "),
+                         "source": f"est.: great-circle x {DETOUR}; speed of class" + (
+                             " lowered (40-50 mph limits, signals)" if speed else "")})
+    with open(HERE / "roads.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows
+
+
+def shortest(roads, source, factor=1.0):
+    """Fastest route from source: {node: (minutes, km)} (Dijkstra on time)."""
+    graph = {}
+    for r in roads:
+        minutes = r["length_km"] / (r["speed_kmh"] * factor) * 60
+        graph.setdefault(r["from_node"], []).append((r["to_node"], minutes, r["length_km"]))
+        graph.setdefault(r["to_node"], []).append((r["from_node"], minutes, r["length_km"]))
+    best, queue = {}, [(0.0, 0.0, source)]
+    while queue:
+        t, km, node = heapq.heappop(queue)
+        if node not in best:
+            best[node] = (t, km)
+            for nxt, dt, dkm in graph.get(node, []):
+                if nxt not in best:
+                    heapq.heappush(queue, (t + dt, km + dkm, nxt))
+    return best
+
+
+HOSP = {"basildon": "basildon_hosp", "southend": "southend_hosp", "broomfield": "broomfield_hosp"}
+ZONE_NODE = {"colne_valley": "halstead", "dengie": "burnham", "east_basildon": "pitsea",
+             "west_basildon": "laindon", "benfleet_hadleigh": "benfleet", "canvey_island": "canvey",
+             "southend_east_central": "southend_centre", "southend_west_central": "westcliff",
+             "southend_west": "leigh"}
+
+
+def check(roads, zones, use):
+    """Nearest-site (car time) allocation for every named option: volumes, resources, coverage."""
+    import yaml  # the optimiser's own dependency
+    options = yaml.safe_load((HERE / "options.yaml").read_text())
+    roles = yaml.safe_load((HERE / "roles.yaml").read_text())
+    services = yaml.safe_load((HERE / "services.yaml").read_text())
+    capacity = {(x["site_id"], x["resource"]): float(x["capacity"]) for x in read("site_resources.csv")}
+    car = {s: shortest(roads, n) for s, n in HOSP.items()}
+    blue = {s: shortest(roads, n, BLUELIGHT) for s, n in HOSP.items()}
+    total_pop = sum(float(z["population"]) for z in zones)
+    for oid, opt in options.items():
+        hosts = {s: set(roles[role]["services"]) for s, role in (opt.get("roles") or {}).items()}
+        for s, extra in (opt.get("services") or {}).items():
+            hosts.setdefault(s, set()).update(extra)
+        volume, need = {}, {}
+        print(f"\n== {oid}: " + "; ".join(f"{s}: {' '.join(sorted(v))}" for s, v in hosts.items()))
+        for svc in services:
+            sites = [s for s in HOSP if svc in hosts.get(s, ())]
+            if not sites:
+                print(f"   {svc}: hosted nowhere")
+                continue
+            covered = 0.0
+            for z in zones:
+                node = ZONE_NODE.get(z["zone_id"], z["zone_id"])
+                site = min(sites, key=lambda s: car[s][node][0])
+                activity = float(z["population"]) * services[svc]["demand_per_1000"] / 1000
+                volume[(site, svc)] = volume.get((site, svc), 0) + activity
+                minute = services[svc].get("coverage_travel_min")
+                table = blue if services[svc].get("mode") == "bluelight" else car
+                if minute and min(table[s][node][0] for s in sites) <= minute:
+                    covered += float(z["population"])
+            if services[svc].get("coverage_travel_min"):
+                print(f"   {svc}: {covered / total_pop:.1%} within {services[svc]['coverage_travel_min']} min")
+        for (site, svc), v in volume.items():
+            for s2, res, per, _ in use:
+                if s2 == svc:
+                    need[(site, res)] = need.get((site, res), 0) + v * per
+        print("   volumes: " + "; ".join(f"{k[0]}/{k[1]} {v:,.0f}" for k, v in sorted(volume.items())
+                                         if k[1] in ("obstetrics", "major_emergency", "emergency")))
+        for res in ("beds", "theatres", "critical_care_beds"):
+            print(f"   {res} need/capacity: " + ", ".join(
+                f"{s} {need.get((s, res), 0):.0f}/{capacity[(s, res)]:.0f}" for s in HOSP) +
+                f"; total {sum(need.get((s, res), 0) for s in HOSP):.0f}/{sum(capacity[(s, res)] for s in HOSP):.0f}")
+        for svc, spec in services.items():  # site counts
+            n = sum(svc in v for v in hosts.values())
+            if n < spec.get("min_sites", 0) or n > spec.get("max_sites", 99):
+                print(f"   BREAKS site count: {svc} at {n} sites")
+        for rule in read("codependencies.csv"):  # co-dependencies
+            a, b = rule["service_a"], rule["service_b"]
+            for site in (s for s in HOSP if a in hosts.get(s, ())):
+                ok = (b in hosts[site] if rule["rule"] == "colocated" else
+                      any(b in hosts.get(o, ()) and blue[site][HOSP[o]][0] <= float(rule["within_min"]) for o in HOSP))
+                if not ok:
+                    print(f"   BREAKS {a} {rule['rule']} {b} at {site}")
+
+
+def main():
+    nodes = {n["node_id"]: n for n in read("road_nodes.csv")}
+    zones = read("zones.csv")
+    pop = sum(float(z["population"]) for z in zones)
+    r = rates(pop)
+    print(f"population {pop:,.0f}")
+    for svc, rate in r.items():
+        print(f"  {svc:24s} {rate:8.3f} per 1000 -> {rate * pop / 1000:9,.0f} a year")
+    use = resource_use(r)
+    with open(HERE / "resource_use.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["service_id", "resource", "per_activity", "source"])
+        writer.writerows((s, res, f"{per:.6g}", how) for s, res, per, how in use)
+    roads = write_roads(nodes)
+    for name, node in HOSP.items():  # fastest car route between hospitals and A127 Romford-Southend
+        car, blue = shortest(roads, node), shortest(roads, node, BLUELIGHT)
+        for other, onode in HOSP.items():
+            if other > name:
+                t, km = car[onode]
+                print(f"  {name}-{other}: {km:.1f} km = {km / 1.609:.1f} miles, car {t:.0f} min, "
+                      f"blue-light {blue[onode][0]:.0f} min, "
+                      f"straight {great_circle_km(nodes[node], nodes[onode]):.1f} km")
+    print(f"  A127 Gallows Corner-Southend centre: {shortest(roads, 'gallows_corner')['southend_centre'][1]:.1f} km")
+    print(f"  A414 Army and Navy-Maldon: {shortest(roads, 'army_navy')['maldon'][1]:.1f} km")
+    far = max(great_circle_km(z, nodes[ZONE_NODE.get(z['zone_id'], z['zone_id'])]) for z in zones)
+    print(f"  largest zone-to-node distance {far:.2f} km")
+    if "--check" in sys.argv:
+        check(roads, zones, use)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""The command line: exit codes 0 / 1 / 2, problems printed in full, nothing overwritten."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from optimiser.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_validate_a_valid_instance(capsys, tiny):
+    code, out, _ = run(capsys, "validate", str(tiny.path))
+    assert code == 0
+    assert "3 sites, 4 zones (180,000 people), 3 service lines, 4 road junctions, 4 roads, 1 named options" in out
+    assert "yearly demand: emergency 36,000 attendances; obstetrics 1,800 births; cancer 900 patients" in out
+    assert "by car, the nearest site is 0 min away for the median zone, 6 min at worst (Middle Town)" in out
+    assert "✓ tiny: every file is valid; no cheap proof of infeasibility" in out
+
+
+def test_validate_bad_input_exits_2_with_every_problem(capsys, tiny):
+    tiny.replace("zones.csv", "30000", "lots").replace("sites.csv", "51.60,0.50,true", "51.60,0.50,maybe")
+    code, out, err = run(capsys, "validate", str(tiny.path))
+    assert code == 2
+    assert "instance 'tiny' cannot be used (2):" in err
+    assert "error sites.csv, row 2, column exists: 'maybe' is not true or false. Write true or false" in err
+    assert "error zones.csv, row 3, column population: 'lots' is not a number. Write a number" in err
+    assert "Traceback" not in err + out
+
+
+def test_validate_infeasible_exits_1_with_the_proof(capsys, tiny):
+    tiny.replace("services.yaml", "  min_volume: 500", "  min_volume: 1000\n  min_sites: 2")
+    code, out, _ = run(capsys, "validate", str(tiny.path))
+    assert code == 1
+    assert "no configuration can meet these rules (1):" in out
+    assert "needs at least 1,000 births per unit at 2 units: 1,800 births in the instance" in out
+
+
+def test_validate_json(capsys, tiny):
+    tiny.replace("sites.csv", "east,East Hospital,51.55,0.65", "east,East Hospital,51.60,0.70")
+    code, out, _ = run(capsys, "validate", str(tiny.path), "--json")
+    document = json.loads(out)
+    assert code == 0
+    assert document["valid"] is True
+    assert document["problems"][0]["severity"] == "warning"
+    assert document["problems"][0]["file"] == "sites.csv"
+    assert document["problems"][0]["row"] == 4
+
+
+def test_unknown_instance_is_one_red_line(capsys):
+    code, _, err = run(capsys, "validate", "no-such-instance")
+    assert code == 2
+    assert err.startswith("error: no instance 'no-such-instance': it is neither a folder nor a named instance")
+
+
+def test_debug_shows_the_traceback(tiny):
+    tiny.replace("zones.csv", "30000", "lots")
+    with pytest.raises(ValueError):
+        main(["validate", str(tiny.path), "--debug"])
+
+
+def test_travel_prints_the_matrix(capsys, tiny):
+    code, out, _ = run(capsys, "travel", str(tiny.path), "--mode", "bluelight")
+    assert code == 0
+    assert "tiny: minutes by bluelight" in out
+    assert out.splitlines()[-1].split() == ["East", "Town", "14", "14", "0"]
+
+
+def test_travel_csv_never_overwrites(capsys, tiny, tmp_path):
+    target = tmp_path / "times.csv"
+    target.write_text("my notes")
+    code, _, err = run(capsys, "travel", str(tiny.path), "--csv", str(target))
+    assert code == 2
+    assert f"error: {target} exists: choose a new file name, or pass --force to replace it" in err
+    assert target.read_text() == "my notes"
+    code, _, _ = run(capsys, "travel", str(tiny.path), "--csv", str(target), "--force")
+    assert code == 0
+    assert target.read_text().splitlines()[0] == "zone_id,north,south,east"
+
+
+def test_the_console_script_exits_with_the_code(tiny):
+    tiny.replace("zones.csv", "30000", "lots")
+    result = subprocess.run([sys.executable, "-m", "optimiser", "validate", str(tiny.path)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert "zones.csv, row 3, column population: 'lots' is not a number" in result.stderr
