@@ -33,6 +33,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import KDTree
 
 from .errors import OptimiserError
+from .roads import EARTH_RADIUS_KM, haversine_km
 
 #: Road classes and their typical car speed (km/h); the order defines the class codes.
 ROAD_CLASSES = ("motorway", "dual", "single", "minor", "urban")
@@ -42,7 +43,6 @@ MOTORWAY, DUAL, SINGLE, MINOR, URBAN = range(5)
 MODE_FACTORS = {"car": 1.0, "bluelight": 1.25}
 #: Roads wind: road length over great-circle length.
 ROAD_DETOUR = 1.1
-EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = np.pi * EARTH_RADIUS_KM / 180
 #: The region is centred on the English Midlands.
 CENTRE_LAT, CENTRE_LON = 52.5, -1.5
@@ -336,18 +336,10 @@ def _largest_part(x_km: np.ndarray, y_km: np.ndarray, from_node: np.ndarray, to_
     origin_lon = CENTRE_LON - x_km.max() / 2 / km_per_degree_lon
     lon = np.round(origin_lon + x_km[keep] / km_per_degree_lon, 5)
     start, end = new_index[from_node[roads]], new_index[to_node[roads]]
-    length = np.maximum(np.round(ROAD_DETOUR * _great_circle_km(lat[start], lon[start], lat[end], lon[end]),
+    length = np.maximum(np.round(ROAD_DETOUR * haversine_km(lat[start], lon[start], lat[end], lon[end]),
                                  3), 0.001)
     return RoadGraph(x_km[keep], y_km[keep], lat, lon, start, end,
                      road_class[roads], road_name[roads], length)
-
-
-def _great_circle_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    """Haversine distance."""
-    phi1, phi2 = np.radians(lat1), np.radians(lat2)
-    a = (np.sin((phi2 - phi1) / 2) ** 2
-         + np.cos(phi1) * np.cos(phi2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2)
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
 
 
 def _layout(graph: RoadGraph, towns: Towns, town_weight: np.ndarray, *, sites: int, zones: int,

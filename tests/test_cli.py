@@ -92,3 +92,25 @@ def test_the_console_script_exits_with_the_code(tiny):
                             capture_output=True, text=True, check=False)
     assert result.returncode == 2
     assert "zones.csv, row 3, column population: 'lots' is not a number" in result.stderr
+
+
+def test_generate_writes_a_valid_instance_and_never_into_a_used_folder(capsys, tmp_path):
+    folder = tmp_path / "synthetic"
+    code, out, _ = run(capsys, "generate", str(folder), "--sites", "4", "--zones", "30", "--services", "5",
+                       "--seed", "7")
+    assert code == 0
+    assert out.strip() == f"wrote synthetic instance to {folder} (seed 7)"
+    code, out, _ = run(capsys, "validate", str(folder))
+    assert code == 0
+    assert "4 sites, 30 zones" in out
+    code, _, err = run(capsys, "generate", str(folder), "--seed", "8")
+    assert code == 2
+    assert "will not generate into" in err
+
+
+def test_list_shows_one_line_per_bundled_instance(capsys):
+    code, out, _ = run(capsys, "list")
+    assert code == 0
+    lines = {line.split()[0]: line for line in out.splitlines()}
+    assert lines["mse"].split()[1:7] == ["3", "sites", "26", "zones", "12", "services"]
+    assert {"hampshire", "dorset"} <= set(lines)

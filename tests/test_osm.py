@@ -246,3 +246,15 @@ def test_without_osmnx_the_message_names_the_extra(osm_file, monkeypatch):
     assert str(error.value) == (
         'reading OpenStreetMap files needs the optional extra: pip install "hospital-site-optimiser[osm]"')
     assert str(error.value) == NEEDS_EXTRA
+
+
+def test_command_line_writes_the_tables_then_refuses_to_overwrite(osm_file, tmp_path, capsys):
+    pytest.importorskip("osmnx", reason="reading OpenStreetMap files needs the optional extra [osm]")
+    from optimiser.cli import main
+
+    assert main(["roads-from-osm", str(osm_file), str(tmp_path / "essex")]) == 0
+    assert capsys.readouterr().out.startswith("wrote ")
+    written = (tmp_path / "essex" / "roads.csv").read_bytes()
+    assert main(["roads-from-osm", str(osm_file), str(tmp_path / "essex")]) == 2
+    assert "already exists: roads-from-osm never overwrites a file" in capsys.readouterr().err
+    assert (tmp_path / "essex" / "roads.csv").read_bytes() == written

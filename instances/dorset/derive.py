@@ -1,20 +1,21 @@
-#!/usr/bin/env python3
-"""Derive the numbers of the `dorset` instance and write its files (standard library only).
+"""Derive the numbers of the `dorset` instance, write its files and print the checks quoted in README.md.
 
-Run:  python3 derive.py          (writes every CSV/YAML file of this folder and prints the checks)
+Run (with the project's environment, which has the optimiser package):
 
-Everything numeric lives here, marked S (sourced; source in README.md) or est. (estimate).
-The script also runs the checks quoted in README.md: road distances between sites, demand per
-service, and capacity against need per site for each named option, allocating each zone's
-demand to the nearest hosting site by car (a simple stand-in for the engine's allocation).
+    /work/venv/bin/python derive.py     # writes every CSV/YAML file of this folder, then prints the checks
+
+Everything numeric lives here, marked S (sourced; source in README.md) or est. (estimate). Writing and
+the checks are shared with the other county instance (../derive_common.py): road distances between
+sites and towns, demand per service, and for each named option the volume and capacity against need
+per site, allocating each zone's demand to the nearest hosting site by car (a simple stand-in for the
+engine's allocation), with access coverage and co-dependency breaches.
 """
-import csv
-import heapq
-import json
-import math
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from derive_common import beds, derive_county  # noqa: E402
 
 # --- instance -----------------------------------------------------------------------------
 INSTANCE = dict(
@@ -32,7 +33,8 @@ SITES = [
     ("bournemouth", "Royal Bournemouth Hospital", 50.746, -1.821, True, 0,
      "~600 inpatient + 123 day beds (S); major emergency hospital from the 2017 decision (S)"),
     ("poole", "Poole Hospital", 50.722, -1.974, True, 0,
-     "~789 beds (S, older figure); ~4,400 births 2014/15 (S); major planned hospital with 24/7 urgent treatment centre after 2017 (S)"),
+     "~789 beds (S, older figure); ~4,400 births 2014/15 (S); major "
+     "planned hospital with 24/7 urgent treatment centre after 2017 (S)"),
     ("dorchester", "Dorset County Hospital", 50.713, -2.447, True, 0,
      "500 beds (S, Wikipedia); ~1,850 births 2014/15 (S); emergency and planned hospital for the west (S)"),
 ]
@@ -46,7 +48,8 @@ ZONES_RAW = [
     ("poole_north", "Broadstone, Canford Heath and Creekmoor", 50.750, -1.990, 70000, 4, "BCP"),
     ("wimborne", "Wimborne and Corfe Mullen", 50.800, -1.985, 25000, 4, "Dorset"),
     ("ferndown", "Ferndown, West Moors and Verwood", 50.807, -1.899, 45000, 4, "Dorset"),
-    ("ringwood", "Ringwood and Fordingbridge (New Forest, Hampshire)", 50.846, -1.789, 40000, 4, "New Forest (Hampshire)"),
+    ("ringwood", "Ringwood and Fordingbridge "
+                 "(New Forest, Hampshire)", 50.846, -1.789, 40000, 4, "New Forest (Hampshire)"),
     ("new_milton", "New Milton and Barton (New Forest, Hampshire)", 50.756, -1.657, 30000, 4, "New Forest (Hampshire)"),
     ("wareham", "Wareham and Purbeck", 50.686, -2.110, 25000, 4, "Dorset"),
     ("swanage", "Swanage", 50.609, -1.960, 10000, 3, "Dorset"),
@@ -102,14 +105,17 @@ NODES = [  # id, lat, lon, name (coordinates est.)
 EDGES = [
     ("bou_hosp", "cooper_dean", "urban", "Castle Lane East"), ("bou_hosp", "christchurch", "urban", "B3073"),
     ("bou_hosp", "bournemouth_north", "urban", "Castle Lane"),
-    ("cooper_dean", "bournemouth_central", "dual", "A338 Wessex Way"), ("cooper_dean", "ringwood", "dual", "A338 Spur Road"),
+    ("cooper_dean", "bournemouth_central", "dual", "A338 Wessex Way"),
+    ("cooper_dean", "ringwood", "dual", "A338 Spur Road"),
     ("christchurch", "new_milton", "single", "A35 / A337"), ("christchurch", "bournemouth_central", "urban", "A35"),
     ("ringwood", "tricketts_cross", "dual", "A31"), ("tricketts_cross", "ferndown", "urban", "A348"),
     ("tricketts_cross", "canford_bottom", "dual", "A31"), ("canford_bottom", "wimborne", "urban", "B3073"),
-    ("ferndown", "bournemouth_north", "urban", "A348 / A3060"), ("canford_bottom", "sturminster_marshall", "single", "A31"),
+    ("ferndown", "bournemouth_north", "urban", "A348 / A3060"),
+    ("canford_bottom", "sturminster_marshall", "single", "A31"),
     ("sturminster_marshall", "bere_regis", "single", "A31"),
     ("bournemouth_central", "poole_hosp", "urban", "A35 Poole Road"), ("poole_hosp", "poole_town", "urban", "A35"),
-    ("poole_hosp", "poole_north", "urban", "A349 / A3049"), ("poole_north", "bournemouth_north", "urban", "A3049 Wallisdown"),
+    ("poole_hosp", "poole_north", "urban", "A349 / A3049"),
+    ("poole_north", "bournemouth_north", "urban", "A3049 Wallisdown"),
     ("poole_north", "wimborne", "single", "A349"), ("poole_town", "upton", "dual", "A350 Holes Bay Road"),
     ("poole_north", "upton", "urban", "A3049 / A35"),
     ("upton", "lytchett", "dual", "A35"), ("upton", "sturminster_marshall", "dual", "A350"),
@@ -124,14 +130,17 @@ EDGES = [
     ("shaftesbury", "gillingham", "minor", "B3081"), ("sherborne", "shaftesbury", "single", "A30"),
 ]
 
-TOWN_PAIRS = [("poole_town", "bournemouth_central"), ("dorchester", "poole_town"), ("dorchester", "bournemouth_central")]  # zone pairs whose road distance is checked against CASES.md
+# zone pairs whose road distance is checked against CASES.md
+TOWN_PAIRS = [("poole_town", "bournemouth_central"), ("dorchester", "poole_town"),
+              ("dorchester", "bournemouth_central")]
 
 # --- services ------------------------------------------------------------------------------
 SERVICES = {
     "emergency": dict(
         name="Type-1 emergency department (24/7 A&E)", activity="A&E attendances",
         demand_per_1000=200.0, min_sites=1, rotas_24_7=1, running_cost_gbp_m=20.0, opening_capital_gbp_m=25.0,
-        source="est.: ~170,000 type-1 attendances a year over 850,000 people (S); Poole's urgent treatment centre alone is to see 50,000-60,000 a year (S), most of Poole's ED attendances; costs est."),
+        source="est.: ~170,000 type-1 attendances a year over 850,000 people (S); Poole's urgent treatment "
+               "centre alone is to see 50,000-60,000 a year (S), most of Poole's ED attendances; costs est."),
     "critical_care": dict(
         name="Adult critical care (ICU/HDU)", activity="critical care admissions",
         demand_per_1000=4.5, min_sites=1, rotas_24_7=1, running_cost_gbp_m=8.0, opening_capital_gbp_m=15.0,
@@ -139,11 +148,13 @@ SERVICES = {
     "obstetrics": dict(
         name="Consultant-led obstetric unit", activity="births",
         demand_per_1000=7.35, min_sites=1, rotas_24_7=1, running_cost_gbp_m=10.0, opening_capital_gbp_m=15.0,
-        source="S/est.: Poole ~4,400 + Dorchester ~1,850 births 2014/15 (S) = 6,250 over 850,000 (S) = 7.35 per 1000; births of Dorset residents elsewhere (Salisbury, Yeovil) not counted; costs est."),
+        source="S/est.: Poole ~4,400 + Dorchester ~1,850 births 2014/15 (S) = 6,250 over 850,000 (S) = 7.35 "
+               "per 1000; births of Dorset residents elsewhere (Salisbury, Yeovil) not counted; costs est."),
     "neonatal": dict(
         name="Neonatal unit (local neonatal unit / SCBU)", activity="neonatal admissions",
         demand_per_1000=0.735, min_sites=1, rotas_24_7=0, running_cost_gbp_m=4.0, opening_capital_gbp_m=8.0,
-        source="S/est.: ~10% of births need neonatal care (RULES.md, S) x 7.35 births per 1000; medical cover shared with the paediatric rota (est.); costs est."),
+        source="S/est.: ~10% of births need neonatal care (RULES.md, S) x 7.35 births per "
+               "1000; medical cover shared with the paediatric rota (est.); costs est."),
     "paediatrics": dict(
         name="Inpatient paediatrics", activity="paediatric admissions",
         demand_per_1000=13.0, min_sites=1, rotas_24_7=1, running_cost_gbp_m=6.0, opening_capital_gbp_m=10.0,
@@ -151,28 +162,32 @@ SERVICES = {
     "elective": dict(
         name="Inpatient elective surgery", activity="elective inpatient admissions",
         demand_per_1000=25.0, min_sites=1, rotas_24_7=0, running_cost_gbp_m=5.0, opening_capital_gbp_m=10.0,
-        source="est.: ~25 ordinary elective admissions per 1000 a year (older population); day cases not modelled; costs est."),
+        source="est.: ~25 ordinary elective admissions per 1000 a year "
+               "(older population); day cases not modelled; costs est."),
     "stroke": dict(
         name="Hyper-acute stroke unit", activity="stroke admissions",
         demand_per_1000=1.65, min_sites=1, min_volume=250, mode="bluelight",
         coverage_travel_min=45, coverage_share=0.95, rotas_24_7=1, running_cost_gbp_m=4.0, opening_capital_gbp_m=6.0,
-        source="S: ~1,400 stroke patients a year (CASES.md) over 850,000 = 1.65 per 1000; 95% within 45 min (S, RULES.md); min volume relaxed from 600 (S) to 250 (est.) so the rural Dorchester unit stays legal, see README; costs est."),
+        source="S: ~1,400 stroke patients a year (CASES.md) over 850,000 = 1.65 per 1000; "
+               "95% within 45 min (S, RULES.md); min volume relaxed from 600 (S) to 250 "
+               "(est.) so the rural Dorchester unit stays legal, see README; costs est."),
     "cancer": dict(
         name="Cancer centre (complex cancer surgery, oncology)", activity="cancer inpatient admissions",
         demand_per_1000=3.0, min_sites=1, max_sites=1, rotas_24_7=0, running_cost_gbp_m=6.0, opening_capital_gbp_m=20.0,
-        source="est.: ~3 complex cancer admissions per 1000 a year; one networked Dorset cancer service (S, Dorset CSR); costs est."),
+        source="est.: ~3 complex cancer admissions per 1000 a year; one "
+               "networked Dorset cancer service (S, Dorset CSR); costs est."),
     "trauma": dict(
         name="Trauma unit (emergency trauma surgery)", activity="trauma admissions",
         demand_per_1000=1.3, min_sites=1, max_sites=2, rotas_24_7=1, running_cost_gbp_m=3.0, opening_capital_gbp_m=5.0,
-        source="est.: ~1.3 trauma admissions per 1000 a year; major trauma goes to Southampton (S); one east and one west trauma unit (est.); costs est."),
+        source="est.: ~1.3 trauma admissions per 1000 a year; major trauma goes to "
+               "Southampton (S); one east and one west trauma unit (est.); costs est."),
 }
-def beds(los, occ):
-    return los / 365.0 / occ
-
 RESOURCE_USE = {
-    "emergency": {"beds": (0.30 * beds(4.5, 0.92), "est.: 30% of attendances admitted x 4.5 days mean LOS / 365 / 0.92 occupancy"),
+    "emergency": {"beds": (0.30 * beds(4.5, 0.92),
+                           "est.: 30% of attendances admitted x 4.5 days mean LOS / 365 / 0.92 occupancy"),
                   "theatres": (0.00003, "est.: ~1 emergency theatre per ~33,000 attendances")},
-    "critical_care": {"critical_care_beds": (beds(3.5, 0.80), "est.: 3.5 days mean critical care LOS / 365 / 0.80 occupancy")},
+    "critical_care": {"critical_care_beds": (beds(3.5, 0.80),
+                                             "est.: 3.5 days mean critical care LOS / 365 / 0.80 occupancy")},
     "obstetrics": {"beds": (beds(2.0, 0.75), "est.: 2.0 days antenatal+postnatal LOS per birth / 365 / 0.75"),
                    "theatres": (0.0003, "est.: ~30% caesarean, ~1,000 caesareans per obstetric theatre-year")},
     "neonatal": {"beds": (beds(10.0, 0.80), "est.: 10 days mean neonatal stay / 365 / 0.80 (cots counted as beds)")},
@@ -186,27 +201,40 @@ RESOURCE_USE = {
                "theatres": (0.0005, "est.: ~2,000 trauma operations per theatre-year")},
 }
 SITE_RESOURCES = [
-    ("bournemouth", "beds", 600, 200, 0.5, "S: ~600 inpatient beds (123 day beds not counted); expansion est.: new ED, maternity and children's unit of the GBP 147m east Dorset programme (S for the sum); GBP 0.5m a bed est."),
+    ("bournemouth", "beds", 600, 200, 0.5, "S: ~600 inpatient beds (123 day beds not counted); expansion "
+                                           "est.: new ED, maternity and children's unit of the GBP 147m "
+                                           "east Dorset programme (S for the sum); GBP 0.5m a bed est."),
     ("bournemouth", "theatres", 14, 4, 5.0, "est."),
-    ("bournemouth", "critical_care_beds", 22, 14, 1.0, "est.; expansion est. for Level 3 critical care at the major emergency hospital (S for the role)"),
+    ("bournemouth", "critical_care_beds", 22, 14, 1.0,
+        "est.; expansion est. for Level 3 critical care at the major emergency hospital (S for the role)"),
     ("poole", "beds", 789, 50, 0.5, "S: ~789 beds (older figure); expansion est.: constrained town site, ~50 beds"),
-    ("poole", "theatres", 14, 2, 5.0, "est.: 14 today; the new 15-theatre planned-care complex (S) plus one retained theatre gives +2 (est.)"),
-    ("poole", "critical_care_beds", 18, 20, 1.0, "est.; expansion est. (only needed if Poole became the emergency site)"),
+    ("poole", "theatres", 14, 2, 5.0, "est.: 14 today; the new 15-theatre planned-care "
+                                      "complex (S) plus one retained theatre gives +2 (est.)"),
+    ("poole", "critical_care_beds", 18, 20, 1.0, "est.; expansion est. (only needed "
+                                                 "if Poole became the emergency site)"),
     ("dorchester", "beds", 500, 30, 0.5, "S: 500 beds (Wikipedia); expansion est."),
     ("dorchester", "theatres", 9, 2, 5.0, "est."),
     ("dorchester", "critical_care_beds", 12, 4, 1.0, "est.; new ED and critical care unit being built (S)"),
 ]
 CODEPENDENCIES = [
-    ("emergency", "colocated", "critical_care", None, None, "purple", "RULES.md: type-1 ED needs critical care on site (S, South East Coast Clinical Senate)"),
-    ("obstetrics", "colocated", "critical_care", None, None, "purple", "RULES.md: consultant-led obstetrics needs critical care (S, Hampshire; applied here too)"),
-    ("obstetrics", "colocated", "neonatal", None, None, "purple", "RULES.md: consultant-led obstetrics needs a neonatal unit (S, Hampshire; applied here too)"),
-    ("obstetrics", "colocated", "paediatrics", None, None, "purple", "RULES.md: consultant-led obstetrics needs inpatient paediatrics (S, Dorset)"),
-    ("neonatal", "colocated", "paediatrics", None, None, "purple", "RULES.md: local neonatal unit needs inpatient paediatrics (S)"),
+    ("emergency", "colocated", "critical_care", None, None, "purple",
+        "RULES.md: type-1 ED needs critical care on site (S, South East Coast Clinical Senate)"),
+    ("obstetrics", "colocated", "critical_care", None, None, "purple",
+        "RULES.md: consultant-led obstetrics needs critical care (S, Hampshire; applied here too)"),
+    ("obstetrics", "colocated", "neonatal", None, None, "purple",
+        "RULES.md: consultant-led obstetrics needs a neonatal unit (S, Hampshire; applied here too)"),
+    ("obstetrics", "colocated", "paediatrics", None, None, "purple",
+        "RULES.md: consultant-led obstetrics needs inpatient paediatrics (S, Dorset)"),
+    ("neonatal", "colocated", "paediatrics", None, None, "purple",
+        "RULES.md: local neonatal unit needs inpatient paediatrics (S)"),
     ("stroke", "colocated", "emergency", None, None, "purple", "RULES.md: HASU needs ED and CT on site (S/K)"),
     ("trauma", "colocated", "emergency", None, None, "purple", "RULES.md: trauma care needs ED (S)"),
-    ("trauma", "colocated", "critical_care", None, None, "purple", "RULES.md: trauma / emergency surgery needs critical care (S)"),
-    ("cancer", "colocated", "critical_care", None, None, "purple", "RULES.md: complex cancer care needs critical care (S/K)"),
-    ("elective", "within", "critical_care", 60, "bluelight", "amber", "RULES.md: complex elective surgery needs critical care; amber network transfer within 60 min (est. encoding)"),
+    ("trauma", "colocated", "critical_care", None, None, "purple",
+        "RULES.md: trauma / emergency surgery needs critical care (S)"),
+    ("cancer", "colocated", "critical_care", None, None, "purple",
+        "RULES.md: complex cancer care needs critical care (S/K)"),
+    ("elective", "within", "critical_care", 60, "bluelight", "amber",
+        "RULES.md: complex elective surgery needs critical care; amber network transfer within 60 min (est. encoding)"),
 ]
 ALL = ["emergency", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective", "stroke", "cancer", "trauma"]
 WEST = ["emergency", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective", "stroke", "trauma"]
@@ -215,228 +243,37 @@ OPTIONS = {
         name="Status quo before the 2017 decision",
         services={
             "bournemouth": ["emergency", "critical_care", "elective", "stroke"],
-            "poole": ["emergency", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective", "cancer", "trauma"],
+            "poole": ["emergency", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective", "cancer",
+                      "trauma"],
             "dorchester": WEST,
         },
-        description="All three sites with a type-1 A&E, critical care and planned surgery; consultant maternity, neonatal and inpatient paediatrics at Poole (for east Dorset) and Dorchester; stroke units at Bournemouth and Dorchester; cancer centre and east trauma unit at Poole.",
-        source="CASES.md (S: three A&Es; births at Poole and Dorchester); maternity and paediatrics at Poole rather than Bournemouth, stroke, cancer and trauma sites est. (see README)"),
+        description="All three sites with a type-1 A&E, critical care and planned surgery; consultant "
+                    "maternity, neonatal and inpatient paediatrics at Poole (for east Dorset) and Dorchester; "
+                    "stroke units at Bournemouth and Dorchester; cancer centre and east trauma unit at Poole.",
+        source="CASES.md (S: three A&Es; births at Poole and Dorchester); maternity and paediatrics "
+               "at Poole rather than Bournemouth, stroke, cancer and trauma sites est. (see README)"),
     "decision_2017": dict(
         name="2017 decision: Bournemouth major emergency, Poole major planned, Dorchester emergency and planned",
         services={"bournemouth": ALL, "poole": ["elective"], "dorchester": WEST},
-        description="Bournemouth: A&E with major trauma, stroke, Level 3 critical care, consultant maternity, LNU, inpatient paediatrics, complex and cancer care. Poole: major planned hospital with a 24/7 urgent treatment centre (UTC not modelled). Dorchester keeps A&E, consultant maternity and overnight paediatrics.",
+        description="Bournemouth: A&E with major trauma, stroke, Level 3 critical care, consultant "
+                    "maternity, LNU, inpatient paediatrics, complex and cancer care. Poole: major "
+                    "planned hospital with a 24/7 urgent treatment centre (UTC not modelled). "
+                    "Dorchester keeps A&E, consultant maternity and overnight paediatrics.",
         source="Dorset CCG Clinical Services Review decision 2017, upheld 2019 (S: dorsetsvision.nhs.uk, HSJ)"),
     "poole_major_emergency": dict(
         name="Alternative: Poole major emergency, Bournemouth major planned",
         services={"poole": ALL, "bournemouth": ["elective"], "dorchester": WEST},
-        description="The 2017 model with the east Dorset roles swapped: Poole (which already had maternity, paediatrics and the cancer centre) as the major emergency hospital.",
+        description="The 2017 model with the east Dorset roles swapped: Poole (which already had "
+                    "maternity, paediatrics and the cancer centre) as the major emergency hospital.",
         source="alternative reconstructed for comparison (est.), not a consulted option as far as found"),
     "single_major_emergency_east": dict(
         name="Alternative: one emergency hospital for Dorset at Bournemouth",
         services={"bournemouth": ALL, "poole": ["elective"], "dorchester": ["elective"]},
-        description="Every emergency, maternity and stroke service at Bournemouth; Dorchester planned care only. Shows why the west keeps its hospital: stroke access fails for west Dorset and Bournemouth overflows.",
+        description="Every emergency, maternity and stroke service at Bournemouth; Dorchester planned care only. Shows "
+                    "why the west keeps its hospital: stroke access fails for west Dorset and Bournemouth overflows.",
         source="illustrative alternative (est.), not a consulted option"),
 }
-# ============================================================================================
-def haversine_km(a, b):
-    (la1, lo1), (la2, lo2) = a, b
-    p1, p2 = math.radians(la1), math.radians(la2)
-    dp, dl = p2 - p1, math.radians(lo2 - lo1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
-
-
-def scaled_zones():
-    raw = sum(z[4] for z in ZONES_RAW)
-    out = []
-    for z in ZONES_RAW:
-        out.append((z[0], z[1], z[2], z[3], round(z[4] * POPULATION_TOTAL / raw), z[5], z[6]))
-    diff = POPULATION_TOTAL - sum(z[4] for z in out)
-    z = out[0]
-    out[0] = (*z[:4], z[4] + diff, *z[5:])
-    return out
-
-
-def edges_with_lengths():
-    pos = {n[0]: (n[1], n[2]) for n in NODES}
-    rows = []
-    for a, b, cls, name in EDGES:
-        gc = haversine_km(pos[a], pos[b])
-        rows.append((a, b, cls, round(gc * DETOUR[cls], 2), SPEED[cls], name,
-                     f"est.: great-circle {gc:.2f} km x detour {DETOUR[cls]} ({cls}); speed est."))
-    return rows
-
-
-def fmt(v):
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return f"{v:.6g}"
-    return str(v)
-
-
-def write_csv(name, header, rows):
-    with open(HERE / name, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(header)
-        for r in rows:
-            w.writerow([fmt(v) for v in r])
-
-
-def y(v):
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
-    return fmt(v)
-
-
-def write_files():
-    zones = scaled_zones()
-    pts = [(s[2], s[3]) for s in SITES] + [(z[2], z[3]) for z in zones] + [(n[1], n[2]) for n in NODES]
-    lat_min = min(p[0] for p in pts) - MARGIN
-    lat_max = max(p[0] for p in pts) + MARGIN
-    lon_min = min(p[1] for p in pts) - MARGIN
-    lon_max = max(p[1] for p in pts) + MARGIN
-    lines = [f"name: {INSTANCE['name']}", f"title: {y(INSTANCE['title'])}",
-             f"description: {y(INSTANCE['description'])}", f"year: {INSTANCE['year']}",
-             f"lat_min: {lat_min:.3f}", f"lat_max: {lat_max:.3f}", f"lon_min: {lon_min:.3f}", f"lon_max: {lon_max:.3f}",
-             "roads: roads.csv", "default_mode: car", "baseline: status_quo"]
-    (HERE / "instance.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    write_csv("sites.csv", ["site_id", "name", "lat", "lon", "exists", "new_build_capital_gbp_m", "notes"], SITES)
-    write_csv("zones.csv", ["zone_id", "name", "lat", "lon", "population", "deprivation_quintile", "group"], zones)
-    write_csv("road_nodes.csv", ["node_id", "lat", "lon", "name"], NODES)
-    write_csv("roads.csv", ["from_node", "to_node", "road_class", "length_km", "speed_kmh", "name", "source"],
-              edges_with_lengths())
-    modes = [("car", c, 1.0, "est.: the road's car speed") for c in SPEED] + \
-            [("bluelight", c, 1.25, "est.: blue-light ~1/0.8 of car speed (CASES.md)") for c in SPEED]
-    write_csv("modes.csv", ["mode", "road_class", "speed_factor", "source"], modes)
-    write_csv("site_resources.csv", ["site_id", "resource", "capacity", "max_expansion", "expansion_capital_gbp_m", "source"],
-              SITE_RESOURCES)
-    write_csv("resource_use.csv", ["service_id", "resource", "per_activity", "source"],
-              [(s, r, round(v[0], 6), v[1]) for s, d in RESOURCE_USE.items() for r, v in d.items()])
-    write_csv("codependencies.csv", ["service_a", "rule", "service_b", "within_min", "mode", "grade", "source"], CODEPENDENCIES)
-    order = ["name", "activity", "demand_per_1000", "min_sites", "max_sites", "min_volume", "max_volume", "mode",
-             "max_travel_min", "coverage_travel_min", "coverage_share", "rotas_24_7", "running_cost_gbp_m",
-             "opening_capital_gbp_m", "source"]
-    out = [f"# Service lines of the {INSTANCE['name']} instance; written by derive.py (see README.md)."]
-    for sid, rec in SERVICES.items():
-        out.append(f"{sid}:")
-        out += [f"  {k}: {y(rec[k])}" for k in order if k in rec]
-    (HERE / "services.yaml").write_text("\n".join(out) + "\n", encoding="utf-8")
-    out = [f"# Named configurations of the {INSTANCE['name']} instance; written by derive.py (see README.md)."]
-    for oid, rec in OPTIONS.items():
-        out.append(f"{oid}:")
-        out.append(f"  name: {y(rec['name'])}")
-        out.append("  services:")
-        out += [f"    {site}: [{', '.join(svcs)}]" for site, svcs in rec["services"].items()]
-        out.append(f"  description: {y(rec['description'])}")
-        out.append(f"  source: {y(rec['source'])}")
-    (HERE / "options.yaml").write_text("\n".join(out) + "\n", encoding="utf-8")
-    return zones
-
-
-# --- checks ---------------------------------------------------------------------------------
-def graph(mode_factor=1.0):
-    adj = {n[0]: [] for n in NODES}
-    for a, b, cls, length, speed, _, _ in edges_with_lengths():
-        t = length / (speed * mode_factor) * 60
-        adj[a].append((b, t, length))
-        adj[b].append((a, t, length))
-    return adj
-
-
-def dijkstra(adj, src, key=1):
-    dist = {src: 0.0}
-    pq = [(0.0, src)]
-    while pq:
-        d, u = heapq.heappop(pq)
-        if d > dist.get(u, 1e18):
-            continue
-        for v, t, l in adj[u]:
-            nd = d + (t, l)[key - 1]
-            if nd < dist.get(v, 1e18):
-                dist[v] = nd
-                heapq.heappush(pq, (nd, v))
-    return dist
-
-
-def nearest_node(lat, lon):
-    return min(((haversine_km((lat, lon), (n[1], n[2])), n[0]) for n in NODES))
-
-
-def travel(adj, p, q, key=1, connector=30.0):
-    dp, np_ = nearest_node(*p)
-    dq, nq = nearest_node(*q)
-    d = dijkstra(adj, np_, key)[nq]
-    if key == 1:
-        return d + (dp + dq) / connector * 60
-    return d + dp + dq
-
-
-def checks(zones):
-    sites = {s[0]: (s[2], s[3]) for s in SITES}
-    car, blue = graph(1.0), graph(1.25)
-    print("== snapping (km to nearest node)")
-    for label, lat, lon in [(s[0], s[2], s[3]) for s in SITES] + [(z[0], z[2], z[3]) for z in zones]:
-        d, n = nearest_node(lat, lon)
-        if d > 1.0:
-            print(f"  {label}: {d:.2f} km to {n}")
-    print("== site-to-site road distance km / car min / bluelight min")
-    ids = list(sites)
-    for i, a in enumerate(ids):
-        for b in ids[i + 1:]:
-            print(f"  {a}-{b}: {travel(car, sites[a], sites[b], 2):.1f} km ({travel(car, sites[a], sites[b], 2)/1.609:.1f} mi), "
-                  f"{travel(car, sites[a], sites[b]):.0f} min car, {travel(blue, sites[a], sites[b]):.0f} min blue")
-    zs = {z[0]: (z[2], z[3]) for z in zones}
-    for a, b in TOWN_PAIRS:
-        print(f"  town {a}-{b}: {travel(car, zs[a], zs[b], 2):.1f} km ({travel(car, zs[a], zs[b], 2)/1.609:.1f} mi), {travel(car, zs[a], zs[b]):.0f} min car")
-    print(f"== population total {sum(z[4] for z in zones)}")
-    demand = {s: {z[0]: z[4] * r['demand_per_1000'] / 1000 for z in zones} for s, r in SERVICES.items()}
-    for s in SERVICES:
-        print(f"  demand {s}: {sum(demand[s].values()):.0f} {SERVICES[s]['activity']}")
-    tcar = {z[0]: {s: travel(car, (z[2], z[3]), sites[s]) for s in sites} for z in zones}
-    tblue = {z[0]: {s: travel(blue, (z[2], z[3]), sites[s]) for s in sites} for z in zones}
-    cap = {(r[0], r[1]): (r[2], r[3]) for r in SITE_RESOURCES}
-    pop = {z[0]: z[4] for z in zones}
-    for oid, opt in OPTIONS.items():
-        print(f"== option {oid}")
-        use = {}
-        vol = {}
-        for s in SERVICES:
-            hosts = [site for site, sv in opt["services"].items() if s in sv]
-            if not hosts:
-                print(f"  !! {s} hosted nowhere")
-                continue
-            for z, d in demand[s].items():
-                site = min(hosts, key=lambda h: tcar[z][h])
-                vol[(s, site)] = vol.get((s, site), 0) + d
-                for res, (per, _) in RESOURCE_USE.get(s, {}).items():
-                    use[(site, res)] = use.get((site, res), 0) + d * per
-            svc = SERVICES[s]
-            print(f"  {s:14s} " + ", ".join(f"{h} {vol.get((s, h), 0):.0f}" for h in hosts))
-            for h in hosts:
-                v = vol.get((s, h), 0)
-                if v < svc.get("min_volume", 0):
-                    print(f"  !! {s} at {h}: volume {v:.0f} < min {svc['min_volume']}")
-            if "coverage_travel_min" in svc:
-                tt = tblue if svc.get("mode") == "bluelight" else tcar
-                share = sum(pop[z] for z in pop if min(tt[z][h] for h in hosts) <= svc["coverage_travel_min"]) / sum(pop.values())
-                worst = max(min(tt[z][h] for h in hosts) for z in pop)
-                print(f"  {s}: {share:.1%} within {svc['coverage_travel_min']} min ({svc.get('mode','car')}), worst zone {worst:.0f} min")
-        for (site, res), u in sorted(use.items()):
-            c, e = cap.get((site, res), (0, 0))
-            flag = "OK" if u <= c else ("needs expansion" if u <= c + e else "DOES NOT FIT")
-            print(f"  {site:12s} {res:18s} need {u:7.1f}  capacity {c:5g} (+{e:g})  {flag}")
-        for a, rule, b, *_ in CODEPENDENCIES:
-            for site, sv in opt["services"].items():
-                if a in sv and rule == "colocated" and b not in sv:
-                    print(f"  !! {a} at {site} without {b}")
-                if a in sv and rule == "within":
-                    hb = [h for h, s2 in opt["services"].items() if b in s2]
-                    t = min(travel(blue, sites[site], sites[h]) for h in hb) if hb else 1e9
-                    if t > _[0]:
-                        print(f"  !! {a} at {site}: {b} {t:.0f} min away")
 
 
 if __name__ == "__main__":
-    checks(write_files())
+    derive_county(sys.modules[__name__])

@@ -1,18 +1,31 @@
 """Derive the computed numbers of the mse instance, so that they can be re-made and checked.
 
-    python3 derive.py            writes roads.csv and resource_use.csv, prints demand rates
-    python3 derive.py --check    also checks the named options (needs PyYAML, as the optimiser does)
+Run with the project's environment (it has the optimiser package):
 
-Every constant below is marked S (sourced, see README.md) or est. (estimate).
+    /work/venv/bin/python derive.py            writes roads.csv and resource_use.csv, prints the demand
+                                               rates and the road checks quoted in README.md
+    /work/venv/bin/python derive.py --check    also checks the named options: nearest-site (car) volumes,
+                                               resources against capacity, coverage and the rules
+
+Road lengths are great-circle distances between the junctions × DETOUR; bed, theatre and critical-care
+use per unit of activity come from lengths of stay and occupancies (resource_use below). Every constant
+is marked S (sourced, see README.md) or est. (estimate). Travel times and routes come from the
+optimiser package (travel_times, road_graph); helpers shared with the other instances are in
+../derive_common.py.
 """
 
-import csv
-import heapq
-import math
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).parent
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from derive_common import beds, nearest_volumes, option_hosts, path_sum, write_csv  # noqa: E402
+
+from optimiser import load_instance, road_graph, roads, travel_times  # noqa: E402
+
+EARTH_RADIUS_KM = 6371.0  # the radius roads.csv was made with (the package's 6371.0088 moves one edge by 0.01 km)
 DETOUR = 1.03  # est.: road length / great-circle length between neighbouring nodes; calibrated, README.md
 SPEED = {"motorway": 100, "dual": 80, "single": 60, "minor": 50, "urban": 35}  # km/h, est. (CASES.md)
 BLUELIGHT = 1.25  # est.: blue-light speed = car speed / 0.8 (CASES.md)
@@ -91,7 +104,6 @@ def resource_use(r):
         - r["paediatrics"] * paeds_los
     medical_los = rest / r["_medical_admissions"]
     per_attendance = r["_medical_admissions"] / r["emergency"] * medical_los
-    beds = lambda days, occ: days / 365 / occ  # noqa: E731
     return [
         ("emergency", "beds", beds(per_attendance, OCC_GA),
          f"est.: {r['_medical_admissions'] / r['emergency']:.3f} medical admissions per attendance x "
@@ -124,93 +136,44 @@ def resource_use(r):
     ]
 
 
-def read(name):
-    with open(HERE / name, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+def great_circle_km(lat1, lon1, lat2, lon2):
+    return roads.haversine_km(lat1, lon1, lat2, lon2) * (EARTH_RADIUS_KM / roads.EARTH_RADIUS_KM)
 
 
-def great_circle_km(a, b):
-    (la1, lo1), (la2, lo2) = [(math.radians(float(p["lat"])), math.radians(float(p["lon"]))) for p in (a, b)]
-    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(h))
-
-
-def write_roads(nodes):
+def road_rows(nodes):
+    """roads.csv rows: one per EDGES entry, great-circle length x DETOUR, the class speed unless overridden."""
     rows = []
     for edge in EDGES.replace("\n", "|").split("|"):
         if edge.strip():
             a, b, cls, road, *speed = edge.split()
-            rows.append({"from_node": a, "to_node": b, "road_class": cls,
-                         "length_km": round(great_circle_km(nodes[a], nodes[b]) * DETOUR, 2),
-                         "speed_kmh": int(speed[0]) if speed else SPEED[cls], "oneway": "false",
-                         "name": road.replace("_", " "),
-                         "source": f"est.: great-circle x {DETOUR}; speed of class" + (
-                             " lowered (40-50 mph limits, signals)" if speed else "")})
-    with open(HERE / "roads.csv", "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+            km = great_circle_km(*nodes.loc[a, ["lat", "lon"]], *nodes.loc[b, ["lat", "lon"]])
+            rows.append((a, b, cls, round(float(km) * DETOUR, 2), int(speed[0]) if speed else SPEED[cls], "false",
+                         road.replace("_", " "), f"est.: great-circle x {DETOUR}; speed of class" + (
+                             " lowered (40-50 mph limits, signals)" if speed else "")))
     return rows
 
 
-def shortest(roads, source, factor=1.0):
-    """Fastest route from source: {node: (minutes, km)} (Dijkstra on time)."""
-    graph = {}
-    for r in roads:
-        minutes = r["length_km"] / (r["speed_kmh"] * factor) * 60
-        graph.setdefault(r["from_node"], []).append((r["to_node"], minutes, r["length_km"]))
-        graph.setdefault(r["to_node"], []).append((r["from_node"], minutes, r["length_km"]))
-    best, queue = {}, [(0.0, 0.0, source)]
-    while queue:
-        t, km, node = heapq.heappop(queue)
-        if node not in best:
-            best[node] = (t, km)
-            for nxt, dt, dkm in graph.get(node, []):
-                if nxt not in best:
-                    heapq.heappush(queue, (t + dt, km + dkm, nxt))
-    return best
-
-
-HOSP = {"basildon": "basildon_hosp", "southend": "southend_hosp", "broomfield": "broomfield_hosp"}
-ZONE_NODE = {"colne_valley": "halstead", "dengie": "burnham", "east_basildon": "pitsea",
-             "west_basildon": "laindon", "benfleet_hadleigh": "benfleet", "canvey_island": "canvey",
-             "southend_east_central": "southend_centre", "southend_west_central": "westcliff",
-             "southend_west": "leigh"}
-
-
-def check(roads, zones, use):
-    """Nearest-site (car time) allocation for every named option: volumes, resources, coverage."""
-    import yaml  # the optimiser's own dependency
-    options = yaml.safe_load((HERE / "options.yaml").read_text())
-    roles = yaml.safe_load((HERE / "roles.yaml").read_text())
-    services = yaml.safe_load((HERE / "services.yaml").read_text())
-    capacity = {(x["site_id"], x["resource"]): float(x["capacity"]) for x in read("site_resources.csv")}
-    car = {s: shortest(roads, n) for s, n in HOSP.items()}
-    blue = {s: shortest(roads, n, BLUELIGHT) for s, n in HOSP.items()}
-    total_pop = sum(float(z["population"]) for z in zones)
-    for oid, opt in options.items():
-        hosts = {s: set(roles[role]["services"]) for s, role in (opt.get("roles") or {}).items()}
-        for s, extra in (opt.get("services") or {}).items():
-            hosts.setdefault(s, set()).update(extra)
+def check(instance, times, use):
+    """Nearest-site (car time) allocation for every named option: volumes, resources, coverage, rules."""
+    car = times["car"]
+    sites, services, demand = list(instance.sites["site_id"]), instance.services, instance.demand
+    pop = instance.zones.set_index("zone_id")["population"]
+    capacity = instance.site_resources.set_index(["site_id", "resource"])["capacity"]
+    for oid in instance.options.index:
+        hosts = option_hosts(instance, oid)
         volume, need = {}, {}
         print(f"\n== {oid}: " + "; ".join(f"{s}: {' '.join(sorted(v))}" for s, v in hosts.items()))
-        for svc in services:
-            sites = [s for s in HOSP if svc in hosts.get(s, ())]
-            if not sites:
+        for svc, spec in services.iterrows():
+            at = [s for s in sites if svc in hosts.get(s, ())]
+            if not at:
                 print(f"   {svc}: hosted nowhere")
                 continue
-            covered = 0.0
-            for z in zones:
-                node = ZONE_NODE.get(z["zone_id"], z["zone_id"])
-                site = min(sites, key=lambda s: car[s][node][0])
-                activity = float(z["population"]) * services[svc]["demand_per_1000"] / 1000
-                volume[(site, svc)] = volume.get((site, svc), 0) + activity
-                minute = services[svc].get("coverage_travel_min")
-                table = blue if services[svc].get("mode") == "bluelight" else car
-                if minute and min(table[s][node][0] for s in sites) <= minute:
-                    covered += float(z["population"])
-            if services[svc].get("coverage_travel_min"):
-                print(f"   {svc}: {covered / total_pop:.1%} within {services[svc]['coverage_travel_min']} min")
+            for site, v in nearest_volumes(demand[svc], at, car.zone_site_min).items():
+                volume[(site, svc)] = v
+            if pd.notna(spec["coverage_travel_min"]):
+                nearest = times[instance.mode_or_default(spec["mode"])].zone_site_min[at].min(axis=1)
+                covered = pop[nearest <= spec["coverage_travel_min"]].sum()
+                print(f"   {svc}: {covered / pop.sum():.1%} within {spec['coverage_travel_min']:g} min")
         for (site, svc), v in volume.items():
             for s2, res, per, _ in use:
                 if s2 == svc:
@@ -219,49 +182,52 @@ def check(roads, zones, use):
                                          if k[1] in ("obstetrics", "major_emergency", "emergency")))
         for res in ("beds", "theatres", "critical_care_beds"):
             print(f"   {res} need/capacity: " + ", ".join(
-                f"{s} {need.get((s, res), 0):.0f}/{capacity[(s, res)]:.0f}" for s in HOSP) +
-                f"; total {sum(need.get((s, res), 0) for s in HOSP):.0f}/{sum(capacity[(s, res)] for s in HOSP):.0f}")
-        for svc, spec in services.items():  # site counts
+                f"{s} {need.get((s, res), 0):.0f}/{capacity[(s, res)]:.0f}" for s in sites) +
+                f"; total {sum(need.get((s, res), 0) for s in sites):.0f}/{sum(capacity[(s, res)] for s in sites):.0f}")
+        for svc, spec in services.iterrows():  # site counts
             n = sum(svc in v for v in hosts.values())
-            if n < spec.get("min_sites", 0) or n > spec.get("max_sites", 99):
+            if n < spec["min_sites"] or (pd.notna(spec["max_sites"]) and n > spec["max_sites"]):
                 print(f"   BREAKS site count: {svc} at {n} sites")
-        for rule in read("codependencies.csv"):  # co-dependencies
-            a, b = rule["service_a"], rule["service_b"]
-            for site in (s for s in HOSP if a in hosts.get(s, ())):
-                ok = (b in hosts[site] if rule["rule"] == "colocated" else
-                      any(b in hosts.get(o, ()) and blue[site][HOSP[o]][0] <= float(rule["within_min"]) for o in HOSP))
+        for rule in instance.codependencies.itertuples():  # co-dependencies
+            a, b = rule.service_a, rule.service_b
+            minutes = times[instance.mode_or_default(rule.mode)].site_site_min
+            for site in (s for s in sites if a in hosts.get(s, ())):
+                ok = (b in hosts[site] if rule.rule == "colocated" else
+                      any(b in hosts.get(o, ()) and minutes.loc[site, o] <= rule.within_min for o in sites))
                 if not ok:
-                    print(f"   BREAKS {a} {rule['rule']} {b} at {site}")
+                    print(f"   BREAKS {a} {rule.rule} {b} at {site}")
 
 
 def main():
-    nodes = {n["node_id"]: n for n in read("road_nodes.csv")}
-    zones = read("zones.csv")
-    pop = sum(float(z["population"]) for z in zones)
+    nodes = pd.read_csv(HERE / "road_nodes.csv").set_index("node_id")
+    pop = pd.read_csv(HERE / "zones.csv")["population"].sum()
     r = rates(pop)
     print(f"population {pop:,.0f}")
     for svc, rate in r.items():
         print(f"  {svc:24s} {rate:8.3f} per 1000 -> {rate * pop / 1000:9,.0f} a year")
     use = resource_use(r)
-    with open(HERE / "resource_use.csv", "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["service_id", "resource", "per_activity", "source"])
-        writer.writerows((s, res, f"{per:.6g}", how) for s, res, per, how in use)
-    roads = write_roads(nodes)
-    for name, node in HOSP.items():  # fastest car route between hospitals and A127 Romford-Southend
-        car, blue = shortest(roads, node), shortest(roads, node, BLUELIGHT)
-        for other, onode in HOSP.items():
-            if other > name:
-                t, km = car[onode]
-                print(f"  {name}-{other}: {km:.1f} km = {km / 1.609:.1f} miles, car {t:.0f} min, "
-                      f"blue-light {blue[onode][0]:.0f} min, "
-                      f"straight {great_circle_km(nodes[node], nodes[onode]):.1f} km")
-    print(f"  A127 Gallows Corner-Southend centre: {shortest(roads, 'gallows_corner')['southend_centre'][1]:.1f} km")
-    print(f"  A414 Army and Navy-Maldon: {shortest(roads, 'army_navy')['maldon'][1]:.1f} km")
-    far = max(great_circle_km(z, nodes[ZONE_NODE.get(z['zone_id'], z['zone_id'])]) for z in zones)
-    print(f"  largest zone-to-node distance {far:.2f} km")
+    write_csv(HERE / "resource_use.csv", ["service_id", "resource", "per_activity", "source"], use,
+              lineterminator="\r\n")
+    write_csv(HERE / "roads.csv", ["from_node", "to_node", "road_class", "length_km", "speed_kmh", "oneway", "name",
+                                   "source"], road_rows(nodes), lineterminator="\r\n")
+    instance = load_instance(HERE)
+    times = {mode: travel_times(instance, mode) for mode in ("car", "bluelight")}
+    graph = road_graph(instance, "car")
+    node = times["car"].snapped.set_index(["kind", "id"])["node_id"]
+    sites = list(instance.sites["site_id"])
+    for a in sites:  # fastest car route between hospitals and A127 Romford-Southend
+        for b in (b for b in sites if b > a):
+            km = path_sum(graph, node["site", a], node["site", b])
+            straight = great_circle_km(*nodes.loc[node["site", a], ["lat", "lon"]],
+                                       *nodes.loc[node["site", b], ["lat", "lon"]])
+            print(f"  {a}-{b}: {km:.1f} km = {km / 1.609:.1f} miles, car {times['car'].site_site_min.loc[a, b]:.0f} "
+                  f"min, blue-light {times['bluelight'].site_site_min.loc[a, b]:.0f} min, straight {straight:.1f} km")
+    print(f"  A127 Gallows Corner-Southend centre: {path_sum(graph, 'gallows_corner', 'southend_centre'):.1f} km")
+    print(f"  A414 Army and Navy-Maldon: {path_sum(graph, 'army_navy', 'maldon'):.1f} km")
+    snapped = times["car"].snapped
+    print(f"  largest zone-to-node distance {snapped.loc[snapped['kind'] == 'zone', 'snap_km'].max():.2f} km")
     if "--check" in sys.argv:
-        check(roads, zones, use)
+        check(instance, times, use)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,219 @@
+"""What the instances' derive.py scripts share: writing the files, and the checks quoted in the READMEs.
+
+A county script (hampshire, dorset) declares its numbers as module constants and calls
+:func:`derive_county`, which writes every file of its folder and prints the checks. The mse script
+uses the smaller pieces (:func:`write_csv`, :func:`beds`, :func:`path_sum`, :func:`option_hosts`,
+:func:`nearest_volumes`). Travel times come from the optimiser package (``travel_times``: the
+connector from a place to its junction is included), routes from its NetworkX road graph.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+
+from optimiser import load_instance, road_graph, travel_times
+from optimiser.roads import haversine_km
+
+KM_PER_MILE = 1.609
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+def beds(los_days, occupancy):
+    """Beds per unit of activity a year: length of stay / 365 / occupancy."""
+    return los_days / 365 / occupancy
+
+
+def scaled_zones(zones_raw, total):
+    """Zones with raw populations scaled to ``total`` (rounded; the rounding remainder goes to the first)."""
+    raw = sum(z[4] for z in zones_raw)
+    out = [(*z[:4], round(z[4] * total / raw), *z[5:]) for z in zones_raw]
+    out[0] = (*out[0][:4], out[0][4] + total - sum(z[4] for z in out), *out[0][5:])
+    return out
+
+
+def edges_with_lengths(nodes, edges, detour, speed):
+    """roads.csv rows: great-circle length between the nodes × the class's detour factor."""
+    pos = {n[0]: (n[1], n[2]) for n in nodes}
+    rows = []
+    for a, b, cls, name in edges:
+        gc = float(haversine_km(*pos[a], *pos[b]))
+        rows.append((a, b, cls, round(gc * detour[cls], 2), speed[cls], name,
+                     f"est.: great-circle {gc:.2f} km x detour {detour[cls]} ({cls}); speed est."))
+    return rows
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+def fmt(value):
+    """A CSV/YAML cell as the instance files write it: blank, true/false, 6 significant digits."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def write_csv(path, header, rows, lineterminator="\n"):
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator=lineterminator)
+        writer.writerow(header)
+        writer.writerows([fmt(v) for v in row] for row in rows)
+
+
+def yaml_scalar(value):
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else fmt(value)
+
+
+SERVICE_KEYS = ["name", "activity", "demand_per_1000", "min_sites", "max_sites", "min_volume", "max_volume", "mode",
+                "max_travel_min", "coverage_travel_min", "coverage_share", "rotas_24_7", "running_cost_gbp_m",
+                "opening_capital_gbp_m", "source"]
+
+
+def write_county(spec):
+    """Write every file of a county instance from the constants of its derive.py (``spec``)."""
+    here, name, margin = Path(spec.HERE), spec.INSTANCE["name"], spec.MARGIN
+    zones = scaled_zones(spec.ZONES_RAW, spec.POPULATION_TOTAL)
+    points = [(s[2], s[3]) for s in spec.SITES] + [(z[2], z[3]) for z in zones] + [(n[1], n[2]) for n in spec.NODES]
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    lines = [f"name: {name}", f"title: {yaml_scalar(spec.INSTANCE['title'])}",
+             f"description: {yaml_scalar(spec.INSTANCE['description'])}", f"year: {spec.INSTANCE['year']}",
+             f"lat_min: {min(lats) - margin:.3f}", f"lat_max: {max(lats) + margin:.3f}",
+             f"lon_min: {min(lons) - margin:.3f}", f"lon_max: {max(lons) + margin:.3f}",
+             "roads: roads.csv", "default_mode: car", "baseline: status_quo"]
+    (here / "instance.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_csv(here / "sites.csv", ["site_id", "name", "lat", "lon", "exists", "new_build_capital_gbp_m", "notes"],
+              spec.SITES)
+    write_csv(here / "zones.csv", ["zone_id", "name", "lat", "lon", "population", "deprivation_quintile", "group"],
+              zones)
+    write_csv(here / "road_nodes.csv", ["node_id", "lat", "lon", "name"], spec.NODES)
+    write_csv(here / "roads.csv", ["from_node", "to_node", "road_class", "length_km", "speed_kmh", "name", "source"],
+              edges_with_lengths(spec.NODES, spec.EDGES, spec.DETOUR, spec.SPEED))
+    modes = [("car", c, 1.0, "est.: the road's car speed") for c in spec.SPEED] + \
+            [("bluelight", c, 1.25, "est.: blue-light ~1/0.8 of car speed (CASES.md)") for c in spec.SPEED]
+    write_csv(here / "modes.csv", ["mode", "road_class", "speed_factor", "source"], modes)
+    write_csv(here / "site_resources.csv",
+              ["site_id", "resource", "capacity", "max_expansion", "expansion_capital_gbp_m", "source"],
+              spec.SITE_RESOURCES)
+    write_csv(here / "resource_use.csv", ["service_id", "resource", "per_activity", "source"],
+              [(s, r, round(v[0], 6), v[1]) for s, d in spec.RESOURCE_USE.items() for r, v in d.items()])
+    write_csv(here / "codependencies.csv",
+              ["service_a", "rule", "service_b", "within_min", "mode", "grade", "source"], spec.CODEPENDENCIES)
+    out = [f"# Service lines of the {name} instance; written by derive.py (see README.md)."]
+    for sid, rec in spec.SERVICES.items():
+        out += [f"{sid}:"] + [f"  {k}: {yaml_scalar(rec[k])}" for k in SERVICE_KEYS if k in rec]
+    (here / "services.yaml").write_text("\n".join(out) + "\n", encoding="utf-8")
+    out = [f"# Named configurations of the {name} instance; written by derive.py (see README.md)."]
+    for oid, rec in spec.OPTIONS.items():
+        out += [f"{oid}:", f"  name: {yaml_scalar(rec['name'])}", "  services:"]
+        out += [f"    {site}: [{', '.join(svcs)}]" for site, svcs in rec["services"].items()]
+        out += [f"  description: {yaml_scalar(rec['description'])}", f"  source: {yaml_scalar(rec['source'])}"]
+    (here / "options.yaml").write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+def path_sum(graph, source, target, weight="travel_min", attribute="length_km"):
+    """Sum of ``attribute`` along the path from ``source`` to ``target`` that minimises ``weight``."""
+    path = nx.shortest_path(graph, source, target, weight=weight)
+    return sum(min(graph[u][v].values(), key=lambda edge: edge[weight])[attribute]
+               for u, v in itertools.pairwise(path))
+
+
+def option_hosts(instance, option_id):
+    """{site: [services]} of a named option: its sites' roles, then the services it adds."""
+    option = instance.options.loc[option_id]
+    hosts = {site: list(instance.roles.loc[role, "services"]) for site, role in (option["roles"] or {}).items()}
+    for site, extra in (option["services"] or {}).items():
+        have = hosts.setdefault(site, [])
+        have += [s for s in extra if s not in have]
+    return hosts
+
+
+def nearest_volumes(demand, sites, minutes):
+    """Each zone's demand sent to the nearest of ``sites`` (the first listed wins a tie): volume per site.
+
+    A site nearest to no zone is absent.
+    """
+    return demand.groupby(minutes[sites].idxmin(axis=1)).sum()
+
+
+def derive_county(spec):
+    """Write a county instance's files, load them with the optimiser and print the checks."""
+    write_county(spec)
+    instance = load_instance(spec.HERE)
+    times = {mode: travel_times(instance, mode) for mode in ("car", "bluelight")}
+    car, blue = times["car"], times["bluelight"]
+    graph = road_graph(instance, "car")
+    snapped = car.snapped.set_index(["kind", "id"])
+    connector_kmh = instance.settings["connector_speed_kmh"]
+
+    def trip(a, b):
+        """Shortest road km and fastest car minutes between two places, connectors included."""
+        (node_a, km_a), (node_b, km_b) = (snapped.loc[p, ["node_id", "snap_km"]] for p in (a, b))
+        return (path_sum(graph, node_a, node_b, "length_km") + km_a + km_b,
+                path_sum(graph, node_a, node_b, "travel_min", "travel_min") + (km_a + km_b) / connector_kmh * 60)
+
+    print("== snapping (km to nearest node)")
+    for place in car.snapped[car.snapped["snap_km"] > 1.0].itertuples():
+        print(f"  {place.id}: {place.snap_km:.2f} km to {place.node_id}")
+    print("== site-to-site road distance km / car min / bluelight min")
+    for a, b in itertools.combinations(instance.sites["site_id"], 2):
+        km = trip(("site", a), ("site", b))[0]
+        print(f"  {a}-{b}: {km:.1f} km ({km / KM_PER_MILE:.1f} mi), {car.site_site_min.loc[a, b]:.0f} min car, "
+              f"{blue.site_site_min.loc[a, b]:.0f} min blue")
+    for a, b in spec.TOWN_PAIRS:
+        km, minutes = trip(("zone", a), ("zone", b))
+        print(f"  town {a}-{b}: {km:.1f} km ({km / KM_PER_MILE:.1f} mi), {minutes:.0f} min car")
+
+    services, demand = instance.services, instance.demand
+    pop = instance.zones.set_index("zone_id")["population"]
+    print(f"== population total {pop.sum():.0f}")
+    for s in services.index:
+        print(f"  demand {s}: {demand[s].sum():.0f} {services.loc[s, 'activity']}")
+    capacity = instance.site_resources.set_index(["site_id", "resource"])
+    for oid in instance.options.index:
+        print(f"== option {oid}")
+        hosted = option_hosts(instance, oid)
+        need = {}
+        for s, svc in services.iterrows():
+            hosts = [site for site, sv in hosted.items() if s in sv]
+            if not hosts:
+                print(f"  !! {s} hosted nowhere")
+                continue
+            volume = nearest_volumes(demand[s], hosts, car.zone_site_min)
+            for site, v in volume.items():
+                for res, (per, _) in spec.RESOURCE_USE.get(s, {}).items():
+                    need[(site, res)] = need.get((site, res), 0) + v * per
+            print(f"  {s:14s} " + ", ".join(f"{h} {volume.get(h, 0):.0f}" for h in hosts))
+            for h in hosts:
+                if volume.get(h, 0) < svc["min_volume"]:
+                    print(f"  !! {s} at {h}: volume {volume.get(h, 0):.0f} < min {svc['min_volume']:g}")
+            if pd.notna(svc["coverage_travel_min"]):
+                mode = instance.mode_or_default(svc["mode"])
+                nearest = times[mode].zone_site_min[hosts].min(axis=1)
+                share = pop[nearest <= svc["coverage_travel_min"]].sum() / pop.sum()
+                print(f"  {s}: {share:.1%} within {svc['coverage_travel_min']:g} min ({mode}), "
+                      f"worst zone {nearest.max():.0f} min")
+        for (site, res), u in sorted(need.items()):
+            c, e = capacity.loc[(site, res), ["capacity", "max_expansion"]] if (site, res) in capacity.index else (0, 0)
+            flag = "OK" if u <= c else ("needs expansion" if u <= c + e else "DOES NOT FIT")
+            print(f"  {site:12s} {res:18s} need {u:7.1f}  capacity {c:5g} (+{e:g})  {flag}")
+        for rule in instance.codependencies.itertuples():
+            for site, sv in hosted.items():
+                if rule.service_a in sv and rule.rule == "colocated" and rule.service_b not in sv:
+                    print(f"  !! {rule.service_a} at {site} without {rule.service_b}")
+                if rule.service_a in sv and rule.rule == "within":
+                    others = [h for h, s2 in hosted.items() if rule.service_b in s2]
+                    t = times[instance.mode_or_default(rule.mode)].site_site_min.loc[site, others].min() \
+                        if others else float("inf")
+                    if t > rule.within_min:
+                        print(f"  !! {rule.service_a} at {site}: {rule.service_b} {t:.0f} min away")
