@@ -33,7 +33,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InstanceError as error:
         if args.debug:
             raise
-        _print_problems(errors, error.problems, f"instance {error.instance!r} cannot be used")
+        if getattr(args, "json", False):
+            console.print_json(json.dumps({"instance": error.instance, "valid": False,
+                                           "problems": [_problem_json(p) for p in error.problems]}))
+        else:
+            _print_problems(errors, error.problems, f"instance {error.instance!r} cannot be used")
         return EXIT_BAD_INPUT
     except OptimiserError as error:
         if args.debug:

@@ -155,4 +155,22 @@ def codependent_counts(instance: Instance, times: dict[str, TravelTimes]) -> Ite
                     f"Lower min_sites of {a}, raise max_sites of {b}, or relax the colocated rule")
 
 
-PROOFS: tuple[Proof, ...] = (site_counts, volumes, travel_standards, capacity, codependent_counts)
+def within_reach(instance: Instance, times: dict[str, TravelTimes]) -> Iterator[Problem]:
+    """A service given at a site that needs another within N minutes, where no site in reach may host it."""
+    rules = instance.codependencies
+    for position, rule in enumerate(rules.itertuples(index=False)):
+        if rule.rule != "within":
+            continue
+        mode = instance.mode_or_default(rule.mode)
+        allowed_b = set(instance.sites.index) - _given_sites(instance, rule.service_b, False)
+        for site in sorted(_given_sites(instance, rule.service_a, True)):
+            reach = times[mode].site_site_min.loc[site]
+            if not any(reach[other] <= rule.within_min for other in allowed_b):
+                yield Problem("codependencies.csv",
+                              f"{rule.service_a} is given at {site} and needs {rule.service_b} within "
+                              f"{rule.within_min:g} minutes by {mode}, but no site that may host {rule.service_b} "
+                              "is that close", row=instance.row("codependencies", position), column="within_min",
+                              fix="Raise within_min, or change givens.csv", severity=Severity.INFEASIBLE)
+
+
+PROOFS: tuple[Proof, ...] = (site_counts, volumes, travel_standards, capacity, codependent_counts, within_reach)

@@ -114,3 +114,13 @@ def test_list_shows_one_line_per_bundled_instance(capsys):
     lines = {line.split()[0]: line for line in out.splitlines()}
     assert lines["mse"].split()[1:7] == ["3", "sites", "26", "zones", "12", "services"]
     assert {"hampshire", "dorset"} <= set(lines)
+
+
+def test_validate_json_on_bad_input_lists_the_problems(capsys, tiny):
+    tiny.replace("zones.csv", "30000", "lots")
+    code, out, _ = run(capsys, "validate", str(tiny.path), "--json")
+    document = json.loads(out)
+    assert code == 2
+    assert document["valid"] is False
+    assert document["problems"] == [{"file": "zones.csv", "message": "'lots' is not a number", "row": 3,
+                                     "column": "population", "fix": "Write a number", "severity": "error"}]

@@ -88,3 +88,14 @@ def test_colocated_service_cannot_outnumber_its_partner(tiny):
         "services.yaml, row 13, column min_sites: obstetrics needs emergency on the same site and at least 2 sites, "
         "but emergency may be at no more than 1. Lower min_sites of obstetrics, raise max_sites of emergency, or "
         "relax the colocated rule"]
+
+
+def test_given_service_with_no_partner_in_reach(tiny):
+    """Cancer is given at East; emergency within 10 minutes of East is impossible once East may not host it
+    (North 18 min, South 18 min from East by car)."""
+    tiny.append("codependencies.csv", "cancer,within,emergency,10,car,red,x")
+    tiny.append("givens.csv", "east,emergency,false,x")
+    assert proofs(tiny) == [
+        "codependencies.csv, row 3, column within_min: cancer is given at east and needs emergency within 10 "
+        "minutes by car, but no site that may host emergency is that close. Raise within_min, or change "
+        "givens.csv"]

@@ -48,8 +48,8 @@ ZONES_RAW = [
     ("poole_north", "Broadstone, Canford Heath and Creekmoor", 50.750, -1.990, 70000, 4, "BCP"),
     ("wimborne", "Wimborne and Corfe Mullen", 50.800, -1.985, 25000, 4, "Dorset"),
     ("ferndown", "Ferndown, West Moors and Verwood", 50.807, -1.899, 45000, 4, "Dorset"),
-    ("ringwood", "Ringwood and Fordingbridge "
-                 "(New Forest, Hampshire)", 50.846, -1.789, 40000, 4, "New Forest (Hampshire)"),
+    ("ringwood", "Ringwood and Fordingbridge (New Forest, Hampshire)", 50.846, -1.789, 40000, 4,
+     "New Forest (Hampshire)"),
     ("new_milton", "New Milton and Barton (New Forest, Hampshire)", 50.756, -1.657, 30000, 4, "New Forest (Hampshire)"),
     ("wareham", "Wareham and Purbeck", 50.686, -2.110, 25000, 4, "Dorset"),
     ("swanage", "Swanage", 50.609, -1.960, 10000, 3, "Dorset"),

@@ -21,7 +21,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from derive_common import beds, nearest_volumes, option_hosts, path_sum, write_csv  # noqa: E402
+from derive_common import KM_PER_MILE, beds, nearest_volumes, option_hosts, path_sum, write_csv  # noqa: E402
 
 from optimiser import load_instance, road_graph, roads, travel_times  # noqa: E402
 
@@ -215,13 +215,12 @@ def main():
     graph = road_graph(instance, "car")
     node = times["car"].snapped.set_index(["kind", "id"])["node_id"]
     sites = list(instance.sites["site_id"])
-    for a in sites:  # fastest car route between hospitals and A127 Romford-Southend
-        for b in (b for b in sites if b > a):
-            km = path_sum(graph, node["site", a], node["site", b])
-            straight = great_circle_km(*nodes.loc[node["site", a], ["lat", "lon"]],
-                                       *nodes.loc[node["site", b], ["lat", "lon"]])
-            print(f"  {a}-{b}: {km:.1f} km = {km / 1.609:.1f} miles, car {times['car'].site_site_min.loc[a, b]:.0f} "
-                  f"min, blue-light {times['bluelight'].site_site_min.loc[a, b]:.0f} min, straight {straight:.1f} km")
+    for a, b in ((a, b) for a in sites for b in sites if b > a):  # hospital pairs: fastest car route
+        km = path_sum(graph, node["site", a], node["site", b])
+        straight = great_circle_km(*instance.sites.loc[a, ["lat", "lon"]], *instance.sites.loc[b, ["lat", "lon"]])
+        print(f"  {a}-{b}: {km:.1f} km = {km / KM_PER_MILE:.1f} miles, car {times['car'].site_site_min.loc[a, b]:.0f} "
+              f"min, blue-light {times['bluelight'].site_site_min.loc[a, b]:.0f} min, straight {straight:.1f} km")
+    # the A127 from Romford to Southend, and the A414 from Chelmsford to Maldon
     print(f"  A127 Gallows Corner-Southend centre: {path_sum(graph, 'gallows_corner', 'southend_centre'):.1f} km")
     print(f"  A414 Army and Navy-Maldon: {path_sum(graph, 'army_navy', 'maldon'):.1f} km")
     snapped = times["car"].snapped
