@@ -21,6 +21,8 @@ from .instance import Instance, instance_folders, load_instance
 from .travel import TravelTimes, travel_times
 
 EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT = 0, 1, 2
+#: The instance a command works on when none is named.
+DEFAULT_INSTANCE = "mse"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -182,10 +184,12 @@ def _parser() -> argparse.ArgumentParser:
 
     verb("list", _list, "list the named instances")
     sub = verb("validate", _validate, "check an instance's files and look for proofs of infeasibility")
-    sub.add_argument("instance", help="a named instance (see 'optimiser list') or an instance folder")
+    sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
+                     help=f"a named instance (see 'optimiser list') or an instance folder (default {DEFAULT_INSTANCE})")
     sub.add_argument("--json", action="store_true", help="print the problems as JSON")
     sub = verb("travel", _travel, "travel times from every zone to every site")
-    sub.add_argument("instance", help="a named instance or an instance folder")
+    sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
+                     help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")
     sub.add_argument("--mode", help="travel mode from modes.csv (default: the instance's default mode)")
     sub.add_argument("--csv", help="write the matrix to this CSV file instead of printing it")
     sub.add_argument("--force", action="store_true", help="replace the CSV file if it exists")

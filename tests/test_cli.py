@@ -124,3 +124,9 @@ def test_validate_json_on_bad_input_lists_the_problems(capsys, tiny):
     assert document["valid"] is False
     assert document["problems"] == [{"file": "zones.csv", "message": "'lots' is not a number", "row": 3,
                                      "column": "population", "fix": "Write a number", "severity": "error"}]
+
+
+def test_mse_is_the_default_instance(capsys):
+    code, out, _ = run(capsys, "validate")
+    assert code == 0
+    assert out.startswith("mse — ")

@@ -60,7 +60,7 @@ def test_mse_road_distances_match_the_sourced_figures(a, b, miles):
     for u, v, road in sorted(road_graph(mse, "car").edges(data=True), key=lambda e: -e[2]["travel_min"]):
         graph.add_edge(u, v, **road)
     path = nx.shortest_path(graph, _nearest_junction(mse, a), _nearest_junction(mse, b), weight="travel_min")
-    km = sum(graph[u][v]["length_km"] for u, v in zip(path, path[1:], strict=False))
+    km = nx.path_weight(graph, path, weight="length_km")
     assert km == pytest.approx(miles * MILES_KM, rel=0.10)
 
 
