@@ -97,6 +97,14 @@ class Instance:
         return self.tables["roads"]
 
     @property
+    def weights(self) -> dict[str, float]:
+        """Criterion weights of the objective (``weights.yaml``, or the declared defaults)."""
+        frame = self.tables["weights"]
+        if frame.empty:
+            return {f.name: float(f.default) for f in file_schema("weights").fields}
+        return {name: float(value) for name, value in frame.iloc[0].items()}
+
+    @property
     def mode_names(self) -> list[str]:
         return sorted(self.modes["mode"].unique())
 

@@ -1,0 +1,69 @@
+"""The objective: a weighted sum of criteria, each divided by a reference scale.
+
+Criteria come in different units (minutes, GBP million, rotas, moves). Each is
+divided by a scale computed from the instance alone, before any solve, so that
+a weight means the same thing on every instance:
+
+- travel, equity, worst_zone: the value with every permitted site open (the
+  best any configuration can do), so 1.0 is "as good as possible", 1.2 is 20% worse;
+- capital: the most that could be spent (every new site, every service opened
+  where it is not today, every expansion);
+- running, workforce: hosting every service line at every site;
+- disruption: the number of site–service pairs.
+
+A scale of zero (nothing could be spent) becomes 1, leaving the criterion at 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .errors import OptimiserError
+from .model import CRITERIA, DEPRIVATION_WEIGHT, ModelData
+
+
+def criterion_scales(data: ModelData) -> dict[str, float]:
+    """Reference scale of each criterion (see the module docstring)."""
+    instance, pairs = data.instance, data.pairs
+    nearest = pairs.groupby(["zone_id", "service_id"]).agg(demand=("demand", "first"), t=("travel_min", "min"))
+    quintile = nearest.index.get_level_values("zone_id").map(instance.zones["deprivation_quintile"].astype(int))
+    weight = nearest["demand"] * quintile.map(DEPRIVATION_WEIGHT).to_numpy()
+    services, sites = instance.services, instance.sites
+    base = data.baseline.hosts if data.baseline else frozenset()
+    n_sites = len(sites)
+    opening = sum(services.loc[l, "opening_capital_gbp_m"] for s in data.sites for l in data.services
+                  if (s, l) not in base)
+    resources = instance.site_resources
+    scales = {
+        "travel": float((nearest["demand"] * nearest["t"]).sum() / nearest["demand"].sum()),
+        "equity": float((weight * nearest["t"]).sum() / weight.sum()),
+        "worst_zone": float(nearest["t"].max()),
+        "capital": float(sites["new_build_capital_gbp_m"][~sites["exists"].astype(bool)].sum() + opening
+                         + (resources["max_expansion"] * resources["expansion_capital_gbp_m"]).sum()),
+        "running": float(services["running_cost_gbp_m"].sum() * n_sites),
+        "workforce": float(pd.to_numeric(services["rotas_24_7"]).sum() * n_sites),
+        "disruption": float(n_sites * len(services)),
+    }
+    return {name: value if value > 0 and np.isfinite(value) else 1.0 for name, value in scales.items()}
+
+
+def resolve_weights(defaults: Mapping[str, float], overrides: Mapping[str, float] | None) -> dict[str, float]:
+    """The instance's weights with the caller's overrides; unknown names and negative weights are errors."""
+    weights = dict(defaults)
+    for name, value in (overrides or {}).items():
+        if name not in CRITERIA:
+            raise OptimiserError(f"unknown criterion {name!r} in the weights: criteria are {', '.join(CRITERIA)}")
+        if not np.isfinite(value) or value < 0:
+            raise OptimiserError(f"the weight of {name} must be a number ≥ 0, not {value!r}")
+        weights[name] = float(value)
+    if not any(weights.values()):
+        raise OptimiserError("every criterion weight is 0: give at least one a positive weight")
+    return weights
+
+
+def solver_weights(weights: Mapping[str, float], scales: Mapping[str, float]) -> dict[str, float]:
+    """Weights on the raw criteria (natural units) that realise ``weights`` on the normalised ones."""
+    return {name: weights.get(name, 0.0) / scales[name] for name in CRITERIA}

@@ -1,0 +1,257 @@
+"""Solving: the best K distinct configurations, and the evaluation of named options.
+
+An :class:`Engine` builds the model once, compiles it, and keeps a HiGHS
+session alive: ranking, evaluating options and re-weighting all re-solve the
+same session. :func:`solve` and :func:`evaluate` are the one-call conveniences.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from solvers.highs import HighsSession, SolverOptions, SolverResult, Status
+from solvers.milp import StandardForm, compile_pyomo
+from solvers.ranking import best_k
+
+from .configuration import Configuration, option_configuration
+from .errors import OptimiserError
+from .instance import Instance
+from .model import CRITERIA, ModelData, ModelOptions, build_model, prepare
+from .objective import criterion_scales, resolve_weights, solver_weights
+from .travel import TravelTimes
+
+#: Objectives closer than this (relative) are reported as a tie.
+TIE_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A configuration with the allocation of patients and the expansion that go with it."""
+
+    configuration: Configuration
+    objective: float
+    criteria: dict[str, float]
+    allocation: pd.DataFrame  # service_id, zone_id, site_id, share
+    expansion: pd.DataFrame  # site_id, resource, added
+    status: Status
+    gap: float | None
+
+
+@dataclass(frozen=True)
+class RankedSolution(Solution):
+    """A solution with its place in the ranking; ``tied_with_previous`` when its objective equals the one above."""
+
+    rank: int = 0
+    tied_with_previous: bool = False
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """The ranked configurations of one solve, with the solver's account of it."""
+
+    instance: str
+    status: Status
+    ranked: list[RankedSolution]
+    weights: dict[str, float]
+    scales: dict[str, float]
+    build_s: float
+    solve_s: float
+    solver: str
+    exhausted: bool = False  # fewer than asked for exist
+
+    @property
+    def best(self) -> RankedSolution:
+        if not self.ranked:
+            raise OptimiserError(f"{self.instance}: no feasible configuration")
+        return self.ranked[0]
+
+    def table(self) -> pd.DataFrame:
+        """One row per ranked configuration: rank, objective, gap, status and every criterion."""
+        return pd.DataFrame([{"rank": r.rank, "tie": r.tied_with_previous, "objective": r.objective, "gap": r.gap,
+                              "status": r.status.value, **r.criteria} for r in self.ranked]).set_index("rank")
+
+    def assignments(self) -> pd.DataFrame:
+        """Long table: rank, site_id, service_id for every service hosted in every ranked configuration."""
+        return pd.DataFrame([{"rank": r.rank, "site_id": s, "service_id": l}
+                             for r in self.ranked for s, l in sorted(r.configuration.hosts)])
+
+
+@dataclass
+class Engine:
+    """One instance's model, compiled once and loaded in HiGHS, ready for many solves.
+
+    ``columns`` locates the model's variables in the compiled matrices:
+    ``y`` (sites × services), ``r`` (sites × roles), ``x`` (one per candidate pair)
+    and ``expand`` (site, resource).
+    """
+
+    instance: Instance
+    data: ModelData
+    form: StandardForm
+    session: HighsSession
+    scales: dict[str, float]
+    build_s: float
+    columns: dict[str, np.ndarray | dict] = field(repr=False, default_factory=dict)
+
+    @classmethod
+    def build(cls, instance: Instance, *, options: ModelOptions | None = None,
+              solver: SolverOptions | None = None, times: dict[str, TravelTimes] | None = None) -> Engine:
+        start = time.perf_counter()
+        options = options or ModelOptions(closest_assignment=bool(instance.settings.get("closest_assignment")))
+        data = prepare(instance, options, times)
+        model = build_model(data)
+        form = compile_pyomo(model)
+        session = HighsSession(form, solver)
+        engine = cls(instance, data, form, session, criterion_scales(data), 0.0, _locate(model, data, form))
+        engine.build_s = time.perf_counter() - start
+        return engine
+
+    # --- solving ------------------------------------------------------------------------------
+
+    def solve(self, *, top: int = 1, weights: Mapping[str, float] | None = None,
+              progress: Callable[[int, SolverResult], None] | None = None) -> SolveResult:
+        """The best ``top`` distinct configurations under ``weights`` (the instance's, overridden)."""
+        if top < 1:
+            raise OptimiserError(f"--top must be at least 1, not {top}")
+        chosen = self._set_weights(weights)
+        start = time.perf_counter()
+        results = best_k(self.session, self._decision_columns(), top, progress)
+        seconds = time.perf_counter() - start
+        ranked = self._rank([r for r in results if r.has_solution], chosen)
+        status = results[0].status if results else Status.ERROR
+        exhausted = len(ranked) < top and (not results or results[-1].status in (Status.OPTIMAL, Status.INFEASIBLE))
+        return SolveResult(self.instance.name, status, ranked, chosen, self.scales, self.build_s, seconds,
+                           results[0].solver if results else "", exhausted)
+
+    def evaluate(self, configuration: Configuration | str, *,
+                 weights: Mapping[str, float] | None = None) -> Solution | SolverResult:
+        """The best allocation for a given configuration: a :class:`Solution`, or the failed
+        :class:`SolverResult` when no allocation can meet the rules with it."""
+        if isinstance(configuration, str):
+            configuration = option_configuration(self.instance, configuration)
+        chosen = self._set_weights(weights)
+        columns = self._pin(configuration)
+        try:
+            result = self.session.solve()
+        finally:
+            self.session.reset_bounds(columns)
+        if not result.has_solution:
+            return result
+        solution = self._solution(result, chosen)
+        return Solution(configuration, solution.objective, solution.criteria, solution.allocation,
+                        solution.expansion, result.status, result.gap)
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _set_weights(self, weights: Mapping[str, float] | None) -> dict[str, float]:
+        chosen = resolve_weights(self.instance.weights, weights)
+        self.session.set_weights(solver_weights(chosen, self.scales))
+        return chosen
+
+    def _decision_columns(self) -> np.ndarray:
+        """The columns that make a configuration distinct: which site hosts which service, and roles."""
+        return np.concatenate([self.columns["y"].ravel(), self.columns["r"].ravel()])
+
+    def _pin(self, configuration: Configuration) -> np.ndarray:
+        """Fix ``y`` (and ``r`` where the configuration has roles) to the configuration.
+
+        A configuration without roles on an engine with roles leaves ``r`` free: it is
+        then feasible only if some assignment of roles brings exactly its services.
+        """
+        hosts = configuration.hosts
+        y = np.array([[1.0 if (s, l) in hosts else 0.0 for l in self.data.services] for s in self.data.sites])
+        columns, values = [self.columns["y"].ravel()], [y.ravel()]
+        role_of = configuration.role_of
+        if role_of and self.data.roles:
+            r = np.array([[1.0 if role_of.get(s) == k else 0.0 for k in self.data.roles] for s in self.data.sites])
+            columns.append(self.columns["r"].ravel())
+            values.append(r.ravel())
+        pinned_columns, pinned = np.concatenate(columns), np.concatenate(values)
+        self.session.set_bounds(pinned_columns, pinned, pinned)
+        return pinned_columns
+
+    def _rank(self, results: list[SolverResult], weights: dict[str, float]) -> list[RankedSolution]:
+        ranked: list[RankedSolution] = []
+        for result in results:
+            solution = self._solution(result, weights)
+            tied = bool(ranked) and abs(solution.objective - ranked[-1].objective) <= TIE_TOLERANCE * max(
+                1.0, abs(solution.objective))
+            rank = ranked[-1].rank if tied else len(ranked) + 1
+            ranked.append(RankedSolution(
+                Configuration(solution.configuration.hosts, solution.configuration.roles, name=f"#{rank}"),
+                solution.objective, solution.criteria, solution.allocation, solution.expansion, result.status,
+                result.gap, rank=rank, tied_with_previous=tied))
+        return ranked
+
+    def _solution(self, result: SolverResult, weights: dict[str, float]) -> Solution:
+        x = result.values
+        raw = self.form.objective_values(x)
+        criteria = {name: raw[name] for name in CRITERIA}
+        objective = sum(weights.get(name, 0.0) * criteria[name] / self.scales[name] for name in CRITERIA)
+        return Solution(self._configuration(x), objective, criteria, self._allocation(x), self._expansion(x),
+                        result.status, result.gap)
+
+    def _configuration(self, x: np.ndarray) -> Configuration:
+        y = x[self.columns["y"]] > 0.5
+        r = x[self.columns["r"]] > 0.5
+        roles = list(self.data.roles)
+        return Configuration.of(
+            [(s, l) for i, s in enumerate(self.data.sites) for j, l in enumerate(self.data.services) if y[i, j]],
+            {s: roles[j] for i, s in enumerate(self.data.sites) for j in range(len(roles)) if r[i, j]})
+
+    def _allocation(self, x: np.ndarray) -> pd.DataFrame:
+        pairs = self.data.pairs
+        share = x[self.columns["x"]]
+        keep = share > 1e-9
+        return pd.DataFrame({"service_id": pairs["service_id"][keep].to_numpy(),
+                             "zone_id": pairs["zone_id"][keep].to_numpy(),
+                             "site_id": pairs["site_id"][keep].to_numpy(), "share": share[keep]})
+
+    def _expansion(self, x: np.ndarray) -> pd.DataFrame:
+        rows = [(s, r, x[column]) for (s, r), column in self.columns["expand"].items()]
+        return pd.DataFrame([row for row in rows if row[2] > 1e-9], columns=["site_id", "resource", "added"])
+
+
+def _locate(model, data: ModelData, form: StandardForm) -> dict[str, np.ndarray | dict]:
+    """Column of each decision variable in the compiled matrices (by Pyomo's own names)."""
+    index = form.column_index()
+    pairs = zip(data.pairs["zone_id"], data.pairs["site_id"], data.pairs["service_id"], strict=True)
+    return {
+        "y": np.array([[index[model.y[s, l].name] for l in data.services] for s in data.sites], dtype=np.int64),
+        "r": np.array([[index[model.r[s, k].name] for k in data.roles] for s in data.sites],
+                      dtype=np.int64).reshape(len(data.sites), len(data.roles)),
+        "x": np.array([index[model.x[k].name] for k in pairs], dtype=np.int64),
+        "expand": {k: index[model.expand[k].name] for k in model.EXPAND},
+    }
+
+
+def solve(instance: Instance, *, top: int = 1, weights: Mapping[str, float] | None = None,
+          time_limit_s: float | None = None, mip_gap: float = 0.0, threads: int = 1,
+          closest_assignment: bool | None = None,
+          progress: Callable[[int, SolverResult], None] | None = None) -> SolveResult:
+    """The best ``top`` distinct configurations of ``instance``, best first, each proved optimal
+    (or reported with its status and gap)."""
+    options = ModelOptions(closest_assignment=bool(instance.settings.get("closest_assignment"))
+                           if closest_assignment is None else closest_assignment)
+    engine = Engine.build(instance, options=options,
+                          solver=SolverOptions(time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads))
+    return engine.solve(top=top, weights=weights, progress=progress)
+
+
+def evaluate(instance: Instance, configuration: Configuration | str, *,
+             weights: Mapping[str, float] | None = None) -> Solution | SolverResult:
+    """A named option or any configuration under the instance's model.
+
+    A configuration stated without roles (the status quo) is evaluated without
+    the role layer, since today's sites need not follow the hospital models.
+    """
+    if isinstance(configuration, str):
+        configuration = option_configuration(instance, configuration)
+    options = ModelOptions(use_roles=bool(configuration.roles),
+                           closest_assignment=bool(instance.settings.get("closest_assignment")))
+    return Engine.build(instance, options=options).evaluate(configuration, weights=weights)

@@ -1,0 +1,214 @@
+"""HiGHS sessions: one solver instance kept alive across re-solves.
+
+A :class:`HighsSession` holds a compiled :class:`~solvers.milp.StandardForm`
+in ``highspy`` and changes it in place (objective weights, column bounds, added
+rows) between solves, so that ranking the best K configurations, evaluating
+named options and sweeping weights never rebuild the model. Results come back
+as a :class:`SolverResult`; no HiGHS object leaves this module.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import highspy
+import numpy as np
+
+from .milp import StandardForm
+
+
+class Status(StrEnum):
+    """What a solve ended with."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"  # stopped (time limit, gap) with a solution that may not be optimal
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    NO_SOLUTION = "no solution"  # stopped by a limit before any solution was found
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """Solver settings. ``mip_gap`` 0 proves optimality, which rankings need;
+    ``threads`` and ``random_seed`` are fixed so results repeat run to run."""
+
+    time_limit_s: float | None = None
+    mip_gap: float = 0.0
+    threads: int = 1
+    random_seed: int = 0
+    log: bool = False
+
+
+@dataclass(frozen=True)
+class SolverResult:
+    """The outcome of one solve: status, objective, best bound, relative gap, time, and the solution."""
+
+    status: Status
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float
+    solver: str
+    values: np.ndarray | None = None
+
+    @property
+    def has_solution(self) -> bool:
+        return self.values is not None
+
+
+def solver_version() -> str:
+    h = highspy.Highs()
+    return f"HiGHS {h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+
+
+class HighsSession:
+    """A compiled MILP loaded into HiGHS once, then re-solved with small changes."""
+
+    def __init__(self, form: StandardForm, options: SolverOptions | None = None):
+        self.form = form
+        self.options = options or SolverOptions()
+        self._highs = highspy.Highs()
+        self._apply_options()
+        self._load()
+        self._base_rows = form.A.shape[0]
+        self._weights: dict[str, float] = {}
+
+    # --- model changes ------------------------------------------------------------------------
+
+    def set_weights(self, weights: Mapping[str, float]) -> None:
+        """Minimise ``Σ weights[k] · objective k``; objectives not named get weight 0."""
+        unknown = set(weights) - set(self.form.costs)
+        if unknown:
+            raise KeyError(f"no objective named {sorted(unknown)}; objectives: {sorted(self.form.costs)}")
+        cost = np.zeros(len(self.form.columns))
+        offset = 0.0
+        for name, weight in weights.items():
+            cost += weight * self.form.costs[name]
+            offset += weight * self.form.offsets[name]
+        n = len(cost)
+        self._highs.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+        self._highs.changeObjectiveOffset(offset)
+        self._weights = dict(weights)
+
+    def set_bounds(self, columns: Sequence[int], lower: Sequence[float], upper: Sequence[float]) -> None:
+        """Change the bounds of some columns (pin a variable by giving equal bounds)."""
+        index = np.asarray(columns, dtype=np.int32)
+        self._highs.changeColsBounds(len(index), index, np.asarray(lower, float), np.asarray(upper, float))
+
+    def reset_bounds(self, columns: Sequence[int]) -> None:
+        """Give columns back the bounds the compiled model had."""
+        index = np.asarray(columns, dtype=np.int32)
+        self.set_bounds(index, self.form.col_lower[index], self.form.col_upper[index])
+
+    def add_row(self, columns: Sequence[int], coefficients: Sequence[float], lower: float, upper: float) -> int:
+        """Add ``lower ≤ Σ coefficients·x[columns] ≤ upper``; returns its row index."""
+        index = np.asarray(columns, dtype=np.int32)
+        self._highs.addRow(lower, upper, len(index), index, np.asarray(coefficients, float))
+        return self._highs.getNumRow() - 1
+
+    def remove_added_rows(self) -> None:
+        """Delete every row added since the model was loaded (cuts of an earlier ranking)."""
+        extra = self._highs.getNumRow() - self._base_rows
+        if extra:
+            self._highs.deleteRows(extra, np.arange(self._base_rows, self._base_rows + extra, dtype=np.int32))
+
+    # --- solving ------------------------------------------------------------------------------
+
+    def solve(self) -> SolverResult:
+        """Solve from the current state and normalise the outcome."""
+        start = time.perf_counter()
+        self._highs.run()
+        return self._result(time.perf_counter() - start)
+
+    def relax_to_feasibility(self, *, row_penalty: np.ndarray, lower_penalty: np.ndarray,
+                             upper_penalty: np.ndarray) -> SolverResult:
+        """Least-penalty violation of rows and column bounds that makes the model feasible.
+
+        Penalties are per unit of violation; a negative penalty forbids relaxing
+        that row or bound. HiGHS keeps integrality, so a model infeasible only
+        through integrality is relaxed correctly too. The model itself is left
+        as it was.
+        """
+        start = time.perf_counter()
+        outcome = self._highs.feasibilityRelaxation(1.0, 1.0, 1.0, np.asarray(lower_penalty, float),
+                                                    np.asarray(upper_penalty, float), np.asarray(row_penalty, float))
+        solution = self._highs.getSolution()
+        found = outcome != highspy.HighsStatus.kError and solution.value_valid
+        # The relaxed point is infeasible for the model as stated, so HiGHS reports no model status:
+        # the outcome of the call is the status.
+        result = SolverResult(Status.OPTIMAL if found else Status.ERROR,
+                              self._highs.getInfo().objective_function_value if found else None, None, None,
+                              time.perf_counter() - start, solver_version(),
+                              np.array(solution.col_value) if found else None)
+        self._load()  # the relaxation leaves its own objective and bounds behind
+        if self._weights:
+            self.set_weights(self._weights)
+        return result
+
+    def write_mps(self, path: str) -> None:
+        """Write the current model (with added rows) as MPS, for solving elsewhere."""
+        self._highs.writeModel(str(path))
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _apply_options(self) -> None:
+        h, o = self._highs, self.options
+        h.setOptionValue("output_flag", o.log)
+        h.setOptionValue("mip_rel_gap", o.mip_gap)
+        h.setOptionValue("threads", o.threads)
+        h.setOptionValue("random_seed", o.random_seed)
+        if o.time_limit_s is not None:
+            h.setOptionValue("time_limit", float(o.time_limit_s))
+
+    def _load(self) -> None:
+        form = self.form
+        csc = form.A.tocsc()
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = len(form.columns), form.A.shape[0]
+        lp.col_cost_ = np.zeros(lp.num_col_)
+        lp.col_lower_, lp.col_upper_ = form.col_lower, form.col_upper
+        lp.row_lower_, lp.row_upper_ = form.row_lower, form.row_upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+        lp.a_matrix_.value_ = csc.data.astype(float)
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                           for i in form.integer]
+        self._highs.passModel(lp)
+
+    def _result(self, seconds: float) -> SolverResult:
+        h = self._highs
+        model_status = h.getModelStatus()
+        info = h.getInfo()
+        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        values = np.array(h.getSolution().col_value) if has_solution else None
+        status = _status(model_status, has_solution)
+        if status is Status.UNBOUNDED and np.isfinite(self.form.col_lower).all() and np.isfinite(
+                self.form.col_upper).all():
+            status = Status.INFEASIBLE  # HiGHS's "unbounded or infeasible" on a bounded model
+        objective = info.objective_function_value if has_solution else None
+        is_mip = bool(self.form.integer.any())
+        bound = info.mip_dual_bound if is_mip else objective
+        gap = (info.mip_gap if is_mip else 0.0) if has_solution else None
+        if status is Status.OPTIMAL and is_mip and gap is not None and gap > self.options.mip_gap + 1e-9:
+            status = Status.FEASIBLE
+        return SolverResult(status, objective, bound if has_solution else None, gap, seconds, solver_version(),
+                            values)
+
+
+def _status(model_status, has_solution: bool) -> Status:
+    S = highspy.HighsModelStatus
+    if model_status == S.kOptimal:
+        return Status.OPTIMAL
+    if model_status == S.kInfeasible:
+        return Status.INFEASIBLE
+    if model_status in (S.kUnbounded, S.kUnboundedOrInfeasible):
+        return Status.UNBOUNDED
+    if model_status in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kInterrupt, S.kObjectiveBound,
+                        S.kObjectiveTarget, S.kMemoryLimit):
+        return Status.FEASIBLE if has_solution else Status.NO_SOLUTION
+    return Status.ERROR
