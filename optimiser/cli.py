@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -21,6 +22,8 @@ from .instance import Instance, instance_folders, load_instance
 from .travel import TravelTimes, travel_times
 
 EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT = 0, 1, 2
+#: Width of tables written to a file or pipe, where no terminal says how wide to be.
+WIDE = 200
 #: The instance a command works on when none is named.
 DEFAULT_INSTANCE = "mse"
 
@@ -28,7 +31,7 @@ DEFAULT_INSTANCE = "mse"
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``optimiser`` console script."""
     args = _parser().parse_args(argv)
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else WIDE)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         return args.run(args, console)
@@ -128,6 +131,79 @@ def _roads_from_osm(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def _solve(args: argparse.Namespace, console: Console) -> int:
+    """The best configurations, ranked; a diagnosis when there is none."""
+    from .diagnose import diagnose
+    from .display import ranked_table, solve_json
+    from .solve import solve
+
+    instance = load_instance(args.instance)
+    with console.status(f"Building and solving {instance.name} …") as status:
+        def progress(found: int, result) -> None:
+            status.update(f"Solving {instance.name}: {found} of {args.top} configurations found …")
+
+        result = solve(instance, top=args.top, weights=_weights(args.weight), time_limit_s=args.time_limit,
+                       mip_gap=args.gap, threads=args.threads, closest_assignment=args.closest or None,
+                       progress=progress)
+        diagnosis = diagnose(instance) if not result.ranked else None
+    if args.json:
+        console.print_json(json.dumps(solve_json(instance, result, diagnosis)))
+        return EXIT_INFEASIBLE if diagnosis else EXIT_OK
+    if diagnosis:
+        _print_diagnosis(console, f"{instance.name}: no configuration meets every rule", diagnosis)
+        return EXIT_INFEASIBLE
+    console.print(ranked_table(instance, result))
+    console.print(f"solver {result.solver}: {result.status.value}; model built in {result.build_s:.2f} s, "
+                  f"solved in {result.solve_s:.2f} s; weights "
+                  + ", ".join(f"{k} {v:g}" for k, v in result.weights.items() if v))
+    if result.exhausted:
+        console.print(f"[yellow]only {len(result.ranked)} distinct configurations meet every rule[/]")
+    unproved = [r for r in result.ranked if r.status.value != "optimal"]
+    for r in unproved:
+        console.print(f"[yellow]rank {r.rank} is {r.status.value}, not proved optimal: gap {r.gap:.2%}[/]")
+    return EXIT_OK
+
+
+def _evaluate(args: argparse.Namespace, console: Console) -> int:
+    """Each named option under the instance's model: its criteria, or the rules it breaks."""
+    from .configuration import option_configuration
+    from .diagnose import diagnose
+    from .display import broken_rules, diagnosis_json, options_table
+    from .solve import Solution, evaluate
+
+    instance = load_instance(args.instance)
+    option_ids = args.options or list(instance.options.index)
+    outcomes = {}
+    with console.status(f"Evaluating {len(option_ids)} options of {instance.name} …"):
+        for option_id in option_ids:
+            configuration = option_configuration(instance, option_id)
+            outcome = evaluate(instance, configuration, weights=_weights(args.weight))
+            outcomes[option_id] = outcome if isinstance(outcome, Solution) else diagnose(instance, configuration)
+    if args.json:
+        console.print_json(json.dumps({o: {"feasible": True, "objective": e.objective, "criteria": e.criteria}
+                                       if isinstance(e, Solution) else {"feasible": False, **diagnosis_json(e)}
+                                       for o, e in outcomes.items()}))
+    else:
+        console.print(options_table(instance, outcomes))
+        for line in broken_rules(outcomes):
+            console.print(line, markup=False)
+    return EXIT_OK
+
+
+def _weights(pairs: list[str] | None) -> dict[str, float] | None:
+    """``["travel=2", "capital=0.5"]`` → ``{"travel": 2.0, "capital": 0.5}``."""
+    if not pairs:
+        return None
+    weights = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError:
+            raise OptimiserError(f"--weight {pair!r}: write CRITERION=NUMBER, e.g. --weight travel=2") from None
+    return weights
+
+
 # --- output -----------------------------------------------------------------------------------
 
 def _print_summary(console: Console, instance: Instance, times: TravelTimes) -> None:
@@ -156,6 +232,17 @@ def _print_problems(console: Console, problems: list[Problem], heading: str, sty
         console.print(f"  [{style}]{label}[/] {problem}", markup=True, soft_wrap=True, highlight=False)
 
 
+def _print_diagnosis(console: Console, heading: str, diagnosis) -> None:
+    console.print(f"[bold red]{heading}[/]")
+    if not diagnosis.relaxations:
+        console.print(f"  the relaxation found no explanation (status: {diagnosis.status.value})")
+        return
+    console.print(f"  rules in conflict: {', '.join(diagnosis.rules)}")
+    console.print("  the least relaxation that makes a configuration possible:")
+    for relaxation in diagnosis.relaxations:
+        console.print(f"  - {relaxation.message}", markup=False)
+
+
 def _problem_json(problem: Problem) -> dict:
     return {**asdict(problem), "severity": problem.severity.value}
 
@@ -169,6 +256,12 @@ def _new_file(path: str, force: bool) -> Path:
 
 
 # --- parser -----------------------------------------------------------------------------------
+
+def _model_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--weight", action="append", metavar="CRITERION=W",
+                     help="override a criterion weight (travel, equity, worst_zone, capital, running, workforce, "
+                          "disruption); repeat for several")
+
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
@@ -187,6 +280,22 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
                      help=f"a named instance (see 'optimiser list') or an instance folder (default {DEFAULT_INSTANCE})")
     sub.add_argument("--json", action="store_true", help="print the problems as JSON")
+    sub = verb("solve", _solve, "the best configurations, ranked, with proof of optimality")
+    sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
+                     help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")
+    sub.add_argument("--top", type=int, default=1, help="how many distinct configurations (default 1)")
+    _model_arguments(sub)
+    sub.add_argument("--time-limit", type=float, default=None, help="seconds per solve (default: none)")
+    sub.add_argument("--gap", type=float, default=0.0, help="relative MIP gap accepted (default 0: proved optimal)")
+    sub.add_argument("--threads", type=int, default=1, help="solver threads (default 1, for repeatable results)")
+    sub.add_argument("--closest", action="store_true", help="patients use their nearest open site")
+    sub.add_argument("--json", action="store_true", help="print the result as JSON")
+    sub = verb("evaluate", _evaluate, "evaluate named options (default: all of the instance's options)")
+    sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
+                     help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")
+    sub.add_argument("options", nargs="*", help="option ids from options.yaml (default: all)")
+    _model_arguments(sub)
+    sub.add_argument("--json", action="store_true", help="print the result as JSON")
     sub = verb("travel", _travel, "travel times from every zone to every site")
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
                      help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")

@@ -1,0 +1,100 @@
+"""Results as the command line shows them: Rich tables for people, plain dicts for ``--json``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from .configuration import Configuration, role_services
+from .diagnose import Diagnosis
+from .instance import Instance
+from .solve import Solution, SolveResult
+
+#: Criteria shown beside each configuration, with their headings.
+KEY_CRITERIA = {"travel": "travel min", "capital": "capital £m", "running": "running £m/yr",
+                "workforce": "24/7 rotas", "disruption": "moves"}
+
+
+def site_summary(instance: Instance, configuration: Configuration, site_id: str) -> str:
+    """A site's role and the services it hosts beyond it: ``seh +cancer +vascular``."""
+    role = configuration.role_of.get(site_id)
+    brought = set(role_services(instance).get(role, [])) if role else set()
+    extra = [l for s, l in sorted(configuration.hosts) if s == site_id and l not in brought]
+    parts = ([role] if role else []) + [f"+{l}" if role else l for l in extra]
+    return " ".join(parts) or "—"
+
+
+def ranked_table(instance: Instance, result: SolveResult) -> Table:
+    table = Table(title=f"{instance.name}: best {len(result.ranked)} configurations", header_style="bold")
+    table.add_column("rank", justify="right")
+    table.add_column("objective", justify="right")
+    table.add_column("gap", justify="right")
+    for heading in KEY_CRITERIA.values():
+        table.add_column(heading, justify="right")
+    for site in instance.sites.index:
+        table.add_column(site)
+    for r in result.ranked:
+        rank = f"={r.rank}" if r.tied_with_previous or _tied_with_next(result, r) else str(r.rank)
+        table.add_row(rank, f"{r.objective:.4f}", _gap(r.gap), *_criteria_cells(r),
+                      *(site_summary(instance, r.configuration, s) for s in instance.sites.index))
+    return table
+
+
+def options_table(instance: Instance, evaluations: dict[str, Solution | Diagnosis]) -> Table:
+    """Feasible options with their objective and key criteria; infeasible ones marked (see :func:`broken_rules`)."""
+    table = Table(title=f"{instance.name}: named options", header_style="bold")
+    table.add_column("option")
+    table.add_column("feasible")
+    table.add_column("objective", justify="right")
+    for heading in KEY_CRITERIA.values():
+        table.add_column(heading, justify="right")
+    for option_id, outcome in evaluations.items():
+        if isinstance(outcome, Solution):
+            table.add_row(option_id, "yes", f"{outcome.objective:.4f}", *_criteria_cells(outcome))
+        else:
+            table.add_row(option_id, "[red]no[/]", "", *([""] * len(KEY_CRITERIA)))
+    return table
+
+
+def broken_rules(evaluations: dict[str, Solution | Diagnosis]) -> list[str]:
+    """Lines saying which rules each infeasible option breaks, and by how much."""
+    lines = []
+    for option_id, outcome in evaluations.items():
+        if isinstance(outcome, Diagnosis):
+            lines.append(f"{option_id} breaks {', '.join(outcome.rules) or 'rules the relaxation could not name'}:")
+            lines += [f"  - {r.message}" for r in outcome.relaxations]
+    return lines
+
+
+def _tied_with_next(result: SolveResult, ranked) -> bool:
+    following = [r for r in result.ranked if r.rank == ranked.rank and r is not ranked]
+    return bool(following)
+
+
+def _gap(gap: float | None) -> str:
+    return "—" if gap is None else f"{gap:.2%}" if gap else "0"
+
+
+def _criteria_cells(solution: Solution) -> list[str]:
+    return [f"{solution.criteria[name]:,.1f}" for name in KEY_CRITERIA]
+
+
+def solve_json(instance: Instance, result: SolveResult, diagnosis: Diagnosis | None) -> dict[str, Any]:
+    return {
+        "instance": instance.name, "status": result.status.value, "solver": result.solver,
+        "weights": result.weights, "scales": result.scales, "build_s": result.build_s, "solve_s": result.solve_s,
+        "exhausted": result.exhausted,
+        "ranked": [{"rank": r.rank, "tie": r.tied_with_previous, "objective": r.objective, "gap": r.gap,
+                    "status": r.status.value, "criteria": r.criteria, "roles": r.configuration.role_of,
+                    "hosts": {s: [l for site, l in sorted(r.configuration.hosts) if site == s]
+                              for s in instance.sites.index}}
+                   for r in result.ranked],
+        "diagnosis": None if diagnosis is None else diagnosis_json(diagnosis),
+    }
+
+
+def diagnosis_json(diagnosis: Diagnosis) -> dict[str, Any]:
+    return {"status": diagnosis.status.value, "rules": diagnosis.rules,
+            "relaxations": [{"rule": r.rule, "subject": r.subject, "amount": r.amount, "message": r.message}
+                            for r in diagnosis.relaxations]}
