@@ -237,10 +237,12 @@ def _print_diagnosis(console: Console, heading: str, diagnosis) -> None:
     if not diagnosis.relaxations:
         console.print(f"  the relaxation found no explanation (status: {diagnosis.status.value})")
         return
-    console.print(f"  rules in conflict: {', '.join(diagnosis.rules)}")
-    console.print("  the least relaxation that makes a configuration possible:")
-    for relaxation in diagnosis.relaxations:
-        console.print(f"  - {relaxation.message}", markup=False)
+    console.print(f"  rules in conflict: {', '.join(diagnosis.conflicting)}")
+    for number, way in enumerate([diagnosis.relaxations, *diagnosis.alternatives]):
+        console.print("  the least relaxation that makes a configuration possible:" if number == 0
+                      else "  or else:")
+        for relaxation in way:
+            console.print(f"  - {relaxation.message}", markup=False)
 
 
 def _problem_json(problem: Problem) -> dict:

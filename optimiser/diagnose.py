@@ -17,7 +17,7 @@ too many against a count of one.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -47,15 +47,30 @@ class Relaxation:
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """The least relaxation that restores feasibility; ``status`` of that relaxation solve."""
+    """The least relaxation that restores feasibility, and the other ways out.
+
+    ``relaxations`` is the cheapest set of violations; each entry of
+    ``alternatives`` is the cheapest set once one of its rule families is held
+    firm. Together they name the rules in conflict: relax any one of them.
+    """
 
     relaxations: list[Relaxation]
     status: Status
+    alternatives: list[list[Relaxation]] = field(default_factory=list)
 
     @property
     def rules(self) -> list[str]:
-        """The rule families that conflict, in the order they appear."""
-        return list(dict.fromkeys(r.rule for r in self.relaxations))
+        """The rule families the least relaxation breaks, in the order they appear."""
+        return _families(self.relaxations)
+
+    @property
+    def conflicting(self) -> list[str]:
+        """Every rule family that takes part in the conflict, across all the ways out."""
+        return list(dict.fromkeys(self.rules + [f for way in self.alternatives for f in _families(way)]))
+
+
+def _families(relaxations: list[Relaxation]) -> list[str]:
+    return list(dict.fromkeys(r.rule for r in relaxations))
 
 
 def diagnose(instance: Instance, configuration: Configuration | None = None, *,
@@ -65,21 +80,34 @@ def diagnose(instance: Instance, configuration: Configuration | None = None, *,
     if configuration is not None:
         options = replace(options, use_roles=bool(configuration.roles))
     engine = Engine.build(instance, options=replace(options, prune_travel=False))
+    families = [_family(name)[0] for name in engine.form.rows]
+    relaxable = np.array([family in RELAXABLE for family in families], dtype=bool)
+    status, relaxations = _relax(engine, configuration, relaxable)
+    alternatives = []
+    for family in _families(relaxations):
+        _, other = _relax(engine, configuration, relaxable & (np.array(families) != family))
+        if other:
+            alternatives.append(other)
+    return Diagnosis(relaxations, status, alternatives)
+
+
+def _relax(engine: Engine, configuration: Configuration | None,
+           relaxable: np.ndarray) -> tuple[Status, list[Relaxation]]:
+    """One feasibility relaxation where only ``relaxable`` rows may give way."""
     form = engine.form
     pinned = engine._pin(configuration) if configuration is not None else np.array([], dtype=np.int64)
     lower_penalty, upper_penalty = _column_penalties(engine, pinned, relax_givens=configuration is None)
     scales = _row_scales(form)
-    relaxable = np.array([_family(name)[0] in RELAXABLE for name in form.rows], dtype=bool)
     result = engine.session.relax_to_feasibility(row_penalty=np.where(relaxable, 1.0 / scales, -1.0),
                                                  lower_penalty=lower_penalty, upper_penalty=upper_penalty)
     if not result.has_solution:
-        return Diagnosis([], result.status)
+        return result.status, []
     x = result.values
     excess = _excess(form.A @ x, form.row_lower, form.row_upper)
     relaxations = [_describe_row(engine, form.rows[i], float(excess[i]))
                    for i in np.flatnonzero(excess > TOLERANCE * scales)]
     relaxations += _moved_givens(engine, x) if configuration is None else []
-    return Diagnosis(relaxations, result.status)
+    return result.status, relaxations
 
 
 def _excess(value: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -159,7 +187,7 @@ def _describe_row(engine: Engine, row_name: str, excess: float) -> Relaxation:
                           f"{_name(engine, service)}: {excess:g} {side} sites than the {family[6:]}imum of {limit}")
     if family in ("volume_min", "volume_max"):
         site, service = keys
-        limit = services.loc[service, family]
+        limit = services.loc[service, "min_volume" if family == "volume_min" else "max_volume"]
         side = "below the minimum" if family == "volume_min" else "above the maximum"
         return Relaxation(family, f"{service} at {site}", excess,
                           f"{_name(engine, service)} at {site}: {excess:,.0f} {services.loc[service, 'activity']} "

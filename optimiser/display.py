@@ -64,6 +64,9 @@ def broken_rules(evaluations: dict[str, Solution | Diagnosis]) -> list[str]:
         if isinstance(outcome, Diagnosis):
             lines.append(f"{option_id} breaks {', '.join(outcome.rules) or 'rules the relaxation could not name'}:")
             lines += [f"  - {r.message}" for r in outcome.relaxations]
+            for way in outcome.alternatives:
+                lines.append("  or else:")
+                lines += [f"  - {r.message}" for r in way]
     return lines
 
 
@@ -95,6 +98,8 @@ def solve_json(instance: Instance, result: SolveResult, diagnosis: Diagnosis | N
 
 
 def diagnosis_json(diagnosis: Diagnosis) -> dict[str, Any]:
-    return {"status": diagnosis.status.value, "rules": diagnosis.rules,
-            "relaxations": [{"rule": r.rule, "subject": r.subject, "amount": r.amount, "message": r.message}
-                            for r in diagnosis.relaxations]}
+    def listed(way: list) -> list[dict[str, Any]]:
+        return [{"rule": r.rule, "subject": r.subject, "amount": r.amount, "message": r.message} for r in way]
+
+    return {"status": diagnosis.status.value, "rules": diagnosis.rules, "conflicting": diagnosis.conflicting,
+            "relaxations": listed(diagnosis.relaxations), "alternatives": [listed(w) for w in diagnosis.alternatives]}
