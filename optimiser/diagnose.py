@@ -104,8 +104,10 @@ def _relax(engine: Engine, configuration: Configuration | None,
         return result.status, []
     x = result.values
     excess = _excess(form.A @ x, form.row_lower, form.row_upper)
-    relaxations = [_describe_row(engine, form.rows[i], float(excess[i]))
-                   for i in np.flatnonzero(excess > TOLERANCE * scales)]
+    broken = excess > TOLERANCE * scales
+    if (broken & ~relaxable).any():  # HiGHS found no way out without breaking a definition
+        return Status.INFEASIBLE, []
+    relaxations = [_describe_row(engine, form.rows[i], float(excess[i])) for i in np.flatnonzero(broken)]
     relaxations += _moved_givens(engine, x) if configuration is None else []
     return result.status, relaxations
 

@@ -9,6 +9,8 @@ import yaml
 
 from .errors import ProblemLog
 
+#: libyaml's parser where PyYAML was built with it (several times faster), else the pure-Python one.
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: Path of keys from the document root -> line number of that key (1-based).
 KeyLines = dict[tuple[str, ...], int]
 
@@ -20,16 +22,18 @@ def read_yaml(path: Path, log: ProblemLog) -> tuple[Any, KeyLines] | None:
     file cannot be parsed. Duplicate keys are errors because PyYAML would silently
     keep the last one.
     """
-    text = path.read_text(encoding="utf-8")
+    loader = Loader(path.read_text(encoding="utf-8"))
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        document = yaml.safe_load(text)
+        root = loader.get_single_node()
+        document = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         reason = getattr(error, "problem", None) or str(error)
         log.add(path.name, f"is not valid YAML: {reason}", row=mark.line + 1 if mark else None,
                 fix="Check the indentation and quoting on that line")
         return None
+    finally:
+        loader.dispose()
     lines: KeyLines = {}
     if root is not None:
         _collect_lines(root, (), lines, path.name, log)

@@ -115,10 +115,12 @@ def test_unknown_yaml_keys_fail_loudly(tiny):
 
 
 def test_yaml_syntax_error_names_the_line(tiny):
+    """The parser's own reason is passed on (libyaml and pure-Python PyYAML word it slightly differently)."""
     tiny.replace("roles.yaml", "services: [emergency, obstetrics]", "services: [emergency, obstetrics")
-    assert problems(tiny) == [
-        "roles.yaml, row 4: is not valid YAML: expected ',' or ']', but got '<stream end>'. "
-        "Check the indentation and quoting on that line"]
+    (found,) = problems(tiny)
+    assert found.startswith("roles.yaml, row 4: is not valid YAML: ")
+    assert "expected ',' or ']'" in found
+    assert found.endswith(". Check the indentation and quoting on that line")
 
 
 def test_rule_values_must_be_allowed(tiny):

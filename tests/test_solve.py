@@ -1,0 +1,100 @@
+"""Solving named instances: ranking, determinism, named options, and the independent check of every answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from optimiser import load_instance
+from optimiser.checker import check_solution
+from optimiser.configuration import option_configuration
+from optimiser.diagnose import diagnose
+from optimiser.solve import Engine, Solution, evaluate, solve
+
+
+@pytest.fixture(scope="module")
+def mse():
+    return load_instance("mse")
+
+
+@pytest.fixture(scope="module")
+def mse_top50(mse):
+    return solve(mse, top=50)
+
+
+def test_top_50_on_mse_are_distinct_feasible_and_in_order(mse, mse_top50):
+    ranked = mse_top50.ranked
+    assert len(ranked) == 50
+    assert len({(r.configuration.hosts, r.configuration.roles) for r in ranked}) == 50
+    objectives = [r.objective for r in ranked]
+    assert objectives == sorted(objectives)
+    for r in ranked:
+        assert r.gap == pytest.approx(0.0)
+        assert check_solution(mse, r.configuration, r.allocation, r.expansion) == [], r.rank
+
+
+def test_ranks_follow_the_objective_and_ties_share_a_rank(mse_top50):
+    ranked = mse_top50.ranked
+    for above, below in zip(ranked, ranked[1:], strict=False):
+        if below.tied_with_previous:
+            assert below.rank == above.rank
+            assert below.objective == pytest.approx(above.objective, rel=1e-9)
+        else:
+            assert below.rank == above.rank + 1 or below.rank > above.rank
+
+
+def test_results_repeat_run_to_run(mse, mse_top50):
+    again = solve(mse, top=50)
+    assert [r.configuration for r in again.ranked] == [r.configuration for r in mse_top50.ranked]
+    assert [r.objective for r in again.ranked] == [r.objective for r in mse_top50.ranked]
+
+
+def test_best_is_at_least_as_good_as_every_named_option(mse, mse_top50):
+    """Anchor (b): each feasible named option, under the same model and weights, scores no better."""
+    feasible = 0
+    for option_id in mse.options.index:
+        outcome = evaluate(mse, option_id)
+        if isinstance(outcome, Solution):
+            feasible += 1
+            assert mse_top50.best.objective <= outcome.objective + 1e-9, option_id
+            assert check_solution(mse, outcome.configuration, outcome.allocation, outcome.expansion) == []
+    assert feasible == 3  # 1A, 1B, 1C; the status quo and 2A, 2B break rules (below)
+
+
+@pytest.mark.parametrize(("option_id", "rules"), [("status_quo", ["sites_max"]), ("2A", ["colocated"]),
+                                                   ("2B", ["colocated"])])
+def test_named_options_that_break_rules_say_which(mse, option_id, rules):
+    """The status quo runs a specialist emergency centre at all three sites (max 1); options 2A and 2B
+    leave Southend's A&E, maternity and cancer centre without intensive care and children's wards."""
+    configuration = option_configuration(mse, option_id)
+    assert not isinstance(evaluate(mse, configuration), Solution)
+    assert diagnose(mse, configuration).rules == rules
+
+
+def test_status_quo_breach_in_words(mse):
+    diagnosis = diagnose(mse, option_configuration(mse, "status_quo"))
+    assert [r.message for r in diagnosis.relaxations] == [
+        "Specialist emergency centre (all ambulances, hyper-acute stroke, all emergency inpatient surgery): "
+        "2 more sites than the maximum of 1"]
+
+
+def test_weights_move_the_answer_without_rebuilding(mse):
+    """One engine, two weightings: more weight on travel never makes travel worse."""
+    engine = Engine.build(mse)
+    balanced = engine.solve(weights={"travel": 1}).best
+    travel_heavy = engine.solve(weights={"travel": 10}).best
+    assert travel_heavy.criteria["travel"] <= balanced.criteria["travel"] + 1e-9
+
+
+def test_unknown_weight_is_a_clear_error(mse):
+    from optimiser import OptimiserError
+
+    with pytest.raises(OptimiserError, match="unknown criterion 'speed' in the weights: criteria are travel, "
+                                             "equity, worst_zone, capital, running, workforce, disruption"):
+        solve(mse, weights={"speed": 1})
+
+
+@pytest.mark.parametrize("name", ["hampshire", "dorset"])
+def test_other_named_instances_solve_and_check(name):
+    instance = load_instance(name)
+    best = solve(instance).best
+    assert check_solution(instance, best.configuration, best.allocation, best.expansion) == []
