@@ -130,3 +130,43 @@ def test_mse_is_the_default_instance(capsys):
     code, out, _ = run(capsys, "validate")
     assert code == 0
     assert out.startswith("mse — ")
+
+
+def test_solve_prints_the_ranked_table(capsys):
+    code, out, _ = run(capsys, "solve", "mse", "--top", "3")
+    assert code == 0
+    assert "mse: best 3 configurations" in out
+    assert "solver HiGHS" in out
+    assert "optimal" in out
+
+
+def test_solve_json_is_machine_readable(capsys):
+    code, out, _ = run(capsys, "solve", "mse", "--top", "2", "--json")
+    document = json.loads(out)
+    assert code == 0
+    assert [r["rank"] for r in document["ranked"]] == [1, 2]
+    assert set(document["ranked"][0]["hosts"]) == {"basildon", "southend", "broomfield"}
+    assert document["diagnosis"] is None
+
+
+def test_solve_infeasible_exits_1_with_the_diagnosis(capsys, tiny):
+    tiny.replace("services.yaml", "max_travel_min: 30", "max_travel_min: 10")
+    code, out, _ = run(capsys, "solve", str(tiny.path))
+    assert code == 1
+    assert "tiny: no configuration meets every rule" in out
+    assert "rules in conflict:" in out
+
+
+def test_solve_bad_weight_exits_2(capsys):
+    code, _, err = run(capsys, "solve", "mse", "--weight", "travel=fast")
+    assert code == 2
+    assert "error: --weight 'travel=fast': write CRITERION=NUMBER, e.g. --weight travel=2" in err
+
+
+def test_evaluate_lists_the_named_options_and_what_they_break(capsys):
+    code, out, _ = run(capsys, "evaluate", "mse")
+    assert code == 0
+    assert "status_quo breaks sites_max:" in out
+    assert "2A breaks colocated:" in out
+    for option in ("1A", "1B", "1C"):
+        assert f"│ {option} " in out

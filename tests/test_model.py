@@ -194,3 +194,17 @@ def test_infeasible_instance_is_diagnosed(plain):
     ways = [diagnosis.relaxations, *diagnosis.alternatives]
     volume_ways = [[r.message for r in way] for way in ways if way[0].rule == "volume_min"]
     assert volume_ways == [["Obstetrics at east: 100 births below the minimum of 500 per unit"]]
+
+
+def test_ties_share_a_rank(plain):
+    """Obstetrics at two sites at most: {south, east} is best (8,400); {north, south} and {north, east}
+    both cost 9,000, so they tie for second place."""
+    plain.replace("services.yaml", "  min_volume: 500", "  min_volume: 500\n  max_sites: 2")
+    instance = load_instance(plain.path)
+    ranked = solve(instance, top=3, weights=TRAVEL_ONLY).ranked
+    assert [r.rank for r in ranked] == [1, 2, 2]
+    assert [r.tied_with_previous for r in ranked] == [False, False, True]
+    assert sorted(tuple(r.configuration.sites_of("obstetrics")) for r in ranked[1:]) == [
+        ("east", "north"), ("north", "south")]
+    for r in ranked:
+        assert check_solution(instance, r.configuration, r.allocation, r.expansion) == []
