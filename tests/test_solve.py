@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from optimiser import load_instance
@@ -33,13 +35,15 @@ def test_top_50_on_mse_are_distinct_feasible_and_in_order(mse, mse_top50):
 
 
 def test_ranks_follow_the_objective_and_ties_share_a_rank(mse_top50):
+    """Competition ranking: a tie shares the rank above; the next distinct objective takes its position."""
     ranked = mse_top50.ranked
-    for above, below in zip(ranked, ranked[1:], strict=False):
+    for position, (above, below) in enumerate(itertools.pairwise(ranked), start=2):
         if below.tied_with_previous:
             assert below.rank == above.rank
             assert below.objective == pytest.approx(above.objective, rel=1e-9)
         else:
-            assert below.rank == above.rank + 1 or below.rank > above.rank
+            assert below.rank == position
+            assert below.objective > above.objective
 
 
 def test_results_repeat_run_to_run(mse, mse_top50):
