@@ -95,7 +95,7 @@ def _relax(engine: Engine, configuration: Configuration | None,
            relaxable: np.ndarray) -> tuple[Status, list[Relaxation]]:
     """One feasibility relaxation where only ``relaxable`` rows may give way."""
     form = engine.form
-    pinned = engine._pin(configuration) if configuration is not None else np.array([], dtype=np.int64)
+    pinned = engine.pin(configuration) if configuration is not None else np.array([], dtype=np.int64)
     lower_penalty, upper_penalty = _column_penalties(engine, pinned, relax_givens=configuration is None)
     scales = _row_scales(form)
     result = engine.session.relax_to_feasibility(row_penalty=np.where(relaxable, 1.0 / scales, -1.0),

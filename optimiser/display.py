@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from rich.table import Table
@@ -34,8 +35,9 @@ def ranked_table(instance: Instance, result: SolveResult) -> Table:
         table.add_column(heading, justify="right")
     for site in instance.sites.index:
         table.add_column(site)
+    shared = Counter(r.rank for r in result.ranked)  # a tie shows as =2, =2
     for r in result.ranked:
-        rank = f"={r.rank}" if r.tied_with_previous or _tied_with_next(result, r) else str(r.rank)
+        rank = f"={r.rank}" if shared[r.rank] > 1 else str(r.rank)
         table.add_row(rank, f"{r.objective:.4f}", _gap(r.gap), *_criteria_cells(r),
                       *(site_summary(instance, r.configuration, s) for s in instance.sites.index))
     return table
@@ -68,11 +70,6 @@ def broken_rules(evaluations: dict[str, Solution | Diagnosis]) -> list[str]:
                 lines.append("  or else:")
                 lines += [f"  - {r.message}" for r in way]
     return lines
-
-
-def _tied_with_next(result: SolveResult, ranked) -> bool:
-    following = [r for r in result.ranked if r.rank == ranked.rank and r is not ranked]
-    return bool(following)
 
 
 def _gap(gap: float | None) -> str:

@@ -107,9 +107,8 @@ class Engine:
         model = build_model(data)
         form = compile_pyomo(model)
         session = HighsSession(form, solver)
-        engine = cls(instance, data, form, session, criterion_scales(data), 0.0, _locate(model, data, form))
-        engine.build_s = time.perf_counter() - start
-        return engine
+        columns = _locate(model, data, form)
+        return cls(instance, data, form, session, criterion_scales(data), time.perf_counter() - start, columns)
 
     # --- solving ------------------------------------------------------------------------------
 
@@ -117,7 +116,7 @@ class Engine:
               progress: Callable[[int, SolverResult], None] | None = None) -> SolveResult:
         """The best ``top`` distinct configurations under ``weights`` (the instance's, overridden)."""
         if top < 1:
-            raise OptimiserError(f"--top must be at least 1, not {top}")
+            raise OptimiserError(f"top must be at least 1, not {top}")
         chosen = self._set_weights(weights)
         start = time.perf_counter()
         results = best_k(self.session, self._decision_columns(), top, progress)
@@ -135,7 +134,7 @@ class Engine:
         if isinstance(configuration, str):
             configuration = option_configuration(self.instance, configuration)
         chosen = self._set_weights(weights)
-        columns = self._pin(configuration)
+        columns = self.pin(configuration)
         try:
             result = self.session.solve()
         finally:
@@ -157,11 +156,12 @@ class Engine:
         """The columns that make a configuration distinct: which site hosts which service, and roles."""
         return np.concatenate([self.columns["y"].ravel(), self.columns["r"].ravel()])
 
-    def _pin(self, configuration: Configuration) -> np.ndarray:
+    def pin(self, configuration: Configuration) -> np.ndarray:
         """Fix ``y`` (and ``r`` where the configuration has roles) to the configuration.
 
         A configuration without roles on an engine with roles leaves ``r`` free: it is
         then feasible only if some assignment of roles brings exactly its services.
+        Returns the pinned columns, for ``session.reset_bounds``.
         """
         hosts = configuration.hosts
         y = np.array([[1.0 if (s, l) in hosts else 0.0 for l in self.data.services] for s in self.data.sites])
