@@ -60,6 +60,19 @@ class Configuration:
         return len(self.hosts ^ baseline.hosts)
 
 
+@dataclass(frozen=True)
+class Solution:
+    """A configuration with the allocation of patients and the expansion that go with it."""
+
+    configuration: Configuration
+    objective: float
+    criteria: dict[str, float]
+    allocation: pd.DataFrame  # service_id, zone_id, site_id, share
+    expansion: pd.DataFrame  # site_id, resource, added
+    status: str
+    gap: float | None
+
+
 def role_services(instance: Instance) -> dict[str, list[str]]:
     """Service lines each role brings."""
     return {role: list(services) for role, services in instance.roles["services"].items()}

@@ -34,7 +34,17 @@ def format_markdown() -> str:
     """The whole format document."""
     parts = [INTRO]
     parts += [_file_section(schema) for schema in instance_schema()]
+    parts.append(_measures_section())
     return "\n".join(parts)
+
+
+def _measures_section() -> str:
+    """The measures a criterion in criteria.yaml may name."""
+    from .appraisal import MEASURES
+
+    lines = ["## Measures for `criteria.yaml`", "", "| measure | unit | better | what it is |", "|---|---|---|---|"]
+    lines += [f"| `{name}` | {unit} | {better} | {text} |" for name, (unit, better, text) in MEASURES.items()]
+    return "\n".join(lines) + "\n"
 
 
 def _file_section(schema: FileSchema) -> str:

@@ -18,7 +18,7 @@ from solvers.highs import HighsSession, SolverOptions, SolverResult, Status
 from solvers.milp import StandardForm, compile_pyomo
 from solvers.ranking import best_k
 
-from .configuration import Configuration, option_configuration
+from .configuration import Configuration, Solution, option_configuration
 from .errors import OptimiserError
 from .instance import Instance
 from .model import CRITERIA, ModelData, ModelOptions, build_model, prepare
@@ -27,19 +27,6 @@ from .travel import TravelTimes
 
 #: Objectives closer than this (relative) are reported as a tie.
 TIE_TOLERANCE = 1e-9
-
-
-@dataclass(frozen=True)
-class Solution:
-    """A configuration with the allocation of patients and the expansion that go with it."""
-
-    configuration: Configuration
-    objective: float
-    criteria: dict[str, float]
-    allocation: pd.DataFrame  # service_id, zone_id, site_id, share
-    expansion: pd.DataFrame  # site_id, resource, added
-    status: Status
-    gap: float | None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,63 @@
+"""A study: solve, evaluate the named options, appraise them together — everything a report needs.
+
+This is the one place that chains the stages (solve → evaluate → appraise);
+each stage stays callable on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from importlib import metadata
+
+from solvers.highs import solver_version
+
+from .appraisal import Study, appraise
+from .configuration import Configuration, Solution, baseline_configuration, option_configuration
+from .instance import Instance
+from .solve import Engine, evaluate
+
+#: Packages whose versions a report records.
+RECORDED_PACKAGES = ("hospital-site-optimiser", "pyomo", "highspy", "pandas", "numpy", "scipy", "networkx")
+
+
+def study(instance: Instance, *, top: int = 5, weights: Mapping[str, float] | None = None,
+          samples: int = 20_000, seed: int = 0) -> Study:
+    """The optimiser's best ``top`` configurations and every named option, appraised together."""
+    engine = Engine.build(instance)
+    result = engine.solve(top=top, weights=weights)
+    options: dict[str, Solution | Configuration] = {r.configuration.name: r for r in result.ranked}
+    sources = dict.fromkeys(options, "optimiser")
+    baseline = baseline_configuration(instance)
+    for option_id in instance.options.index:
+        configuration = option_configuration(instance, option_id)
+        outcome = evaluate(instance, configuration, weights=weights)
+        options[option_id] = outcome if isinstance(outcome, Solution) else configuration
+        sources[option_id] = "status quo" if baseline is not None and option_id == instance.settings["baseline"] \
+            else "named"
+    appraisal = appraise(instance, options, sources=sources, samples=samples, seed=seed)
+    configurations = {label: (o.configuration if isinstance(o, Solution) else o) for label, o in options.items()}
+    gaps = [r.gap for r in result.ranked if r.gap is not None]
+    solver = {"status": result.status.value, "gap": max(gaps) if gaps else None, "solver": result.solver,
+              "weights": result.weights, "top": top}
+    return Study(instance, appraisal, configurations, solver, instance_checksum(instance), package_versions())
+
+
+def instance_checksum(instance: Instance) -> str:
+    """SHA-256 over the instance folder's files (names and contents, in name order)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in instance.path.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(instance.path)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in RECORDED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    versions["HiGHS"] = solver_version().removeprefix("HiGHS ")
+    return versions

@@ -1,0 +1,122 @@
+"""The appraisal: measures on a hand-checkable instance, scores, hurdles, ranks and their robustness."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from optimiser.appraisal import appraise, linear_scores, nearest_allocation, rank_acceptability, weight_ranges
+from optimiser.configuration import option_configuration
+from optimiser.travel import travel_times
+
+
+@pytest.fixture(scope="module")
+def status_quo_appraisal(tiny_instance):
+    return appraise(tiny_instance, {"today": option_configuration(tiny_instance, "status_quo")},
+                    sources={"today": "status quo"}, samples=1000)
+
+
+def value(appraisal, measure, service="", mode=""):
+    rows = appraisal.metrics.query("measure == @measure and service == @service and mode == @mode")
+    (found,) = rows["value"].tolist()
+    return found
+
+
+def test_nearest_allocation_sends_each_zone_to_the_closest_hosting_site(tiny_instance):
+    """Obstetrics at north and south: z_east is 18 min from both and goes to the first listed, north."""
+    times = {m: travel_times(tiny_instance, m) for m in tiny_instance.mode_names}
+    allocation = nearest_allocation(tiny_instance, option_configuration(tiny_instance, "status_quo"), times)
+    obstetrics = allocation[allocation["service_id"] == "obstetrics"].set_index("zone_id")["site_id"]
+    assert obstetrics.to_dict() == {"z_north": "north", "z_mid": "north", "z_south": "south", "z_east": "north"}
+
+
+def test_travel_measures_of_the_status_quo(status_quo_appraisal):
+    """Emergency by car, zones at 0, 6, 0, 18 min with 50k, 30k, 60k, 40k people:
+    mean (30k×6 + 40k×18) / 180k = 5.0; 95th percentile 18 (cumulative 61%, 78%, 100%);
+    worst 18; the two most deprived quintiles (z_south, z_mid): 30k×6 / 90k = 2.0.
+    All services, weighted by activity: (180,000 + 9,000 + 9,900) / 38,700."""
+    a = status_quo_appraisal
+    assert value(a, "mean_travel_min", "emergency", "car") == pytest.approx(5.0)
+    assert value(a, "p95_travel_min", "emergency", "car") == pytest.approx(18.0)
+    assert value(a, "worst_zone_min", "emergency", "car") == pytest.approx(18.0)
+    assert value(a, "deprived_mean_travel_min", "emergency", "car") == pytest.approx(2.0)
+    assert value(a, "mean_travel_min", "", "car") == pytest.approx(198_900 / 38_700)
+    assert value(a, "within_standard_share", "obstetrics", "car") == pytest.approx(1.0)  # all within 30 min
+
+
+def test_configuration_measures_of_the_status_quo(status_quo_appraisal):
+    """Two emergency departments × 2 rotas; east must be built for cancer (GBP 120m); nothing moves."""
+    a = status_quo_appraisal
+    assert value(a, "rotas_24_7") == 4
+    assert value(a, "consultant_posts") == 40
+    assert value(a, "capital_gbp_m") == pytest.approx(120)
+    assert value(a, "moves") == 0
+    assert value(a, "volume_shortfall") == 0
+
+
+def test_volumes_and_equity(status_quo_appraisal):
+    """Obstetrics volumes: north 500 + 300 + 400 = 1,200 (z_mid and z_east tie and go north), south 600."""
+    volumes = status_quo_appraisal.volumes.query("service_id == 'obstetrics'").set_index("site_id")["volume"]
+    assert volumes.to_dict() == {"north": pytest.approx(1200), "south": pytest.approx(600)}
+    equity = status_quo_appraisal.equity.query("mode == 'car'").set_index("deprivation_quintile")["minutes"]
+    assert list(equity.index) == [1, 2, 4, 5]
+
+
+def test_linear_scores():
+    np.testing.assert_allclose(linear_scores(np.array([10.0, 20.0, 30.0]), "lower"), [10, 5, 0])
+    np.testing.assert_allclose(linear_scores(np.array([10.0, 20.0, 30.0]), "higher"), [0, 5, 10])
+    np.testing.assert_allclose(linear_scores(np.array([7.0, 7.0]), "lower"), [10, 10])
+
+
+def test_rank_acceptability_matches_the_exact_answer_on_two_options():
+    """A scores (10, 0), B (0, 10); w1 ~ U[0, 1], w2 ~ U[0, 2]. A is first when w1 > w2:
+    P = ∫₀¹ (w1 / 2) dw1 = 1/4."""
+    scores = pd.DataFrame([[10.0, 0.0], [0.0, 10.0]], index=["A", "B"], columns=["c1", "c2"])
+    table = rank_acceptability(scores, np.array([[0.0, 1.0], [0.0, 2.0]]), samples=200_000, seed=1)
+    assert table.loc["A", 1] == pytest.approx(0.25, abs=0.004)
+    assert table.loc["B", 1] == pytest.approx(0.75, abs=0.004)
+    np.testing.assert_allclose(table.sum(axis=1), 1.0)
+    again = rank_acceptability(scores, np.array([[0.0, 1.0], [0.0, 2.0]]), samples=200_000, seed=1)
+    pd.testing.assert_frame_equal(table, again)
+
+
+def test_weight_ranges_are_exact_crossing_points():
+    """A (10, 0) beats B (0, 10) at weights (0.6, 0.4). With w2 fixed at 0.4, A stays top while
+    10·w1 ≥ 4, so w1 ≥ 0.4; with w1 fixed at 0.6, while w2 ≤ 0.6."""
+    scores = pd.DataFrame([[10.0, 0.0], [0.0, 10.0]], index=["A", "B"], columns=["c1", "c2"])
+    ranges = weight_ranges(scores, pd.Series({"c1": 0.6, "c2": 0.4})).set_index("criterion")
+    assert ranges.loc["c1", ["low", "high"]].tolist() == [pytest.approx(0.4), np.inf]
+    assert ranges.loc["c2", ["low", "high"]].tolist() == [0.0, pytest.approx(0.6)]
+
+
+def test_hurdles_rank_only_options_that_pass(tiny):
+    """A configuration breaking the colocated rule (obstetrics at east without emergency) fails the
+    rules hurdle and is listed without a rank; the status quo passes."""
+    from optimiser import load_instance
+    from optimiser.configuration import Configuration
+
+    instance = load_instance(tiny.path)
+    today = option_configuration(instance, "status_quo")
+    broken = Configuration.of(today.hosts | {("east", "obstetrics")}, today.role_of, name="broken")
+    a = appraise(instance, {"today": today, "broken": broken}, samples=100)
+    ranking = a.ranking.set_index("option")
+    assert ranking.loc["today", "rank"] == 1
+    assert np.isnan(ranking.loc["broken", "rank"])
+    assert a.hurdles.set_index("option").loc["broken", "passed"] == False  # noqa: E712
+    assert a.recommended == "today"
+
+
+def test_mse_study_ranks_the_optimiser_and_the_named_options_together():
+    from optimiser import load_instance
+    from optimiser.study import study
+
+    mse = load_instance("mse")
+    result = study(mse, top=3, samples=2000)
+    a = result.appraisal
+    assert set(a.options.index) == {"#1", "#2", "#3", "status_quo", "1A", "1B", "1C", "2A", "2B"}
+    assert a.options.loc["status_quo", "source"] == "status quo"
+    failed = set(a.ranking.loc[a.ranking["rank"].isna(), "option"])
+    assert failed == {"status_quo", "2A", "2B"}  # they break clinical rules (see tests/test_solve.py)
+    np.testing.assert_allclose(a.acceptability.sum(axis=1), 1.0)
+    assert len(result.checksum) == 64
