@@ -190,6 +190,24 @@ def _evaluate(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def _report(args: argparse.Namespace, console: Console) -> int:
+    """Solve, appraise the optimiser's best and the named options together, and write the option report."""
+    from reports.render import report
+
+    from .study import study
+
+    instance = load_instance(args.instance)
+    with console.status(f"Solving and appraising {instance.name} …"):
+        result = study(instance, top=args.top, weights=_weights(args.weight), samples=args.samples, seed=args.seed)
+    with console.status("Writing the report …"):
+        written = report(result, Path(args.output), pdf=args.pdf, overwrite=args.force)
+    recommended = result.appraisal.recommended
+    console.print(f"recommended: {recommended}" if recommended else "[yellow]no option passes every hurdle[/]")
+    for path in written:
+        console.print(f"wrote {path}")
+    return EXIT_OK
+
+
 def _weights(pairs: list[str] | None) -> dict[str, float] | None:
     """``["travel=2", "capital=0.5"]`` → ``{"travel": 2.0, "capital": 0.5}``."""
     if not pairs:
@@ -298,6 +316,16 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("options", nargs="*", help="option ids from options.yaml (default: all)")
     _model_arguments(sub)
     sub.add_argument("--json", action="store_true", help="print the result as JSON")
+    sub = verb("report", _report, "the ranked option report for the clinical senate (HTML, and PDF with --pdf)")
+    sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
+                     help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")
+    sub.add_argument("-o", "--output", required=True, help="the HTML file to write, e.g. out/mse.html")
+    sub.add_argument("--pdf", action="store_true", help="also write a PDF of the same content beside it")
+    sub.add_argument("--top", type=int, default=5, help="how many of the optimiser's configurations (default 5)")
+    sub.add_argument("--samples", type=int, default=20_000, help="weight samples for rank acceptability")
+    sub.add_argument("--seed", type=int, default=0, help="seed of the weight samples (default 0)")
+    sub.add_argument("--force", action="store_true", help="replace the report files if they exist")
+    _model_arguments(sub)
     sub = verb("travel", _travel, "travel times from every zone to every site")
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
                      help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")
