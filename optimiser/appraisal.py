@@ -59,9 +59,8 @@ SPREAD = 0.5
 class Appraisal:
     """The appraisal of a set of options, as tidy frames a report or a script can read.
 
-    - ``options``: one row per option (index ``option``): ``label``, ``source`` (``optimiser``,
-      ``named`` or ``status quo``), ``feasible`` (meets every rule), ``allocation`` (``model`` or
-      ``nearest``), ``description``.
+    - ``options``: one row per option (index ``option``): ``source`` (``optimiser``, ``named`` or
+      ``status quo``), ``feasible`` (meets every rule), ``allocation`` (``model`` or ``nearest``).
     - ``metrics``: tidy, one row per option and measure: ``option, measure, service, mode, value, unit``
       (``service`` and ``mode`` blank where the measure spans them).
     - ``hurdles``: ``option, criterion, name, passed, detail``.

@@ -15,6 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .errors import InstanceError, OptimiserError, Problem, Severity
@@ -47,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OptimiserError as error:
         if args.debug:
             raise
-        errors.print(f"[bold red]error:[/] {error}", markup=True, soft_wrap=True)
+        errors.print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True)
         return EXIT_BAD_INPUT
 
 
@@ -86,7 +87,7 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
         if proofs:
             _print_problems(console, proofs, "no configuration can meet these rules")
         else:
-            console.print(f"[green]✓[/] {instance.name}: every file is valid; no cheap proof of infeasibility")
+            console.print(f"[green]✓[/] {escape(instance.name)}: every file is valid; no cheap proof of infeasibility")
     return EXIT_INFEASIBLE if proofs else EXIT_OK
 
 
@@ -98,7 +99,7 @@ def _travel(args: argparse.Namespace, console: Console) -> int:
     if args.csv:
         path = _new_file(args.csv, args.force)
         times.zone_site_min.round(2).to_csv(path)
-        console.print(f"wrote {path}")
+        console.print(f"wrote {path}", markup=False)
         return EXIT_OK
     table = Table("zone", *times.zone_site_min.columns, title=f"{instance.name}: minutes by {times.mode}",
                   box=None, header_style="bold")
@@ -116,7 +117,7 @@ def _generate(args: argparse.Namespace, console: Console) -> int:
     with console.status("Generating …"):
         folder = generate_instance(Path(args.out), sites=args.sites, zones=args.zones, services=args.services,
                                    seed=args.seed, road_nodes=args.road_nodes)
-    console.print(f"wrote synthetic instance to {folder} (seed {args.seed})")
+    console.print(f"wrote synthetic instance to {folder} (seed {args.seed})", markup=False)
     return EXIT_OK
 
 
@@ -127,7 +128,7 @@ def _roads_from_osm(args: argparse.Namespace, console: Console) -> int:
     with console.status(f"Reading {args.osm_file} …"):
         road_nodes, roads = roads_from_osm(Path(args.osm_file))
     write_roads(Path(args.folder), road_nodes, roads)
-    console.print(f"wrote {len(road_nodes):,} junctions and {len(roads):,} roads to {args.folder}")
+    console.print(f"wrote {len(road_nodes):,} junctions and {len(roads):,} roads to {args.folder}", markup=False)
     return EXIT_OK
 
 
@@ -192,19 +193,26 @@ def _evaluate(args: argparse.Namespace, console: Console) -> int:
 
 def _report(args: argparse.Namespace, console: Console) -> int:
     """Solve, appraise the optimiser's best and the named options together, and write the option report."""
-    from reports.render import report
+    try:
+        from reports.render import report
+    except ImportError as error:
+        raise OptimiserError(f"the report needs the optional extra ({error.name} is missing): "
+                             'pip install "hospital-site-optimiser[report]"') from None
 
     from .study import study
 
+    output = _new_file(args.output, args.force)
+    if args.pdf:
+        _new_file(str(output.with_suffix(".pdf")), args.force)
     instance = load_instance(args.instance)
     with console.status(f"Solving and appraising {instance.name} …"):
         result = study(instance, top=args.top, weights=_weights(args.weight), samples=args.samples, seed=args.seed)
     with console.status("Writing the report …"):
-        written = report(result, Path(args.output), pdf=args.pdf, overwrite=args.force)
+        written = report(result, output, pdf=args.pdf, overwrite=args.force)
     recommended = result.appraisal.recommended
     console.print(f"recommended: {recommended}" if recommended else "[yellow]no option passes every hurdle[/]")
     for path in written:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {path}", markup=False)
     return EXIT_OK
 
 
@@ -226,32 +234,33 @@ def _weights(pairs: list[str] | None) -> dict[str, float] | None:
 
 def _print_summary(console: Console, instance: Instance, times: TravelTimes) -> None:
     population = instance.zones["population"].sum()
-    console.print(f"[bold]{instance.name}[/] — {instance.settings['title']} ({instance.settings['year']})")
+    console.print(f"[bold]{escape(instance.name)}[/] — {escape(instance.settings['title'])} "
+                  f"({instance.settings['year']})")
     console.print(f"  {len(instance.sites)} sites, {len(instance.zones)} zones ({population:,.0f} people), "
                   f"{len(instance.services)} service lines, {len(instance.road_nodes):,} road junctions, "
                   f"{len(instance.roads):,} roads, {len(instance.options)} named options")
     totals = instance.demand.sum()
     activity = instance.services["activity"]
     console.print("  yearly demand: " + "; ".join(
-        f"{service} {total:,.0f} {activity[service]}" for service, total in totals.items()))
+        f"{service} {total:,.0f} {activity[service]}" for service, total in totals.items()), markup=False)
     snapped = times.snapped.loc[times.snapped["snap_km"].idxmax()]
     console.print(f"  every site and zone is within {snapped['snap_km']:.1f} km of a road junction "
-                  f"(furthest: {snapped['name']})")
+                  f"(furthest: {snapped['name']})", markup=False)
     nearest = times.zone_site_min.min(axis=1)
     worst = nearest.idxmax()
     console.print(f"  by {times.mode}, the nearest site is {nearest.median():.0f} min away for the median zone, "
-                  f"{nearest.max():.0f} min at worst ({instance.zones.loc[worst, 'name']})")
+                  f"{nearest.max():.0f} min at worst ({instance.zones.loc[worst, 'name']})", markup=False)
 
 
 def _print_problems(console: Console, problems: list[Problem], heading: str, style: str = "red") -> None:
-    console.print(f"[bold {style}]{heading}[/] ({len(problems)}):")
+    console.print(f"[bold {style}]{escape(heading)}[/] ({len(problems)}):")
     for problem in problems:
         label = "warning" if problem.severity is Severity.WARNING else problem.severity.value
-        console.print(f"  [{style}]{label}[/] {problem}", markup=True, soft_wrap=True, highlight=False)
+        console.print(f"  [{style}]{label}[/] {escape(str(problem))}", soft_wrap=True, highlight=False)
 
 
 def _print_diagnosis(console: Console, heading: str, diagnosis) -> None:
-    console.print(f"[bold red]{heading}[/]")
+    console.print(f"[bold red]{escape(heading)}[/]")
     if not diagnosis.relaxations:
         console.print(f"  the relaxation found no explanation (status: {diagnosis.status.value})")
         return

@@ -239,6 +239,11 @@ def evaluate(instance: Instance, configuration: Configuration | str, *,
     """
     if isinstance(configuration, str):
         configuration = option_configuration(instance, configuration)
-    options = ModelOptions(use_roles=bool(configuration.roles),
-                           closest_assignment=bool(instance.settings.get("closest_assignment")))
+    options = evaluation_options(instance, configuration)
     return Engine.build(instance, options=options).evaluate(configuration, weights=weights)
+
+
+def evaluation_options(instance: Instance, configuration: Configuration) -> ModelOptions:
+    """The formulation a configuration is evaluated under: with the role layer only if it names roles."""
+    return ModelOptions(use_roles=bool(configuration.roles) and not instance.roles.empty,
+                        closest_assignment=bool(instance.settings.get("closest_assignment")))

@@ -15,7 +15,7 @@ from solvers.highs import solver_version
 from .appraisal import Study, appraise
 from .configuration import Configuration, Solution, baseline_configuration, option_configuration
 from .instance import Instance
-from .solve import Engine, evaluate
+from .solve import Engine, evaluation_options
 
 #: Packages whose versions a report records.
 RECORDED_PACKAGES = ("hospital-site-optimiser", "pyomo", "highspy", "pandas", "numpy", "scipy", "networkx")
@@ -29,13 +29,17 @@ def study(instance: Instance, *, top: int = 5, weights: Mapping[str, float] | No
     options: dict[str, Solution | Configuration] = {r.configuration.name: r for r in result.ranked}
     sources = dict.fromkeys(options, "optimiser")
     baseline = baseline_configuration(instance)
+    engines = {engine.data.options: engine}  # one engine per formulation, shared by the options
     for option_id in instance.options.index:
         configuration = option_configuration(instance, option_id)
-        outcome = evaluate(instance, configuration, weights=weights)
+        formulation = evaluation_options(instance, configuration)
+        if formulation not in engines:
+            engines[formulation] = Engine.build(instance, options=formulation, times=engine.data.times)
+        outcome = engines[formulation].evaluate(configuration, weights=weights)
         options[option_id] = outcome if isinstance(outcome, Solution) else configuration
         sources[option_id] = "status quo" if baseline is not None and option_id == instance.settings["baseline"] \
             else "named"
-    appraisal = appraise(instance, options, sources=sources, samples=samples, seed=seed)
+    appraisal = appraise(instance, options, sources=sources, samples=samples, seed=seed, times=engine.data.times)
     configurations = {label: (o.configuration if isinstance(o, Solution) else o) for label, o in options.items()}
     gaps = [r.gap for r in result.ranked if r.gap is not None]
     solver = {"status": result.status.value, "gap": max(gaps) if gaps else None, "solver": result.solver,

@@ -170,3 +170,31 @@ def test_evaluate_lists_the_named_options_and_what_they_break(capsys):
     assert "2A breaks colocated:" in out
     for option in ("1A", "1B", "1C"):
         assert f"│ {option} " in out
+
+
+def test_report_writes_html_and_never_overwrites(capsys, tmp_path):
+    pytest.importorskip("jinja2", reason="the report needs the optional extra [report]")
+    target = tmp_path / "mse.html"
+    code, out, _ = run(capsys, "report", "mse", "-o", str(target), "--top", "2", "--samples", "500")
+    assert code == 0
+    assert "recommended: #1" in out
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    code, _, err = run(capsys, "report", "mse", "-o", str(target), "--top", "2", "--samples", "500")
+    assert code == 2
+    assert f"error: {target} exists: choose a new file name, or pass --force to replace it" in err
+
+
+def test_report_without_the_extra_is_a_clear_error(capsys, monkeypatch, tmp_path):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "reports.render", None)
+    code, _, err = run(capsys, "report", "mse", "-o", str(tmp_path / "r.html"))
+    assert code == 2
+    assert 'pip install "hospital-site-optimiser[report]"' in err
+
+
+def test_brackets_in_messages_are_printed_not_read_as_styles(capsys, tiny):
+    tiny.replace("roles.yaml", "services: [emergency, obstetrics]", "services: emergency")
+    code, _, err = run(capsys, "validate", str(tiny.path))
+    assert code == 2
+    assert "must be a list of identifiers, e.g. [emergency, obstetrics]" in err

@@ -1,0 +1,240 @@
+"""The report's figures: maps, travel-time change, equity and rank acceptability, as PNG data URIs.
+
+Every figure is drawn with matplotlib's Agg backend under fixed settings
+(bundled DejaVu Sans, no mathtext, no PNG software tag, fixed size and
+resolution), so the same inputs give the same bytes. Figures are closed
+after use. Text from the instance (zone and site names) is drawn as plain
+text: ``$`` or ``_`` in a name never becomes mathematics.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")  # before pyplot: never a window, the same pixels everywhere
+
+import matplotlib.cm
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.collections import LineCollection
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+CM = 1 / 2.54  # inches per centimetre
+DPI = 150
+#: Settings every figure is drawn under (local to each figure, never global).
+RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": 8,
+    "axes.titlesize": 9,
+    "axes.labelsize": 8,
+    "xtick.labelsize": 7,
+    "ytick.labelsize": 7,
+    "legend.fontsize": 7,
+    "text.parse_math": False,
+    "text.usetex": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.hashsalt": "hospital-site-optimiser",
+    "path.simplify": True,
+}
+#: Travel minutes on maps: short is pale yellow, long is dark red (reads in grey too).
+TRAVEL_CMAP = "YlOrRd"
+GAIN, LOSS = "#2166ac", "#d6604d"  # colour-blind-safe blue / red
+ROAD_WIDTH = {"motorway": 1.4, "dual": 1.1, "single": 0.7, "minor": 0.5, "urban": 0.5}
+ROLE_COLOURS = ("#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#d95f02", "#666666")
+OPTION_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974")
+
+
+@contextmanager
+def _figure(width_cm: float, height_cm: float, **subplots) -> Iterator[tuple[Figure, np.ndarray]]:
+    with matplotlib.rc_context(RC):
+        fig, axes = plt.subplots(figsize=(width_cm * CM, height_cm * CM), squeeze=False, **subplots)
+        try:
+            yield fig, axes
+        finally:
+            plt.close(fig)
+
+
+def _png(fig: Figure) -> str:
+    """The figure as a base64 PNG data URI, with no timestamp or software tag."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+# --- maps -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MapSite:
+    """A site as drawn: where, its label, and the role (or None) that colours its marker."""
+
+    lat: float
+    lon: float
+    label: str
+    role: str | None
+    hosts_any: bool
+
+
+def map_scale(values: Sequence[float]) -> tuple[float, float]:
+    """A fixed colour range shared by every map: 0 to the longest time, rounded up to 5 minutes."""
+    top = max([v for v in values if np.isfinite(v)], default=5.0)
+    return 0.0, max(5.0, 5.0 * math.ceil(top / 5.0))
+
+
+def option_map(*, zones: pd.DataFrame, minutes: pd.Series, nodes: pd.DataFrame, roads: pd.DataFrame,
+               sites: Sequence[MapSite], roles: Sequence[str], scale: tuple[float, float], title: str) -> str:
+    """One option's map: roads, zones (size: population, colour: minutes on the shared scale), sites with roles."""
+    lat0 = float(np.mean(zones["lat"]))
+    aspect = 1.0 / math.cos(math.radians(lat0))
+    lon = np.concatenate([zones["lon"], [s.lon for s in sites]])
+    lat = np.concatenate([zones["lat"], [s.lat for s in sites]])
+    pad_lon, pad_lat = 0.05 * (lon.max() - lon.min()) + 0.01, 0.04 * (lat.max() - lat.min()) + 0.01
+    extent_lon = (lon.min() - pad_lon, lon.max() + pad_lon + 0.12 * (lon.max() - lon.min()))  # room for labels
+    extent_lat = (lat.min() - pad_lat, lat.max() + pad_lat)
+    ratio = (extent_lat[1] - extent_lat[0]) * aspect / (extent_lon[1] - extent_lon[0])
+    width_cm = 8.0
+    height_cm = min(10.0, max(5.0, width_cm * ratio + 0.6))
+    with _figure(width_cm, height_cm) as (fig, axes):
+        ax = axes[0, 0]
+        position = nodes.set_index("node_id")[["lon", "lat"]]
+        known = roads["from_node"].isin(position.index) & roads["to_node"].isin(position.index)
+        links = roads[known]
+        segments = np.stack([position.loc[links["from_node"]].to_numpy(float),
+                             position.loc[links["to_node"]].to_numpy(float)], axis=1)
+        widths = links["road_class"].map(ROAD_WIDTH).fillna(0.5).to_numpy(float)
+        ax.add_collection(LineCollection(segments, linewidths=widths, colors="#a8a8a8", zorder=1))
+        population = zones["population"].to_numpy(float)
+        sizes = 12 + 150 * population / max(population.max(), 1.0)
+        values = minutes.reindex(zones["zone_id"]).to_numpy(float)
+        ax.scatter(zones["lon"], zones["lat"], s=sizes, c=values, cmap=TRAVEL_CMAP, norm=Normalize(*scale),
+                   edgecolors="#333333", linewidths=0.4, zorder=2)
+        for site in sites:
+            colour = ROLE_COLOURS[roles.index(site.role) % len(ROLE_COLOURS)] if site.role in roles else "#222222"
+            ax.scatter([site.lon], [site.lat], marker="s", s=60, zorder=4, linewidths=1.0,
+                       c=colour if site.hosts_any else "white", edgecolors="black")
+            ax.annotate(site.label, (site.lon, site.lat), xytext=(6, 5), textcoords="offset points", zorder=5,
+                        fontsize=6.5, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#888888",
+                                            "lw": 0.4, "alpha": 0.9})
+        ax.set_xlim(*extent_lon)
+        ax.set_ylim(*extent_lat)
+        ax.set_aspect(aspect)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_visible(True)
+            spine.set_color("#bbbbbb")
+        ax.set_title(title, loc="left", fontweight="bold")
+        fig.tight_layout(pad=0.3)
+        return _png(fig)
+
+
+def map_legend(scale: tuple[float, float], label: str, populations: Sequence[float]) -> str:
+    """The maps' shared legend: the colour bar of minutes and three dot sizes of population."""
+    with _figure(16.0, 2.0, ncols=2, gridspec_kw={"width_ratios": [3, 2]}) as (fig, axes):
+        bar_ax, size_ax = axes[0]
+        mappable = matplotlib.cm.ScalarMappable(norm=Normalize(*scale), cmap=TRAVEL_CMAP)
+        bar = fig.colorbar(mappable, cax=bar_ax.inset_axes((0.02, 0.55, 0.96, 0.25)), orientation="horizontal")
+        bar.set_label(label)
+        bar_ax.axis("off")
+        largest = max(populations, default=1.0) or 1.0
+        marks = [largest / 4, largest / 2, largest]
+        for i, value in enumerate(marks):
+            size_ax.scatter([i], [0.6], s=12 + 150 * value / largest, c="white", edgecolors="#333333", linewidths=0.6)
+            size_ax.text(i, 0.0, f"{value:,.0f}", ha="center", va="center", fontsize=7)
+        size_ax.set_xlim(-0.6, len(marks) - 0.4)
+        size_ax.set_ylim(-0.4, 1.1)
+        size_ax.set_title("people in the locality", fontsize=7, loc="center")
+        size_ax.axis("off")
+        fig.tight_layout(pad=0.2)
+        return _png(fig)
+
+
+# --- charts -----------------------------------------------------------------------------------
+
+def change_chart(change: pd.DataFrame, zone_names: Mapping[str, str], options: Sequence[tuple[str, str]]) -> str:
+    """Horizontal bars per zone, one panel per option: minutes gained (blue, negative) or lost (red)."""
+    first = change[change["option"] == options[0][0]].set_index("zone_id")["minutes_change"]
+    order = sorted(zone_names, key=lambda z: (first.get(z, 0.0), zone_names[z]), reverse=True)
+    extent = float(change[change["option"].isin([o for o, _ in options])]["minutes_change"].abs().max() or 1.0)
+    extent = max(1.0, 1.1 * extent)
+    height = 2.5 + 0.36 * len(order)
+    with _figure(16.0, height, ncols=len(options), sharey=True) as (fig, axes):
+        y = np.arange(len(order))
+        for ax, (option, label) in zip(axes[0], options, strict=True):
+            values = (change[change["option"] == option].set_index("zone_id")["minutes_change"]
+                      .reindex(order).fillna(0.0).to_numpy(float))
+            ax.barh(y, values, color=[GAIN if v < 0 else LOSS for v in values], height=0.7)
+            ax.axvline(0, color="#333333", linewidth=0.6)
+            ax.set_xlim(-extent, extent)
+            ax.set_title(label, loc="left")
+            ax.grid(axis="x", color="#e5e5e5", linewidth=0.5)
+            ax.set_axisbelow(True)
+        axes[0, 0].set_yticks(y, [zone_names[z] for z in order])
+        axes[0, 0].invert_yaxis()
+        fig.supxlabel("change in mean travel minutes against the status quo (negative = shorter)", fontsize=8)
+        fig.tight_layout(pad=0.4)
+        return _png(fig)
+
+
+def equity_chart(equity: pd.DataFrame, options: Sequence[tuple[str, str]], modes: Sequence[str],
+                 mode_labels: Mapping[str, str]) -> str:
+    """Mean minutes by deprivation quintile (1 = most deprived), grouped bars per option, a panel per mode."""
+    quintiles = sorted(int(q) for q in equity["deprivation_quintile"].dropna().unique())
+    with _figure(16.0, 7.5, ncols=len(modes), sharey=True) as (fig, axes):
+        width = 0.8 / max(len(options), 1)
+        x = np.arange(len(quintiles))
+        for ax, mode in zip(axes[0], modes, strict=True):
+            rows = equity[equity["mode"] == mode]
+            for i, (option, label) in enumerate(options):
+                values = (rows[rows["option"] == option].set_index("deprivation_quintile")["minutes"]
+                          .reindex(quintiles).to_numpy(float))
+                ax.bar(x - 0.4 + width * (i + 0.5), values, width=width * 0.95, label=label,
+                       color=OPTION_COLOURS[i % len(OPTION_COLOURS)])
+            ax.set_xticks(x, [f"{q}{chr(10) + 'most deprived' if q == 1 else ''}"
+                              f"{chr(10) + 'least deprived' if q == quintiles[-1] else ''}" for q in quintiles])
+            ax.set_xlabel("deprivation quintile")
+            ax.set_title(mode_labels.get(mode, mode), loc="left")
+            ax.grid(axis="y", color="#e5e5e5", linewidth=0.5)
+            ax.set_axisbelow(True)
+        axes[0, 0].set_ylabel("mean minutes (activity-weighted)")
+        fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="upper center", ncols=len(options), frameon=False)
+        fig.tight_layout(pad=0.4, rect=(0, 0, 1, 0.9))
+        return _png(fig)
+
+
+def acceptability_chart(acceptability: pd.DataFrame, labels: Mapping[str, str]) -> str:
+    """Stacked horizontal bars: the share of weight samples giving each option each rank."""
+    ranks = list(acceptability.columns)
+    options = list(acceptability.index)
+    colours = plt.get_cmap("viridis")(np.linspace(0.1, 0.95, max(len(ranks), 1)))
+    with _figure(16.0, 2.2 + 0.55 * len(options)) as (fig, axes):
+        ax = axes[0, 0]
+        y = np.arange(len(options))
+        left = np.zeros(len(options))
+        for i, rank in enumerate(ranks):
+            share = acceptability[rank].to_numpy(float)
+            ax.barh(y, share, left=left, color=colours[i], height=0.7, label=f"rank {rank}",
+                    edgecolor="white", linewidth=0.3)
+            for j in np.flatnonzero(share >= 0.08):
+                ax.text(left[j] + share[j] / 2, y[j], f"{share[j]:.0%}", ha="center", va="center", fontsize=6.5,
+                        color="white" if i < len(ranks) * 0.6 else "black")
+            left += share
+        ax.set_yticks(y, [labels.get(o, o) for o in options])
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_xlabel("share of sampled weight vectors")
+        ax.legend(ncols=min(len(ranks), 8), loc="lower left", bbox_to_anchor=(0, 1.01), frameon=False,
+                  handlelength=1.2, columnspacing=0.8)
+        fig.tight_layout(pad=0.4)
+        return _png(fig)

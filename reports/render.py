@@ -1,0 +1,673 @@
+"""The ranked option report: one self-contained HTML file (and a PDF of it) from a :class:`Study`.
+
+The report reads results only: the study's instance frames and its appraisal's
+tidy frames. It never builds or solves a model; the method annex reads the
+model's docstrings from its source file without importing it.
+
+Everything from the instance passes through Jinja2's autoescape; the one
+exception is the instance README, rendered by markdown-it-py with raw HTML
+disabled (so its text is escaped too) and links kept as text. Images are
+PNG data URIs and the stylesheet is inline, so the file references nothing
+outside itself. Output is deterministic for the same study apart from the
+date lines (marked ``class="date"``).
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import importlib
+import importlib.util
+import inspect
+import math
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from markupsafe import Markup, escape
+
+from optimiser.appraisal import Appraisal, Study
+from optimiser.configuration import Configuration
+from optimiser.errors import OptimiserError
+from optimiser.instance import Instance
+
+from . import charts
+
+TEMPLATES = Path(__file__).parent / "templates"
+#: Short-listed options mapped: the best ranked ones, then the status quo.
+SHORT_LIST = 3
+#: The statement of the estimates banner.
+ESTIMATES_BANNER = "Figures marked est. are estimates — see Assumptions."
+
+
+def report(study: Study, path: str | Path, *, pdf: bool = False, overwrite: bool = False,
+           today: dt.date | None = None) -> list[Path]:
+    """Write the report of ``study`` to ``path`` (HTML) and, with ``pdf``, beside it as ``.pdf``.
+
+    Refuses to replace an existing file unless ``overwrite``; ``today`` fixes the
+    date printed (default: today). Returns the files written.
+    """
+    html_path = Path(path)
+    targets = [html_path] + ([html_path.with_suffix(".pdf")] if pdf else [])
+    if not overwrite:
+        for target in targets:
+            if target.exists():
+                raise OptimiserError(f"{target} already exists: pass overwrite=True to replace it")
+    html = render_html(study, today=today)
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    html_path.write_text(html, encoding="utf-8")
+    if pdf:
+        write_pdf(html, targets[1])
+    return targets
+
+
+def render_html(study: Study, *, today: dt.date | None = None) -> str:
+    """The report as one HTML string."""
+    environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                              undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                              keep_trailing_newline=True)
+    environment.filters["num"] = _num
+    environment.filters["pct"] = _pct
+    environment.filters["measure"] = _measure_text
+    return environment.get_template("report.html").render(**context(study, today or dt.date.today()))
+
+
+def write_pdf(html: str, path: Path) -> None:
+    """A PDF of the HTML with WeasyPrint (A4, from the report's own print stylesheet)."""
+    try:
+        from weasyprint import HTML  # lazily: it loads Pango
+    except (ImportError, OSError) as error:  # OSError: WeasyPrint is installed but Pango is not
+        raise OptimiserError(f"--pdf needs WeasyPrint and the Pango library ({error}): on Debian or Ubuntu, "
+                             "apt-get install libpango-1.0-0 libpangoft2-1.0-0; then "
+                             'pip install "hospital-site-optimiser[report]"') from None
+    HTML(string=html, base_url=None).write_pdf(path)
+
+
+# --- the content ------------------------------------------------------------------------------
+
+def context(study: Study, today: dt.date) -> dict[str, Any]:
+    """Everything the template shows, as plain values (strings unescaped: the template escapes them)."""
+    instance, appraisal = study.instance, study.appraisal
+    names = OptionNames(instance, appraisal, study.configurations)
+    criteria = appraisal.criteria
+    evaluation = criteria[criteria["kind"] == "evaluation"]
+    ranking = appraisal.ranking
+    ranked = ranking.dropna(subset=["rank"])["option"].astype(str).tolist()
+    reference = _status_quo(appraisal)
+    short = ranked[:SHORT_LIST] or ranking["option"].astype(str).tolist()[:SHORT_LIST]
+    mapped = short + ([reference] if reference and reference not in short else [])
+    readme = instance.path / "README.md"
+    readme_text = readme.read_text(encoding="utf-8") if readme.is_file() else ""
+    return {
+        "title": "Ranked options for site configuration",
+        "instance_name": instance.name,
+        "instance_title": instance.settings.get("title") or instance.name,
+        "instance_description": instance.settings.get("description") or "",
+        "date": _date(today),
+        "estimates": _has_estimates(instance, readme_text),
+        "estimates_banner": ESTIMATES_BANNER,
+        "summary": summary(appraisal, names, evaluation),
+        "ranked_table": ranked_table(appraisal, names, evaluation),
+        "score_table": score_table(appraisal, names, evaluation),
+        "hosts_table": hosts_table(instance, study.configurations, mapped, names),
+        "maps": maps(instance, appraisal, mapped, names, study.configurations),
+        "map_measure": MAP_MEASURE,
+        "change": change_section(instance, appraisal, short, names, reference),
+        "equity": equity_section(instance, appraisal, mapped, names),
+        "acceptability": acceptability_section(appraisal, names, criteria),
+        "hurdles": hurdle_table(appraisal, names, criteria),
+        "volumes": volume_table(instance, appraisal, mapped, names),
+        "assumptions": Markup(markdown(readme_text)) if readme_text else None,
+        "method": _paragraphs(appraisal.method),
+        "notes": list(appraisal.notes),
+        "formulation": formulation(),
+        "footer": footer(study, today),
+    }
+
+
+class OptionNames:
+    """How each option is named in the report: its id, a short title and a description."""
+
+    def __init__(self, instance: Instance, appraisal: Appraisal, configurations: Mapping[str, Configuration]):
+        self.instance = instance
+        options = appraisal.options
+        named = instance.options
+        self.label: dict[str, str] = {}
+        self.title: dict[str, str] = {}
+        self.source: dict[str, str] = {}
+        self.description: dict[str, str] = {}
+        for option in appraisal.ranking["option"].astype(str):
+            row = options.loc[option] if option in options.index else pd.Series(dtype=object)
+            self.label[option] = _text(row.get("label")) or option
+            self.source[option] = _text(row.get("source")) or "named"
+            title = _text(named.loc[option, "name"]) if option in named.index and "name" in named else ""
+            self.title[option] = title or _roles_summary(instance, configurations.get(option))
+            self.description[option] = (_text(row.get("description"))
+                                        or (_text(named.loc[option, "description"])
+                                            if option in named.index and "description" in named else "")
+                                        or _roles_summary(instance, configurations.get(option)))
+
+    def short(self, option: str) -> str:
+        """``#1`` or ``1A``, or the status quo's title."""
+        return "status quo" if self.source.get(option) == "status quo" else self.label.get(option, option)
+
+
+def _status_quo(appraisal: Appraisal) -> str | None:
+    options = appraisal.options
+    if "source" in options:
+        found = options.index[options["source"].astype(str) == "status quo"]
+        if len(found):
+            return str(found[0])
+    if "reference" in appraisal.ranking:
+        found = appraisal.ranking[appraisal.ranking["reference"].astype(bool)]["option"]
+        if len(found):
+            return str(found.iloc[0])
+    return None
+
+
+def _roles_summary(instance: Instance, configuration: Configuration | None) -> str:
+    """``SEH at Southend; EC at Basildon, Broomfield`` (or the number of services per site, without roles)."""
+    if configuration is None:
+        return ""
+    site_names = instance.sites["name"].astype(str)
+    role_of = configuration.role_of
+    if role_of:
+        by_role: dict[str, list[str]] = {}
+        for site in sorted(role_of, key=lambda s: site_names.get(s, s)):
+            by_role.setdefault(role_of[site], []).append(_short_site(site_names.get(site, site)))
+        return "; ".join(f"{role.upper()} at {', '.join(sites)}" for role, sites in sorted(by_role.items()))
+    counts: dict[str, int] = {}
+    for site, _ in sorted(configuration.hosts):
+        counts[site] = counts.get(site, 0) + 1
+    return "; ".join(f"{_short_site(site_names.get(s, s))}: {n} service lines" for s, n in sorted(counts.items()))
+
+
+def _short_site(name: str) -> str:
+    """The first words of a site's name, before ``University Hospital``, ``Hospital`` and the like."""
+    short = re.split(r"\s+(?:University\s+)?(?:General\s+)?Hospital\b", name, maxsplit=1)[0]
+    return short or name
+
+
+# --- 2. executive summary ---------------------------------------------------------------------
+
+def summary(appraisal: Appraisal, names: OptionNames, evaluation: pd.DataFrame) -> dict[str, Any]:
+    ranking, scores = appraisal.ranking, appraisal.scores
+    ranked = ranking.dropna(subset=["rank"])
+    failures = _failures(appraisal, names)
+    recommended = appraisal.recommended
+    result: dict[str, Any] = {"recommended": recommended, "failures": failures, "samples": appraisal.samples}
+    if recommended is None:
+        return result
+    weighted = float(ranked.iloc[0]["weighted"])
+    runner = ranked.iloc[1] if len(ranked) > 1 else None
+    criteria_ids = [c for c in evaluation.index if c in scores.columns]
+    others = [str(o) for o in ranked["option"].iloc[1:] if str(o) in scores.index]
+    leads, equal = [], []
+    for criterion in criteria_ids:
+        mine = float(scores.loc[recommended, criterion])
+        best_other = max((float(scores.loc[o, criterion]) for o in others), default=-math.inf)
+        name = _text(evaluation.loc[criterion, "name"]) or criterion
+        if mine > best_other + 1e-9:
+            leads.append(name)
+        elif mine >= best_other - 1e-9 and float(evaluation.loc[criterion, "weight"]) > 0:
+            equal.append(name)
+    acceptability = _rank_share(appraisal.acceptability, recommended, 1)
+    holds = []
+    for row in appraisal.weight_ranges.itertuples(index=False):
+        low, high = float(row.low), float(row.high)
+        name = _text(evaluation.loc[row.criterion, "name"]) if row.criterion in evaluation.index else row.criterion
+        if high < math.inf or low > 0:
+            holds.append({"name": name, "weight": float(row.weight), "low": low, "high": high})
+    named = ranked[ranked["option"].astype(str).map(lambda o: names.source.get(o) == "named")]
+    best_named = None
+    if len(named) and str(named.iloc[0]["option"]) != recommended:
+        best_named = {"option": names.short(str(named.iloc[0]["option"])),
+                      "title": names.title[str(named.iloc[0]["option"])],
+                      "rank": int(named.iloc[0]["rank"]), "weighted": float(named.iloc[0]["weighted"])}
+    result.update({
+        "option": names.short(recommended), "title": names.title[recommended],
+        "description": names.description[recommended],
+        "weighted": weighted, "ranked": len(ranked), "options": len(ranking),
+        "runner_up": None if runner is None else {"option": names.short(str(runner["option"])),
+                                                  "weighted": float(runner["weighted"])},
+        "acceptability": acceptability, "leads": leads, "equal": equal, "holds": holds,
+        "best_named": best_named,
+    })
+    return result
+
+
+def _failures(appraisal: Appraisal, names: OptionNames) -> list[dict[str, Any]]:
+    hurdles = appraisal.hurdles
+    failed = hurdles[~hurdles["passed"].astype(bool)]
+    result = []
+    for option in dict.fromkeys(failed["option"].astype(str)):
+        rows = failed[failed["option"].astype(str) == option]
+        result.append({"option": names.short(option), "title": names.title.get(option, ""),
+                       "reasons": [_join(_text(r.name), _text(r.detail)) for r in rows.itertuples(index=False)]})
+    return result
+
+
+def _join(name: str, detail: str) -> str:
+    return f"{name} ({detail})" if detail and detail not in {"not met", "failed"} else name
+
+
+def _rank_share(acceptability: pd.DataFrame, option: str, rank: int) -> float | None:
+    if option not in acceptability.index:
+        return None
+    for column in acceptability.columns:
+        if str(column) == str(rank):
+            return float(acceptability.loc[option, column])
+    return None
+
+
+# --- 3. ranked table --------------------------------------------------------------------------
+
+#: Measures shown in the ranked table: those of the most heavily weighted criteria.
+KEY_MEASURES = 3
+
+
+def ranked_table(appraisal: Appraisal, names: OptionNames, evaluation: pd.DataFrame) -> dict[str, Any]:
+    """Rows in rank order (failed hurdles and the status quo after), with the key criteria's measures."""
+    metrics = appraisal.metrics
+    failures = {f["option"]: f["reasons"] for f in _failures(appraisal, names)}
+    order = np.argsort(-evaluation["weight"].astype(float).to_numpy(), kind="stable")[:KEY_MEASURES]
+    key = [evaluation.iloc[i] for i in sorted(order)]
+    columns = [{"name": _text(c["name"]) or str(c.name), "unit": _unit(metrics, c)} for c in key]
+    rows = []
+    for row in appraisal.ranking.itertuples(index=False):
+        option = str(row.option)
+        reference = names.source.get(option) == "status quo" or bool(getattr(row, "reference", False))
+        rows.append({
+            "option": names.short(option), "title": names.title[option], "source": names.source[option],
+            "rank": None if pd.isna(row.rank) else int(row.rank), "reference": reference,
+            "passed": bool(row.passed_hurdles), "failures": failures.get(names.short(option), []),
+            "weighted": float(row.weighted), "p_first": _rank_share(appraisal.acceptability, option, 1),
+            "measures": [_measure(metrics, option, c) for c in key],
+        })
+    return {"columns": columns, "rows": rows}
+
+
+def _criterion_rows(metrics: pd.DataFrame, criterion) -> pd.DataFrame:
+    rows = metrics[metrics["measure"] == criterion["measure"]]
+    for column in ("service", "mode"):
+        wanted = _text(criterion.get(column, ""))
+        rows = rows[rows[column].fillna("").astype(str) == wanted]
+    return rows
+
+
+def _measure(metrics: pd.DataFrame, option: str, criterion) -> float | None:
+    rows = _criterion_rows(metrics, criterion)
+    rows = rows[rows["option"].astype(str) == option]
+    return None if rows.empty else float(rows["value"].iloc[0])
+
+
+def _unit(metrics: pd.DataFrame, criterion) -> str:
+    rows = _criterion_rows(metrics, criterion)
+    return "" if rows.empty else _text(rows["unit"].iloc[0])
+
+
+def score_table(appraisal: Appraisal, names: OptionNames, evaluation: pd.DataFrame) -> dict[str, Any]:
+    """Criteria (rows) × options in rank order (columns): each measure in its unit, and its score 0–10."""
+    scores, metrics = appraisal.scores, appraisal.metrics
+    options = [o for o in appraisal.ranking["option"].astype(str) if o in scores.index]
+    rows = []
+    for criterion_id, criterion in evaluation.iterrows():
+        rows.append({
+            "name": _text(criterion["name"]) or str(criterion_id), "unit": _unit(metrics, criterion),
+            "weight": float(criterion["weight"]),
+            "cells": [{"value": _measure(metrics, o, criterion),
+                       "score": float(scores.loc[o, criterion_id]) if criterion_id in scores else None}
+                      for o in options],
+        })
+    weighted = [float(scores.loc[o, "weighted"]) if "weighted" in scores else None for o in options]
+    return {"options": [names.short(o) for o in options], "rows": rows, "weighted": weighted}
+
+
+# --- 4. maps ----------------------------------------------------------------------------------
+
+MAP_MEASURE = ("each locality's mean trip over all service lines, weighted by its yearly activity, each "
+               "service by its own mode (blue-light ambulance for emergency services, car for the rest): "
+               "the measure of the travel-time change below")
+
+
+def zone_minutes(instance: Instance, access: pd.DataFrame, option: str) -> pd.Series:
+    """Activity-weighted mean minutes per zone over all services, each by its own travel mode."""
+    rows = access[access["option"].astype(str) == option]
+    own = rows["service_id"].map(lambda s: instance.mode_or_default(instance.services.loc[s, "mode"]))
+    rows = rows[rows["mode"] == own]
+    demand = instance.demand.stack()
+    weight = demand.reindex(pd.MultiIndex.from_arrays([rows["zone_id"], rows["service_id"]])).to_numpy(float)
+    frame = pd.DataFrame({"zone_id": rows["zone_id"].to_numpy(), "w": weight,
+                          "wm": weight * rows["minutes"].to_numpy(float)})
+    grouped = frame.groupby("zone_id", sort=True)[["wm", "w"]].sum()
+    return grouped["wm"] / grouped["w"].where(grouped["w"] > 0)
+
+
+def maps(instance: Instance, appraisal: Appraisal, options: list[str], names: OptionNames,
+         configurations: Mapping[str, Configuration]) -> dict[str, Any]:
+    """One map per option on one colour scale, and the legend they share."""
+    minutes = {o: zone_minutes(instance, appraisal.access, o) for o in options}
+    scale = charts.map_scale([float(v) for m in minutes.values() for v in m.to_numpy()])
+    roles = sorted(instance.roles.index.astype(str)) if len(instance.roles) else []
+    zones = instance.zones.reset_index(drop=True)
+    population = instance.zones["population"].astype(float)
+    result = []
+    for option in options:
+        configuration = configurations.get(option)
+        table = configuration.table(instance) if configuration else None
+        sites = []
+        for site in instance.sites.itertuples(index=False):
+            count = int(table.loc[site.site_id].sum()) if table is not None else 0
+            role = configuration.role_of.get(site.site_id) if configuration else None
+            detail = role.upper() if role else (f"{count} service lines" if count else "no services")
+            sites.append(charts.MapSite(float(site.lat), float(site.lon), f"{_short_site(str(site.name))}\n{detail}",
+                                        role, count > 0))
+        image = charts.option_map(zones=zones, minutes=minutes[option], nodes=instance.road_nodes,
+                                  roads=instance.roads, sites=sites, roles=roles, scale=scale,
+                                  title=names.short(option))
+        values = minutes[option].dropna()
+        weights = population.reindex(values.index)
+        result.append({
+            "option": names.short(option), "title": names.title[option], "image": image,
+            "mean": float((values * weights).sum() / weights.sum()) if len(values) else None,
+            "worst_zone": _text(instance.zones.loc[values.idxmax(), "name"]) if len(values) else "",
+            "worst": float(values.max()) if len(values) else None,
+        })
+    legend = charts.map_legend(scale, "mean travel minutes (activity-weighted, each service by its own mode)",
+                               population.tolist())
+    return {"maps": result, "legend": legend}
+
+
+def hosts_table(instance: Instance, configurations: Mapping[str, Configuration], options: list[str],
+                names: OptionNames) -> dict[str, Any]:
+    """Service lines (rows) × short-listed options (columns): the sites hosting each."""
+    site_names = instance.sites["name"].astype(str).map(_short_site).to_dict()
+    rows = []
+    for service in instance.services.itertuples(index=False):
+        cells = []
+        for option in options:
+            configuration = configurations.get(option)
+            sites = configuration.sites_of(service.service_id) if configuration else []
+            cells.append(", ".join(sorted(site_names.get(s, s) for s in sites)) or "—")
+        rows.append({"service": _text(service.name) or service.service_id, "cells": cells,
+                     "differs": len(set(cells)) > 1})
+    roles = []
+    for option in options:
+        configuration = configurations.get(option)
+        role_of = configuration.role_of if configuration else {}
+        roles.append("; ".join(f"{site_names.get(s, s)} {role_of[s].upper()}"
+                               for s in sorted(role_of, key=lambda s: site_names.get(s, s))) or "—")
+    role_names = ({str(k).upper(): _text(v) for k, v in instance.roles["name"].items()}
+                  if len(instance.roles) else {})
+    return {"options": [names.short(o) for o in options], "rows": rows, "roles": roles,
+            "role_names": sorted(role_names.items())}
+
+
+# --- 5.–8. change, equity, acceptability, hurdles and volumes -------------------------------
+
+def change_section(instance: Instance, appraisal: Appraisal, options: list[str], names: OptionNames,
+                   reference: str | None) -> dict[str, Any] | None:
+    change = appraisal.change.dropna(subset=["minutes_change"])
+    options = [o for o in options if o != reference and (change["option"].astype(str) == o).any()]
+    if not options:
+        return None
+    zone_names = instance.zones["name"].astype(str).to_dict()
+    population = instance.zones["population"].astype(float)
+    image = charts.change_chart(change, zone_names, [(o, names.short(o)) for o in options])
+    tables = []
+    for option in options:
+        rows = change[change["option"].astype(str) == option].set_index("zone_id")["minutes_change"]
+        gain, loss = rows[rows < -0.05], rows[rows > 0.05]
+        tables.append({
+            "option": names.short(option),
+            "gainers": int(population.reindex(gain.index).sum()), "losers": int(population.reindex(loss.index).sum()),
+            "best": [(zone_names.get(z, z), float(v)) for z, v in gain.sort_values().head(3).items()],
+            "worst": [(zone_names.get(z, z), float(v)) for z, v in loss.sort_values(ascending=False).head(3).items()],
+        })
+    return {"image": image, "options": tables, "reference": names.short(reference) if reference else "status quo"}
+
+
+def equity_section(instance: Instance, appraisal: Appraisal, options: list[str],
+                   names: OptionNames) -> dict[str, Any] | None:
+    equity = appraisal.equity
+    if equity.empty:
+        return None
+    modes = sorted(equity["mode"].astype(str).unique(), key=lambda m: (m != instance.settings.get("default_mode"), m))
+    labels = {m: f"by {'blue-light ambulance' if m == 'bluelight' else m}" for m in modes}
+    image = charts.equity_chart(equity, [(o, names.short(o)) for o in options], modes, labels)
+    quintiles = sorted(int(q) for q in equity["deprivation_quintile"].dropna().unique())
+    rows = []
+    for option in appraisal.ranking["option"].astype(str):
+        mine = equity[equity["option"].astype(str) == option]
+        cells = []
+        for mode in modes:
+            values = mine[mine["mode"] == mode].set_index("deprivation_quintile")["minutes"].reindex(quintiles)
+            cells += [float(v) for v in values]
+        rows.append({"option": names.short(option), "minutes": cells})
+    return {"image": image, "quintiles": quintiles, "modes": [labels[m] for m in modes], "rows": rows}
+
+
+def acceptability_section(appraisal: Appraisal, names: OptionNames, criteria: pd.DataFrame) -> dict[str, Any]:
+    acceptability = appraisal.acceptability
+    image = None
+    if not acceptability.empty:
+        labels = {o: names.short(str(o)) for o in acceptability.index}
+        image = charts.acceptability_chart(acceptability, labels)
+    ranges = []
+    for row in appraisal.weight_ranges.itertuples(index=False):
+        name = _text(criteria.loc[row.criterion, "name"]) if row.criterion in criteria.index else str(row.criterion)
+        ranges.append({"name": name, "weight": float(row.weight), "low": float(row.low), "high": float(row.high)})
+    return {"image": image, "ranges": ranges, "samples": appraisal.samples, "seed": appraisal.seed,
+            "top": names.short(appraisal.recommended) if appraisal.recommended else None}
+
+
+def hurdle_table(appraisal: Appraisal, names: OptionNames, criteria: pd.DataFrame) -> dict[str, Any]:
+    hurdles = appraisal.hurdles
+    ids = list(dict.fromkeys(hurdles["criterion"].astype(str)))
+    columns = [_text(criteria.loc[c, "name"]) if c in criteria.index else c for c in ids]
+    rows = []
+    for option in appraisal.ranking["option"].astype(str):
+        mine = hurdles[hurdles["option"].astype(str) == option].set_index("criterion")
+        cells = []
+        for criterion in ids:
+            if criterion in mine.index:
+                row = mine.loc[criterion]
+                cells.append({"passed": bool(row["passed"]), "detail": _text(row.get("detail"))})
+            else:
+                cells.append(None)
+        rows.append({"option": names.short(option), "cells": cells})
+    return {"columns": columns, "rows": rows}
+
+
+def volume_table(instance: Instance, appraisal: Appraisal, options: list[str], names: OptionNames) -> list[dict]:
+    volumes = appraisal.volumes
+    limited = volumes[volumes["min_volume"].fillna(0).gt(0) | volumes["max_volume"].notna()]
+    site_names = instance.sites["name"].astype(str).map(_short_site).to_dict()
+    service_names = instance.services["name"].astype(str).to_dict()
+    rows = []
+    for option in options:
+        mine = limited[limited["option"].astype(str) == option].sort_values(["service_id", "site_id"])
+        for row in mine.itertuples(index=False):
+            low = None if pd.isna(row.min_volume) or row.min_volume <= 0 else float(row.min_volume)
+            high = None if pd.isna(row.max_volume) else float(row.max_volume)
+            volume = float(row.volume)
+            status = ("below minimum" if low is not None and volume < low - 1e-6 else
+                      "above maximum" if high is not None and volume > high + 1e-6 else "within")
+            rows.append({"option": names.short(option), "site": site_names.get(row.site_id, row.site_id),
+                         "service": service_names.get(row.service_id, row.service_id), "volume": volume,
+                         "min": low, "max": high, "status": status})
+    return rows
+
+
+# --- 9. assumptions ---------------------------------------------------------------------------
+
+def markdown(text: str) -> str:
+    """CommonMark (with tables) to HTML; raw HTML is escaped, links and images become plain text."""
+    parser = MarkdownIt("commonmark", {"html": False}).enable("table")
+    tokens = parser.parse(text)
+    for token in tokens:
+        if token.type == "inline" and token.children:
+            token.children = list(_unlinked(token.children))
+    return parser.renderer.render(tokens, parser.options, {})
+
+
+def _unlinked(children: list[Token]):
+    """Inline tokens with links replaced by their text (and the address in brackets) and images by their text."""
+    hrefs: list[str] = []
+    for child in children:
+        if child.type == "link_open":
+            hrefs.append(str(child.attrs.get("href", "")))
+        elif child.type == "link_close":
+            href = hrefs.pop() if hrefs else ""
+            if href and not href.startswith("#"):
+                yield Token("text", "", 0, content=f" ({href})")
+        elif child.type == "image":
+            yield Token("text", "", 0, content=f"[image: {child.content or ''} {child.attrs.get('src', '')}]")
+        else:
+            yield child
+
+
+# --- 10. method annex -------------------------------------------------------------------------
+
+def formulation() -> list[dict[str, Any]]:
+    """The model's module docstring, then each constraint family's and the criteria's, math made readable."""
+    docs = _model_docstrings()
+    return [{"name": name, "text": _readable(text)} for name, text in docs]
+
+
+def _model_docstrings() -> list[tuple[str, str]]:
+    """(name, docstring) from ``optimiser.model``'s source, read without importing it (no Pyomo)."""
+    spec = importlib.util.find_spec("optimiser.model")
+    origin = spec.origin if spec else None
+    if origin and Path(origin).is_file():
+        tree = ast.parse(Path(origin).read_text(encoding="utf-8"))
+        functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+        families = next((node.value for node in tree.body if isinstance(node, ast.Assign)
+                         and any(isinstance(t, ast.Name) and t.id == "CONSTRAINT_FAMILIES" for t in node.targets)),
+                        None)
+        if isinstance(families, ast.Tuple) and all(isinstance(e, ast.Name) for e in families.elts):
+            names = [e.id for e in families.elts] + ["criteria"]
+            docs = [("Model", ast.get_docstring(tree) or "")]
+            docs += [(name, ast.get_docstring(functions[name]) or "") for name in names if name in functions]
+            return docs
+    model = importlib.import_module("optimiser.model")  # fallback: the families are not a literal tuple
+    docs = [("Model", inspect.getdoc(model) or "")]
+    docs += [(f.__name__, inspect.getdoc(f) or "") for f in (*model.CONSTRAINT_FAMILIES, model.criteria)]
+    return docs
+
+
+LATEX = {
+    r"\sum": "Σ", r"\in": "∈", r"\notin": "∉", r"\le": "≤", r"\leq": "≤", r"\ge": "≥", r"\geq": "≥",
+    r"\cdot": "·", r"\times": "×", r"\forall": "∀", r"\infty": "∞", r"\alpha": "α", r"\beta": "β",
+    r"\gamma": "γ", r"\delta": "δ", r"\epsilon": "ε", r"\lambda": "λ", r"\mu": "μ", r"\rho": "ρ",
+    r"\sigma": "σ", r"\tau": "τ", r"\theta": "θ", r"\omega": "ω", r"\min": "min", r"\max": "max",
+    r"\quad": " ", r"\,": " ", r"\;": " ", r"\neq": "≠", r"\ne": "≠", r"\to": "→", r"\mid": "|",
+    r"\ldots": "…", r"\dots": "…", r"\cup": "∪", r"\cap": "∩", r"\subseteq": "⊆", r"\lceil": "⌈",
+    r"\rceil": "⌉", r"\lfloor": "⌊", r"\rfloor": "⌋", r"\left": "", r"\right": "", r"\big": "",
+}
+
+
+def _readable(doc: str) -> Markup:
+    """Escape a docstring, then show ``:math:`...``` as math (Unicode symbols, sub- and superscripts)."""
+    escaped = str(escape(doc))
+    escaped = re.sub(r":math:`([^`]*)`", lambda m: f'<span class="math">{_math(m.group(1))}</span>', escaped)
+    escaped = re.sub(r":(?:func|class|mod|meth|attr):`~?([^`]*)`", r"<code>\1</code>", escaped)
+    escaped = re.sub(r"``([^`]+)``", r"<code>\1</code>", escaped)
+    return Markup(escaped)
+
+
+def _math(expression: str) -> str:
+    """Light LaTeX clean-up of already escaped text: symbols, ``\\bar x``, ``_{..}`` and ``^{..}``."""
+    text = re.sub(r"\\(?:mathrm|text|mathbf|operatorname)\{([^{}]*)\}", r"\1", expression)
+    text = re.sub(r"\\bar\s*\{?(\w)\}?", "\\1\u0304", text)
+    text = re.sub(r"\\hat\s*\{?(\w)\}?", "\\1\u0302", text)
+    for command in sorted(LATEX, key=len, reverse=True):
+        text = re.sub(re.escape(command) + r"(?![A-Za-z])", LATEX[command], text)
+    text = text.replace(r"\{", "{").replace(r"\}", "}")
+    for _ in range(2):  # nested scripts
+        text = re.sub(r"_\{([^{}]*)\}", r"<sub>\1</sub>", text)
+        text = re.sub(r"\^\{([^{}]*)\}", r"<sup>\1</sup>", text)
+    text = re.sub(r"_(\w)", r"<sub>\1</sub>", text)
+    text = re.sub(r"\^(\w)", r"<sup>\1</sup>", text)
+    return text
+
+
+# --- 11. footer -------------------------------------------------------------------------------
+
+def footer(study: Study, today: dt.date) -> dict[str, Any]:
+    solver = dict(study.solver or {})
+    gap = solver.get("gap")
+    return {
+        "checksum": study.checksum,
+        "versions": sorted((str(k), str(v)) for k, v in study.versions.items()),
+        "date": _date(today),
+        "solver": str(solver.get("solver") or "not run (named options only)"),
+        "status": str(solver.get("status") or "—"),
+        "gap": "—" if gap is None or (isinstance(gap, float) and math.isnan(gap)) else f"{float(gap):.4%}",
+        "top": solver.get("top"),
+        "weights": sorted((str(k), float(v)) for k, v in dict(solver.get("weights") or {}).items()),
+        "seed": study.appraisal.seed, "samples": study.appraisal.samples,
+        "instance": study.instance.name,
+    }
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def _date(today: dt.date) -> str:
+    return f"{today.day} {today:%B %Y}"
+
+
+def _has_estimates(instance: Instance, readme: str) -> bool:
+    """Whether the README or any source column marks a figure as an estimate."""
+    pattern = re.compile(r"\best\.")
+    if pattern.search(readme) or pattern.search(str(instance.settings.get("description") or "")):
+        return True
+    for frame in instance.tables.values():
+        for column in ("source", "notes"):
+            if column in frame and frame[column].astype(str).str.contains(pattern).any():
+                return True
+    return False
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip()]
+
+
+def _text(value: object) -> str:
+    """A cell as text: blank for missing values."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    return str(value)
+
+
+def _num(value: object, digits: int = 1) -> str:
+    """``1,234.5``; ``—`` for a missing value; ``no limit`` for infinity."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    number = float(value)  # type: ignore[arg-type]
+    if math.isinf(number):
+        return "no limit" if number > 0 else "−∞"
+    text = f"{number:,.{digits}f}"
+    return text.replace("-", "−") if number < 0 and text.strip("-0.,") else text.lstrip("-")
+
+
+def _measure_text(value: object, unit: str = "") -> str:
+    """A measure for a table: shares as percentages, large numbers without decimals."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    number = float(value)  # type: ignore[arg-type]
+    if unit == "share":
+        return _pct(number)
+    return _num(number, 0 if abs(number) >= 1000 else 1)
+
+
+def _pct(value: object, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{float(value):.{digits}%}"  # type: ignore[arg-type]

@@ -1,0 +1,190 @@
+"""The ranked option report: self-contained, escaped, deterministic, and readable in a browser and as a PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("jinja2", reason="the report extra is not installed (pip install -e '.[report]')")
+pytest.importorskip("matplotlib", reason="the report extra is not installed (pip install -e '.[report]')")
+pytest.importorskip("markdown_it", reason="the report extra is not installed (pip install -e '.[report]')")
+
+from optimiser import OptimiserError, load_instance
+from optimiser.appraisal import Study
+from reports.render import markdown, report
+
+MSE = Path(__file__).resolve().parents[1] / "instances" / "mse"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+DAY = dt.date(2025, 1, 6)
+EXTERNAL = re.compile(r"""(?:\b(?:src|href|action|poster|data)\s*=\s*["']?\s*|url\(\s*["']?|@import\s+["']?)"""
+                      r"""(?:https?:)?//""", re.IGNORECASE)
+
+
+def _study(folder: Path | str) -> Study:
+    from optimiser.study import study
+
+    return study(load_instance(folder), top=5, samples=2_000)
+
+
+@pytest.fixture(scope="module")
+def mse() -> Study:
+    return _study("mse")
+
+
+@pytest.fixture(scope="module")
+def mse_html(mse: Study, tmp_path_factory) -> Path:
+    return report(mse, tmp_path_factory.mktemp("report") / "mse.html", today=DAY)[0]
+
+
+def _section(html: str, start: str, end: str) -> str:
+    return html[html.index(f'id="{start}"'): html.index(f'id="{end}"')]
+
+
+def _shown(study: Study, option: str) -> str:
+    """How the report names an option: its id, or "status quo"."""
+    source = study.appraisal.options.loc[option, "source"]
+    return "status quo" if source == "status quo" else option
+
+
+# --- content ----------------------------------------------------------------------------------
+
+def test_report_is_self_contained_and_lists_every_option(mse: Study, mse_html: Path):
+    html = mse_html.read_text(encoding="utf-8")
+    assert not EXTERNAL.findall(html), "the report must reference nothing outside itself"
+    assert re.findall(r'<img src="([^"]{0,22})', html) and all(
+        src.startswith("data:image/png;base64,") for src in re.findall(r'<img src="([^"]{0,22})', html))
+    ranked = _section(html, "ranking", "maps")
+    for option in mse.appraisal.ranking["option"]:
+        assert f"<strong>{_shown(mse, option)}</strong>" in ranked
+    assert "reference" in ranked
+    recommended = mse.appraisal.recommended
+    assert recommended is not None
+    assert f'<strong class="option-name">{recommended}</strong>' in _section(html, "summary", "ranking")
+    assert "Figures marked est. are estimates" in html  # the mse README marks estimates
+    assert html.count('class="map"') == 4  # the top three and the status quo
+    for section in ("change", "equity", "robustness", "hurdles", "assumptions", "method", "reproducibility"):
+        assert f'id="{section}"' in html
+    assert mse.checksum in html
+    assert "demand_allocation" in _section(html, "method", "reproducibility")  # the formulation annex
+
+
+def test_instance_strings_are_escaped(tmp_path: Path):
+    folder = Path(shutil.copytree(MSE, tmp_path / "mse"))
+    zones = (folder / "zones.csv").read_text(encoding="utf-8").splitlines()
+    header = zones[0].split(",")
+    at = header.index("name")
+    rows = [line.split(",") for line in zones[1:]]
+    for row in rows:
+        row[at] = "<script>alert(1)</script>" + row[at]
+    (folder / "zones.csv").write_text("\n".join([zones[0]] + [",".join(r) for r in rows]) + "\n", encoding="utf-8")
+    sites = folder / "sites.csv"
+    sites.write_text(sites.read_text(encoding="utf-8").replace(
+        "Basildon University Hospital", "Basildon <b onmouseover=alert(2)>Univ</b> Hospital"), encoding="utf-8")
+    with (folder / "README.md").open("a", encoding="utf-8") as handle:
+        handle.write("\n<script>alert(3)</script>\n\nA [tracker](https://example.org/t) and "
+                     "<img src=x onerror=alert(4)> and ![pixel](https://example.org/p.png).\n")
+    html = report(_study(folder), tmp_path / "out.html", today=DAY)[0].read_text(encoding="utf-8")
+    assert "<script" not in html and "<b onmouseover" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # zone names, escaped where shown
+    assert "Basildon &lt;b onmouseover=alert(2)&gt;Univ&lt;/b&gt;" in html
+    assert "&lt;script&gt;alert(3)&lt;/script&gt;" in html
+    assert not EXTERNAL.findall(html)
+
+
+def test_markdown_escapes_html_and_unlinks():
+    html = markdown("# T\n\n<div onclick=x>raw</div>\n\n| a | b |\n|---|---|\n| 1 | [s](https://e.org) |\n")
+    assert "<div" not in html and "&lt;div onclick=x&gt;" in html
+    assert "<table>" in html and "href" not in html and "s (https://e.org)" in html
+
+
+def test_no_option_passing_the_hurdles_is_said_plainly(mse: Study, tmp_path: Path):
+    appraisal = mse.appraisal
+    ranking = appraisal.ranking.assign(rank=np.nan, passed_hurdles=False)
+    failed = replace(mse, appraisal=replace(appraisal, ranking=ranking, acceptability=appraisal.acceptability.iloc[:0],
+                                            weight_ranges=appraisal.weight_ranges.iloc[:0]))
+    html = report(failed, tmp_path / "none.html", today=DAY)[0].read_text(encoding="utf-8")
+    assert "No option passes every hurdle criterion" in _section(html, "summary", "ranking")
+
+
+# --- files ------------------------------------------------------------------------------------
+
+def test_two_renders_differ_only_in_the_date(mse: Study, tmp_path: Path):
+    first = report(mse, tmp_path / "a.html", today=dt.date(2025, 1, 6))[0].read_text(encoding="utf-8")
+    second = report(mse, tmp_path / "b.html", today=dt.date(2026, 3, 7))[0].read_text(encoding="utf-8")
+    changed = [line for line in difflib.unified_diff(first.splitlines(), second.splitlines(), lineterm="", n=0)
+               if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert changed and all('class="date"' in line for line in changed), changed
+
+
+def test_refuses_to_overwrite(mse: Study, tmp_path: Path):
+    target = tmp_path / "mse.html"
+    target.write_text("keep me", encoding="utf-8")
+    with pytest.raises(OptimiserError) as caught:
+        report(mse, target, today=DAY)
+    assert str(caught.value) == f"{target} already exists: pass overwrite=True to replace it"
+    assert target.read_text(encoding="utf-8") == "keep me"
+    pdf = tmp_path / "other.pdf"
+    pdf.write_bytes(b"%PDF")
+    with pytest.raises(OptimiserError, match=r"other\.pdf already exists"):
+        report(mse, tmp_path / "other.html", pdf=True, today=DAY)
+    assert not (tmp_path / "other.html").exists()  # nothing written when any target exists
+    assert report(mse, target, overwrite=True, today=DAY) == [target]
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+# --- as a reader sees it ----------------------------------------------------------------------
+
+def test_report_loads_cleanly_in_headless_chromium(mse: Study, mse_html: Path):
+    if not CHROMIUM.is_file():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (.ci/run installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    errors, requests = [], []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(mse_html.as_uri(), wait_until="load")
+            images = page.eval_on_selector_all("img", "els => els.map(e => [e.complete, e.naturalWidth])")
+            options = page.eval_on_selector_all("table.ranked tbody td.option strong",
+                                                "els => els.map(e => e.textContent)")
+        finally:
+            browser.close()
+    assert errors == []
+    assert all(url.startswith(("file:", "data:")) for url in requests), requests
+    assert len(images) >= 7 and all(complete and width > 0 for complete, width in images), images
+    assert options == [_shown(mse, o) for o in mse.appraisal.ranking["option"]]
+
+
+def test_pdf_has_pages_and_none_is_blank(mse: Study, tmp_path: Path):
+    if not (shutil.which("pdfinfo") and shutil.which("pdftoppm")):
+        pytest.skip("poppler-utils (pdfinfo, pdftoppm) is not installed (.ci/run installs it)")
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError) as error:  # OSError: Pango missing
+        pytest.skip(f"WeasyPrint or its system libraries (Pango) are missing: {error}")
+    from PIL import Image
+
+    html, pdf = report(mse, tmp_path / "mse.html", pdf=True, today=DAY)
+    assert pdf == tmp_path / "mse.pdf" and html.is_file()
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1))
+    assert pages >= 3
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    images = sorted(tmp_path.glob("page-*.png"))
+    assert len(images) == pages
+    for image in images:
+        with Image.open(image) as picture:
+            assert np.asarray(picture.convert("L"), dtype=float).var() > 0, f"{image.name} is blank"
