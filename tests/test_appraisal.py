@@ -120,3 +120,16 @@ def test_mse_study_ranks_the_optimiser_and_the_named_options_together():
     assert failed == {"status_quo", "2A", "2B"}  # they break clinical rules (see tests/test_solve.py)
     np.testing.assert_allclose(a.acceptability.sum(axis=1), 1.0)
     assert len(result.checksum) == 64
+
+
+def test_transfers_follow_the_rules_transfer_share(tiny):
+    """Obstetrics needs cancer within 30 minutes, half of its patients transferring when cancer is not on
+    site. Today obstetrics is at north (1,200 births) and south (600), cancer only at east: 0.5 × 1,800."""
+    from optimiser import load_instance
+
+    tiny.write("codependencies.csv", "service_a,rule,service_b,within_min,mode,transfer_share\n"
+                                     "obstetrics,colocated,emergency,,,\n"
+                                     "obstetrics,within,cancer,30,car,0.5\n")
+    instance = load_instance(tiny.path)
+    a = appraise(instance, {"today": option_configuration(instance, "status_quo")}, samples=10)
+    assert value(a, "transfers_per_year") == pytest.approx(900)
