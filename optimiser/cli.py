@@ -216,6 +216,46 @@ def _report(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def _sweep(args: argparse.Namespace, console: Console) -> int:
+    """Many scenarios solved and summarised; re-running the same command resumes an interrupted sweep."""
+    try:
+        from .scenario import load_scenarios
+        from .sweep import Design, sweep
+    except ImportError as error:
+        raise OptimiserError(f"sweeps need the optional extra ({error.name} is missing): "
+                             'pip install "hospital-site-optimiser[sweep]"') from None
+
+    instance = load_instance(args.instance)
+    params = args.param or []
+    if args.design == "named":
+        named = load_scenarios(instance)
+        chosen = {name: named[name] for name in (args.scenario or named)} if named else {}
+        if not chosen:
+            raise OptimiserError(f"{instance.name} has no scenarios.yaml: give --design with --param instead")
+        design = Design.named(chosen)
+    elif not params:
+        raise OptimiserError(f"--design {args.design} needs at least one --param NAME=LOW:HIGH")
+    else:
+        design = {"oat": lambda: Design.oat(params),
+                  "grid": lambda: Design.grid(params, levels=args.levels or 3),
+                  "montecarlo": lambda: Design.monte_carlo(params, samples=args.samples or 100, seed=args.seed),
+                  "sobol": lambda: Design.sobol(params, samples=args.samples or 64, seed=args.seed),
+                  "morris": lambda: Design.morris(params, trajectories=args.samples or 10, levels=args.levels or 4,
+                                                  seed=args.seed)}[args.design]()
+    result = sweep(instance, design, out=args.output, workers=args.workers, scheduler=args.scheduler,
+                   top=args.top, options=args.option or None, progress=not args.json)
+    if args.json:
+        console.print_json(result.summary().to_json(orient="records"))
+        return EXIT_OK
+    console.print(f"{len(result.solved)} scenarios solved, {len(result.failed)} failed; results in {args.output}",
+                  markup=False)
+    console.print(result.summary().drop(columns="key").to_string(index=False), markup=False)
+    extra = {"oat": result.tornado, "sobol": result.indices, "morris": result.indices}.get(args.design)
+    if extra is not None:
+        console.print(extra().to_string(index=False), markup=False)
+    return EXIT_OK
+
+
 def _weights(pairs: list[str] | None) -> dict[str, float] | None:
     """``["travel=2", "capital=0.5"]`` → ``{"travel": 2.0, "capital": 0.5}``."""
     if not pairs:
@@ -335,6 +375,26 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--seed", type=int, default=0, help="seed of the weight samples (default 0)")
     sub.add_argument("--force", action="store_true", help="replace the report files if they exist")
     _model_arguments(sub)
+    sub = verb("sweep", _sweep, "solve many scenarios (parameter overrides) and summarise how the answer moves")
+    sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
+                     help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")
+    sub.add_argument("--design", required=True, choices=["oat", "grid", "montecarlo", "sobol", "morris", "named"],
+                     help="oat: one at a time (tornado); grid; montecarlo; sobol and morris (SALib indices); "
+                          "named: the instance's scenarios.yaml")
+    sub.add_argument("--param", action="append", metavar="NAME=SPEC",
+                     help="a parameter and its range, e.g. weights.travel=0.5:2, demand.obstetrics=0.9,1,1.1, "
+                          "speed.bluelight.*=triangular(1.1,1.25,1.4); repeat for several")
+    sub.add_argument("--scenario", action="append", help="a scenario of scenarios.yaml (with --design named)")
+    sub.add_argument("--samples", type=int, help="draws (montecarlo), base sample (sobol, a power of 2) or "
+                                                 "trajectories (morris)")
+    sub.add_argument("--levels", type=int, help="levels per parameter (grid, morris)")
+    sub.add_argument("--seed", type=int, default=0, help="seed of the design (default 0)")
+    sub.add_argument("--top", type=int, default=3, help="configurations ranked per scenario (default 3)")
+    sub.add_argument("--option", action="append", help="named option to evaluate in each scenario (default: all)")
+    sub.add_argument("--workers", type=int, help="local worker processes (default: the cores; 0: in this process)")
+    sub.add_argument("--scheduler", help="address of a Dask scheduler to run on instead of local processes")
+    sub.add_argument("-o", "--output", required=True, help="folder of the sweep's results (resumed if it exists)")
+    sub.add_argument("--json", action="store_true", help="print the summary as JSON")
     sub = verb("travel", _travel, "travel times from every zone to every site")
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
                      help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")

@@ -27,6 +27,9 @@ problem is reported with its file, row and column.
 - Identifiers: letters, digits, `_`, `.` and `-`.
 - YAML *records* files map an identifier to a mapping of the keys listed;
   *settings* files are one mapping of the keys listed.
+- `scenarios.yaml` (optional) names scenarios for `optimiser sweep --design named`: each name
+  maps to parameter overrides such as `weights.travel: 2` or `demand.obstetrics: 1.1`
+  (the grammar is in `optimiser/scenario.py`); it is checked when a sweep reads it.
 """
 
 
