@@ -198,3 +198,19 @@ def test_brackets_in_messages_are_printed_not_read_as_styles(capsys, tiny):
     code, _, err = run(capsys, "validate", str(tiny.path))
     assert code == 2
     assert "must be a list of identifiers, e.g. [emergency, obstetrics]" in err
+
+
+def test_sweep_runs_one_at_a_time_and_prints_the_tornado(capsys, tmp_path):
+    pytest.importorskip("pyarrow", reason="sweeps need the optional extra [sweep]")
+    code, out, _ = run(capsys, "sweep", "mse", "--design", "oat", "--param", "weights.travel=0.5:2",
+                       "--workers", "0", "--top", "1", "-o", str(tmp_path / "sweep"))
+    assert code == 0
+    assert "3 scenarios solved, 0 failed" in out
+    assert "weights.travel" in out
+
+
+def test_sweep_without_parameters_is_a_clear_error(capsys, tmp_path):
+    pytest.importorskip("pyarrow", reason="sweeps need the optional extra [sweep]")
+    code, _, err = run(capsys, "sweep", "mse", "--design", "oat", "-o", str(tmp_path / "sweep"))
+    assert code == 2
+    assert "error: --design oat needs at least one --param NAME=LOW:HIGH" in err
