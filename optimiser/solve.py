@@ -121,16 +121,20 @@ class Engine:
         if isinstance(configuration, str):
             configuration = option_configuration(self.instance, configuration)
         chosen = self._set_weights(weights)
-        columns = self.pin(configuration)
-        try:
-            result = self.session.solve()
-        finally:
-            self.session.reset_bounds(columns)
+        result = self.solve_pinned(configuration)
         if not result.has_solution:
             return result
         solution = self._solution(result, chosen)
         return Solution(configuration, solution.objective, solution.criteria, solution.allocation,
                         solution.expansion, result.status, result.gap)
+
+    def solve_pinned(self, configuration: Configuration) -> SolverResult:
+        """Solve with the configuration pinned, under the weights already set, then unpin it."""
+        columns = self.pin(configuration)
+        try:
+            return self.session.solve()
+        finally:
+            self.session.reset_bounds(columns)
 
     # --- internals ----------------------------------------------------------------------------
 

@@ -361,11 +361,7 @@ class _Worker:
         infeasible = self.infeasible.setdefault(id(engine), set())
         if option_id in infeasible:
             return float("nan")
-        columns = engine.pin(configuration)
-        try:
-            result = engine.session.solve()
-        finally:
-            engine.session.reset_bounds(columns)
+        result = engine.solve_pinned(configuration)
         if not result.has_solution:
             if result.status.value == "infeasible":
                 infeasible.add(option_id)
