@@ -204,11 +204,25 @@ def _report(args: argparse.Namespace, console: Console) -> int:
     output = _new_file(args.output, args.force)
     if args.pdf:
         _new_file(str(output.with_suffix(".pdf")), args.force)
+    swept = None
+    if args.sweep is not None:  # read before solving: a wrong folder fails at once
+        from .sweep import open_sweep
+
+        folder = Path(args.sweep)
+        if not folder.is_dir():
+            raise OptimiserError(f"--sweep {args.sweep}: no such folder (give the -o folder of 'optimiser sweep')")
+        try:
+            swept = open_sweep(folder)
+        except OptimiserError as error:
+            raise OptimiserError(f"--sweep {args.sweep}: cannot read the sweep ({error})") from None
+        except Exception as error:  # a damaged manifest or Parquet file
+            raise OptimiserError(f"--sweep {args.sweep}: cannot read the sweep ({type(error).__name__}: "
+                                 f"{error})") from None
     instance = load_instance(args.instance)
     with console.status(f"Solving and appraising {instance.name} …"):
         result = study(instance, top=args.top, weights=_weights(args.weight), samples=args.samples, seed=args.seed)
     with console.status("Writing the report …"):
-        written = report(result, output, pdf=args.pdf, overwrite=args.force)
+        written = report(result, output, pdf=args.pdf, overwrite=args.force, sweep=swept)
     recommended = result.appraisal.recommended
     console.print(f"recommended: {recommended}" if recommended else "[yellow]no option passes every hurdle[/]")
     for path in written:
@@ -374,6 +388,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--samples", type=int, default=20_000, help="weight samples for rank acceptability")
     sub.add_argument("--seed", type=int, default=0, help="seed of the weight samples (default 0)")
     sub.add_argument("--force", action="store_true", help="replace the report files if they exist")
+    sub.add_argument("--sweep", metavar="DIR", help="add a sensitivity section from a finished sweep's folder "
+                                                    "(the -o of 'optimiser sweep')")
     _model_arguments(sub)
     sub = verb("sweep", _sweep, "solve many scenarios (parameter overrides) and summarise how the answer moves")
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,

@@ -238,3 +238,72 @@ def acceptability_chart(acceptability: pd.DataFrame, labels: Mapping[str, str]) 
                   handlelength=1.2, columnspacing=0.8)
         fig.tight_layout(pad=0.4)
         return _png(fig)
+
+
+# --- sensitivity sweep ------------------------------------------------------------------------
+
+def sweep_chart(configurations: Sequence[tuple[str, float, float]], top_n: int) -> str:
+    """Horizontal bars per configuration: the share of scenarios in which it is optimal (dark) and in the
+    top ``top_n`` (pale, behind)."""
+    labels = [label for label, _, _ in configurations]
+    optimal = np.array([share for _, share, _ in configurations], float)
+    top = np.array([share for _, _, share in configurations], float)
+    with _figure(16.0, 2.0 + 0.55 * len(labels)) as (fig, axes):
+        ax = axes[0, 0]
+        y = np.arange(len(labels))
+        if top_n > 1:
+            ax.barh(y, top, height=0.75, color="#c6d5e6", label=f"in the top {top_n}")
+        ax.barh(y, optimal, height=0.45 if top_n > 1 else 0.7, color=OPTION_COLOURS[0], label="optimal")
+        for j in range(len(labels)):
+            ax.text(min(optimal[j], 1.0) + 0.01, y[j], f"{optimal[j]:.0%}", va="center", ha="left", fontsize=6.5,
+                    color="#1d1d1d")
+        ax.set_yticks(y, labels)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1.08)
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_xticks(np.linspace(0, 1, 6))
+        ax.set_xlabel("share of solved scenarios")
+        ax.grid(axis="x", color="#e5e5e5", linewidth=0.5)
+        ax.set_axisbelow(True)
+        ax.legend(ncols=2, loc="lower left", bbox_to_anchor=(0, 1.01), frameon=False, handlelength=1.2)
+        fig.tight_layout(pad=0.4)
+        return _png(fig)
+
+
+def tornado_chart(rows: Sequence[Mapping[str, object]]) -> str:
+    """One-at-a-time: per parameter (largest swing on top), the change of the objective from the base value
+    at the parameter's low end and at its high end; the optimum at each end is written beside its bar."""
+    names = [str(r["parameter"]) for r in rows]
+    base = float(rows[0]["at_base"]) if rows else 0.0
+    low = np.array([float(r["at_low"]) - base for r in rows], float)  # type: ignore[arg-type]
+    high = np.array([float(r["at_high"]) - base for r in rows], float)  # type: ignore[arg-type]
+    extent = float(np.nanmax(np.abs(np.concatenate([low, high, [0.0]])))) or 1.0
+    with _figure(16.0, 2.4 + 0.6 * len(rows)) as (fig, axes):
+        ax = axes[0, 0]
+        y = np.arange(len(rows))
+        ax.barh(y, np.nan_to_num(low), height=0.6, color=GAIN, label="parameter at its low end")
+        ax.barh(y, np.nan_to_num(high), height=0.6, color=LOSS, label="parameter at its high end", alpha=0.85)
+        for j, r in enumerate(rows):
+            same_side = np.isfinite(low[j]) and np.isfinite(high[j]) and (low[j] >= 0) == (high[j] >= 0)
+            for value, end, shift in ((low[j], "low", -0.17), (high[j], "high", 0.17)):
+                if not np.isfinite(value):
+                    continue
+                top = str(r[f"top_{end}"])
+                text = f"{_number(float(r[end]))}: {top}" + (" ◆" if top != str(r["top_base"]) else "")  # type: ignore[arg-type]
+                ax.text(value + (0.02 if value >= 0 else -0.02) * extent, y[j] + (shift if same_side else 0.0), text,
+                        va="center",
+                        ha="left" if value >= 0 else "right", fontsize=6.5)
+        ax.axvline(0, color="#333333", linewidth=0.8)
+        ax.set_yticks(y, [f"{n}\n(base {_number(float(r['base']))})" for n, r in zip(names, rows, strict=True)])  # type: ignore[arg-type]
+        ax.invert_yaxis()
+        ax.set_xlim(-1.45 * extent, 1.45 * extent)
+        ax.set_xlabel(f"change in the optimal objective from the base scenario ({_number(base)})")
+        ax.grid(axis="x", color="#e5e5e5", linewidth=0.5)
+        ax.set_axisbelow(True)
+        ax.legend(ncols=2, loc="lower left", bbox_to_anchor=(0, 1.01), frameon=False, handlelength=1.2)
+        fig.tight_layout(pad=0.4)
+        return _png(fig)
+
+
+def _number(value: float) -> str:
+    return f"{value:.4g}".replace("-", "−")

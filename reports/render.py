@@ -23,7 +23,7 @@ import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,9 @@ from optimiser.instance import Instance
 
 from . import charts
 
+if TYPE_CHECKING:  # the sweep module imports the model (Pyomo); the report only reads a result
+    from optimiser.sweep import SweepResult
+
 TEMPLATES = Path(__file__).parent / "templates"
 #: Short-listed options mapped: the best ranked ones, then the status quo.
 SHORT_LIST = 3
@@ -47,11 +50,13 @@ ESTIMATES_BANNER = "Figures marked est. are estimates — see Assumptions."
 
 
 def report(study: Study, path: str | Path, *, pdf: bool = False, overwrite: bool = False,
-           today: dt.date | None = None) -> list[Path]:
+           today: dt.date | None = None, sweep: SweepResult | None = None) -> list[Path]:
     """Write the report of ``study`` to ``path`` (HTML) and, with ``pdf``, beside it as ``.pdf``.
 
     Refuses to replace an existing file unless ``overwrite``; ``today`` fixes the
-    date printed (default: today). Returns the files written.
+    date printed (default: today). With ``sweep`` (an :func:`optimiser.sweep.open_sweep`
+    result), a sensitivity section shows how the answer moves across its scenarios.
+    Returns the files written.
     """
     html_path = Path(path)
     targets = [html_path] + ([html_path.with_suffix(".pdf")] if pdf else [])
@@ -59,7 +64,7 @@ def report(study: Study, path: str | Path, *, pdf: bool = False, overwrite: bool
         for target in targets:
             if target.exists():
                 raise OptimiserError(f"{target} already exists: pass overwrite=True to replace it")
-    html = render_html(study, today=today)
+    html = render_html(study, today=today, sweep=sweep)
     html_path.parent.mkdir(parents=True, exist_ok=True)
     html_path.write_text(html, encoding="utf-8")
     if pdf:
@@ -67,7 +72,7 @@ def report(study: Study, path: str | Path, *, pdf: bool = False, overwrite: bool
     return targets
 
 
-def render_html(study: Study, *, today: dt.date | None = None) -> str:
+def render_html(study: Study, *, today: dt.date | None = None, sweep: SweepResult | None = None) -> str:
     """The report as one HTML string."""
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -75,7 +80,7 @@ def render_html(study: Study, *, today: dt.date | None = None) -> str:
     environment.filters["num"] = _num
     environment.filters["pct"] = _pct
     environment.filters["measure"] = _measure_text
-    return environment.get_template("report.html").render(**context(study, today or dt.date.today()))
+    return environment.get_template("report.html").render(**context(study, today or dt.date.today(), sweep))
 
 
 def write_pdf(html: str, path: Path) -> None:
@@ -91,7 +96,7 @@ def write_pdf(html: str, path: Path) -> None:
 
 # --- the content ------------------------------------------------------------------------------
 
-def context(study: Study, today: dt.date) -> dict[str, Any]:
+def context(study: Study, today: dt.date, sweep: SweepResult | None = None) -> dict[str, Any]:
     """Everything the template shows, as plain values (strings unescaped: the template escapes them)."""
     instance, appraisal = study.instance, study.appraisal
     names = OptionNames(instance, appraisal, study.configurations)
@@ -104,6 +109,7 @@ def context(study: Study, today: dt.date) -> dict[str, Any]:
     mapped = short + ([reference] if reference and reference not in short else [])
     readme = instance.path / "README.md"
     readme_text = readme.read_text(encoding="utf-8") if readme.is_file() else ""
+    sensitivity = sweep_section(sweep, study, names) if sweep is not None else None
     return {
         "title": "Ranked options for site configuration",
         "instance_name": instance.name,
@@ -123,6 +129,7 @@ def context(study: Study, today: dt.date) -> dict[str, Any]:
         "acceptability": acceptability_section(appraisal, names, criteria),
         "hurdles": hurdle_table(appraisal, names, criteria),
         "volumes": volume_table(instance, appraisal, mapped, names),
+        "sweep": sensitivity,
         "assumptions": Markup(markdown(readme_text)) if readme_text else None,
         "method": _paragraphs(appraisal.method),
         "notes": list(appraisal.notes),
@@ -503,6 +510,260 @@ def volume_table(instance: Instance, appraisal: Appraisal, options: list[str], n
                          "service": service_names.get(row.service_id, row.service_id), "volume": volume,
                          "min": low, "max": high, "status": status})
     return rows
+
+
+# --- 8. sensitivity sweep ---------------------------------------------------------------------
+
+DESIGN_NAMES = {"grid": "grid", "oat": "one at a time", "montecarlo": "Monte Carlo", "sobol": "Sobol (Saltelli)",
+                "morris": "Morris elementary effects", "named": "named scenarios"}
+#: The design in the executive summary's sentence.
+DESIGN_SWEEPS = {"grid": "a grid sweep", "oat": "a one-at-a-time sweep", "montecarlo": "a Monte Carlo sweep",
+                 "sobol": "a Sobol sweep", "morris": "a Morris sweep", "named": "a sweep"}
+#: Configurations shown in the sweep's table and chart; the rest are counted in one line.
+SWEEP_CONFIGURATIONS = 12
+#: A configuration that matches no option is described against the closest one when it differs by this many
+#: service lines at most; beyond that, by its roles alone.
+CLOSE_SERVICES = 4
+
+
+def sweep_section(sweep: SweepResult, study: Study, names: OptionNames) -> dict[str, Any]:
+    """What a sensitivity sweep varied, how often each configuration won, how stable the named options' ranks
+    are, and (by design) a tornado chart or Sobol/Morris indices with their confidence intervals."""
+    instance, design = study.instance, sweep.design
+    results = sweep.results
+    recorded = len(results)
+    solved = len(sweep.solved)
+    failed = len(sweep.failed)
+    expected = _design_size(design)
+    summary_frame = sweep.summary()
+    labels = _sweep_labels(summary_frame["key"].astype(str).tolist() if len(summary_frame) else [], study, names)
+    top_n = next((int(c[3:]) for c in summary_frame.columns if re.fullmatch(r"top\d+", str(c))), 1)
+    configurations = []
+    for row in summary_frame.itertuples(index=False):
+        key = str(row.key)
+        configurations.append({
+            "label": labels[key]["label"], "source": labels[key]["source"], "sites": labels[key]["sites"],
+            "optimal": int(row.optimal), "optimal_share": float(row.optimal_share),
+            "top": int(getattr(row, f"top{top_n}")), "top_share": float(getattr(row, f"top{top_n}_share")),
+            "objective": float(row.mean_objective_when_optimal),
+        })
+    shown = configurations[:SWEEP_CONFIGURATIONS]
+    image = charts.sweep_chart([(c["label"], c["optimal_share"], c["top_share"]) for c in shown], top_n) \
+        if shown and solved else None
+    recommended = study.appraisal.recommended
+    recommended_share = None
+    if recommended is not None and recommended in study.configurations and solved:
+        mine = study.configurations[recommended].hosts
+        recommended_share = sum(c["optimal"] for c, key in zip(configurations, summary_frame["key"], strict=True)
+                                if _key_hosts(str(key)) == mine) / solved
+    varied = [_param_text(p) for p in design.params] if design.kind != "named" else \
+        [name for name, _ in design.named_scenarios]
+    result: dict[str, Any] = {
+        "kind": design.kind, "design": DESIGN_NAMES.get(design.kind, design.kind),
+        "params": [_param_row(p, design) for p in design.params],
+        "named": [{"name": name, "overrides": ", ".join(f"{k} = {_value(v)}" for k, v in overrides) or "none"}
+                  for name, overrides in design.named_scenarios],
+        "seed": design.seed if design.kind in ("montecarlo", "sobol", "morris") else None,
+        "samples": design.samples, "levels": design.levels,
+        "expected": expected, "recorded": recorded, "solved": solved, "failed": failed,
+        "unsolved": recorded - solved - failed, "pending": max(expected - recorded, 0) if expected else 0,
+        "errors": sorted({_text(e) for e in sweep.failed["error"]} - {""})[:3] if failed else [],
+        "instance": sweep.instance, "other_instance": sweep.instance != instance.name,
+        "top": sweep.top, "top_n": top_n,
+        "configurations": shown, "more": len(configurations) - len(shown),
+        "more_optimal": sum(c["optimal"] for c in configurations[len(shown):]),
+        "image": image, "recommended": names.short(recommended) if recommended else None,
+        "recommended_share": recommended_share,
+        "ranks": _sweep_ranks(sweep, names),
+        "tornado": _sweep_tornado(sweep, labels) if design.kind == "oat" and solved else None,
+        "indices": _sweep_indices(sweep, labels) if design.kind in ("sobol", "morris") and recorded else None,
+    }
+    result["sentence"] = _sweep_sentence(result, varied)
+    return result
+
+
+def _design_size(design) -> int:
+    """Scenarios in the design (0 when it cannot be told without the instance)."""
+    if design.kind == "oat":
+        return 1 + 2 * len(design.params)
+    if design.kind == "named":
+        return len(design.named_scenarios)
+    try:
+        return len(design.matrix())
+    except Exception:  # a design SALib cannot sample: show the scenarios recorded only
+        return 0
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "none"
+    try:
+        return f"{float(value):g}"  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _param_text(param) -> str:
+    """``weights.travel (0.5–2)``: a parameter and its range, for a sentence."""
+    if param.values:
+        return f"{param.name} ({', '.join(_value(v) for v in param.values)})"
+    if param.low == param.high:
+        return f"{param.name} (fixed at {_value(param.low)})"
+    return f"{param.name} ({_value(param.low)}–{_value(param.high)})"
+
+
+def _param_row(param, design) -> dict[str, Any]:
+    if design.kind == "grid":
+        levels = param.values or tuple(param.levels(design.levels))
+        how = f"grid levels {', '.join(_value(v) for v in levels)}"
+    elif design.kind == "montecarlo":
+        how = {"uniform": "uniform", "triangular": f"triangular, peak {_value(param.peak)}",
+               "normal": f"normal, mean {_value(param.peak)}, sd {_value(param.sd)} (truncated at 0)"}.get(
+            param.distribution, param.distribution)
+    elif design.kind == "oat":
+        how = "low and high end, the others at their base values"
+    elif design.kind == "morris":
+        how = f"uniform, {design.levels} grid levels"
+    else:
+        how = "uniform"
+    return {"name": param.name, "low": _value(param.low), "high": _value(param.high), "how": how}
+
+
+def _key_hosts(key: str) -> frozenset[tuple[str, str]]:
+    hosts = key.partition("|")[2]
+    return frozenset(tuple(pair.split(":", 1)) for pair in hosts.split(",") if ":" in pair)  # type: ignore[misc]
+
+
+def _key_configuration(key: str) -> Configuration:
+    roles = key.partition("|")[0]
+    return Configuration.of(_key_hosts(key), dict(pair.split(":", 1) for pair in roles.split(",") if ":" in pair))
+
+
+def _sweep_labels(keys: list[str], study: Study, names: OptionNames) -> dict[str, dict[str, Any]]:
+    """Configuration key → the report's own option name where the services match one of the study's options,
+    else C1, C2 … (in the summary's order); with the configuration's sites in a few words."""
+    instance = study.instance
+    options = [(o, c) for o, c in study.configurations.items() if o in names.label]
+    service_names = {str(k): _text(v) for k, v in instance.services["name"].items()}
+    site_names = {str(k): _short_site(_text(v)) for k, v in instance.sites["name"].items()}
+    result, n = {}, 0
+    listed: list[tuple[str, Configuration]] = []  # (label, configuration) of the rows above
+    for key in keys:
+        configuration = _key_configuration(key)
+        option = next((o for o, c in options if c.hosts == configuration.hosts), None)
+        if option is None:
+            n += 1
+        label = names.short(option) if option else f"C{n}"
+        sites = _roles_summary(instance, configuration)
+        # the same roles as a row above: say how it differs from the closest such row; a new configuration
+        # with new roles: how it differs from the closest of the report's options
+        same_roles = [(lab, c) for lab, c in listed if c.roles == configuration.roles]
+        pool = same_roles or ([] if option else [(names.short(o), c) for o, c in options])
+        listed.append((label, configuration))
+        if pool:
+            closest = min(pool, key=lambda lc: len(lc[1].hosts ^ configuration.hosts))
+            if closest is not None:
+                differ = sorted({service for _, service in closest[1].hosts ^ configuration.hosts})
+                if len(differ) <= CLOSE_SERVICES:
+                    changes = []
+                    for service in differ:
+                        now, then = set(configuration.sites_of(service)), set(closest[1].sites_of(service))
+                        gained = sorted(site_names.get(s, s) for s in now - then)
+                        lost = sorted(site_names.get(s, s) for s in then - now)
+                        where = ", ".join(([f"also at {_and(gained)}"] if gained and not lost else
+                                           [f"at {_and(gained)}"] if gained else [])
+                                          + ([f"not at {_and(lost)}"] if lost else []))
+                        changes.append(f"{service_names.get(service) or service} {where}")
+                    sites = f"as {closest[0]}, but: " + "; ".join(changes)
+        result[key] = {"label": label, "option": option, "sites": sites,
+                       "source": names.source.get(option, "") if option else ""}
+    return result
+
+
+def _sweep_ranks(sweep: SweepResult, names: OptionNames) -> dict[str, Any] | None:
+    ranks = sweep.ranks()
+    if ranks.empty:
+        return None
+    rank_columns = [c for c in ranks.columns if str(c).startswith("rank_")]
+    rows = []
+    for option, row in ranks.iterrows():
+        option = str(option)
+        rows.append({"option": names.short(option) if option in names.label else option,
+                     "feasible": float(row["feasible_share"]), "mean_rank": float(row["mean_rank"]),
+                     "optimal": float(row["optimal_share"]), "shares": [float(row[c]) for c in rank_columns]})
+    return {"ranks": [c.removeprefix("rank_") for c in rank_columns], "rows": rows}
+
+
+def _relabel(sweep: SweepResult, labels: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """The sweep's own configuration labels (C1 …, option ids) → the report's."""
+    return {own: labels[key]["label"] for key, own in sweep.labels().items() if key in labels}
+
+
+def _sweep_tornado(sweep: SweepResult, labels: Mapping[str, Mapping[str, Any]]) -> dict[str, Any] | None:
+    try:
+        frame = sweep.tornado()
+    except OptimiserError:  # the base scenario has no result yet
+        return None
+    relabel = _relabel(sweep, labels)
+    rows = []
+    for row in frame.itertuples(index=False):
+        rows.append({"parameter": row.parameter, "low": float(row.low), "base": float(row.base),
+                     "high": float(row.high), "at_low": float(row.at_low), "at_base": float(row.at_base),
+                     "at_high": float(row.at_high), "swing": float(row.swing),
+                     "top_low": relabel.get(row.top_low, row.top_low) or "—",
+                     "top_base": relabel.get(row.top_base, row.top_base) or "—",
+                     "top_high": relabel.get(row.top_high, row.top_high) or "—", "changes": bool(row.changes)})
+    image = charts.tornado_chart(rows) if rows else None
+    return {"rows": rows, "image": image}
+
+
+def _output_name(output: str, relabel: Mapping[str, str]) -> str:
+    if output == "objective":
+        return "objective (weighted sum)"
+    if output.startswith("criteria."):
+        return f"{output.removeprefix('criteria.')} (criterion of the optimum)"
+    if output.startswith("top."):
+        label = output.removeprefix("top.")
+        return f"{relabel.get(label, label)} is optimal (0/1)"
+    return output
+
+
+def _sweep_indices(sweep: SweepResult, labels: Mapping[str, Mapping[str, Any]]) -> dict[str, Any] | None:
+    try:
+        frame = sweep.indices()
+    except OptimiserError:
+        return None
+    relabel = _relabel(sweep, labels)
+    kind = sweep.design.kind
+    rows, quiet = [], {}
+    for output, group in frame.groupby("output", sort=False):
+        name = _output_name(str(output), relabel)
+        notes = {str(n) for n in group["note"] if str(n)}
+        if notes:
+            quiet.setdefault("; ".join(sorted(notes)), []).append(name)
+            continue
+        for i, row in enumerate(group.itertuples(index=False)):
+            values = ({"S1": row.S1, "S1_low": row.S1_low, "S1_high": row.S1_high,
+                       "ST": row.ST, "ST_low": row.ST_low, "ST_high": row.ST_high} if kind == "sobol" else
+                      {"mu": row.mu, "mu_star": row.mu_star, "mu_star_conf": row.mu_star_conf, "sigma": row.sigma})
+            rows.append({"output": name if i == 0 else "", "first": i == 0, "span": len(group),
+                         "parameter": row.parameter, **{k: float(v) for k, v in values.items()}})
+    return {"kind": kind, "rows": rows, "quiet": sorted(quiet.items())}
+
+
+def _sweep_sentence(section: Mapping[str, Any], varied: list[str]) -> str:
+    """One sentence for the executive summary."""
+    what = f"the named scenarios {_and(varied)}" if section["kind"] == "named" else _and(varied)
+    sweep = DESIGN_SWEEPS.get(section["kind"], f"{section['design']} sweep")
+    text = f"In {section['solved']:,} solved scenarios of {sweep} varying {what}"
+    if section["recommended"] is None or section["recommended_share"] is None:
+        return text + ", there was no recommended option to compare against"
+    return (f"{text}, the recommended configuration ({section['recommended']}) was optimal in "
+            f"{section['recommended_share']:.0%}")
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else "nothing"
 
 
 # --- 9. assumptions ---------------------------------------------------------------------------

@@ -188,3 +188,94 @@ def test_pdf_has_pages_and_none_is_blank(mse: Study, tmp_path: Path):
     for image in images:
         with Image.open(image) as picture:
             assert np.asarray(picture.convert("L"), dtype=float).var() > 0, f"{image.name} is blank"
+
+
+# --- the sensitivity sweep --------------------------------------------------------------------
+
+SWEEP_PARAMS = ["weights.travel=0.5:2", "demand.obstetrics=0.9:1.1"]
+
+
+@pytest.fixture(scope="module")
+def mse_sweep(tmp_path_factory) -> Path:
+    """A small real one-at-a-time sweep of mse (five scenarios, solved in this process)."""
+    from optimiser.sweep import Design, sweep
+
+    out = tmp_path_factory.mktemp("sweep") / "sweep"
+    sweep(load_instance("mse"), Design.oat(SWEEP_PARAMS), out=out, workers=0, top=1)
+    return out
+
+
+def test_sweep_section_shows_the_design_the_winners_and_a_tornado(mse: Study, mse_sweep: Path, tmp_path: Path):
+    from optimiser.sweep import open_sweep
+
+    result = open_sweep(mse_sweep)
+    html = report(mse, tmp_path / "swept.html", today=DAY, sweep=result)[0].read_text(encoding="utf-8")
+    assert not EXTERNAL.findall(html)
+    sources = re.findall(r'<img src="([^"]*)"', html)
+    assert sources and all(src.startswith("data:image/png;base64,") for src in sources)
+    assert '<a href="#sensitivity">Sensitivity sweep</a>' in html
+    section = _section(html, "sensitivity", "assumptions")
+    assert "8. Sensitivity sweep" in section and "9. Assumptions and sources" in html
+    assert "one at a time" in section and "<code>weights.travel</code>" in section
+    assert "<code>demand.obstetrics</code>" in section
+    assert "5 solved</strong>, 0 failed" in section
+    assert 'alt="Tornado chart' in section and "One parameter at a time" in section
+    assert "Rank stability of the named options" in section
+    for option in ("1A", "1B", "1C"):
+        assert f"<td><strong>{option}</strong></td>" in section
+    # the configurations are named as the report names its options where they match one
+    recommended = mse.appraisal.recommended
+    hosts = mse.configurations[recommended].hosts
+    optimal = [frozenset(tuple(p.split(":", 1)) for p in key.partition("|")[2].split(","))
+               for key in result.solved["top_1"]]
+    share = sum(h == hosts for h in optimal) / len(optimal)
+    assert share > 0  # the base scenario's optimum is the study's own best
+    assert f"<td><strong>{recommended}</strong><br>" in section and "<strong>C1</strong>" not in section
+    summary = _section(html, "summary", "ranking")
+    sentence = (f"In 5 solved scenarios of a one-at-a-time sweep varying weights.travel (0.5–2) and "
+                f"demand.obstetrics (0.9–1.1), the recommended configuration ({recommended}) was optimal in "
+                f"{share:.0%} (section 8).")
+    assert sentence in summary
+    # the same inputs give the same bytes; without a sweep there is no section and the numbers stay
+    again = report(mse, tmp_path / "again.html", today=DAY, sweep=result)[0].read_text(encoding="utf-8")
+    assert again == html
+    plain = report(mse, tmp_path / "plain.html", today=DAY)[0].read_text(encoding="utf-8")
+    assert 'id="sensitivity"' not in plain and "8. Assumptions and sources" in plain
+
+
+def test_sweep_indices_are_shown_with_their_intervals(mse: Study, tmp_path: Path):
+    from optimiser.sweep import Design, open_sweep, sweep
+
+    out = tmp_path / "morris"
+    sweep(load_instance("mse"), Design.morris(SWEEP_PARAMS, trajectories=2, seed=1), out=out, workers=0, top=1)
+    html = report(mse, tmp_path / "morris.html", today=DAY, sweep=open_sweep(out))[0].read_text(encoding="utf-8")
+    section = _section(html, "sensitivity", "assumptions")
+    assert "Morris sensitivity indices" in section and "μ*" in section and "95% interval" in section
+    assert "the confidence intervals are wide" in section
+    assert "seed 1" in section and "tornado" not in section.lower()
+    assert "6 solved</strong>" in section
+
+
+def test_cli_report_with_a_sweep(capsys, mse_sweep: Path, tmp_path: Path):
+    from optimiser.cli import main
+
+    target = tmp_path / "cli.html"
+    code = main(["report", "mse", "-o", str(target), "--sweep", str(mse_sweep), "--top", "2", "--samples", "500"])
+    out, _ = capsys.readouterr()
+    assert code == 0, out
+    assert f"wrote {target}" in out
+    html = target.read_text(encoding="utf-8")
+    assert 'id="sensitivity"' in html and "solved scenarios of a one-at-a-time sweep" in html
+
+    missing = tmp_path / "no-such-sweep"
+    code = main(["report", "mse", "-o", str(tmp_path / "missing.html"), "--sweep", str(missing)])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert f"--sweep {missing}: no such folder (give the -o folder of 'optimiser sweep')" in err
+    assert not (tmp_path / "missing.html").exists()
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code = main(["report", "mse", "-o", str(tmp_path / "empty.html"), "--sweep", str(empty)])
+    _, err = capsys.readouterr()
+    assert code == 2 and f"--sweep {empty}: cannot read the sweep" in err
