@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -193,11 +194,8 @@ def _evaluate(args: argparse.Namespace, console: Console) -> int:
 
 def _report(args: argparse.Namespace, console: Console) -> int:
     """Solve, appraise the optimiser's best and the named options together, and write the option report."""
-    try:
+    with _optional_extra("report", "the report"):
         from reports.render import report
-    except ImportError as error:
-        raise OptimiserError(f"the report needs the optional extra ({error.name} is missing): "
-                             'pip install "hospital-site-optimiser[report]"') from None
 
     from .study import study
 
@@ -232,12 +230,9 @@ def _report(args: argparse.Namespace, console: Console) -> int:
 
 def _sweep(args: argparse.Namespace, console: Console) -> int:
     """Many scenarios solved and summarised; re-running the same command resumes an interrupted sweep."""
-    try:
+    with _optional_extra("sweep", "sweeps"):
         from .scenario import load_scenarios
         from .sweep import Design, sweep
-    except ImportError as error:
-        raise OptimiserError(f"sweeps need the optional extra ({error.name} is missing): "
-                             'pip install "hospital-site-optimiser[sweep]"') from None
 
     instance = load_instance(args.instance)
     params = args.param or []
@@ -268,6 +263,16 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
     if extra is not None:
         console.print(extra().to_string(index=False), markup=False)
     return EXIT_OK
+
+
+@contextmanager
+def _optional_extra(extra: str, what: str) -> Iterator[None]:
+    """Turn a missing optional dependency into one line saying which extra to install."""
+    try:
+        yield
+    except ImportError as error:
+        raise OptimiserError(f"{what} needs the optional extra ({error.name} is missing): "
+                             f'pip install "hospital-site-optimiser[{extra}]"') from None
 
 
 def _weights(pairs: list[str] | None) -> dict[str, float] | None:
