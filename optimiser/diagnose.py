@@ -25,7 +25,7 @@ from solvers.highs import Status
 
 from .configuration import Configuration
 from .instance import Instance
-from .model import ModelOptions
+from .modeldata import ModelOptions
 from .solve import Engine
 
 #: Constraint families the relaxation may violate; every other row is a definition.

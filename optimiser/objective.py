@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import OptimiserError
-from .model import CRITERIA, DEPRIVATION_WEIGHT, ModelData
+from .modeldata import CRITERIA, DEPRIVATION_WEIGHT, ModelData
 
 
 def criterion_scales(data: ModelData) -> dict[str, float]:

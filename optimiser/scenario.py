@@ -49,7 +49,7 @@ import pandas as pd
 
 from .errors import OptimiserError, ProblemLog
 from .instance import Instance
-from .model import CRITERIA
+from .modeldata import CRITERIA
 from .yamlio import read_yaml
 
 #: The grammar of parameter names, as error messages quote it.

@@ -15,13 +15,14 @@ import numpy as np
 import pandas as pd
 
 from solvers.highs import HighsSession, SolverOptions, SolverResult, Status
-from solvers.milp import StandardForm, compile_pyomo
+from solvers.milp import StandardForm
 from solvers.ranking import best_k
 
 from .configuration import Configuration, Solution, option_configuration
 from .errors import OptimiserError
 from .instance import Instance
-from .model import CRITERIA, ModelData, ModelOptions, build_model, prepare
+from .matrix import build_matrix
+from .modeldata import CRITERIA, ModelData, ModelOptions, prepare
 from .objective import criterion_scales, resolve_weights, solver_weights
 from .travel import TravelTimes
 
@@ -87,14 +88,31 @@ class Engine:
 
     @classmethod
     def build(cls, instance: Instance, *, options: ModelOptions | None = None,
-              solver: SolverOptions | None = None, times: dict[str, TravelTimes] | None = None) -> Engine:
+              solver: SolverOptions | None = None, times: dict[str, TravelTimes] | None = None,
+              builder: str = "matrix") -> Engine:
+        """Build the model once and load it into HiGHS.
+
+        ``builder="matrix"`` assembles the matrices with numpy (:mod:`optimiser.matrix`, fast at any
+        size); ``"pyomo"`` states the model in Pyomo (:mod:`optimiser.model`, the readable statement)
+        and compiles it. Tests hold the two equal.
+        """
         start = time.perf_counter()
         options = options or ModelOptions(closest_assignment=bool(instance.settings.get("closest_assignment")))
         data = prepare(instance, options, times)
-        model = build_model(data)
-        form = compile_pyomo(model)
+        if builder == "matrix":
+            built = build_matrix(data)
+            form, columns = built.form, built.columns
+        elif builder == "pyomo":  # imported here: the default path never loads Pyomo
+            from solvers.milp import compile_pyomo
+
+            from .model import build_model
+
+            model = build_model(data)
+            form = compile_pyomo(model)
+            columns = _locate(model, data, form)
+        else:
+            raise OptimiserError(f"unknown builder {builder!r}: 'matrix' or 'pyomo'")
         session = HighsSession(form, solver)
-        columns = _locate(model, data, form)
         return cls(instance, data, form, session, criterion_scales(data), time.perf_counter() - start, columns)
 
     # --- solving ------------------------------------------------------------------------------
@@ -217,7 +235,7 @@ def _locate(model, data: ModelData, form: StandardForm) -> dict[str, np.ndarray 
         "r": np.array([[index[model.r[s, k].name] for k in data.roles] for s in data.sites],
                       dtype=np.int64).reshape(len(data.sites), len(data.roles)),
         "x": np.array([index[model.x[k].name] for k in pairs], dtype=np.int64),
-        "expand": {k: index[model.expand[k].name] for k in model.EXPAND},
+        "expand": {k: index[model.expand[k].name] for k in model.EXPAND if model.expand[k].name in index},
     }
 
 

@@ -59,7 +59,7 @@ from solvers.highs import SolverOptions
 from .configuration import Configuration, option_configuration
 from .errors import OptimiserError
 from .instance import Instance
-from .model import CRITERIA, ModelOptions
+from .modeldata import CRITERIA, ModelOptions
 from .scenario import Scenario, apply, base_value, check_overrides, check_value, parameter
 from .solve import Engine
 

@@ -12,11 +12,13 @@ change without recompiling.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from pyomo.core.base.block import BlockData
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from scipy.sparse import csr_array
+
+if TYPE_CHECKING:
+    from pyomo.core.base.block import BlockData
 
 
 @dataclass
@@ -57,6 +59,8 @@ def compile_pyomo(model: BlockData) -> StandardForm:
     Fixed Pyomo variables would be folded into constants, so variables that
     must stay adjustable (givens, evaluated options) are pinned by bounds instead.
     """
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler  # only this step needs Pyomo
+
     info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
     if any(obj.sense != 1 for obj in info.objectives):  # pyomo.core.minimize == 1
         raise ValueError("state every objective as one to minimise")
