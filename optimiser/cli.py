@@ -146,7 +146,11 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
 
         result = solve(instance, top=args.top, weights=_weights(args.weight), time_limit_s=args.time_limit,
                        mip_gap=args.gap, threads=args.threads, closest_assignment=args.closest or None,
-                       progress=progress)
+                       nearest_sites=args.nearest, progress=progress)
+        if not result.ranked and result.pruned:
+            console.print(f"[bold red]no configuration fits when each zone is limited to its {args.nearest} nearest "
+                          "sites[/]: run again with a larger --nearest, or without it")
+            return EXIT_INFEASIBLE
         diagnosis = diagnose(instance) if not result.ranked else None
     if args.json:
         console.print_json(json.dumps(solve_json(instance, result, diagnosis)))
@@ -158,6 +162,9 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
     console.print(f"solver {result.solver}: {result.status.value}; model built in {result.build_s:.2f} s, "
                   f"solved in {result.solve_s:.2f} s; weights "
                   + ", ".join(f"{k} {v:g}" for k, v in result.weights.items() if v))
+    if result.pruned:
+        console.print(f"[yellow]each zone was limited to its {args.nearest} nearest sites ({result.pruned:,} "
+                      "zone–site pairs left out): the optimum may differ from the full model's[/]")
     if result.exhausted:
         console.print(f"[yellow]only {len(result.ranked)} distinct configurations meet every rule[/]")
     unproved = [r for r in result.ranked if r.status.value != "optimal"]
@@ -377,6 +384,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--gap", type=float, default=0.0, help="relative MIP gap accepted (default 0: proved optimal)")
     sub.add_argument("--threads", type=int, default=1, help="solver threads (default 1, for repeatable results)")
     sub.add_argument("--closest", action="store_true", help="patients use their nearest open site")
+    sub.add_argument("--nearest", type=int, metavar="N",
+                     help="limit each zone to its N nearest sites: a smaller model, not exact (reported)")
     sub.add_argument("--json", action="store_true", help="print the result as JSON")
     sub = verb("evaluate", _evaluate, "evaluate named options (default: all of the instance's options)")
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,

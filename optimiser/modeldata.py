@@ -30,11 +30,14 @@ class ModelOptions:
     ``closest_assignment``: patients use their nearest open site, as they do in life.
     ``prune_travel``: leave out allocation pairs beyond the hard travel standard (exact);
     the infeasibility diagnosis turns it off so that the standard becomes a relaxable row.
+    ``nearest_sites``: keep only each zone's N nearest permitted sites per service (ties kept) —
+    smaller models for large instances, but not exact: results say when pairs were left out.
     """
 
     use_roles: bool = True
     closest_assignment: bool = False
     prune_travel: bool = True
+    nearest_sites: int | None = None
 
 
 @dataclass
@@ -49,6 +52,7 @@ class ModelData:
     pairs: pd.DataFrame  # candidate allocations: zone_id, site_id, service_id, demand, travel_min
     baseline: Configuration | None
     roles: dict[str, list[str]] = field(default_factory=dict)
+    pruned: int = 0  # pairs left out by nearest_sites (a restriction the optimum may feel)
 
     def service(self, service_id: str) -> pd.Series:
         return self.instance.services.loc[service_id]
@@ -61,27 +65,41 @@ def prepare(instance: Instance, options: ModelOptions, times: dict[str, TravelTi
         if mode not in times:
             times[mode] = travel_times(instance, mode)
     use_roles = options.use_roles and not instance.roles.empty
+    pairs = candidate_pairs(instance, times, options)
+    kept = nearest(pairs, options.nearest_sites)
     return ModelData(instance=instance, times=times, options=options, sites=list(instance.sites.index),
-                     services=list(instance.services.index), pairs=candidate_pairs(instance, times, options),
-                     baseline=baseline_configuration(instance),
-                     roles=role_services(instance) if use_roles else {})
+                     services=list(instance.services.index), pairs=kept, baseline=baseline_configuration(instance),
+                     roles=role_services(instance) if use_roles else {}, pruned=len(pairs) - len(kept))
 
 
 def candidate_pairs(instance: Instance, times: dict[str, TravelTimes], options: ModelOptions) -> pd.DataFrame:
     """Zone–site pairs that can carry demand, per service line.
 
-    Zones with no demand for a service get none; with ``prune_travel``, a
-    site beyond the service's hard travel standard gets none (exact: such a
-    pair must be zero in every feasible solution).
+    Each rule below is exact (the pair is zero in every feasible solution):
+    zones with no demand for a service get none; with ``prune_travel``, a site
+    given as not hosting the service, or beyond the service's hard travel
+    standard, gets none (the diagnosis keeps both, so that it may relax them).
     """
+    givens = instance.givens
     frames = []
     for service_id, service in instance.services.iterrows():
         minutes = times[instance.mode_or_default(service["mode"])].zone_site_min
         long = minutes.stack().rename("travel_min").reset_index()
         long["service_id"] = service_id
         long["demand"] = long["zone_id"].map(instance.demand[service_id])
+        forbidden = givens.loc[(givens["service_id"] == service_id) & ~givens["hosts"].astype(bool), "site_id"]
         keep = long["demand"] > 0
-        if options.prune_travel and pd.notna(service["max_travel_min"]):
-            keep &= long["travel_min"] <= service["max_travel_min"]
+        if options.prune_travel:
+            keep &= ~long["site_id"].isin(forbidden)
+            if pd.notna(service["max_travel_min"]):
+                keep &= long["travel_min"] <= service["max_travel_min"]
         frames.append(long[keep])
     return pd.concat(frames, ignore_index=True)[["zone_id", "site_id", "service_id", "demand", "travel_min"]]
+
+
+def nearest(pairs: pd.DataFrame, count: int | None) -> pd.DataFrame:
+    """Each zone's ``count`` nearest candidate sites per service (sites tied with the last one kept)."""
+    if count is None:
+        return pairs
+    rank = pairs.groupby(["zone_id", "service_id"], sort=False)["travel_min"].rank(method="min")
+    return pairs[rank <= count].reset_index(drop=True)

@@ -51,6 +51,7 @@ class SolveResult:
     solve_s: float
     solver: str
     exhausted: bool = False  # fewer than asked for exist
+    pruned: int = 0  # allocation pairs left out by nearest_sites: when > 0 the optimum may differ
 
     @property
     def best(self) -> RankedSolution:
@@ -130,7 +131,7 @@ class Engine:
         status = results[0].status if results else Status.ERROR
         exhausted = len(ranked) < top and (not results or results[-1].status in (Status.OPTIMAL, Status.INFEASIBLE))
         return SolveResult(self.instance.name, status, ranked, chosen, self.scales, self.build_s, seconds,
-                           results[0].solver if results else "", exhausted)
+                           results[0].solver if results else "", exhausted, self.data.pruned)
 
     def evaluate(self, configuration: Configuration | str, *,
                  weights: Mapping[str, float] | None = None) -> Solution | SolverResult:
@@ -241,12 +242,13 @@ def _locate(model, data: ModelData, form: StandardForm) -> dict[str, np.ndarray 
 
 def solve(instance: Instance, *, top: int = 1, weights: Mapping[str, float] | None = None,
           time_limit_s: float | None = None, mip_gap: float = 0.0, threads: int = 1,
-          closest_assignment: bool | None = None,
+          closest_assignment: bool | None = None, nearest_sites: int | None = None,
           progress: Callable[[int, SolverResult], None] | None = None) -> SolveResult:
     """The best ``top`` distinct configurations of ``instance``, best first, each proved optimal
-    (or reported with its status and gap)."""
+    (or reported with its status and gap). ``nearest_sites`` restricts each zone to its N nearest
+    sites (smaller, not exact: ``SolveResult.pruned`` says how many pairs were left out)."""
     options = ModelOptions(closest_assignment=bool(instance.settings.get("closest_assignment"))
-                           if closest_assignment is None else closest_assignment)
+                           if closest_assignment is None else closest_assignment, nearest_sites=nearest_sites)
     engine = Engine.build(instance, options=options,
                           solver=SolverOptions(time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads))
     return engine.solve(top=top, weights=weights, progress=progress)

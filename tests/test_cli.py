@@ -214,3 +214,9 @@ def test_sweep_without_parameters_is_a_clear_error(capsys, tmp_path):
     code, _, err = run(capsys, "sweep", "mse", "--design", "oat", "-o", str(tmp_path / "sweep"))
     assert code == 2
     assert "error: --design oat needs at least one --param NAME=LOW:HIGH" in err
+
+
+def test_solve_nearest_too_few_sites_exits_1_and_says_why(capsys, tiny):
+    code, out, _ = run(capsys, "solve", str(tiny.path), "--nearest", "1")
+    assert code == 1
+    assert "no configuration fits when each zone is limited to its 1 nearest sites" in out
