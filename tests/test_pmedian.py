@@ -30,7 +30,7 @@ SIZES = {
 TRAVEL_ONLY = {"travel": 1.0, "equity": 0.0, "worst_zone": 0.0, "capital": 0.0, "running": 0.0,
                "workforce": 0.0, "disruption": 0.0}
 ALL = list(SIZES)
-#: Engine solve times measured at about 1.5–6 s per file, except pmed6 (p = 5 on 200 vertices, about 23 s).
+#: pmed6 (p = 5 on 200 vertices) takes HiGHS about 15 s; the others take 0.2–1.2 s (benchmarks/peers.py).
 SLOW = {"pmed6"}
 ENGINE_CASES = [pytest.param(name, marks=pytest.mark.slow) if name in SLOW else name for name in ALL]
 

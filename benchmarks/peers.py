@@ -1,0 +1,326 @@
+"""Our engine side by side with PySAL spopt and a plain-Pyomo model on the same p-median instances (issue 6, item 5).
+
+Instances: OR-Library pmed files with published optima (tests/data/pmed) and seeded random graphs in
+the same format (no published optimum: the three tools are compared with each other). Each graph
+becomes an instance folder of our format (``optimiser.pmedian.write_pmedian_instance``); its
+``travel_times(...).zone_site_min`` is the one cost matrix every tool gets. For each instance, in
+this one process:
+
+* **ours** – ``load_instance`` + ``solve`` (travel only, mip gap 0); total = load + travel times
+  + model build + solve, and the solve alone;
+* **spopt** – ``PMedian.from_cost_matrix(...).solve(...)`` with PuLP's HiGHS (highspy) when
+  available, else CBC; total = model construction + solve (+ spopt's result arrays);
+* **pyomo** – the classic model (x[i,j] ≤ y[j], Σ_j x[i,j] = 1, Σ_j y[j] = p, min Σ w_i d_ij x_ij,
+  x and y binary as in spopt) in a ``pyo.ConcreteModel``, solved by appsi HiGHS (the solver behind
+  ``SolverFactory("appsi_highs")``); total = construction + solve.
+
+All solvers: HiGHS, one thread, relative gap 0, the same time limit. The peers receive the cost
+matrix already computed, outside their clock; ours computes it inside its total. The ratios are
+peer total / our total; the target is spopt / ours ≥ 10 with equal optimal values.
+
+    python benchmarks/peers.py                                 # pmed1–5, pmed6, pmed8, random 200/400/800
+    python benchmarks/peers.py --pmed 1 2 --random 200 --time-limit 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.contrib.appsi.solvers import Highs as AppsiHighs
+
+from optimiser import load_instance, travel_times
+from optimiser.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, write_pmedian_instance
+from optimiser.solve import solve
+
+try:
+    import pulp
+    from spopt.locate import PMedian
+except ImportError as error:  # spopt is optional: without it the comparison is ours against Pyomo
+    pulp = PMedian = None
+    SPOPT_MISSING = str(error)
+else:
+    SPOPT_MISSING = ""
+
+PMED = Path(__file__).resolve().parent.parent / "tests" / "data" / "pmed"
+TRAVEL_ONLY = {"travel": 1.0, "equity": 0.0, "worst_zone": 0.0, "capital": 0.0, "running": 0.0,
+               "workforce": 0.0, "disruption": 0.0}
+TARGET_RATIO = 10.0
+VALUE_TOLERANCE = 1e-6  # relative, between two objective values
+
+
+@dataclass
+class Run:
+    """One tool on one instance: wall-clock seconds, objective (p-median total) and whether it is proved optimal."""
+
+    total_s: float
+    value: float | None
+    optimal: bool
+    solve_s: float | None = None  # ours: the solver alone; peers: construction before the solve call
+    note: str = ""
+
+
+@dataclass
+class Case:
+    name: str
+    folder: Path
+    n: int
+    p: int
+    published: int | None
+
+
+# --- instances ----------------------------------------------------------------------------------
+
+def random_pmed_file(path: Path, n: int, p: int, seed: int) -> Path:
+    """A connected random graph in OR-Library pmed format: a random spanning tree plus random extra
+    edges up to m = n²/50 (OR-Library's density), integer costs 1–100, all edges between distinct pairs."""
+    rng = np.random.default_rng(seed)
+    m = max(n - 1, n * n // 50)
+    pairs: dict[tuple[int, int], int] = {}
+    order = rng.permutation(n) + 1
+    for k in range(1, n):  # spanning tree: each vertex joins one placed before it
+        i, j = int(order[k]), int(order[rng.integers(k)])
+        pairs[(min(i, j), max(i, j))] = int(rng.integers(1, 101))
+    while len(pairs) < m:
+        i, j = (int(v) for v in rng.choice(n, size=2, replace=False) + 1)
+        pairs.setdefault((min(i, j), max(i, j)), int(rng.integers(1, 101)))
+    lines = [f"{n} {len(pairs)} {p}"] + [f"{i} {j} {c}" for (i, j), c in pairs.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def cost_matrix(case: Case) -> tuple[np.ndarray, np.ndarray]:
+    """The zones × sites minutes and zone demands every tool is given."""
+    instance = load_instance(case.folder)
+    minutes = travel_times(instance).zone_site_min
+    demand = instance.demand[SERVICE_ID].reindex(minutes.index).to_numpy(dtype=float)
+    return minutes.to_numpy(dtype=float), demand
+
+
+# --- the three tools ----------------------------------------------------------------------------
+
+def run_ours(case: Case, limit_s: float) -> Run:
+    start = time.perf_counter()
+    instance = load_instance(case.folder)
+    result = solve(instance, top=1, weights=TRAVEL_ONLY, time_limit_s=limit_s, mip_gap=0.0, threads=1)
+    total = time.perf_counter() - start
+    if not result.ranked:
+        return Run(total, None, False, result.solve_s, f"status {result.status}")
+    best = result.ranked[0]
+    value = best.criteria["travel"] * float(instance.demand[SERVICE_ID].sum())
+    optimal = best.gap is not None and best.gap <= 1e-9
+    return Run(total, value, optimal, result.solve_s, "" if optimal else f"gap {best.gap}")
+
+
+def spopt_solver(limit_s: float):
+    if "HiGHS" in pulp.listSolvers(onlyAvailable=True):
+        return pulp.HiGHS(msg=False, gapRel=0.0, threads=1, timeLimit=limit_s), "HiGHS"
+    return pulp.PULP_CBC_CMD(msg=False, gapRel=0.0, threads=1, timeLimit=limit_s), "CBC"
+
+
+def run_spopt(d: np.ndarray, w: np.ndarray, p: int, name: str, limit_s: float) -> Run:
+    solver, _ = spopt_solver(limit_s)
+    start = time.perf_counter()
+    model = PMedian.from_cost_matrix(d, w, p_facilities=p, name=name)
+    built = time.perf_counter() - start
+    try:
+        model.solve(solver)
+    except RuntimeError as error:  # spopt refuses a model that is not solved
+        return Run(time.perf_counter() - start, None, False, built, str(error)[:40])
+    total = time.perf_counter() - start
+    value = model.problem.objective.value()
+    optimal = model.problem.sol_status == pulp.LpSolutionOptimal
+    return Run(total, value, optimal, built, "" if optimal else "time limit")
+
+
+def run_pyomo(d: np.ndarray, w: np.ndarray, p: int, limit_s: float) -> Run:
+    start = time.perf_counter()
+    n_zones, n_sites = d.shape
+    cost = (w[:, None] * d).tolist()
+    m = pyo.ConcreteModel()
+    m.I = pyo.RangeSet(0, n_zones - 1)
+    m.J = pyo.RangeSet(0, n_sites - 1)
+    m.x = pyo.Var(m.I, m.J, within=pyo.Binary)
+    m.y = pyo.Var(m.J, within=pyo.Binary)
+    m.assign = pyo.Constraint(m.I, rule=lambda m, i: pyo.quicksum(m.x[i, j] for j in m.J) == 1)
+    m.open = pyo.Constraint(m.I, m.J, rule=lambda m, i, j: m.x[i, j] <= m.y[j])
+    m.count = pyo.Constraint(expr=pyo.quicksum(m.y[j] for j in m.J) == p)
+    m.total = pyo.Objective(expr=pyo.quicksum(cost[i][j] * m.x[i, j] for i in m.I for j in m.J),
+                            sense=pyo.minimize)
+    built = time.perf_counter() - start
+    opt = AppsiHighs()
+    opt.config.load_solution = False
+    opt.config.time_limit = limit_s
+    opt.config.mip_gap = 0.0
+    opt.highs_options = {"threads": 1, "mip_abs_gap": 0.0}
+    results = opt.solve(m)
+    total = time.perf_counter() - start
+    optimal = results.termination_condition.name == "optimal"
+    return Run(total, results.best_feasible_objective, optimal, built,
+               "" if optimal else results.termination_condition.name)
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+def same(a: float | None, b: float | None) -> bool:
+    return a is not None and b is not None and abs(a - b) <= VALUE_TOLERANCE * max(1.0, abs(b))
+
+
+def seconds(run: Run | None) -> str:
+    if run is None:
+        return "–"
+    return f"{run.total_s:.2f}" + ("" if run.optimal else "*")
+
+
+def value_text(run: Run | None) -> str:
+    if run is None or run.value is None:
+        return "–"
+    return f"{run.value:.0f}" if abs(run.value - round(run.value)) < 1e-6 else f"{run.value:.3f}"
+
+
+def ratio(peer: Run | None, ours: Run) -> str:
+    if peer is None:
+        return "–"
+    text = f"{peer.total_s / ours.total_s:.1f}"
+    return (">" + text) if not peer.optimal else text  # a peer stopped by the limit took at least this long
+
+
+def verdict(case: Case, runs: dict[str, Run | None]) -> str:
+    """Compare the proved optima only: with the published one (pmed), else with each other."""
+    proved = {tool: r.value for tool, r in runs.items() if r is not None and r.optimal}
+    if case.published is not None:
+        wrong = [tool for tool, v in proved.items() if not same(v, case.published)]
+        if wrong:
+            return "≠ pub: " + ",".join(wrong)
+        return "= pub" + ("" if "ours" in proved else " (ours unproved)")
+    if len(proved) < 2:
+        return "unproved"
+    first = next(iter(proved.values()))
+    return "agree" if all(same(v, first) for v in proved.values()) else "DIFFER"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pmed", type=int, nargs="*", default=[1, 2, 3, 4, 5, 6, 8],
+                        help="OR-Library pmed file numbers (1–10)")
+    parser.add_argument("--random", type=int, nargs="*", default=[200, 400, 800],
+                        help="vertex counts of random pmed-format graphs (p = n // 10)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per tool and instance")
+    parser.add_argument("--no-pyomo", action="store_true")
+    args = parser.parse_args(argv)
+
+    use_spopt = PMedian is not None
+    backend = spopt_solver(1.0)[1] if use_spopt else "—"
+    print(f"# peers: {platform.node()} · {platform.processor() or platform.machine()} · Python "
+          f"{platform.python_version()} · time limit {args.time_limit:g} s per tool and instance, 1 thread, gap 0")
+    print(f"# spopt {_version('spopt')} with PuLP {_version('pulp')} / {backend}" if use_spopt
+          else f"# spopt unavailable ({SPOPT_MISSING}): ours against Pyomo only")
+    print(f"# pyomo {pyo.__version__ if hasattr(pyo, '__version__') else _version('pyomo')}, "
+          f"highspy {_version('highspy')}")
+
+    with tempfile.TemporaryDirectory(prefix="peers-") as tmp:
+        tmp = Path(tmp)
+        cases = []
+        for k in args.pmed:
+            name = f"pmed{k}"
+            folder = write_pmedian_instance(PMED / f"{name}.txt", tmp / name)
+            cases.append(_case(name, folder, PUBLISHED_OPTIMA[name]))
+        for n in args.random:
+            name = f"rand{n}"
+            source = random_pmed_file(tmp / f"{name}.txt", n, max(1, n // 10), args.seed * 1000 + n)
+            cases.append(_case(name, write_pmedian_instance(source, tmp / name), None))
+
+        _warm_up(tmp, use_spopt, not args.no_pyomo)
+        header = (f"{'instance':<9}{'n':>5}{'p':>4}{'optimum':>9} | {'ours tot':>9}{'solve':>7}{'value':>8} | "
+                  f"{'spopt tot':>9}{'build':>7}{'value':>8} | {'pyomo tot':>9}{'build':>7}{'value':>8} | "
+                  f"{'sp/ours':>8}{'py/ours':>8} | check")
+        print(header)
+        print("-" * len(header))
+        rows = []
+        for case in cases:
+            d, w = cost_matrix(case)
+            runs: dict[str, Run | None] = {"ours": run_ours(case, args.time_limit)}
+            runs["spopt"] = run_spopt(d, w, case.p, case.name, args.time_limit) if use_spopt else None
+            runs["pyomo"] = None if args.no_pyomo else run_pyomo(d, w, case.p, args.time_limit)
+            ours = runs["ours"]
+            rows.append((case, runs))
+            published = str(case.published) if case.published is not None else "–"
+            print(f"{case.name:<9}{case.n:>5}{case.p:>4}{published:>9} | {seconds(ours):>9}{ours.solve_s:>7.2f}"
+                  f"{value_text(ours):>8} | {_peer_columns(runs['spopt'])} | {_peer_columns(runs['pyomo'])} | "
+                  f"{ratio(runs['spopt'], ours):>8}{ratio(runs['pyomo'], ours):>8} | {verdict(case, runs)}",
+                  flush=True)
+            notes = [f"{tool}: {run.note}" for tool, run in runs.items() if run is not None and run.note]
+            if notes:
+                print(f"{'':<9}  ({'; '.join(notes)})")
+
+    print("tot = wall clock of everything the tool does; ours: solve = solve step alone; peers: build = construction")
+    print("* stopped by the time limit (not proved optimal); '>' ratio: the peer needed at least that long.")
+    for tool in ("spopt", "pyomo"):
+        factors = [runs[tool].total_s / runs["ours"].total_s for _, runs in rows
+                   if runs[tool] is not None and runs[tool].optimal and runs["ours"].optimal]
+        if factors:
+            print(f"{tool}/ours on the {len(factors)} instances all tools solved to optimality: geometric mean "
+                  f"{np.exp(np.mean(np.log(factors))):.1f}×, range {min(factors):.1f}–{max(factors):.1f}×")
+    print(f"# peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    if not use_spopt:
+        print("target ≥ 10× vs spopt: not measured (spopt unavailable)")
+        return 0
+    met = 0
+    for case, runs in rows:
+        ours, peer = runs["ours"], runs["spopt"]
+        factor = peer.total_s / ours.total_s
+        equal = ours.optimal and peer.optimal and same(ours.value, peer.value)
+        hit = factor >= TARGET_RATIO and (equal or (ours.optimal and not peer.optimal))
+        met += hit
+        why = ("same optimum" if equal else "neither proved optimal within the limit"
+               if not (peer.optimal or ours.optimal) else "ours not proved optimal within the limit"
+               if not ours.optimal else "spopt not proved optimal within the limit" if not peer.optimal
+               else "values differ")
+        print(f"target ≥ {TARGET_RATIO:g}× vs spopt on {case.name:<8}: {'MET' if hit else 'NOT MET'} "
+              f"({'>' if not peer.optimal else ''}{factor:.1f}×, {why})")
+    print(f"target met on {met} of {len(rows)} instances")
+    return 0
+
+
+def _peer_columns(run: Run | None) -> str:
+    build = f"{run.solve_s:.2f}" if run is not None and run.solve_s is not None else "–"
+    return f"{seconds(run):>9}{build:>7}{value_text(run):>8}"
+
+
+def _case(name: str, folder: Path, published: int | None) -> Case:
+    instance = load_instance(folder)
+    return Case(name, folder, len(instance.zones), int(instance.services.loc[SERVICE_ID, "max_sites"]), published)
+
+
+def _warm_up(tmp: Path, use_spopt: bool, use_pyomo: bool) -> None:
+    """One untimed tiny solve with every tool, so that no first-call cost lands in the table."""
+    source = random_pmed_file(tmp / "warm.txt", 12, 3, 0)
+    case = _case("warm", write_pmedian_instance(source, tmp / "warm"), None)
+    d, w = cost_matrix(case)
+    run_ours(case, 10.0)
+    if use_spopt:
+        run_spopt(d, w, case.p, "warm", 10.0)
+    if use_pyomo:
+        run_pyomo(d, w, case.p, 10.0)
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "?"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
