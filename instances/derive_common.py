@@ -30,6 +30,28 @@ def beds(los_days, occupancy):
     return los_days / 365 / occupancy
 
 
+#: Resource use per unit of yearly activity, shared by the county instances: service -> {resource:
+#: (per_activity, source)}; every figure est., with how it was made.
+COUNTY_RESOURCE_USE = {
+    "emergency": {"beds": (0.30 * beds(4.5, 0.92),
+                           "est.: 30% of attendances admitted x 4.5 days mean LOS / 365 / 0.92 occupancy"),
+                  "theatres": (0.00003, "est.: ~1 emergency theatre per ~33,000 attendances")},
+    "critical_care": {"critical_care_beds": (beds(3.5, 0.80),
+                                             "est.: 3.5 days mean critical care LOS / 365 / 0.80 occupancy")},
+    "obstetrics": {"beds": (beds(2.0, 0.75), "est.: 2.0 days antenatal+postnatal LOS per birth / 365 / 0.75"),
+                   "theatres": (0.0003, "est.: ~30% caesarean, ~1,000 caesareans per obstetric theatre-year")},
+    "neonatal": {"beds": (beds(10.0, 0.80), "est.: 10 days mean neonatal stay / 365 / 0.80 (cots counted as beds)")},
+    "paediatrics": {"beds": (beds(1.8, 0.75), "est.: 1.8 days mean paediatric LOS / 365 / 0.75")},
+    "elective": {"beds": (beds(3.0, 0.85), "est.: 3.0 days mean elective LOS / 365 / 0.85"),
+                 "theatres": (0.001, "est.: ~1,000 inpatient operations per theatre-year")},
+    "stroke": {"beds": (beds(8.0, 0.90), "est.: 8 days HASU+acute stroke LOS / 365 / 0.90")},
+    "cancer": {"beds": (beds(6.0, 0.85), "est.: 6 days mean LOS / 365 / 0.85"),
+               "theatres": (0.0008, "est.: ~1,250 complex cancer operations per theatre-year")},
+    "trauma": {"beds": (beds(9.0, 0.90), "est.: 9 days mean trauma LOS / 365 / 0.90"),
+               "theatres": (0.0005, "est.: ~2,000 trauma operations per theatre-year")},
+}
+
+
 def scaled_zones(zones_raw, total):
     """Zones with raw populations scaled to ``total`` (rounded; the rounding remainder goes to the first)."""
     raw = sum(z[4] for z in zones_raw)

@@ -2,7 +2,7 @@
 
 Run (with the project's environment, which has the optimiser package):
 
-    /work/venv/bin/python derive.py     # writes every CSV/YAML file of this folder, then prints the checks
+    python derive.py     # writes every CSV/YAML file of this folder, then prints the checks
 
 Everything numeric lives here, marked S (sourced; source in README.md) or est. (estimate). Writing and
 the checks are shared with the other county instance (../derive_common.py): road distances between
@@ -15,7 +15,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from derive_common import beds, derive_county  # noqa: E402
+from derive_common import COUNTY_RESOURCE_USE, beds, derive_county  # noqa: E402
 
 # --- instance -----------------------------------------------------------------------------
 INSTANCE = dict(
@@ -193,26 +193,8 @@ SERVICES = {
         source="est.: ~1.2 trauma admissions per 1000 a year; major accidents already on one "
                "site (S, 2023 consultation), Basingstoke taken as that site (est.); costs est."),
 }
-# resource use: service -> {resource: (per_activity, source)}
-RESOURCE_USE = {
-    "emergency": {"beds": (0.30 * beds(4.5, 0.92),
-                           "est.: 30% of attendances admitted x 4.5 days mean LOS / 365 / 0.92 occupancy"),
-                  "theatres": (0.00003, "est.: ~1 emergency theatre per ~33,000 attendances")},
-    "critical_care": {"critical_care_beds": (beds(3.5, 0.80),
-                                             "est.: 3.5 days mean critical care LOS / 365 / 0.80 occupancy")},
-    "obstetrics": {"beds": (beds(2.0, 0.75), "est.: 2.0 days antenatal+postnatal LOS per birth / 365 / 0.75"),
-                   "theatres": (0.0003, "est.: ~30% caesarean, ~1,000 caesareans per obstetric theatre-year")},
-    "neonatal": {"beds": (beds(10.0, 0.80), "est.: 10 days mean neonatal stay / 365 / 0.80 (cots counted as beds)")},
-    "paediatrics": {"beds": (beds(1.8, 0.75), "est.: 1.8 days mean paediatric LOS / 365 / 0.75")},
-    "elective": {"beds": (beds(3.0, 0.85), "est.: 3.0 days mean elective LOS / 365 / 0.85"),
-                 "theatres": (0.001, "est.: ~1,000 inpatient operations per theatre-year")},
-    "stroke": {"beds": (beds(8.0, 0.90),
-                        "est.: 8 days HASU+acute stroke LOS / 365 / 0.90 (matches the 24-bed Twyford unit, S)")},
-    "cancer": {"beds": (beds(6.0, 0.85), "est.: 6 days mean LOS / 365 / 0.85"),
-               "theatres": (0.0008, "est.: ~1,250 complex cancer operations per theatre-year")},
-    "trauma": {"beds": (beds(9.0, 0.90), "est.: 9 days mean trauma LOS / 365 / 0.90"),
-               "theatres": (0.0005, "est.: ~2,000 trauma operations per theatre-year")},
-}
+RESOURCE_USE = {**COUNTY_RESOURCE_USE, "stroke": {
+    "beds": (beds(8.0, 0.90), "est.: 8 days HASU+acute stroke LOS / 365 / 0.90 (matches the 24-bed Twyford unit, S)")}}
 # site resources: (site, resource, capacity, max_expansion, capital per unit, source)
 SITE_RESOURCES = [
     ("basingstoke", "beds", 450, 30, 0.5, "S: 450 beds (Wikipedia, Basingstoke Gazette); expansion est.: "

@@ -2,9 +2,9 @@
 
 Run with the project's environment (it has the optimiser package):
 
-    /work/venv/bin/python derive.py            writes roads.csv and resource_use.csv, prints the demand
+    python derive.py            writes roads.csv and resource_use.csv, prints the demand
                                                rates and the road checks quoted in README.md
-    /work/venv/bin/python derive.py --check    also checks the named options: nearest-site (car) volumes,
+    python derive.py --check    also checks the named options: nearest-site (car) volumes,
                                                resources against capacity, coverage and the rules
 
 Road lengths are great-circle distances between the junctions × DETOUR; bed, theatre and critical-care
