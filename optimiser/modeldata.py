@@ -54,9 +54,6 @@ class ModelData:
     roles: dict[str, list[str]] = field(default_factory=dict)
     pruned: int = 0  # pairs left out by nearest_sites (a restriction the optimum may feel)
 
-    def service(self, service_id: str) -> pd.Series:
-        return self.instance.services.loc[service_id]
-
 
 def prepare(instance: Instance, options: ModelOptions, times: dict[str, TravelTimes] | None = None) -> ModelData:
     """Travel times for every mode and the candidate allocation pairs."""
