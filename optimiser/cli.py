@@ -147,10 +147,6 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
         result = solve(instance, top=args.top, weights=_weights(args.weight), time_limit_s=args.time_limit,
                        mip_gap=args.gap, threads=args.threads, closest_assignment=args.closest or None,
                        nearest_sites=args.nearest, progress=progress)
-        if not result.ranked and result.pruned:
-            console.print(f"[bold red]no configuration fits when each zone is limited to its {args.nearest} nearest "
-                          "sites[/]: run again with a larger --nearest, or without it")
-            return EXIT_INFEASIBLE
         diagnosis = diagnose(instance) if not result.ranked else None
     if args.json:
         console.print_json(json.dumps(solve_json(instance, result, diagnosis)))
@@ -162,9 +158,11 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
     console.print(f"solver {result.solver}: {result.status.value}; model built in {result.build_s:.2f} s, "
                   f"solved in {result.solve_s:.2f} s; weights "
                   + ", ".join(f"{k} {v:g}" for k, v in result.weights.items() if v))
-    if result.pruned:
-        console.print(f"[yellow]each zone was limited to its {args.nearest} nearest sites ({result.pruned:,} "
-                      "zone–site pairs left out): the optimum may differ from the full model's[/]")
+    if result.restriction:
+        r = result.restriction
+        console.print(f"allocation pairs: {r.kept_pairs:,} of {r.candidate_pairs:,} (each zone's nearest sites, "
+                      f"{r.rounds} round{'s' if r.rounds > 1 else ''}); no zone needed a farther site, so these are "
+                      "the full model's results", markup=False)
     if result.exhausted:
         console.print(f"[yellow]only {len(result.ranked)} distinct configurations meet every rule[/]")
     unproved = [r for r in result.ranked if r.status.value != "optimal"]
@@ -385,7 +383,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--threads", type=int, default=1, help="solver threads (default 1, for repeatable results)")
     sub.add_argument("--closest", action="store_true", help="patients use their nearest open site")
     sub.add_argument("--nearest", type=int, metavar="N",
-                     help="limit each zone to its N nearest sites: a smaller model, not exact (reported)")
+                     help="start each zone with its N nearest sites, grown until the result is exact "
+                          "(0: every pair; default: by size)")
     sub.add_argument("--json", action="store_true", help="print the result as JSON")
     sub = verb("evaluate", _evaluate, "evaluate named options (default: all of the instance's options)")
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,

@@ -90,7 +90,7 @@ _NONE = np.empty(0, dtype=object)
 class _Layout:
     """Codes of the instance's ids, the pairs as arrays, and the column of every variable.
 
-    Columns are numbered by block (x, y, open, expand, r, worst) before unused
+    Columns are numbered by block (x, beyond, y, open, expand, r, worst) before unused
     columns are dropped; ``-1`` marks a variable that does not exist (``open`` of
     a site that exists today).
     """
@@ -106,6 +106,11 @@ class _Layout:
     demand: np.ndarray
     minutes: np.ndarray
     x: np.ndarray  # column of each pair
+    bz: np.ndarray  # zone code of each beyond row (optimiser.nearest)
+    bl: np.ndarray  # service code
+    b_demand: np.ndarray
+    b_minutes: np.ndarray  # to the nearest left-out site
+    b: np.ndarray  # column of each beyond share
     y: np.ndarray  # sites × services
     open: np.ndarray  # sites, -1 where the site exists
     expand: np.ndarray  # one per expandable (site, resource)
@@ -140,40 +145,43 @@ def _codes(universe: list, ids) -> np.ndarray:
 
 def _layout(data: ModelData) -> _Layout:
     """Every variable of :func:`optimiser.model._variables`, as columns with names, bounds and integrality."""
-    instance, pairs = data.instance, data.pairs
-    S, L, K, P = len(data.sites), len(data.services), len(data.roles), len(pairs)
+    instance, pairs, beyond = data.instance, data.pairs, data.beyond
+    S, L, K, P, B = len(data.sites), len(data.services), len(data.roles), len(pairs), len(beyond)
     sites, services, zones = _quoted(data.sites), _quoted(data.services), _quoted(instance.zones.index)
     roles = _quoted(list(data.roles))
     pz = _codes(list(instance.zones.index), pairs["zone_id"])
     ps, pl = _codes(data.sites, pairs["site_id"]), _codes(data.services, pairs["service_id"])
+    bz, bl = _codes(list(instance.zones.index), beyond["zone_id"]), _codes(data.services, beyond["service_id"])
     new = ~instance.sites["exists"].astype(bool).reindex(data.sites).to_numpy()
     expandable = instance.site_resources[instance.site_resources["max_expansion"] > 0]
     E, N = len(expandable), int(new.sum())
 
-    start = np.cumsum([0, P, S * L, N, E, S * K])
+    start = np.cumsum([0, P, B, S * L, N, E, S * K])
     x = np.arange(P) + start[0]
-    y = (np.arange(S * L) + start[1]).reshape(S, L)
+    b = np.arange(B) + start[1]
+    y = (np.arange(S * L) + start[2]).reshape(S, L)
     open_ = np.full(S, -1, dtype=np.int64)
-    open_[new] = np.arange(N) + start[2]
-    expand = np.arange(E) + start[3]
-    r = (np.arange(S * K) + start[4]).reshape(S, K)
-    worst = int(start[5])
+    open_[new] = np.arange(N) + start[3]
+    expand = np.arange(E) + start[4]
+    r = (np.arange(S * K) + start[5]).reshape(S, K)
+    worst = int(start[6])
 
     unit = _join(np.repeat(sites, L), np.tile(services, S))  # "s,l" for every (s, l), row-major
     x_names = _pair_labels("x", zones, unit, pz, ps * L + pl)
     resource_q = _quoted(expandable["resource"])
     names = np.concatenate([
-        x_names, _names("y", unit), _names("open", sites[new]),
+        x_names, _names("beyond", _join(zones[bz], services[bl])), _names("y", unit), _names("open", sites[new]),
         _names("expand", _join(sites[_codes(data.sites, expandable["site_id"])], resource_q)),
         _names("r", _join(np.repeat(sites, K), np.tile(roles, S))), np.array(["worst"], dtype=object)])
     lower = np.zeros(len(names))
-    upper = np.concatenate([np.ones(P + S * L + N), expandable["max_expansion"].to_numpy(float), np.ones(S * K),
-                            [np.inf]])
+    upper = np.concatenate([np.ones(P + B + S * L + N), expandable["max_expansion"].to_numpy(float),
+                            np.ones(S * K), [np.inf]])
     integer = np.zeros(len(names), dtype=bool)
-    integer[start[1]:start[3]] = True
-    integer[start[4]:start[5]] = True
+    integer[start[2]:start[4]] = True
+    integer[start[5]:start[6]] = True
     return _Layout(data, sites, services, zones, roles, pz, ps, pl, pairs["demand"].to_numpy(float),
-                   pairs["travel_min"].to_numpy(float), x, y, open_, expand,
+                   pairs["travel_min"].to_numpy(float), x, bz, bl, beyond["demand"].to_numpy(float),
+                   beyond["travel_min"].to_numpy(float), b, y, open_, expand,
                    list(zip(expandable["site_id"], expandable["resource"], strict=True)), r, worst, new,
                    names.astype(object), lower, upper, integer)
 
@@ -231,10 +239,18 @@ def _services_frame(m: _Layout) -> pd.DataFrame:
 # --- constraint families ----------------------------------------------------------------------
 
 def demand_allocation(m: _Layout, out: _Rows) -> None:
-    r"""``demand[z,l]``: :math:`\sum_s x_{zsl} = 1`."""
-    group, first = _groups(m.pz, m.pl)
+    r"""``demand[z,l]``: :math:`\sum_s x_{zsl} + b_{zl} = 1` (:math:`b` where sites were left out)."""
+    group, first, beyond_row = _zone_service_rows(m)
     out.add(_names("demand", _join(m.zones[m.pz[first]], m.services[m.pl[first]])),
-            [(group, m.x, 1.0)], 1.0, 1.0)
+            [(group, m.x, 1.0), (beyond_row, m.b, 1.0)], 1.0, 1.0)
+
+
+def _zone_service_rows(m: _Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For a family of one row per (zone, service): the row of each pair, the first pair of each row,
+    and the row of each beyond share (every beyond share's zone keeps its nearest sites, so has a row)."""
+    L = len(m.services)
+    keys, first, group = np.unique(m.pz * L + m.pl, return_index=True, return_inverse=True)
+    return group.ravel(), first, np.searchsorted(keys, m.bz * L + m.bl)
 
 
 def linking(m: _Layout, out: _Rows) -> None:
@@ -338,7 +354,8 @@ def site_counts(m: _Layout, out: _Rows) -> None:
 
 
 def volumes(m: _Layout, out: _Rows) -> None:
-    r"""``volume_min[s,l]``: :math:`v^{min}_l y_{sl} - \sum_z d_{zl} x_{zsl} \le 0`;
+    r"""``volume_min[s,l]``: :math:`v^{min}_l y_{sl} - \sum_z d_{zl} x_{zsl} - \sum_{z: s \text{ left out}}
+    d_{zl} b_{zl} \le 0`;
     ``volume_max[s,l]``: :math:`\sum_z d_{zl} x_{zsl} - v^{max}_l y_{sl} \le 0`, or
     :math:`v^{max}_l y_{sl} \ge 0` where no zone can reach the unit (Pyomo's form of ``0 ≤ v y``)."""
     services = _services_frame(m)
@@ -358,14 +375,30 @@ def volumes(m: _Layout, out: _Rows) -> None:
         rows = np.arange(len(units))
         terms = [(in_row[mine], m.x[mine], sign * m.demand[mine]),
                  (rows, m.y.ravel()[units], -sign * flip * limit[units % L])]
+        if family == "volume_min":
+            terms.append(_left_out_volume(m, row_of_unit))
         upper = np.where(flip > 0, 0.0, np.inf)
         lower = np.where(flip > 0, -np.inf, 0.0)
         out.add(_names(family, _join(m.sites[units // L], m.services[units % L])), terms, lower, upper)
 
 
+def _left_out_volume(m: _Layout, row_of_unit: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``volume_min`` terms of the beyond shares: each counts at every left-out site of its zone."""
+    left_out, L = m.data.left_out, len(m.services)
+    lz, ls = _codes(list(m.data.instance.zones.index), left_out["zone_id"]), m.site_code(left_out["site_id"])
+    ll = m.service_code(left_out["service_id"])
+    keys = m.bz * L + m.bl
+    order = np.argsort(keys, kind="stable")
+    share = order[np.searchsorted(keys[order], lz * L + ll)]
+    row = row_of_unit[ls * L + ll]
+    mine = row >= 0
+    return row[mine], m.b[share[mine]], -left_out["demand"].to_numpy(float)[mine]
+
+
 def travel_standards(m: _Layout, out: _Rows) -> None:
     r"""``travel_max[z,l]`` (without pruning): :math:`\sum_{s: t_{zsl} > T_l} x_{zsl} \le 0`;
-    ``coverage[l]``: :math:`\sum_z p_z \sum_{s: t_{zsl} \le T'_l} x_{zsl} \ge \alpha_l \sum_z p_z`."""
+    ``coverage[l]``: :math:`\sum_z p_z (\sum_{s: t_{zsl} \le T'_l} x_{zsl} + [t^+_{zl} \le T'_l]\, b_{zl})
+    \ge \alpha_l \sum_z p_z`."""
     services = _services_frame(m)
     if not m.data.options.prune_travel:
         limit = services["max_travel_min"].to_numpy(dtype=float, na_value=np.nan)[m.pl]
@@ -384,10 +417,12 @@ def travel_standards(m: _Layout, out: _Rows) -> None:
     served = (served_zones * population).sum(axis=1)
     row_of_service = np.full(len(m.services), -1)
     row_of_service[covered] = np.arange(len(covered))
-    within = services["coverage_travel_min"].to_numpy(dtype=float, na_value=np.nan)[m.pl]
-    near = np.flatnonzero((row_of_service[m.pl] >= 0) & (m.minutes <= within))
+    within = services["coverage_travel_min"].to_numpy(dtype=float, na_value=np.nan)
+    near = np.flatnonzero((row_of_service[m.pl] >= 0) & (m.minutes <= within[m.pl]))
+    near_beyond = np.flatnonzero((row_of_service[m.bl] >= 0) & (m.b_minutes <= within[m.bl]))
     out.add(_names("coverage", m.services[covered]),
-            [(row_of_service[m.pl[near]], m.x[near], population[m.pz[near]])],
+            [(row_of_service[m.pl[near]], m.x[near], population[m.pz[near]]),
+             (row_of_service[m.bl[near_beyond]], m.b[near_beyond], population[m.bz[near_beyond]])],
             share[covered] * served[covered], np.inf)
 
 
@@ -452,10 +487,11 @@ def givens(m: _Layout, out: _Rows) -> None:
 
 
 def worst_zone(m: _Layout, out: _Rows) -> None:
-    r"""``worst_bound[z,l]``: :math:`\sum_s t_{zsl} x_{zsl} - w \le 0`."""
-    group, first = _groups(m.pz, m.pl)
+    r"""``worst_bound[z,l]``: :math:`\sum_s t_{zsl} x_{zsl} + t^+_{zl} b_{zl} - w \le 0`."""
+    group, first, beyond_row = _zone_service_rows(m)
     out.add(_names("worst_bound", _join(m.zones[m.pz[first]], m.services[m.pl[first]])),
-            [(group, m.x, m.minutes), (np.arange(len(first)), np.full(len(first), m.worst), -1.0)], -np.inf, 0.0)
+            [(group, m.x, m.minutes), (beyond_row, m.b, m.b_minutes),
+             (np.arange(len(first)), np.full(len(first), m.worst), -1.0)], -np.inf, 0.0)
 
 
 #: Mirrors :data:`optimiser.model.CONSTRAINT_FAMILIES`, in the same order and by the same names.
@@ -479,6 +515,10 @@ def criteria(m: _Layout) -> tuple[dict[str, np.ndarray], dict[str, float]]:
                              .map(DEPRIVATION_WEIGHT)).sum())
     costs["travel"][m.x] = activity_min / total_demand
     costs["equity"][m.x] = activity_min * weight / weighted_demand
+    beyond_min = m.b_demand * m.b_minutes  # the nearest left-out site: a lower bound (optimiser.nearest)
+    beyond_weight = instance.zones["deprivation_quintile"].astype(int).map(DEPRIVATION_WEIGHT).to_numpy(float)[m.bz]
+    costs["travel"][m.b] = beyond_min / total_demand
+    costs["equity"][m.b] = beyond_min * beyond_weight / weighted_demand
     costs["worst_zone"][m.worst] = 1.0
 
     base = _baseline(m)
@@ -515,7 +555,8 @@ class MatrixModel:
     """The compiled model and where its variables are.
 
     ``columns`` has the layout of ``Engine.columns``: ``y`` (sites × services),
-    ``r`` (sites × roles), ``x`` (one per candidate pair, in ``data.pairs`` order)
+    ``r`` (sites × roles), ``x`` (one per candidate pair, in ``data.pairs`` order),
+    ``beyond`` (one per row of ``data.beyond``)
     and ``expand`` (``{(site, resource): column}``, without the columns Pyomo's
     compiler would drop), plus ``open`` (``{site: column}``).
     """
@@ -567,9 +608,9 @@ def _rows_with_variables(A: csr_array, lower: np.ndarray, upper: np.ndarray, nam
 
 
 def _located(m: _Layout, renumber: np.ndarray) -> dict[str, np.ndarray | dict]:
-    """Columns of the variables after unused ones are dropped (``y``, ``r``, ``x`` always remain)."""
+    """Columns of the variables after unused ones are dropped (``y``, ``r``, ``x``, ``beyond`` always remain)."""
     sites = m.data.sites
-    return {"y": renumber[m.y], "r": renumber[m.r], "x": renumber[m.x],
+    return {"y": renumber[m.y], "r": renumber[m.r], "x": renumber[m.x], "beyond": renumber[m.b],
             "expand": {key: int(renumber[c]) for key, c in zip(m.expand_keys, m.expand, strict=True)
                        if renumber[c] >= 0},
             "open": {sites[i]: int(renumber[c]) for i, c in enumerate(m.open) if c >= 0 and renumber[c] >= 0}}

@@ -14,7 +14,9 @@ Variables:
 - :math:`o_s \in \{0,1\}`: a site that does not exist today is built;
 - :math:`e_{sr} \in [0, \bar e_{sr}]`: capacity added;
 - :math:`r_{sk} \in \{0,1\}`: site :math:`s` takes role :math:`k` (where roles are used);
-- :math:`w \ge 0`: the worst zone's travel time.
+- :math:`w \ge 0`: the worst zone's travel time;
+- :math:`b_{zl} \in [0,1]`: share of the demand served beyond the zone's kept nearest sites, in a
+  model restricted to them (:mod:`optimiser.nearest`; none in the full model).
 
 Every criterion is a separate Pyomo objective in natural units (minutes,
 GBP million, rotas, moves); the weighted sum is formed in the solver layer so
@@ -80,6 +82,14 @@ def _variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.ROLE = pyo.Set(dimen=2, ordered=True, initialize=[(s, k) for s in data.sites for k in data.roles])
     m.r = pyo.Var(m.ROLE, domain=pyo.Binary)
     m.worst = pyo.Var(domain=pyo.NonNegativeReals)
+    m.B = pyo.Set(dimen=2, ordered=True, initialize=list(zip(data.beyond["zone_id"], data.beyond["service_id"],
+                                                             strict=True)))
+    m.beyond = pyo.Var(m.B, bounds=(0, 1))
+
+
+def _beyond(m: pyo.ConcreteModel, z: str, l: str, coefficient: float = 1.0):
+    """``coefficient · b[z,l]`` where the zone has sites left out, else 0."""
+    return coefficient * m.beyond[z, l] if (z, l) in m.B else 0
 
 
 def _max_expansion(instance: Instance, site: str, resource: str) -> float:
@@ -99,9 +109,10 @@ def _by(pairs: pd.DataFrame, *keys: str) -> dict[tuple, list[tuple[str, str, str
 # --- constraint families ----------------------------------------------------------------------
 
 def demand_allocation(m: pyo.ConcreteModel, data: ModelData) -> None:
-    r"""Every zone's demand is served in full: :math:`\sum_s x_{zsl} = 1` for :math:`d_{zl} > 0`."""
+    r"""Every zone's demand is served in full: :math:`\sum_s x_{zsl} + b_{zl} = 1` for :math:`d_{zl} > 0`."""
     groups = _by(data.pairs, "zone_id", "service_id")
-    m.demand = pyo.Constraint(list(groups), rule=lambda m, z, l: sum(m.x[k] for k in groups[z, l]) == 1)
+    m.demand = pyo.Constraint(list(groups), rule=lambda m, z, l: sum(m.x[k] for k in groups[z, l])
+                              + _beyond(m, z, l) == 1)
 
 
 def linking(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -174,18 +185,26 @@ def site_counts(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 
 def volumes(m: pyo.ConcreteModel, data: ModelData) -> None:
-    r"""Volume per unit: :math:`v^{min}_l y_{sl} \le \sum_z d_{zl} x_{zsl} \le v^{max}_l y_{sl}`."""
+    r"""Volume per unit: :math:`v^{min}_l y_{sl} \le \sum_z d_{zl} x_{zsl} \le v^{max}_l y_{sl}`; in a restricted
+    model the minimum also counts :math:`d_{zl} b_{zl}` of every zone that left the site out."""
     services = data.instance.services
     by_unit = _by(data.pairs, "site_id", "service_id")
     demand = dict(zip(zip(data.pairs["zone_id"], data.pairs["service_id"], strict=True), data.pairs["demand"],
                       strict=True))
 
+    left_out = _by(data.left_out, "site_id", "service_id")
+
     def volume(m, s, l):
         return sum(demand[z, l] * m.x[z, s, l] for z, _, _ in by_unit.get((s, l), []))
 
+    def optimistic_volume(m, s, l):  # a beyond share may count at any of its zone's left-out sites
+        return volume(m, s, l) + sum(_beyond(m, z, l, demand_of[z, l]) for z, _, _ in left_out.get((s, l), []))
+
+    demand_of = dict(zip(zip(data.left_out["zone_id"], data.left_out["service_id"], strict=True),
+                         data.left_out["demand"], strict=True))
     low = [(s, l) for s in data.sites for l in data.services if services.loc[l, "min_volume"] > 0]
     high = [(s, l) for s in data.sites for l in data.services if pd.notna(services.loc[l, "max_volume"])]
-    m.volume_min = pyo.Constraint(low, rule=lambda m, s, l: volume(m, s, l)
+    m.volume_min = pyo.Constraint(low, rule=lambda m, s, l: optimistic_volume(m, s, l)
                                   >= services.loc[l, "min_volume"] * m.y[s, l])
     m.volume_max = pyo.Constraint(high, rule=lambda m, s, l: volume(m, s, l)
                                   <= services.loc[l, "max_volume"] * m.y[s, l])
@@ -197,7 +216,8 @@ def travel_standards(m: pyo.ConcreteModel, data: ModelData) -> None:
     - hard, :math:`T_l`: :math:`x_{zsl} = 0` where :math:`t_{zsl} > T_l` (by pruning, or as
       :math:`\sum_{s: t_{zsl} > T_l} x_{zsl} \le 0` when the diagnosis needs it relaxable);
     - coverage, share :math:`\alpha_l` within :math:`T'_l`:
-      :math:`\sum_z p_z \sum_{s: t_{zsl} \le T'_l} x_{zsl} \ge \alpha_l \sum_z p_z`.
+      :math:`\sum_z p_z \sum_{s: t_{zsl} \le T'_l} x_{zsl} \ge \alpha_l \sum_z p_z` (a beyond share
+      counts when its nearest left-out site is within :math:`T'_l`).
     """
     services = data.instance.services
     population = data.instance.zones["population"]
@@ -212,8 +232,11 @@ def travel_standards(m: pyo.ConcreteModel, data: ModelData) -> None:
     def coverage(m, l):
         mine = pairs[pairs["service_id"] == l]
         near = mine[mine["travel_min"] <= services.loc[l, "coverage_travel_min"]]
+        beyond = data.beyond[(data.beyond["service_id"] == l)
+                             & (data.beyond["travel_min"] <= services.loc[l, "coverage_travel_min"])]
         served = population[mine["zone_id"].unique()].sum()
         return (sum(population[z] * m.x[z, s, l] for z, s in zip(near["zone_id"], near["site_id"], strict=True))
+                + sum(_beyond(m, z, l, population[z]) for z in beyond["zone_id"])
                 >= services.loc[l, "coverage_share"] * served)
 
     m.coverage = pyo.Constraint(covered, rule=coverage)
@@ -262,12 +285,20 @@ def givens(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 
 def worst_zone(m: pyo.ConcreteModel, data: ModelData) -> None:
-    r"""The worst zone's travel time bounds every zone's mean time: :math:`w \ge \sum_s t_{zsl} x_{zsl}`."""
+    r"""The worst zone's travel time bounds every zone's mean time:
+    :math:`w \ge \sum_s t_{zsl} x_{zsl} + t^+_{zl} b_{zl}`."""
     minutes = dict(zip(zip(data.pairs["zone_id"], data.pairs["site_id"], data.pairs["service_id"], strict=True),
                        data.pairs["travel_min"], strict=True))
     groups = _by(data.pairs, "zone_id", "service_id")
+    beyond_min = _beyond_minutes(data)
     m.worst_bound = pyo.Constraint(list(groups), rule=lambda m, z, l: m.worst >= sum(
-        minutes[k] * m.x[k] for k in groups[z, l]))
+        minutes[k] * m.x[k] for k in groups[z, l]) + _beyond(m, z, l, beyond_min.get((z, l), 0.0)))
+
+
+def _beyond_minutes(data: ModelData) -> dict[tuple[str, str], float]:
+    """:math:`t^+_{zl}`: minutes to the nearest site left out of each restricted (zone, service)."""
+    return dict(zip(zip(data.beyond["zone_id"], data.beyond["service_id"], strict=True), data.beyond["travel_min"],
+                    strict=True))
 
 
 CONSTRAINT_FAMILIES = (demand_allocation, linking, capacity, codependencies, site_counts, volumes,
@@ -295,9 +326,16 @@ def criteria(m: pyo.ConcreteModel, data: ModelData) -> None:
     total_demand = float(instance.demand.to_numpy().sum())
     weighted_demand = float((instance.demand.sum(axis=1) * instance.zones["deprivation_quintile"].astype(int)
                              .map(DEPRIVATION_WEIGHT)).sum())
-    m.travel = pyo.Objective(expr=sum(c * m.x[k] for c, k in zip(activity_min / total_demand, keys, strict=True)))
+    beyond = data.beyond  # priced at the nearest left-out site (optimiser.nearest)
+    beyond_keys = list(zip(beyond["zone_id"], beyond["service_id"], strict=True))
+    beyond_min = beyond["demand"].to_numpy() * beyond["travel_min"].to_numpy()
+    beyond_weight = beyond["zone_id"].map(instance.zones["deprivation_quintile"].astype(int).map(DEPRIVATION_WEIGHT))
+    m.travel = pyo.Objective(expr=sum(c * m.x[k] for c, k in zip(activity_min / total_demand, keys, strict=True))
+                             + sum(c * m.beyond[k] for c, k in zip(beyond_min / total_demand, beyond_keys,
+                                                                    strict=True)))
     m.equity = pyo.Objective(expr=sum(c * m.x[k] for c, k in zip(
-        activity_min * weight.to_numpy() / weighted_demand, keys, strict=True)))
+        activity_min * weight.to_numpy() / weighted_demand, keys, strict=True)) + sum(c * m.beyond[k] for c, k in zip(
+            beyond_min * beyond_weight.to_numpy() / weighted_demand, beyond_keys, strict=True)))
     m.worst_zone = pyo.Objective(expr=m.worst)
     base = data.baseline.hosts if data.baseline else frozenset()
     expansion_cost = {(r.site_id, r.resource): r.expansion_capital_gbp_m

@@ -7,12 +7,15 @@ objective's scales, so preparing data never imports Pyomo.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 import pandas as pd
 
 from .configuration import Configuration, baseline_configuration, role_services
 from .instance import Instance
+from .nearest import no_beyond, no_left_out, ranked, restrict, start_reach
 from .travel import TravelTimes, travel_times
 
 #: The criteria of the objective, each a separate objective in natural units.
@@ -30,8 +33,9 @@ class ModelOptions:
     ``closest_assignment``: patients use their nearest open site, as they do in life.
     ``prune_travel``: leave out allocation pairs beyond the hard travel standard (exact);
     the infeasibility diagnosis turns it off so that the standard becomes a relaxable row.
-    ``nearest_sites``: keep only each zone's N nearest permitted sites per service (ties kept) —
-    smaller models for large instances, but not exact: results say when pairs were left out.
+    ``nearest_sites``: start each zone with its N nearest permitted sites per service and grow
+    them until the optimum provably equals the full model's (:mod:`optimiser.nearest`); None
+    decides by size, 0 keeps every pair.
     """
 
     use_roles: bool = True
@@ -52,7 +56,15 @@ class ModelData:
     pairs: pd.DataFrame  # candidate allocations: zone_id, site_id, service_id, demand, travel_min
     baseline: Configuration | None
     roles: dict[str, list[str]] = field(default_factory=dict)
-    pruned: int = 0  # pairs left out by nearest_sites (a restriction the optimum may feel)
+    candidates: pd.DataFrame | None = None  # every candidate pair, ranked by nearness (optimiser.nearest)
+    reach: np.ndarray | None = None  # nearest sites kept per zone and service; None: every pair
+    beyond: pd.DataFrame = field(default_factory=no_beyond)
+    left_out: pd.DataFrame = field(default_factory=no_left_out)
+
+    def restricted_to(self, reach: np.ndarray | None) -> ModelData:
+        """The same data with another reach (the pairs, beyond rows and left-out pairs it implies)."""
+        kept = restrict(self.candidates, reach, _volume_services(self.instance))
+        return replace(self, reach=reach, pairs=kept.pairs, beyond=kept.beyond, left_out=kept.left_out)
 
 
 def prepare(instance: Instance, options: ModelOptions, times: dict[str, TravelTimes] | None = None) -> ModelData:
@@ -62,11 +74,18 @@ def prepare(instance: Instance, options: ModelOptions, times: dict[str, TravelTi
         if mode not in times:
             times[mode] = travel_times(instance, mode)
     use_roles = options.use_roles and not instance.roles.empty
-    pairs = candidate_pairs(instance, times, options)
-    kept = nearest(pairs, options.nearest_sites)
-    return ModelData(instance=instance, times=times, options=options, sites=list(instance.sites.index),
-                     services=list(instance.services.index), pairs=kept, baseline=baseline_configuration(instance),
-                     roles=role_services(instance) if use_roles else {}, pruned=len(pairs) - len(kept))
+    candidates = ranked(candidate_pairs(instance, times, options))
+    reach = start_reach(candidates, instance.services, len(instance.sites), options.nearest_sites
+                        if options.prune_travel else 0)  # the diagnosis needs every pair
+    data = ModelData(instance=instance, times=times, options=options, sites=list(instance.sites.index),
+                     services=list(instance.services.index), pairs=candidates, baseline=baseline_configuration(instance),
+                     roles=role_services(instance) if use_roles else {}, candidates=candidates)
+    return data.restricted_to(reach)
+
+
+def _volume_services(instance: Instance) -> set[str]:
+    services = instance.services
+    return set(services.index[services["min_volume"].fillna(0) > 0])
 
 
 def candidate_pairs(instance: Instance, times: dict[str, TravelTimes], options: ModelOptions) -> pd.DataFrame:
@@ -92,11 +111,3 @@ def candidate_pairs(instance: Instance, times: dict[str, TravelTimes], options: 
                 keep &= long["travel_min"] <= service["max_travel_min"]
         frames.append(long[keep])
     return pd.concat(frames, ignore_index=True)[["zone_id", "site_id", "service_id", "demand", "travel_min"]]
-
-
-def nearest(pairs: pd.DataFrame, count: int | None) -> pd.DataFrame:
-    """Each zone's ``count`` nearest candidate sites per service (sites tied with the last one kept)."""
-    if count is None:
-        return pairs
-    rank = pairs.groupby(["zone_id", "service_id"], sort=False)["travel_min"].rank(method="min")
-    return pairs[rank <= count].reset_index(drop=True)

@@ -23,11 +23,14 @@ from .errors import OptimiserError
 from .instance import Instance
 from .matrix import build_matrix
 from .modeldata import CRITERIA, ModelData, ModelOptions, prepare
+from .nearest import grow
 from .objective import criterion_scales, resolve_weights, solver_weights
 from .travel import TravelTimes
 
 #: Objectives closer than this (relative) are reported as a tie.
 TIE_TOLERANCE = 1e-9
+#: A beyond share above this means a zone needs more of its nearest sites.
+BEYOND_TOLERANCE = 1e-7
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class SolveResult:
     solve_s: float
     solver: str
     exhausted: bool = False  # fewer than asked for exist
-    pruned: int = 0  # allocation pairs left out by nearest_sites: when > 0 the optimum may differ
+    restriction: Restriction | None = None  # the nearest-site restriction, when the model was restricted
 
     @property
     def best(self) -> RankedSolution:
@@ -70,6 +73,16 @@ class SolveResult:
                              for r in self.ranked for s, l in sorted(r.configuration.hosts)])
 
 
+@dataclass(frozen=True)
+class Restriction:
+    """How far each zone's nearest sites grew (:mod:`optimiser.nearest`). The results are those of the
+    full model all the same: every round ends with no demand served beyond the kept sites."""
+
+    kept_pairs: int
+    candidate_pairs: int
+    rounds: int  # solves of the ranking or evaluation, the last one final
+
+
 @dataclass
 class Engine:
     """One instance's model, compiled once and loaded in HiGHS, ready for many solves.
@@ -86,6 +99,9 @@ class Engine:
     scales: dict[str, float]
     build_s: float
     columns: dict[str, np.ndarray | dict] = field(repr=False, default_factory=dict)
+    builder: str = "matrix"
+    rounds: int = 0  # restricted model: rounds of the last solve or evaluation
+    _weights: dict[str, float] = field(repr=False, default_factory=dict)
 
     @classmethod
     def build(cls, instance: Instance, *, options: ModelOptions | None = None,
@@ -100,21 +116,16 @@ class Engine:
         start = time.perf_counter()
         options = options or ModelOptions(closest_assignment=bool(instance.settings.get("closest_assignment")))
         data = prepare(instance, options, times)
-        if builder == "matrix":
-            built = build_matrix(data)
-            form, columns = built.form, built.columns
-        elif builder == "pyomo":  # imported here: the default path never loads Pyomo
-            from solvers.milp import compile_pyomo
-
-            from .model import build_model
-
-            model = build_model(data)
-            form = compile_pyomo(model)
-            columns = _locate(model, data, form)
-        else:
-            raise OptimiserError(f"unknown builder {builder!r}: 'matrix' or 'pyomo'")
+        form, columns = _compile(data, builder)
         session = HighsSession(form, solver)
-        return cls(instance, data, form, session, criterion_scales(data), time.perf_counter() - start, columns)
+        return cls(instance, data, form, session, criterion_scales(data), time.perf_counter() - start, columns,
+                   builder)
+
+    @property
+    def restriction(self) -> Restriction | None:
+        if self.data.reach is None and self.rounds <= 1:  # the full model from the start
+            return None
+        return Restriction(len(self.data.pairs), len(self.data.candidates), self.rounds)
 
     # --- solving ------------------------------------------------------------------------------
 
@@ -125,13 +136,13 @@ class Engine:
             raise OptimiserError(f"top must be at least 1, not {top}")
         chosen = self._set_weights(weights)
         start = time.perf_counter()
-        results = best_k(self.session, self._decision_columns(), top, progress)
+        results = self._exactly(lambda: best_k(self.session, self._decision_columns(), top, progress))
         seconds = time.perf_counter() - start
         ranked = self._rank([r for r in results if r.has_solution], chosen)
         status = results[0].status if results else Status.ERROR
         exhausted = len(ranked) < top and (not results or results[-1].status in (Status.OPTIMAL, Status.INFEASIBLE))
         return SolveResult(self.instance.name, status, ranked, chosen, self.scales, self.build_s, seconds,
-                           results[0].solver if results else "", exhausted, self.data.pruned)
+                           results[0].solver if results else "", exhausted, self.restriction)
 
     def evaluate(self, configuration: Configuration | str, *,
                  weights: Mapping[str, float] | None = None) -> Solution | SolverResult:
@@ -149,17 +160,55 @@ class Engine:
 
     def solve_pinned(self, configuration: Configuration) -> SolverResult:
         """Solve with the configuration pinned, under the weights already set, then unpin it."""
-        columns = self.pin(configuration)
-        try:
-            return self.session.solve()
-        finally:
-            self.session.reset_bounds(columns)
+        def once() -> list[SolverResult]:
+            columns = self.pin(configuration)
+            try:
+                return [self.session.solve()]
+            finally:
+                self.session.reset_bounds(columns)
+
+        return self._exactly(once)[0]
+
+    # --- the nearest-site restriction -----------------------------------------------------------
+
+    def _exactly(self, run: Callable[[], list[SolverResult]]) -> list[SolverResult]:
+        """``run()``, again after growing the kept sites while any result serves demand beyond them,
+        so that the results are the full model's (:mod:`optimiser.nearest`)."""
+        self.rounds = 0
+        while True:
+            results = run()
+            self.rounds += 1
+            needy, hosts = self._beyond_used(results)
+            if needy.empty:
+                return results
+            self._rebuild(grow(self.data.candidates, self.data.reach, needy, hosts))
+
+    def _beyond_used(self, results: list[SolverResult]) -> tuple[pd.DataFrame, set[tuple[str, str]]]:
+        """(zone_id, service_id) served beyond their kept sites in any result, and the sites hosting then."""
+        beyond = self.data.beyond
+        used = np.zeros(len(beyond), dtype=bool)
+        hosts: set[tuple[str, str]] = set()
+        for result in results:
+            if result.has_solution and len(beyond):
+                share = result.values[self.columns["beyond"]] > BEYOND_TOLERANCE
+                if share.any():
+                    used |= share
+                    hosts |= self._configuration(result.values).hosts
+        return beyond.loc[used, ["zone_id", "service_id"]], hosts
+
+    def _rebuild(self, reach: np.ndarray | None) -> None:
+        """The model with another reach, in a new HiGHS session with the same weights."""
+        self.data = self.data.restricted_to(reach)
+        self.form, self.columns = _compile(self.data, self.builder)
+        self.session = HighsSession(self.form, self.session.options)
+        self.session.set_weights(self._weights)
 
     # --- internals ----------------------------------------------------------------------------
 
     def _set_weights(self, weights: Mapping[str, float] | None) -> dict[str, float]:
         chosen = resolve_weights(self.instance.weights, weights)
-        self.session.set_weights(solver_weights(chosen, self.scales))
+        self._weights = solver_weights(chosen, self.scales)
+        self.session.set_weights(self._weights)
         return chosen
 
     def _decision_columns(self) -> np.ndarray:
@@ -227,6 +276,22 @@ class Engine:
         return pd.DataFrame([row for row in rows if row[2] > 1e-9], columns=["site_id", "resource", "added"])
 
 
+def _compile(data: ModelData, builder: str) -> tuple[StandardForm, dict[str, np.ndarray | dict]]:
+    """The model's matrices and where its variables are, by numpy or through Pyomo."""
+    if builder == "matrix":
+        built = build_matrix(data)
+        return built.form, built.columns
+    if builder == "pyomo":  # imported here: the default path never loads Pyomo
+        from solvers.milp import compile_pyomo
+
+        from .model import build_model
+
+        model = build_model(data)
+        form = compile_pyomo(model)
+        return form, _locate(model, data, form)
+    raise OptimiserError(f"unknown builder {builder!r}: 'matrix' or 'pyomo'")
+
+
 def _locate(model, data: ModelData, form: StandardForm) -> dict[str, np.ndarray | dict]:
     """Column of each decision variable in the compiled matrices (by Pyomo's own names)."""
     index = form.column_index()
@@ -236,6 +301,7 @@ def _locate(model, data: ModelData, form: StandardForm) -> dict[str, np.ndarray 
         "r": np.array([[index[model.r[s, k].name] for k in data.roles] for s in data.sites],
                       dtype=np.int64).reshape(len(data.sites), len(data.roles)),
         "x": np.array([index[model.x[k].name] for k in pairs], dtype=np.int64),
+        "beyond": np.array([index[model.beyond[k].name] for k in model.B], dtype=np.int64),
         "expand": {k: index[model.expand[k].name] for k in model.EXPAND if model.expand[k].name in index},
     }
 
@@ -245,8 +311,10 @@ def solve(instance: Instance, *, top: int = 1, weights: Mapping[str, float] | No
           closest_assignment: bool | None = None, nearest_sites: int | None = None,
           progress: Callable[[int, SolverResult], None] | None = None) -> SolveResult:
     """The best ``top`` distinct configurations of ``instance``, best first, each proved optimal
-    (or reported with its status and gap). ``nearest_sites`` restricts each zone to its N nearest
-    sites (smaller, not exact: ``SolveResult.pruned`` says how many pairs were left out)."""
+    (or reported with its status and gap). ``nearest_sites`` starts each zone with its N nearest
+    sites and grows them until the results are the full model's (None: by size; 0: every pair)."""
+    if nearest_sites is not None and nearest_sites < 0:
+        raise OptimiserError(f"nearest sites must be 0 (every pair) or more, not {nearest_sites}")
     options = ModelOptions(closest_assignment=bool(instance.settings.get("closest_assignment"))
                            if closest_assignment is None else closest_assignment, nearest_sites=nearest_sites)
     engine = Engine.build(instance, options=options,

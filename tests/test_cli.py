@@ -216,7 +216,16 @@ def test_sweep_without_parameters_is_a_clear_error(capsys, tmp_path):
     assert "error: --design oat needs at least one --param NAME=LOW:HIGH" in err
 
 
-def test_solve_nearest_too_few_sites_exits_1_and_says_why(capsys, tiny):
+def test_solve_nearest_grows_until_exact_and_says_so(capsys, tiny):
+    """With one nearest site per zone most zones cannot reach cancer at east (given): the kept sites grow
+    (here to all 4 zones × 3 sites × 3 services, past half of them) until no zone needs more."""
     code, out, _ = run(capsys, "solve", str(tiny.path), "--nearest", "1")
-    assert code == 1
-    assert "no configuration fits when each zone is limited to its 1 nearest sites" in out
+    assert code == 0
+    assert "allocation pairs: 36 of 36 (each zone's nearest sites, 2 rounds); no zone needed a farther site, so " \
+           "these are the full model's results" in out
+
+
+def test_solve_negative_nearest_is_a_clear_error(capsys, tiny):
+    code, _, err = run(capsys, "solve", str(tiny.path), "--nearest", "-1")
+    assert code == 2
+    assert "nearest sites must be 0 (every pair) or more, not -1" in err

@@ -171,3 +171,17 @@ def test_unknown_builder_is_a_clear_error(mse):
 
     with pytest.raises(OptimiserError, match="unknown builder 'cplex': 'matrix' or 'pyomo'"):
         Engine.build(mse, builder="cplex")
+
+
+@pytest.mark.parametrize("closest", [False, True], ids=["plain", "closest"])
+def test_restricted_to_the_nearest_sites(tiny_instance, generated, closest):
+    """Beyond shares (optimiser.nearest) enter the demand, worst-zone, coverage and minimum-volume rows and the
+    travel and equity costs alike in both forms."""
+    for instance in (tiny_instance, generated):
+        options = ModelOptions(nearest_sites=1, closest_assignment=closest)
+        data, _, pyomo, ours = both(instance, options)
+        assert_same_form(ours.form, pyomo)
+        assert not data.beyond.empty and not data.left_out.empty
+        beyond = ours.form.A[:, ours.columns["beyond"]]
+        volume_rows = [i for i, name in enumerate(ours.form.rows) if name.startswith("volume_min[")]
+        assert beyond[volume_rows].nnz > 0

@@ -208,21 +208,3 @@ def test_ties_share_a_rank(plain):
         ("east", "north"), ("north", "south")]
     for r in ranked:
         assert check_solution(instance, r.configuration, r.allocation, r.expansion) == []
-
-
-def test_nearest_sites_keeping_every_site_changes_nothing(plain):
-    instance = load_instance(plain.path)
-    full = solve(instance, weights=TRAVEL_ONLY)
-    kept = solve(instance, weights=TRAVEL_ONLY, nearest_sites=3)
-    assert kept.pruned == 0
-    assert kept.best.objective == pytest.approx(full.best.objective)
-
-
-def test_nearest_sites_is_a_restriction_and_says_so(plain):
-    """Cancer may only be at east (given), which is the nearest site of z_east alone: keeping each zone's
-    single nearest site leaves the other three zones no way to reach cancer. The restricted model has no
-    solution although the full one has, and the result reports the pairs it left out."""
-    instance = load_instance(plain.path)
-    result = solve(instance, weights=TRAVEL_ONLY, nearest_sites=1)
-    assert result.ranked == []
-    assert result.pruned > 0

@@ -1,0 +1,129 @@
+r"""Each zone's nearest sites, exactly: a small model that grows until it provably equals the full one.
+
+A national instance has millions of zone–site pairs, yet a zone is served by one
+of its few nearest sites in any sensible configuration. The restricted model keeps
+allocation pairs only to each zone's :math:`k` nearest candidate sites per service
+(sites tied with the :math:`k`-th kept) and gives every (zone, service) with farther
+candidates one more variable, :math:`b_{zl} \in [0, 1]`: the share of its demand
+served *beyond* the kept sites, priced optimistically:
+
+- in the demand row, :math:`\sum_s x_{zsl} + b_{zl} = 1`;
+- travel and equity cost :math:`d_{zl}\,t^+_{zl}\,b_{zl}`, and the worst-zone row
+  :math:`t^+_{zl} b_{zl}`, where :math:`t^+_{zl}` is the time to the nearest left-out site;
+- coverage counts :math:`p_z b_{zl}` as covered when :math:`t^+_{zl}` is within the coverage time;
+- minimum volume counts :math:`d_{zl} b_{zl}` at *every* left-out site of the zone;
+- capacity and maximum volume do not count it at all.
+
+Any solution of the full model gives one of the restricted model (:math:`b` is the
+left-out share) at no greater cost and breaking no row, so the restricted optimum is a
+lower bound. When it uses no :math:`b` it is a solution of the full model too (the
+left-out pairs are zero, and a left-out site is farther than every kept one, so
+closest-assignment rows hold), with the same value: it *is* the full optimum. The same
+holds for each solve of a ranking and for a pinned configuration; a stopped solve's
+bound is a valid bound of the full model. So :class:`~optimiser.solve.Engine` solves,
+looks for any :math:`b > 0`, grows those zones' :math:`k` (to at least twice, and
+to the rank of the nearest site hosting the service in the configuration found) and
+solves again until no :math:`b` is used — or keeps every pair once most are kept.
+This is the reduced-core idea of García, Labbé and Marín (2011, INFORMS J. Computing
+23(4), 546–556) for the p-median, extended to the rules of this model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+#: Below this many candidate pairs the full model is small enough: no restriction unless asked.
+AUTO_PAIRS = 5_000
+#: The fewest nearest sites a zone starts with.
+MIN_START = 10
+#: Once the kept pairs exceed this share of the candidates, the next round keeps them all.
+FULL_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class Restricted:
+    """The pairs kept, and what stands for the pairs left out.
+
+    ``beyond``: one row per (zone, service) with left-out candidates — zone_id,
+    service_id, demand and travel_min (:math:`t^+`, the nearest left-out site).
+    ``left_out``: the left-out pairs of services with a minimum volume (zone_id,
+    site_id, service_id, demand), where the beyond share may count.
+    """
+
+    pairs: pd.DataFrame
+    beyond: pd.DataFrame
+    left_out: pd.DataFrame
+
+
+def ranked(candidates: pd.DataFrame) -> pd.DataFrame:
+    """Candidates with ``group`` (a code per zone and service) and ``rank`` (1 for the nearest, ties sharing)."""
+    group = candidates.groupby(["zone_id", "service_id"], sort=False).ngroup().to_numpy()
+    rank = candidates.groupby(group, sort=False)["travel_min"].rank(method="min").to_numpy()
+    return candidates.assign(group=group, rank=rank)
+
+
+def start_reach(candidates: pd.DataFrame, services: pd.DataFrame, n_sites: int, nearest_sites: int | None
+                ) -> np.ndarray | None:
+    """Nearest sites kept per group at the start, or None for the full model.
+
+    ``nearest_sites`` 0 means the full model; a number starts every zone there; None
+    decides by size: the full model below :data:`AUTO_PAIRS` candidates, else twice the
+    spacing of open sites if the most allowed were spread evenly (``2 · sites / max_sites``),
+    at least :data:`MIN_START`.
+    """
+    if nearest_sites == 0 or (nearest_sites is None and len(candidates) < AUTO_PAIRS):
+        return None
+    groups = candidates[["group", "service_id"]].drop_duplicates("group").sort_values("group")
+    if nearest_sites is not None:
+        return np.full(len(groups), nearest_sites, dtype=np.int64)
+    most = services["max_sites"].fillna(n_sites).clip(lower=1)
+    start = np.ceil(2 * n_sites / most).clip(lower=MIN_START).astype(np.int64)
+    return groups["service_id"].map(start).to_numpy(dtype=np.int64)
+
+
+def restrict(candidates: pd.DataFrame, reach: np.ndarray | None, volume_services: set[str]) -> Restricted:
+    """The pairs within each group's reach, and the beyond rows and left-out pairs for the rest."""
+    columns = ["zone_id", "site_id", "service_id", "demand", "travel_min"]
+    if reach is None:
+        return Restricted(candidates[columns], no_beyond(), no_left_out())
+    kept = candidates["rank"].to_numpy() <= reach[candidates["group"].to_numpy()]
+    out = candidates[~kept]
+    beyond = out.groupby("group", sort=True).agg(zone_id=("zone_id", "first"), service_id=("service_id", "first"),
+                                                   demand=("demand", "first"), travel_min=("travel_min", "min"))
+    left_out = out.loc[out["service_id"].isin(volume_services), ["zone_id", "site_id", "service_id", "demand"]]
+    return Restricted(candidates.loc[kept, columns].reset_index(drop=True), beyond.reset_index(drop=True),
+                      left_out.reset_index(drop=True))
+
+
+def no_beyond() -> pd.DataFrame:
+    """The beyond rows of the full model: none."""
+    return pd.DataFrame({"zone_id": pd.Series(dtype=object), "service_id": pd.Series(dtype=object),
+                         "demand": pd.Series(dtype=float), "travel_min": pd.Series(dtype=float)})
+
+
+def no_left_out() -> pd.DataFrame:
+    """The left-out pairs of the full model: none."""
+    return pd.DataFrame({"zone_id": pd.Series(dtype=object), "site_id": pd.Series(dtype=object),
+                         "service_id": pd.Series(dtype=object), "demand": pd.Series(dtype=float)})
+
+
+def grow(candidates: pd.DataFrame, reach: np.ndarray, needy: pd.DataFrame,
+         hosts: set[tuple[str, str]]) -> np.ndarray | None:
+    """Reach after a round in which the (zone_id, service_id) of ``needy`` used their beyond share.
+
+    Each needy group keeps at least twice its sites and at least up to the nearest site hosting
+    its service in the configuration found (``hosts``); None (the full model) once most pairs are kept.
+    """
+    grown = reach.copy()
+    keys = pd.MultiIndex.from_frame(candidates[["zone_id", "service_id"]])
+    needy_groups = np.unique(candidates["group"].to_numpy()[keys.isin(pd.MultiIndex.from_frame(needy))])
+    grown[needy_groups] *= 2
+    hosting = pd.MultiIndex.from_frame(candidates[["site_id", "service_id"]]).isin(list(hosts))
+    host_rank = candidates[hosting].groupby("group")["rank"].min()
+    host_rank = host_rank[host_rank.index.isin(needy_groups)]
+    grown[host_rank.index.to_numpy()] = np.maximum(grown[host_rank.index.to_numpy()], host_rank.to_numpy())
+    kept = (candidates["rank"].to_numpy() <= grown[candidates["group"].to_numpy()]).sum()
+    return None if kept > FULL_SHARE * len(candidates) else grown

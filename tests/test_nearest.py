@@ -1,0 +1,152 @@
+"""Each zone's nearest sites, grown until exact (optimiser.nearest): the full model's results, from a smaller model.
+
+The restricted model keeps each zone's k nearest sites per service and one *beyond* share
+priced at the nearest left-out site. It is a relaxation of the full model, and when its
+optimum serves no demand beyond the kept sites, that optimum is the full model's. These
+tests hold the engine to it: the same optima and rankings as the full model on instances
+with every rule (capacity with paid expansion, minimum and maximum volumes, coverage,
+co-dependencies, closest assignment, givens), a published p-median optimum, a lower bound
+before any growth, and the growth rule itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from optimiser import Instance, load_instance
+from optimiser.checker import check_solution
+from optimiser.generate import generate_instance
+from optimiser.model import CRITERIA, ModelOptions
+from optimiser.nearest import AUTO_PAIRS, grow, ranked, start_reach
+from optimiser.objective import resolve_weights, solver_weights
+from optimiser.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, write_pmedian_instance
+from optimiser.solve import Engine, solve
+
+
+PMED = Path(__file__).parent / "data" / "pmed"
+TRAVEL_ONLY = {name: 0.0 for name in CRITERIA} | {"travel": 1.0}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Instance:
+    """Capacity with expansion, a minimum volume, a maximum volume, coverage, co-dependencies and givens."""
+    return load_instance(generate_instance(tmp_path_factory.mktemp("g") / "g", sites=10, zones=80, services=5,
+                                           seed=4))
+
+
+def assert_feasible(instance: Instance, result, closest: bool = False) -> None:
+    for r in result.ranked:
+        assert check_solution(instance, r.configuration, r.allocation, r.expansion, closest_assignment=closest) == []
+
+
+def test_generated_instance_has_the_rules_the_restriction_must_respect(generated):
+    services = generated.services
+    assert services["min_volume"].fillna(0).gt(0).any() and services["max_volume"].notna().any()
+    assert services["coverage_share"].notna().any() and (generated.site_resources["max_expansion"] > 0).any()
+    assert not generated.givens.empty and not generated.codependencies.empty
+
+
+@pytest.mark.parametrize("nearest", [1, 2, 4])
+def test_top_three_equal_the_full_model(generated, nearest):
+    full = solve(generated, top=3, nearest_sites=0)
+    restricted = solve(generated, top=3, nearest_sites=nearest)
+    assert full.restriction is None
+    assert [r.objective for r in restricted.ranked] == pytest.approx([r.objective for r in full.ranked], rel=1e-9)
+    assert restricted.restriction.rounds >= 2  # it had to grow: the test exercises the beyond shares
+    assert restricted.restriction.kept_pairs < restricted.restriction.candidate_pairs
+    assert_feasible(generated, restricted)
+
+
+def test_closest_assignment_equals_the_full_model(generated):
+    full = solve(generated, top=2, nearest_sites=0, closest_assignment=True)
+    restricted = solve(generated, top=2, nearest_sites=1, closest_assignment=True)
+    assert [r.objective for r in restricted.ranked] == pytest.approx([r.objective for r in full.ranked], rel=1e-9)
+    assert_feasible(generated, restricted, closest=True)
+
+
+def test_every_criterion_weighted_equals_the_full_model(generated):
+    """Travel, equity and the worst zone all price the beyond share; capital, running, rotas and moves do not see it."""
+    weights = dict.fromkeys(CRITERIA, 1.0)
+    full = solve(generated, weights=weights, nearest_sites=0)
+    restricted = solve(generated, weights=weights, nearest_sites=1)
+    assert restricted.best.objective == pytest.approx(full.best.objective, rel=1e-9)
+    assert restricted.best.criteria == pytest.approx(full.best.criteria, rel=1e-9)
+
+
+def test_before_growing_the_restricted_optimum_is_a_lower_bound(generated):
+    """One solve of the restricted model, before any growth, uses a beyond share and so undercuts the full optimum."""
+    full = solve(generated, nearest_sites=0).best.objective
+    engine = Engine.build(generated, options=ModelOptions(nearest_sites=1))
+    engine.session.set_weights(solver_weights(resolve_weights(generated.weights, None), engine.scales))
+    first = engine.session.solve()
+    assert (first.values[engine.columns["beyond"]] > 1e-7).any()
+    assert first.objective < full - 1e-6
+
+
+def test_evaluating_a_configuration_equals_the_full_model(generated):
+    second = solve(generated, top=2, nearest_sites=0).ranked[1]
+    engine = Engine.build(generated, options=ModelOptions(nearest_sites=1))
+    evaluated = engine.evaluate(second.configuration)
+    assert evaluated.objective == pytest.approx(second.objective, rel=1e-9)
+    assert engine.rounds >= 2
+
+
+def test_published_p_median_optimum_from_the_restricted_model(tmp_path):
+    """pmed2 (100 vertices, p = 10) has 10,000 candidate pairs, above the size where the engine restricts by itself;
+    it starts with 2 · 100 / 10 = 20 nearest sites per vertex and still proves Beasley's optimum."""
+    instance = load_instance(write_pmedian_instance(PMED / "pmed2.txt", tmp_path / "pmed2"))
+    result = solve(instance, weights=TRAVEL_ONLY)
+    assert result.restriction is not None and result.restriction.candidate_pairs == 10_000 > AUTO_PAIRS
+    assert result.restriction.kept_pairs < 10_000
+    total = result.best.criteria["travel"] * float(instance.demand[SERVICE_ID].sum())
+    assert total == pytest.approx(PUBLISHED_OPTIMA["pmed2"])
+
+
+def test_diagnosis_sees_every_pair(generated):
+    """The diagnosis relaxes hard standards as rows, so it keeps the far pairs: no restriction."""
+    engine = Engine.build(generated, options=ModelOptions(prune_travel=False, nearest_sites=1))
+    assert engine.data.reach is None and engine.data.beyond.empty
+
+
+# --- the rules for the reach --------------------------------------------------------------------
+
+def _line(minutes: list[float], service: str = "l") -> pd.DataFrame:
+    """One zone z and sites a, b, c … at the given minutes."""
+    sites = [chr(ord("a") + i) for i in range(len(minutes))]
+    return ranked(pd.DataFrame({"zone_id": "z", "site_id": sites, "service_id": service, "demand": 1.0,
+                                "travel_min": minutes}))
+
+
+def test_ties_share_a_rank_and_are_kept_together():
+    """Reach 3 keeps a, b, c and d: the two sites at 5 minutes are both third nearest."""
+    candidates = _line([5, 1, 5, 3, 9])
+    assert candidates["rank"].tolist() == [3, 1, 3, 2, 5]
+
+
+def test_growth_doubles_the_reach_and_reaches_the_nearest_host():
+    candidates = pd.concat([_line([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), _line(list(range(1, 11)), "m")],
+                           ignore_index=True)
+    candidates["group"] = np.repeat([0, 1], 10)
+    reach = np.array([1, 1])
+    needy = pd.DataFrame({"zone_id": ["z"], "service_id": ["l"]})
+    assert grow(candidates, reach, needy, set()).tolist() == [2, 1]  # doubled; the other service unchanged
+    assert grow(candidates, reach, needy, {("d", "l")}).tolist() == [4, 1]  # the nearest host is 4th
+    assert grow(candidates, np.array([3, 3]), needy, {("h", "l")}) is None  # 8 + 3 of 20 kept: past half, so all
+
+
+def test_start_reach_by_size(generated):
+    candidates = _line([1, 2, 3])
+    services = pd.DataFrame({"max_sites": [np.nan]}, index=["l"])
+    assert start_reach(candidates, services, 3, None) is None  # small: the full model
+    assert start_reach(candidates, services, 3, 0) is None
+    assert start_reach(candidates, services, 3, 2).tolist() == [2]
+    big = ranked(pd.DataFrame({"zone_id": np.repeat([f"z{i}" for i in range(100)], 100),
+                               "site_id": np.tile([f"s{i}" for i in range(100)], 100), "service_id": "l",
+                               "demand": 1.0, "travel_min": np.tile(np.arange(100.0), 100)}))
+    assert len(big) >= AUTO_PAIRS
+    assert set(start_reach(big, services.assign(max_sites=[5.0]), 100, None)) == {40}  # 2 · 100 sites / 5
+    assert set(start_reach(big, services, 100, None)) == {10}  # no maximum: at least 10
