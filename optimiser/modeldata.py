@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-
 import pandas as pd
 
 from .configuration import Configuration, baseline_configuration, role_services
@@ -78,8 +77,9 @@ def prepare(instance: Instance, options: ModelOptions, times: dict[str, TravelTi
     reach = start_reach(candidates, instance.services, len(instance.sites), options.nearest_sites
                         if options.prune_travel else 0)  # the diagnosis needs every pair
     data = ModelData(instance=instance, times=times, options=options, sites=list(instance.sites.index),
-                     services=list(instance.services.index), pairs=candidates, baseline=baseline_configuration(instance),
-                     roles=role_services(instance) if use_roles else {}, candidates=candidates)
+                     services=list(instance.services.index), pairs=candidates,
+                     baseline=baseline_configuration(instance), roles=role_services(instance) if use_roles else {},
+                     candidates=candidates)
     return data.restricted_to(reach)
 
 

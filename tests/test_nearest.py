@@ -26,7 +26,6 @@ from optimiser.objective import resolve_weights, solver_weights
 from optimiser.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, write_pmedian_instance
 from optimiser.solve import Engine, solve
 
-
 PMED = Path(__file__).parent / "data" / "pmed"
 TRAVEL_ONLY = {name: 0.0 for name in CRITERIA} | {"travel": 1.0}
 
