@@ -52,7 +52,7 @@ class ModelData:
     options: ModelOptions
     sites: list[str]
     services: list[str]
-    pairs: pd.DataFrame  # candidate allocations: zone_id, site_id, service_id, demand, travel_min
+    pairs: pd.DataFrame  # allocations modelled (kept nearest, or all): zone_id, site_id, service_id, demand, travel_min
     baseline: Configuration | None
     roles: dict[str, list[str]] = field(default_factory=dict)
     candidates: pd.DataFrame | None = None  # every candidate pair, ranked by nearness (optimiser.nearest)
