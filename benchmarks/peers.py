@@ -6,8 +6,8 @@ becomes an instance folder of our format (``optimiser.pmedian.write_pmedian_inst
 ``travel_times(...).zone_site_min`` is the one cost matrix every tool gets. For each instance, in
 this one process:
 
-* **ours** – ``load_instance`` + ``solve`` (travel only, mip gap 0, the engine's defaults: above
-  5,000 pairs each vertex starts with its ``2n/p`` nearest medians and grows them until the
+* **ours** – ``load_instance`` + ``solve`` (travel only, mip gap 0, the engine's defaults: from
+  5,000 pairs on, each vertex starts with its ``2n/p`` nearest medians and grows them until the
   optimum is provably the full model's, :mod:`optimiser.nearest`); total = load + travel times
   + model build + every round of the solve, and the solve alone;
 * **spopt** – ``PMedian.from_cost_matrix(...).solve(...)`` with PuLP's HiGHS (highspy) when
