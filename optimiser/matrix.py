@@ -509,16 +509,15 @@ def criteria(m: _Layout) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     services, sites = _services_frame(m), instance.sites.reindex(data.sites)
     costs = {name: np.zeros(m.n_cols) for name in CRITERIA}
     activity_min = m.demand * m.minutes
-    weight = instance.zones["deprivation_quintile"].astype(int).map(DEPRIVATION_WEIGHT).to_numpy(float)[m.pz]
+    zone_weight = instance.zones["deprivation_quintile"].astype(int).map(DEPRIVATION_WEIGHT).to_numpy(float)
     total_demand = float(instance.demand.to_numpy().sum())
     weighted_demand = float((instance.demand.sum(axis=1) * instance.zones["deprivation_quintile"].astype(int)
                              .map(DEPRIVATION_WEIGHT)).sum())
     costs["travel"][m.x] = activity_min / total_demand
-    costs["equity"][m.x] = activity_min * weight / weighted_demand
+    costs["equity"][m.x] = activity_min * zone_weight[m.pz] / weighted_demand
     beyond_min = m.b_demand * m.b_minutes  # the nearest left-out site: a lower bound (optimiser.nearest)
-    beyond_weight = instance.zones["deprivation_quintile"].astype(int).map(DEPRIVATION_WEIGHT).to_numpy(float)[m.bz]
     costs["travel"][m.b] = beyond_min / total_demand
-    costs["equity"][m.b] = beyond_min * beyond_weight / weighted_demand
+    costs["equity"][m.b] = beyond_min * zone_weight[m.bz] / weighted_demand
     costs["worst_zone"][m.worst] = 1.0
 
     base = _baseline(m)

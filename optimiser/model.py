@@ -198,10 +198,7 @@ def volumes(m: pyo.ConcreteModel, data: ModelData) -> None:
         return sum(demand[z, l] * m.x[z, s, l] for z, _, _ in by_unit.get((s, l), []))
 
     def optimistic_volume(m, s, l):  # a beyond share may count at any of its zone's left-out sites
-        return volume(m, s, l) + sum(_beyond(m, z, l, demand_of[z, l]) for z, _, _ in left_out.get((s, l), []))
-
-    demand_of = dict(zip(zip(data.left_out["zone_id"], data.left_out["service_id"], strict=True),
-                         data.left_out["demand"], strict=True))
+        return volume(m, s, l) + sum(_beyond(m, z, l, demand[z, l]) for z, _, _ in left_out.get((s, l), []))
     low = [(s, l) for s in data.sites for l in data.services if services.loc[l, "min_volume"] > 0]
     high = [(s, l) for s in data.sites for l in data.services if pd.notna(services.loc[l, "max_volume"])]
     m.volume_min = pyo.Constraint(low, rule=lambda m, s, l: optimistic_volume(m, s, l)

@@ -101,7 +101,6 @@ class Engine:
     columns: dict[str, np.ndarray | dict] = field(repr=False, default_factory=dict)
     builder: str = "matrix"
     rounds: int = 0  # restricted model: rounds of the last solve or evaluation
-    _weights: dict[str, float] = field(repr=False, default_factory=dict)
 
     @classmethod
     def build(cls, instance: Instance, *, options: ModelOptions | None = None,
@@ -200,15 +199,15 @@ class Engine:
         """The model with another reach, in a new HiGHS session with the same weights."""
         self.data = self.data.restricted_to(reach)
         self.form, self.columns = _compile(self.data, self.builder)
+        weights = self.session.weights
         self.session = HighsSession(self.form, self.session.options)
-        self.session.set_weights(self._weights)
+        self.session.set_weights(weights)
 
     # --- internals ----------------------------------------------------------------------------
 
     def _set_weights(self, weights: Mapping[str, float] | None) -> dict[str, float]:
         chosen = resolve_weights(self.instance.weights, weights)
-        self._weights = solver_weights(chosen, self.scales)
-        self.session.set_weights(self._weights)
+        self.session.set_weights(solver_weights(chosen, self.scales))
         return chosen
 
     def _decision_columns(self) -> np.ndarray:

@@ -79,6 +79,11 @@ class HighsSession:
 
     # --- model changes ------------------------------------------------------------------------
 
+    @property
+    def weights(self) -> dict[str, float]:
+        """The objective weights last set (to carry into a session for a changed model)."""
+        return dict(self._weights)
+
     def set_weights(self, weights: Mapping[str, float]) -> None:
         """Minimise ``Σ weights[k] · objective k``; objectives not named get weight 0."""
         unknown = set(weights) - set(self.form.costs)
