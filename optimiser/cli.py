@@ -1,8 +1,9 @@
 """The ``optimiser`` command: a thin layer over the Python API.
 
 Exit codes: 0 success, 1 no feasible configuration (proof printed), 2 bad
-input (every problem printed with its file, row and column). Errors are one
-red line each; ``--debug`` shows the traceback instead.
+input (every problem printed with its file, row and column), 3 the time limit
+ended a search before it found any configuration. Errors are one red line
+each; ``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from .errors import InstanceError, OptimiserError, Problem, Severity
 from .instance import Instance, instance_folders, load_instance
 from .travel import TravelTimes, travel_times
 
-EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_NO_ANSWER = 0, 1, 2, 3
 #: Width of tables written to a file or pipe, where no terminal says how wide to be.
 WIDE = 200
 #: The instance a command works on when none is named.
@@ -135,8 +136,10 @@ def _roads_from_osm(args: argparse.Namespace, console: Console) -> int:
 
 def _solve(args: argparse.Namespace, console: Console) -> int:
     """The best configurations, ranked; a diagnosis when there is none."""
+    from solvers.highs import Status
+
     from .diagnose import diagnose
-    from .display import ranked_table, solve_json
+    from .display import gap_text, ranked_table, solve_json
     from .solve import solve
 
     instance = load_instance(args.instance)
@@ -147,27 +150,34 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
         result = solve(instance, top=args.top, weights=_weights(args.weight), time_limit_s=args.time_limit,
                        mip_gap=args.gap, threads=args.threads, closest_assignment=args.closest or None,
                        nearest_sites=args.nearest, progress=progress)
-        diagnosis = diagnose(instance) if not result.ranked else None
+        diagnosis = diagnose(instance) if result.status is Status.INFEASIBLE else None
+    code = EXIT_INFEASIBLE if diagnosis else EXIT_OK if result.ranked else EXIT_NO_ANSWER
     if args.json:
         console.print_json(json.dumps(solve_json(instance, result, diagnosis)))
-        return EXIT_INFEASIBLE if diagnosis else EXIT_OK
+        return code
     if diagnosis:
         _print_diagnosis(console, f"{instance.name}: no configuration meets every rule", diagnosis)
-        return EXIT_INFEASIBLE
+        return code
+    if not result.ranked:
+        console.print(f"[red]{instance.name}: the search ended ({result.status.value}) before it found any "
+                      "configuration; allow more time with --time-limit[/]")
+        return code
     console.print(ranked_table(instance, result))
     console.print(f"solver {result.solver}: {result.status.value}; model built in {result.build_s:.2f} s, "
                   f"solved in {result.solve_s:.2f} s; weights "
                   + ", ".join(f"{k} {v:g}" for k, v in result.weights.items() if v))
     if result.restriction:
         r = result.restriction
+        outcome = ("the time limit stopped the search, so the last configuration found was evaluated with its "
+                   "zones' farther sites added" if r.repaired else
+                   "no zone needed a farther site, so these are the full model's results")
         console.print(f"allocation pairs: {r.kept_pairs:,} of {r.candidate_pairs:,} (each zone's nearest sites, "
-                      f"{r.rounds} round{'s' if r.rounds > 1 else ''}); no zone needed a farther site, so these are "
-                      "the full model's results", markup=False)
+                      f"{r.rounds} round{'s' if r.rounds > 1 else ''}); {outcome}", markup=False)
     if result.exhausted:
         console.print(f"[yellow]only {len(result.ranked)} distinct configurations meet every rule[/]")
     unproved = [r for r in result.ranked if r.status.value != "optimal"]
     for r in unproved:
-        console.print(f"[yellow]rank {r.rank} is {r.status.value}, not proved optimal: gap {r.gap:.2%}[/]")
+        console.print(f"[yellow]rank {r.rank} is {r.status.value}, not proved optimal: gap {gap_text(r.gap)}[/]")
     return EXIT_OK
 
 
@@ -378,7 +388,7 @@ def _parser() -> argparse.ArgumentParser:
                      help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")
     sub.add_argument("--top", type=int, default=1, help="how many distinct configurations (default 1)")
     _model_arguments(sub)
-    sub.add_argument("--time-limit", type=float, default=None, help="seconds per solve (default: none)")
+    sub.add_argument("--time-limit", type=float, default=None, help="seconds for the whole search, every round and ranked configuration (default: none)")
     sub.add_argument("--gap", type=float, default=0.0, help="relative MIP gap accepted (default 0: proved optimal)")
     sub.add_argument("--threads", type=int, default=1, help="solver threads (default 1, for repeatable results)")
     sub.add_argument("--closest", action="store_true", help="patients use their nearest open site")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import Any
 
@@ -38,7 +39,7 @@ def ranked_table(instance: Instance, result: SolveResult) -> Table:
     shared = Counter(r.rank for r in result.ranked)  # a tie shows as =2, =2
     for r in result.ranked:
         rank = f"={r.rank}" if shared[r.rank] > 1 else str(r.rank)
-        table.add_row(rank, f"{r.objective:.4f}", _gap(r.gap), *_criteria_cells(r),
+        table.add_row(rank, f"{r.objective:.4f}", gap_text(r.gap), *_criteria_cells(r),
                       *(site_summary(instance, r.configuration, s) for s in instance.sites.index))
     return table
 
@@ -72,8 +73,11 @@ def broken_rules(evaluations: dict[str, Solution | Diagnosis]) -> list[str]:
     return lines
 
 
-def _gap(gap: float | None) -> str:
-    return "—" if gap is None else f"{gap:.2%}" if gap else "0"
+def gap_text(gap: float | None) -> str:
+    """The optimality gap in words: infinite when the search stopped before it proved any bound."""
+    if gap is None:
+        return "—"
+    return "no bound yet" if math.isinf(gap) else f"{gap:.2%}" if gap else "0"
 
 
 def _criteria_cells(solution: Solution) -> list[str]:
@@ -85,7 +89,8 @@ def solve_json(instance: Instance, result: SolveResult, diagnosis: Diagnosis | N
         "instance": instance.name, "status": result.status.value, "solver": result.solver,
         "weights": result.weights, "scales": result.scales, "build_s": result.build_s, "solve_s": result.solve_s,
         "exhausted": result.exhausted,
-        "ranked": [{"rank": r.rank, "tie": r.tied_with_previous, "objective": r.objective, "gap": r.gap,
+        "ranked": [{"rank": r.rank, "tie": r.tied_with_previous, "objective": r.objective,
+                    "gap": r.gap if r.gap is None or math.isfinite(r.gap) else None,
                     "status": r.status.value, "criteria": r.criteria, "roles": r.configuration.role_of,
                     "hosts": {s: [l for site, l in sorted(r.configuration.hosts) if site == s]
                               for s in instance.sites.index}}

@@ -38,7 +38,7 @@ import pandas as pd
 #: Below this many candidate pairs the full model is small enough: no restriction unless asked.
 AUTO_PAIRS = 5_000
 #: The fewest nearest sites a zone starts with.
-MIN_START = 10
+MIN_START = 3
 #: Once the kept pairs exceed this share of the candidates, the next round keeps them all.
 FULL_SHARE = 0.5
 

@@ -7,6 +7,7 @@ same session. :func:`solve` and :func:`evaluate` are the one-call conveniences.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -81,6 +82,7 @@ class Restriction:
     kept_pairs: int
     candidate_pairs: int
     rounds: int  # solves of the ranking or evaluation, the last one final
+    repaired: bool = False  # the time limit stopped a round whose last solution needed farther sites
 
 
 @dataclass
@@ -101,6 +103,7 @@ class Engine:
     columns: dict[str, np.ndarray | dict] = field(repr=False, default_factory=dict)
     builder: str = "matrix"
     rounds: int = 0  # restricted model: rounds of the last solve or evaluation
+    repaired: bool = False  # restricted model: the last solve's final solution was repaired (_repaired)
 
     @classmethod
     def build(cls, instance: Instance, *, options: ModelOptions | None = None,
@@ -124,18 +127,23 @@ class Engine:
     def restriction(self) -> Restriction | None:
         if self.data.reach is None and self.rounds <= 1:  # the full model from the start
             return None
-        return Restriction(len(self.data.pairs), len(self.data.candidates), self.rounds)
+        return Restriction(len(self.data.pairs), len(self.data.candidates), self.rounds, self.repaired)
 
     # --- solving ------------------------------------------------------------------------------
 
     def solve(self, *, top: int = 1, weights: Mapping[str, float] | None = None,
               progress: Callable[[int, SolverResult], None] | None = None) -> SolveResult:
-        """The best ``top`` distinct configurations under ``weights`` (the instance's, overridden)."""
+        """The best ``top`` distinct configurations under ``weights`` (the instance's, overridden),
+        within the solver's time limit for the whole ranking. The search starts from the baseline
+        configuration, so that a search stopped early has at least today's configuration to show."""
         if top < 1:
             raise OptimiserError(f"top must be at least 1, not {top}")
         chosen = self._set_weights(weights)
+        self.session.start_budget()
+        if self.data.baseline is not None:
+            self.session.set_start(*self._decision_values(self.data.baseline))
         start = time.perf_counter()
-        results = self._exactly(lambda: best_k(self.session, self._decision_columns(), top, progress))
+        results = self._exactly(lambda: best_k(self.session, self._decision_columns(), top, progress), warm=True)
         seconds = time.perf_counter() - start
         ranked = self._rank([r for r in results if r.has_solution], chosen)
         status = results[0].status if results else Status.ERROR
@@ -150,6 +158,7 @@ class Engine:
         if isinstance(configuration, str):
             configuration = option_configuration(self.instance, configuration)
         chosen = self._set_weights(weights)
+        self.session.start_budget()
         result = self.solve_pinned(configuration)
         if not result.has_solution:
             return result
@@ -170,38 +179,60 @@ class Engine:
 
     # --- the nearest-site restriction -----------------------------------------------------------
 
-    def _exactly(self, run: Callable[[], list[SolverResult]]) -> list[SolverResult]:
+    def _exactly(self, run: Callable[[], list[SolverResult]], *, warm: bool = False) -> list[SolverResult]:
         """``run()``, again after growing the kept sites while any result serves demand beyond them,
-        so that the results are the full model's (:mod:`optimiser.nearest`)."""
-        self.rounds = 0
+        so that the results are the full model's (:mod:`optimiser.nearest`). ``warm`` starts each
+        round from the best configuration of the one before. A round stopped by the time limit is
+        not run again but repaired (:meth:`_repaired`)."""
+        self.rounds, self.repaired = 0, False
         while True:
             results = run()
             self.rounds += 1
-            needy, hosts = self._beyond_used(results)
-            if needy.empty:
+            shares = [self._beyond_shares(result) for result in results]
+            used = [share.any() for share in shares]
+            if not any(used):
                 return results
+            configurations = [self._configuration(result.values) if result.has_solution else None
+                              for result in results]  # read before the columns move
+            needy = self.data.beyond.loc[np.logical_or.reduce(shares), ["zone_id", "service_id"]]
+            hosts = set().union(*(c.hosts for c, u in zip(configurations, used, strict=True) if u and c))
             self._rebuild(grow(self.data.candidates, self.data.reach, needy, hosts))
+            if any(result.status is not Status.OPTIMAL for result in results):  # the time limit stopped it
+                first = used.index(True)
+                return results[:first] + [self._repaired(results[first], configurations[first])]
+            if warm:
+                self.session.set_start(*self._decision_values(configurations[0]))
 
-    def _beyond_used(self, results: list[SolverResult]) -> tuple[pd.DataFrame, set[tuple[str, str]]]:
-        """(zone_id, service_id) served beyond their kept sites in any result, and the sites hosting then."""
-        beyond = self.data.beyond
-        used = np.zeros(len(beyond), dtype=bool)
-        hosts: set[tuple[str, str]] = set()
-        for result in results:
-            if result.has_solution and len(beyond):
-                share = result.values[self.columns["beyond"]] > BEYOND_TOLERANCE
-                if share.any():
-                    used |= share
-                    hosts |= self._configuration(result.values).hosts
-        return beyond.loc[used, ["zone_id", "service_id"]], hosts
+    def _beyond_shares(self, result: SolverResult) -> np.ndarray:
+        """Which beyond shares a result uses: zones served beyond their kept sites."""
+        if not result.has_solution:
+            return np.zeros(len(self.data.beyond), dtype=bool)
+        return result.values[self.columns["beyond"]] > BEYOND_TOLERANCE
+
+    def _repaired(self, stopped: SolverResult, configuration: Configuration) -> SolverResult:
+        """A stopped solve's configuration whose allocation used beyond shares, made a real answer:
+        evaluated with its zones' sites grown (a linear programme, so it runs past the spent
+        budget). Its gap is measured against the stopped solve's bound, which bounds the full
+        model too, the restricted model being a relaxation of it; the results before it in a
+        ranking are exact, so the same cuts stand in both."""
+        rounds, self.session.deadline = self.rounds, math.inf  # no limit: the answer is owed
+        evaluated = self.solve_pinned(configuration)
+        self.rounds, self.repaired = self.rounds + rounds, True
+        seconds = stopped.seconds + evaluated.seconds
+        if not evaluated.has_solution:
+            return SolverResult(Status.NO_SOLUTION, None, None, None, seconds, stopped.solver)
+        gap = (evaluated.objective - stopped.bound) / max(abs(evaluated.objective), 1e-9)
+        return SolverResult(Status.FEASIBLE, evaluated.objective, stopped.bound, gap, seconds, evaluated.solver,
+                            evaluated.values)
 
     def _rebuild(self, reach: np.ndarray | None) -> None:
-        """The model with another reach, in a new HiGHS session with the same weights."""
+        """The model with another reach, in a new HiGHS session with the same weights and deadline."""
         self.data = self.data.restricted_to(reach)
         self.form, self.columns = _compile(self.data, self.builder)
-        weights = self.session.weights
-        self.session = HighsSession(self.form, self.session.options)
-        self.session.set_weights(weights)
+        old = self.session
+        self.session = HighsSession(self.form, old.options)
+        self.session.set_weights(old.weights)
+        self.session.deadline = old.deadline
 
     # --- internals ----------------------------------------------------------------------------
 
@@ -221,6 +252,12 @@ class Engine:
         then feasible only if some assignment of roles brings exactly its services.
         Returns the pinned columns, for ``session.reset_bounds``.
         """
+        columns, values = self._decision_values(configuration)
+        self.session.set_bounds(columns, values, values)
+        return columns
+
+    def _decision_values(self, configuration: Configuration) -> tuple[np.ndarray, np.ndarray]:
+        """The ``y`` columns (and ``r``, where the configuration has roles) and their values in it."""
         hosts = configuration.hosts
         y = np.array([[1.0 if (s, l) in hosts else 0.0 for l in self.data.services] for s in self.data.sites])
         columns, values = [self.columns["y"].ravel()], [y.ravel()]
@@ -229,9 +266,7 @@ class Engine:
             r = np.array([[1.0 if role_of.get(s) == k else 0.0 for k in self.data.roles] for s in self.data.sites])
             columns.append(self.columns["r"].ravel())
             values.append(r.ravel())
-        pinned_columns, pinned = np.concatenate(columns), np.concatenate(values)
-        self.session.set_bounds(pinned_columns, pinned, pinned)
-        return pinned_columns
+        return np.concatenate(columns), np.concatenate(values)
 
     def _rank(self, results: list[SolverResult], weights: dict[str, float]) -> list[RankedSolution]:
         ranked: list[RankedSolution] = []

@@ -870,7 +870,8 @@ def footer(study: Study, today: dt.date) -> dict[str, Any]:
         "date": _date(today),
         "solver": str(solver.get("solver") or "not run (named options only)"),
         "status": str(solver.get("status") or "—"),
-        "gap": "—" if gap is None or (isinstance(gap, float) and math.isnan(gap)) else f"{float(gap):.4%}",
+        "gap": "—" if gap is None or (isinstance(gap, float) and math.isnan(gap)) else
+               "no bound yet" if math.isinf(float(gap)) else f"{float(gap):.4%}",
         "top": solver.get("top"),
         "weights": sorted((str(k), float(v)) for k, v in dict(solver.get("weights") or {}).items()),
         "seed": study.appraisal.seed, "samples": study.appraisal.samples,

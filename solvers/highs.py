@@ -34,7 +34,9 @@ class Status(StrEnum):
 @dataclass(frozen=True)
 class SolverOptions:
     """Solver settings. ``mip_gap`` 0 proves optimality, which rankings need;
-    ``threads`` and ``random_seed`` are fixed so results repeat run to run."""
+    ``threads`` and ``random_seed`` are fixed so results repeat run to run.
+    ``time_limit_s`` bounds each solve, or a whole job of solves when the caller
+    starts a budget (:meth:`HighsSession.start_budget`)."""
 
     time_limit_s: float | None = None
     mip_gap: float = 0.0
@@ -76,6 +78,13 @@ class HighsSession:
         self._load()
         self._base_rows = form.A.shape[0]
         self._weights: dict[str, float] = {}
+        self.deadline: float | None = None  # perf_counter time by which every solve must end
+
+    def start_budget(self) -> None:
+        """From now on the time limit bounds every solve together, not each one
+        (a ranking or a restricted model's rounds are one job to the analyst)."""
+        if self.options.time_limit_s is not None:
+            self.deadline = time.perf_counter() + self.options.time_limit_s
 
     # --- model changes ------------------------------------------------------------------------
 
@@ -109,6 +118,12 @@ class HighsSession:
         index = np.asarray(columns, dtype=np.int32)
         self.set_bounds(index, self.form.col_lower[index], self.form.col_upper[index])
 
+    def set_start(self, columns: Sequence[int], values: Sequence[float]) -> None:
+        """Offer HiGHS a starting point for the next solve: values of some columns (the
+        configuration); HiGHS completes it, or ignores it where it is infeasible."""
+        index = np.asarray(columns, dtype=np.int32)
+        self._highs.setSolution(len(index), index, np.asarray(values, float))
+
     def add_row(self, columns: Sequence[int], coefficients: Sequence[float], lower: float, upper: float) -> int:
         """Add ``lower ≤ Σ coefficients·x[columns] ≤ upper``; returns its row index."""
         index = np.asarray(columns, dtype=np.int32)
@@ -126,6 +141,8 @@ class HighsSession:
     def solve(self) -> SolverResult:
         """Solve from the current state and normalise the outcome."""
         start = time.perf_counter()
+        if self.deadline is not None:
+            self._highs.setOptionValue("time_limit", max(self.deadline - start, 0.0))
         self._highs.run()
         return self._result(time.perf_counter() - start)
 

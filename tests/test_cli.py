@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from optimiser.cli import main
+from optimiser.generate import generate_instance
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -223,6 +224,24 @@ def test_solve_nearest_grows_until_exact_and_says_so(capsys, tiny):
     assert code == 0
     assert "allocation pairs: 36 of 36 (each zone's nearest sites, 2 rounds); no zone needed a farther site, so " \
            "these are the full model's results" in out
+
+
+def test_solve_stopped_before_any_configuration_says_so_and_exits_3(capsys, tiny):
+    """Not a proof of infeasibility, so no diagnosis: the tiny instance's status quo breaks its rules, and no time
+    is given to find another configuration."""
+    code, out, _ = run(capsys, "solve", str(tiny.path), "--time-limit", "0")
+    assert code == 3
+    assert "tiny: the search ended (no solution) before it found any configuration; allow more time with " \
+           "--time-limit" in out
+
+
+def test_solve_stopped_with_farther_sites_needed_says_the_answer_was_evaluated(capsys, tmp_path):
+    folder = generate_instance(tmp_path / "g", sites=10, zones=80, services=5, seed=4)
+    code, out, _ = run(capsys, "solve", str(folder), "--nearest", "1", "--time-limit", "0")
+    assert code == 0
+    assert "rounds); the time limit stopped the search, so the last configuration found was evaluated with its " \
+           "zones' farther sites added" in out
+    assert "rank 1 is feasible, not proved optimal: gap no bound yet" in out
 
 
 def test_solve_negative_nearest_is_a_clear_error(capsys, tiny):

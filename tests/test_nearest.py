@@ -11,6 +11,8 @@ before any growth, and the growth rule itself.
 
 from __future__ import annotations
 
+import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,7 @@ from optimiser.nearest import AUTO_PAIRS, grow, ranked, start_reach
 from optimiser.objective import resolve_weights, solver_weights
 from optimiser.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, write_pmedian_instance
 from optimiser.solve import Engine, solve
+from solvers.highs import SolverOptions, Status
 
 PMED = Path(__file__).parent / "data" / "pmed"
 TRAVEL_ONLY = {name: 0.0 for name in CRITERIA} | {"travel": 1.0}
@@ -111,6 +114,31 @@ def test_diagnosis_sees_every_pair(generated):
     assert engine.data.reach is None and engine.data.beyond.empty
 
 
+# --- a search stopped by the time limit ---------------------------------------------------------
+
+def test_a_search_stopped_at_once_answers_with_the_baseline_made_whole(generated):
+    """With no time at all HiGHS still completes the baseline it starts from. That allocation serves zones beyond
+    their one kept site, and no time is left to grow and search again, so the engine evaluates the configuration
+    over grown sites instead: the answer is the baseline's value in the full model, marked unproved."""
+    engine = Engine.build(generated, options=ModelOptions(nearest_sites=1), solver=SolverOptions(time_limit_s=0.0))
+    result = engine.solve()
+    baseline = Engine.build(generated, options=ModelOptions(nearest_sites=0)).evaluate(engine.data.baseline)
+    assert result.status is Status.FEASIBLE and result.restriction.repaired
+    assert result.best.configuration.hosts == baseline.configuration.hosts
+    assert result.best.objective == pytest.approx(baseline.objective, rel=1e-9)
+    assert result.best.gap == math.inf  # nothing proved in no time
+    assert_feasible(generated, result)
+
+
+def test_the_rounds_share_one_time_budget(generated):
+    engine = Engine.build(generated, options=ModelOptions(nearest_sites=1), solver=SolverOptions(time_limit_s=3600))
+    before = time.perf_counter()
+    engine.solve()
+    after = time.perf_counter()
+    assert engine.rounds >= 2  # the HiGHS session was rebuilt, and kept the deadline set when the solve began
+    assert before + 3600 <= engine.session.deadline <= after + 3600
+
+
 # --- the rules for the reach --------------------------------------------------------------------
 
 def _line(minutes: list[float], service: str = "l") -> pd.DataFrame:
@@ -148,4 +176,4 @@ def test_start_reach_by_size(generated):
                                "demand": 1.0, "travel_min": np.tile(np.arange(100.0), 100)}))
     assert len(big) >= AUTO_PAIRS
     assert set(start_reach(big, services.assign(max_sites=[5.0]), 100, None)) == {40}  # 2 · 100 sites / 5
-    assert set(start_reach(big, services, 100, None)) == {10}  # no maximum: at least 10
+    assert set(start_reach(big, services, 100, None)) == {3}  # no maximum: at least 3
