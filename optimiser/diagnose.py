@@ -79,7 +79,9 @@ def diagnose(instance: Instance, configuration: Configuration | None = None, *,
     options = options or ModelOptions(closest_assignment=bool(instance.settings.get("closest_assignment")))
     if configuration is not None:
         options = replace(options, use_roles=bool(configuration.roles))
-    engine = Engine.build(instance, options=replace(options, prune_travel=False))
+    # Zones unmerged (optimiser.aggregate): each zone is named in its own rows, and each row weighs as
+    # one in the relaxation, as the analyst counts them, not one row for a class of co-located zones.
+    engine = Engine.build(instance, options=replace(options, prune_travel=False, merge_zones=False))
     families = [_family(name)[0] for name in engine.form.rows]
     relaxable = np.array([family in RELAXABLE for family in families], dtype=bool)
     status, relaxations = _relax(engine, configuration, relaxable)

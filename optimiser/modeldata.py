@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from .aggregate import merge_zones
 from .configuration import Configuration, baseline_configuration, role_services
 from .instance import Instance
 from .nearest import no_beyond, no_left_out, ranked, restrict, start_reach
@@ -35,12 +36,17 @@ class ModelOptions:
     ``nearest_sites``: start each zone with its N nearest permitted sites per service and grow
     them until the optimum provably equals the full model's (:mod:`optimiser.nearest`); None
     decides by size, 0 keeps every pair.
+    ``merge_zones``: model zones that no rule can tell apart (the same minutes to every site in every
+    mode, deprivation quintile, services demanded and, under a coverage standard, demand per head) as
+    one zone, their population and demand added (exact, :mod:`optimiser.aggregate`); allocations are
+    expanded back to every zone. The diagnosis turns it off, so that it names each zone.
     """
 
     use_roles: bool = True
     closest_assignment: bool = False
     prune_travel: bool = True
     nearest_sites: int | None = None
+    merge_zones: bool = True
 
 
 @dataclass
@@ -59,6 +65,7 @@ class ModelData:
     reach: np.ndarray | None = None  # nearest sites kept per zone and service; None: every pair
     beyond: pd.DataFrame = field(default_factory=no_beyond)
     left_out: pd.DataFrame = field(default_factory=no_left_out)
+    zone_members: pd.Series | None = None  # zone_id → model zone id (optimiser.aggregate); None: none merged
 
     def restricted_to(self, reach: np.ndarray | None) -> ModelData:
         """The same data with another reach (the pairs, beyond rows and left-out pairs it implies)."""
@@ -67,11 +74,12 @@ class ModelData:
 
 
 def prepare(instance: Instance, options: ModelOptions, times: dict[str, TravelTimes] | None = None) -> ModelData:
-    """Travel times for every mode and the candidate allocation pairs."""
+    """Travel times for every mode, the model zones and the candidate allocation pairs."""
     times = dict(times or {})
     for mode in instance.mode_names:
         if mode not in times:
             times[mode] = travel_times(instance, mode)
+    instance, members = merge_zones(instance, times) if options.merge_zones else (instance, None)
     use_roles = options.use_roles and not instance.roles.empty
     candidates = ranked(candidate_pairs(instance, times, options))
     reach = start_reach(candidates, instance.services, len(instance.sites), options.nearest_sites
@@ -79,7 +87,7 @@ def prepare(instance: Instance, options: ModelOptions, times: dict[str, TravelTi
     data = ModelData(instance=instance, times=times, options=options, sites=list(instance.sites.index),
                      services=list(instance.services.index), pairs=candidates,
                      baseline=baseline_configuration(instance), roles=role_services(instance) if use_roles else {},
-                     candidates=candidates)
+                     candidates=candidates, zone_members=members)
     return data.restricted_to(reach)
 
 
@@ -89,7 +97,8 @@ def _volume_services(instance: Instance) -> set[str]:
 
 
 def candidate_pairs(instance: Instance, times: dict[str, TravelTimes], options: ModelOptions) -> pd.DataFrame:
-    """Zone–site pairs that can carry demand, per service line.
+    """Zone–site pairs that can carry demand, per service line, for the instance's zones (``times``
+    may hold more: those of the zones before merging).
 
     Each rule below is exact (the pair is zero in every feasible solution):
     zones with no demand for a service get none; with ``prune_travel``, a site
@@ -100,6 +109,7 @@ def candidate_pairs(instance: Instance, times: dict[str, TravelTimes], options: 
     frames = []
     for service_id, service in instance.services.iterrows():
         minutes = times[instance.mode_or_default(service["mode"])].zone_site_min
+        minutes = minutes[minutes.index.isin(instance.zones.index)]
         long = minutes.stack().rename("travel_min").reset_index()
         long["service_id"] = service_id
         long["demand"] = long["zone_id"].map(instance.demand[service_id])

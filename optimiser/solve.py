@@ -19,6 +19,7 @@ from solvers.highs import HighsSession, SolverOptions, SolverResult, Status
 from solvers.milp import StandardForm
 from solvers.ranking import best_k
 
+from .aggregate import expand_allocation
 from .configuration import Configuration, Solution, option_configuration
 from .errors import OptimiserError
 from .instance import Instance
@@ -298,12 +299,14 @@ class Engine:
             {s: roles[j] for i, s in enumerate(self.data.sites) for j in range(len(roles)) if r[i, j]})
 
     def _allocation(self, x: np.ndarray) -> pd.DataFrame:
+        """Shares of every zone, each member of a merged model zone with the model zone's (optimiser.aggregate)."""
         pairs = self.data.pairs
         share = x[self.columns["x"]]
         keep = share > 1e-9
-        return pd.DataFrame({"service_id": pairs["service_id"][keep].to_numpy(),
-                             "zone_id": pairs["zone_id"][keep].to_numpy(),
-                             "site_id": pairs["site_id"][keep].to_numpy(), "share": share[keep]})
+        return expand_allocation(pd.DataFrame({"service_id": pairs["service_id"][keep].to_numpy(),
+                                               "zone_id": pairs["zone_id"][keep].to_numpy(),
+                                               "site_id": pairs["site_id"][keep].to_numpy(), "share": share[keep]}),
+                                 self.data.zone_members)
 
     def _expansion(self, x: np.ndarray) -> pd.DataFrame:
         rows = [(s, r, x[column]) for (s, r), column in self.columns["expand"].items()]
