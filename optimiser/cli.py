@@ -388,7 +388,8 @@ def _parser() -> argparse.ArgumentParser:
                      help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")
     sub.add_argument("--top", type=int, default=1, help="how many distinct configurations (default 1)")
     _model_arguments(sub)
-    sub.add_argument("--time-limit", type=float, default=None, help="seconds for the whole search, every round and ranked configuration (default: none)")
+    sub.add_argument("--time-limit", type=float, default=None,
+                     help="seconds for the whole search, every round and ranked configuration (default: none)")
     sub.add_argument("--gap", type=float, default=0.0, help="relative MIP gap accepted (default 0: proved optimal)")
     sub.add_argument("--threads", type=int, default=1, help="solver threads (default 1, for repeatable results)")
     sub.add_argument("--closest", action="store_true", help="patients use their nearest open site")

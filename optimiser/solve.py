@@ -183,12 +183,16 @@ class Engine:
     def _exactly(self, run: Callable[[], list[SolverResult]], *, warm: bool = False) -> list[SolverResult]:
         """``run()``, again after growing the kept sites while any result serves demand beyond them,
         so that the results are the full model's (:mod:`optimiser.nearest`). ``warm`` starts each
-        round from the best configuration of the one before. A round stopped by the time limit is
-        not run again but repaired (:meth:`_repaired`)."""
+        round from the best configuration of the one before. Once the time limit stops a round, or
+        leaves no time for the next, the answer so far is repaired (:meth:`_repaired`), not searched
+        for again; so is the last round's when the next one stops before it finds anything."""
         self.rounds, self.repaired = 0, False
+        so_far: tuple[list[SolverResult], SolverResult, Configuration] | None = None
         while True:
             results = run()
             self.rounds += 1
+            if so_far and not results[0].has_solution:
+                return self._made_whole(*so_far)
             shares = [self._beyond_shares(result) for result in results]
             used = [share.any() for share in shares]
             if not any(used):
@@ -198,9 +202,10 @@ class Engine:
             needy = self.data.beyond.loc[np.logical_or.reduce(shares), ["zone_id", "service_id"]]
             hosts = set().union(*(c.hosts for c, u in zip(configurations, used, strict=True) if u and c))
             self._rebuild(grow(self.data.candidates, self.data.reach, needy, hosts))
-            if any(result.status is not Status.OPTIMAL for result in results):  # the time limit stopped it
-                first = used.index(True)
-                return results[:first] + [self._repaired(results[first], configurations[first])]
+            first = used.index(True)
+            so_far = (results[:first], results[first], configurations[first])
+            if any(result.status is not Status.OPTIMAL for result in results) or self.session.time_left_s == 0:
+                return self._made_whole(*so_far)
             if warm:
                 self.session.set_start(*self._decision_values(configurations[0]))
 
@@ -209,6 +214,11 @@ class Engine:
         if not result.has_solution:
             return np.zeros(len(self.data.beyond), dtype=bool)
         return result.values[self.columns["beyond"]] > BEYOND_TOLERANCE
+
+    def _made_whole(self, exact: list[SolverResult], stopped: SolverResult,
+                    configuration: Configuration) -> list[SolverResult]:
+        """The exact results of a round, and the first that was not, repaired."""
+        return [*exact, self._repaired(stopped, configuration)]
 
     def _repaired(self, stopped: SolverResult, configuration: Configuration) -> SolverResult:
         """A stopped solve's configuration whose allocation used beyond shares, made a real answer:

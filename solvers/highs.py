@@ -24,7 +24,7 @@ class Status(StrEnum):
     """What a solve ended with."""
 
     OPTIMAL = "optimal"
-    FEASIBLE = "feasible"  # stopped (time limit, gap) with a solution that may not be optimal
+    FEASIBLE = "feasible"  # stopped by a limit with a solution that may not be optimal
     INFEASIBLE = "infeasible"
     UNBOUNDED = "unbounded"
     NO_SOLUTION = "no solution"  # stopped by a limit before any solution was found
@@ -33,7 +33,8 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class SolverOptions:
-    """Solver settings. ``mip_gap`` 0 proves optimality, which rankings need;
+    """Solver settings. ``mip_gap`` 0 proves optimality, which rankings need (HiGHS's
+    ``mip_abs_gap`` of 1e-6 still applies: on the scaled objective, about 1, a relative 1e-6);
     ``threads`` and ``random_seed`` are fixed so results repeat run to run.
     ``time_limit_s`` bounds each solve, or a whole job of solves when the caller
     starts a budget (:meth:`HighsSession.start_budget`)."""
@@ -118,6 +119,11 @@ class HighsSession:
         index = np.asarray(columns, dtype=np.int32)
         self.set_bounds(index, self.form.col_lower[index], self.form.col_upper[index])
 
+    @property
+    def time_left_s(self) -> float | None:
+        """Seconds left before the deadline; None without one."""
+        return None if self.deadline is None else max(self.deadline - time.perf_counter(), 0.0)
+
     def set_start(self, columns: Sequence[int], values: Sequence[float]) -> None:
         """Offer HiGHS a starting point for the next solve: values of some columns (the
         configuration); HiGHS completes it, or ignores it where it is infeasible."""
@@ -140,9 +146,9 @@ class HighsSession:
 
     def solve(self) -> SolverResult:
         """Solve from the current state and normalise the outcome."""
-        start = time.perf_counter()
         if self.deadline is not None:
-            self._highs.setOptionValue("time_limit", max(self.deadline - start, 0.0))
+            self._highs.setOptionValue("time_limit", self.time_left_s)
+        start = time.perf_counter()
         self._highs.run()
         return self._result(time.perf_counter() - start)
 
@@ -216,8 +222,6 @@ class HighsSession:
         is_mip = bool(self.form.integer.any())
         bound = info.mip_dual_bound if is_mip else objective
         gap = (info.mip_gap if is_mip else 0.0) if has_solution else None
-        if status is Status.OPTIMAL and is_mip and gap is not None and gap > self.options.mip_gap + 1e-9:
-            status = Status.FEASIBLE
         return SolverResult(status, objective, bound if has_solution else None, gap, seconds, solver_version(),
                             values)
 
