@@ -24,6 +24,7 @@ import resource
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from optimiser import load_instance, travel_times
@@ -57,8 +58,9 @@ def instance_folder(name: str, cache: Path) -> tuple[Path, float | None]:
     return folder, time.perf_counter() - start
 
 
-def run_case(name: str, cache: Path, time_limit_s: float, nearest_sites: int | None) -> dict:
-    """One case, every stage timed; prints progress as results come."""
+def run_case(name: str, cache: Path, time_limit_s: float | None, nearest_sites: int | None) -> dict:
+    """One case, every stage timed; prints progress as results come. The search's time limit is by
+    default what is left of the case's target after loading, travel times and the build."""
     folder, generate_s = instance_folder(name, cache)
     figures: dict = {"case": name, "generate_s": generate_s}
     start = time.perf_counter()
@@ -71,6 +73,9 @@ def run_case(name: str, cache: Path, time_limit_s: float, nearest_sites: int | N
     solver = SolverOptions(time_limit_s=time_limit_s, mip_gap=CASES[name]["gap"])
     engine = Engine.build(instance, times=times, solver=solver, options=ModelOptions(nearest_sites=nearest_sites))
     figures["build_s"] = time.perf_counter() - start
+    if time_limit_s is None:
+        spent = figures["load_s"] + figures["travel_s"] + figures["build_s"]
+        engine.session.options = replace(solver, time_limit_s=max(CASES[name]["target_s"] - spent, 1.0))
     figures["rows"], figures["columns"] = engine.form.shape
     print(f"  {name}: load {figures['load_s']:.1f} s, travel times {figures['travel_s']:.1f} s, build "
           f"{figures['build_s']:.1f} s: {engine.form.shape[0]:,} rows × {engine.form.shape[1]:,} columns, "
@@ -99,8 +104,9 @@ def child(args: argparse.Namespace) -> None:
 
 
 def in_own_process(name: str, args: argparse.Namespace, nearest_sites: int | None) -> dict:
-    command = [sys.executable, __file__, "--child", name, "--cache", str(args.cache), "--time-limit",
-               str(args.time_limit)] + ([] if nearest_sites is None else ["--nearest", str(nearest_sites)])
+    command = [sys.executable, __file__, "--child", name, "--cache", str(args.cache)]
+    command += [] if args.time_limit is None else ["--time-limit", str(args.time_limit)]
+    command += [] if nearest_sites is None else ["--nearest", str(nearest_sites)]
     figures = None
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
         for line in process.stdout:  # progress as it comes
@@ -132,7 +138,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", nargs="+", choices=list(CASES), default=list(CASES))
     parser.add_argument("--cache", type=Path, default=Path("out/scale"), help="where generated instances are kept")
-    parser.add_argument("--time-limit", type=float, default=600.0, help="seconds per solve (default 600)")
+    parser.add_argument("--time-limit", type=float, default=None,
+                        help="seconds for the search (default: the case's target less the stages before it)")
     parser.add_argument("--reference", action="store_true", help="also solve the regional case as the full model")
     parser.add_argument("--nearest", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--child", choices=list(CASES), help=argparse.SUPPRESS)
@@ -140,7 +147,8 @@ def main() -> None:
     if args.child:
         child(args)
         return
-    print(f"Python {sys.version.split()[0]}; each case in its own process; time limit {args.time_limit:.0f} s")
+    limit = "the target less the earlier stages" if args.time_limit is None else f"{args.time_limit:.0f} s"
+    print(f"Python {sys.version.split()[0]}; each case in its own process; search time limit: {limit}")
     for name in args.cases:
         figures = in_own_process(name, args, None)
         report(figures)

@@ -125,5 +125,14 @@ def grow(candidates: pd.DataFrame, reach: np.ndarray, needy: pd.DataFrame,
     host_rank = candidates[hosting].groupby("group")["rank"].min()
     host_rank = host_rank[host_rank.index.isin(needy_groups)]
     grown[host_rank.index.to_numpy()] = np.maximum(grown[host_rank.index.to_numpy()], host_rank.to_numpy())
-    kept = (candidates["rank"].to_numpy() <= grown[candidates["group"].to_numpy()]).sum()
-    return None if kept > FULL_SHARE * len(candidates) else grown
+    return _unless_most(candidates, grown)
+
+
+def widen(candidates: pd.DataFrame, reach: np.ndarray) -> np.ndarray | None:
+    """Every group's reach doubled; None (the full model) once most pairs are kept."""
+    return _unless_most(candidates, reach * 2)
+
+
+def _unless_most(candidates: pd.DataFrame, reach: np.ndarray) -> np.ndarray | None:
+    kept = (candidates["rank"].to_numpy() <= reach[candidates["group"].to_numpy()]).sum()
+    return None if kept > FULL_SHARE * len(candidates) else reach

@@ -23,7 +23,7 @@ from optimiser import Instance, load_instance
 from optimiser.checker import check_solution
 from optimiser.generate import generate_instance
 from optimiser.model import CRITERIA, ModelOptions
-from optimiser.nearest import AUTO_PAIRS, grow, ranked, start_reach
+from optimiser.nearest import AUTO_PAIRS, grow, ranked, start_reach, widen
 from optimiser.objective import resolve_weights, solver_weights
 from optimiser.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, write_pmedian_instance
 from optimiser.solve import Engine, solve
@@ -180,6 +180,14 @@ def test_growth_doubles_the_reach_and_reaches_the_nearest_host():
     assert grow(candidates, reach, needy, set()).tolist() == [2, 1]  # doubled; the other service unchanged
     assert grow(candidates, reach, needy, {("d", "l")}).tolist() == [4, 1]  # the nearest host is 4th
     assert grow(candidates, np.array([3, 3]), needy, {("h", "l")}) is None  # 8 + 3 of 20 kept: past half, so all
+
+
+def test_widening_doubles_every_zone_and_keeps_all_past_half():
+    """How a stopped search's answer is repaired when its zones' kept sites cannot carry it alone."""
+    candidates = pd.concat([_line(list(range(1, 11)), service) for service in "lmn"], ignore_index=True)
+    candidates["group"] = np.repeat([0, 1, 2], 10)
+    assert widen(candidates, np.array([1, 2, 2])).tolist() == [2, 4, 4]  # 10 of 30 pairs kept
+    assert widen(candidates, np.array([2, 4, 4])) is None  # 20 of 30: past half, so all
 
 
 def test_start_reach_by_size(generated):
