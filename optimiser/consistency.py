@@ -45,10 +45,11 @@ def _noun(column: str) -> str:
     return column.removesuffix("_id").replace("_", " ")
 
 
-def _known(tables: Tables, target: str) -> set[str]:
+def _known(tables: Tables, target: str) -> pd.Series:
+    """The ids a reference may name, as a column (a million road junctions: no Python set)."""
     stem, column = target.split(".")
     table = tables.get(stem)
-    return set() if table is None else set(table.frame[column].dropna().astype(str))
+    return pd.Series([], dtype=str) if table is None else table.frame[column].dropna().astype(str)
 
 
 def check_references(tables: Tables, log: ProblemLog) -> None:
@@ -60,12 +61,14 @@ def check_references(tables: Tables, log: ProblemLog) -> None:
             targets = f.reference_targets
             if not targets:
                 continue
-            known = [_known(tables, target) for target in targets]
             column = table.frame[f.name]
             if f.type == "id":  # vectorised: road tables have millions of rows
-                unknown = np.flatnonzero((column.ne("") & ~column.isin(known[0])).to_numpy(dtype=bool))
-                cells = ((i, targets[0], known[0], column.iloc[i]) for i in unknown)
+                ids = _known(tables, targets[0])
+                unknown = np.flatnonzero((column.ne("") & ~column.isin(ids)).to_numpy(dtype=bool))
+                named = set(ids) if len(unknown) else set()  # for the messages only
+                cells = ((i, targets[0], named, column.iloc[i]) for i in unknown)
             else:
+                known = [set(_known(tables, target)) for target in targets]
                 cells = ((i, target, ids, name) for i, value in enumerate(column.tolist())
                          for target, ids, name in _named_ids(value, targets, known) if name not in ids)
             cells = list(cells)
