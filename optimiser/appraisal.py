@@ -27,7 +27,7 @@ import pandas as pd
 from .checker import check_configuration, check_solution
 from .configuration import Configuration, Solution, baseline_configuration
 from .instance import Instance
-from .travel import TravelTimes, travel_times
+from .travel import TravelTimes, travel_times_by_mode
 
 #: Each measure: (unit, which way is better, what it is). The report and FORMAT.md quote these.
 MEASURES: dict[str, tuple[str, str, str]] = {
@@ -155,7 +155,7 @@ def appraise(instance: Instance, options: Mapping[str, Solution | Configuration]
     A bare configuration is allocated to the nearest hosting site; a solution keeps its allocation.
     """
     criteria = instance_criteria(instance) if criteria is None else criteria
-    times = {mode: (times or {}).get(mode) or travel_times(instance, mode) for mode in instance.mode_names}
+    times = travel_times_by_mode(instance, times)
     sources = dict(sources or {})
     solutions = {label: _as_solution(instance, option, times) for label, option in options.items()}
     baseline = _baseline_label(instance, solutions, sources)

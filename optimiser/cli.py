@@ -22,7 +22,7 @@ from rich.table import Table
 
 from .errors import InstanceError, OptimiserError, Problem, Severity
 from .instance import Instance, instance_folders, load_instance
-from .travel import TravelTimes, travel_times
+from .travel import TravelTimes, travel_times, travel_times_by_mode
 
 EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_NO_ANSWER = 0, 1, 2, 3
 #: Width of tables written to a file or pipe, where no terminal says how wide to be.
@@ -76,7 +76,7 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
 
     with console.status(f"Loading {args.instance} …"):
         instance = load_instance(args.instance)
-        times = {mode: travel_times(instance, mode) for mode in instance.mode_names}
+        times = travel_times_by_mode(instance)
         proofs = prove_infeasible(instance, times)
     problems = list(instance.warnings) + proofs
     if args.json:

@@ -16,7 +16,7 @@ from .aggregate import merge_zones
 from .configuration import Configuration, baseline_configuration, role_services
 from .instance import Instance
 from .nearest import no_beyond, no_left_out, ranked, restrict, start_reach
-from .travel import TravelTimes, travel_times
+from .travel import TravelTimes, travel_times_by_mode
 
 #: The criteria of the objective, each a separate objective in natural units.
 CRITERIA = ("travel", "equity", "worst_zone", "capital", "running", "workforce", "disruption")
@@ -75,10 +75,7 @@ class ModelData:
 
 def prepare(instance: Instance, options: ModelOptions, times: dict[str, TravelTimes] | None = None) -> ModelData:
     """Travel times for every mode, the model zones and the candidate allocation pairs."""
-    times = dict(times or {})
-    for mode in instance.mode_names:
-        if mode not in times:
-            times[mode] = travel_times(instance, mode)
+    times = travel_times_by_mode(instance, times)
     instance, members = merge_zones(instance, times) if options.merge_zones else (instance, None)
     use_roles = options.use_roles and not instance.roles.empty
     candidates = ranked(candidate_pairs(instance, times, options))

@@ -17,7 +17,7 @@ import pandas as pd
 from .consistency import colocation_closure
 from .errors import Problem, Severity
 from .instance import Instance
-from .travel import TravelTimes, travel_times
+from .travel import TravelTimes, travel_times_by_mode
 
 Proof = Callable[[Instance, dict[str, TravelTimes]], Iterator[Problem]]
 
@@ -27,10 +27,7 @@ def prove_infeasible(instance: Instance, times: dict[str, TravelTimes] | None = 
 
     ``times`` maps a mode to its travel times; missing modes are computed.
     """
-    times = dict(times or {})
-    for mode in instance.mode_names:
-        if mode not in times:
-            times[mode] = travel_times(instance, mode)
+    times = travel_times_by_mode(instance, times)
     return [problem for proof in PROOFS for problem in proof(instance, times)]
 
 

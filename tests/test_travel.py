@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from optimiser import OptimiserError, load_instance, road_graph, travel_times
 from optimiser.roads import travel_csr
-from optimiser.travel import shortest_minutes
+from optimiser.travel import shortest_minutes, travel_times_by_mode
 
 
 def test_car_times_on_the_tiny_instance(tiny_instance):
@@ -47,6 +47,22 @@ def test_connector_time_is_added_for_places_off_the_graph(tiny):
     offset_km = float(haversine_km(51.55, 0.50, 51.55, 0.5433))
     times = travel_times(instance).zone_site_min
     assert times.loc["z_mid", "north"] == pytest.approx(6 + 60 * offset_km / 30)
+
+
+def test_modes_side_by_side_in_processes_equal_one_by_one(tiny_instance):
+    """On a large graph every mode after the first runs in a worker process (SciPy's Dijkstra holds the GIL);
+    the times are the same as one by one. Needs two cores to take the parallel path."""
+    one_by_one = travel_times_by_mode(tiny_instance, parallel=False)
+    side_by_side = travel_times_by_mode(tiny_instance, parallel=True)
+    assert sorted(side_by_side) == sorted(one_by_one) == ["bluelight", "car"]
+    for mode, times in one_by_one.items():
+        pd.testing.assert_frame_equal(side_by_side[mode].zone_site_min, times.zone_site_min)
+        pd.testing.assert_frame_equal(side_by_side[mode].site_site_min, times.site_site_min)
+
+
+def test_known_modes_are_reused_not_recomputed(tiny_instance):
+    car = travel_times(tiny_instance, "car")
+    assert travel_times_by_mode(tiny_instance, {"car": car})["car"] is car
 
 
 def test_unknown_mode_is_a_clear_error(tiny_instance):
