@@ -60,8 +60,11 @@ class SolveResult:
 
     @property
     def best(self) -> RankedSolution:
-        if not self.ranked:
+        if not self.ranked and self.status is Status.INFEASIBLE:
             raise OptimiserError(f"{self.instance}: no feasible configuration")
+        if not self.ranked:
+            raise OptimiserError(f"{self.instance}: the search ended ({self.status.value}) before it found any "
+                                 "configuration; allow more time")
         return self.ranked[0]
 
     def table(self) -> pd.DataFrame:

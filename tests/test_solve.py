@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from optimiser import load_instance
+from optimiser import OptimiserError, load_instance
 from optimiser.checker import check_solution
 from optimiser.configuration import option_configuration
 from optimiser.diagnose import diagnose
@@ -102,3 +102,13 @@ def test_other_named_instances_solve_and_check(name):
     instance = load_instance(name)
     best = solve(instance).best
     assert check_solution(instance, best.configuration, best.allocation, best.expansion) == []
+
+
+def test_a_search_stopped_before_any_configuration_is_not_called_infeasible(tiny_instance):
+    """No time at all, and the tiny instance's status quo (the start) breaks its rules: nothing to show."""
+    result = solve(tiny_instance, time_limit_s=0.0)
+    assert result.status.value == "no solution" and not result.ranked
+    with pytest.raises(OptimiserError) as raised:
+        _ = result.best
+    assert str(raised.value) == ("tiny: the search ended (no solution) before it found any configuration; "
+                                 "allow more time")
