@@ -45,9 +45,14 @@ SEED = 1
 MEMORY_TARGET_MB = 8 * 1024
 
 
-def peak_mb() -> float:
-    """Peak memory of this process plus its largest worker (a travel mode's process): at most what was held
-    at once."""
+def peak_mb(workers_ended_mb: float = 0.0) -> float:
+    """Peak memory of this process, or of this process and its travel-mode workers while they ran
+    (``workers_ended_mb``: their sum with this process's peak then), whichever is more."""
+    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, workers_ended_mb)
+
+
+def with_workers_mb() -> float:
+    """At most what this process and its largest finished worker held at once, so far."""
     usage = resource.getrusage
     return (usage(resource.RUSAGE_SELF).ru_maxrss + usage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
 
@@ -75,6 +80,7 @@ def run_case(name: str, cache: Path, time_limit_s: float | None, nearest_sites: 
     start = time.perf_counter()
     times = travel_times_by_mode(instance)
     figures["travel_s"] = time.perf_counter() - start
+    travel_mb = with_workers_mb()
     start = time.perf_counter()
     solver = SolverOptions(time_limit_s=time_limit_s, mip_gap=CASES[name]["gap"])
     engine = Engine.build(instance, times=times, solver=solver, options=ModelOptions(nearest_sites=nearest_sites))
@@ -85,11 +91,12 @@ def run_case(name: str, cache: Path, time_limit_s: float | None, nearest_sites: 
     figures["rows"], figures["columns"] = engine.form.shape
     print(f"  {name}: load {figures['load_s']:.1f} s, travel times {figures['travel_s']:.1f} s, build "
           f"{figures['build_s']:.1f} s: {engine.form.shape[0]:,} rows × {engine.form.shape[1]:,} columns, "
-          f"{len(engine.data.pairs):,} of {len(engine.data.candidates):,} pairs, peak {peak_mb():,.0f} MB", flush=True)
+          f"{len(engine.data.pairs):,} of {len(engine.data.candidates):,} pairs, peak {peak_mb(travel_mb):,.0f} MB",
+          flush=True)
 
     def progress(found: int, result) -> None:
         print(f"  {name}: round {engine.rounds + 1}: {result.status.value}, objective {result.objective:.6f}, "
-              f"gap {result.gap:.4%}, {result.seconds:.1f} s (peak {peak_mb():,.0f} MB so far)", flush=True)
+              f"gap {result.gap:.4%}, {result.seconds:.1f} s (peak {peak_mb(travel_mb):,.0f} MB so far)", flush=True)
 
     start = time.perf_counter()
     result = engine.solve(progress=progress)
@@ -101,7 +108,7 @@ def run_case(name: str, cache: Path, time_limit_s: float | None, nearest_sites: 
                    rounds=restriction.rounds if restriction else 1,
                    repaired=bool(restriction and restriction.repaired),
                    kept_pairs=restriction.kept_pairs if restriction else len(engine.data.pairs),
-                   candidate_pairs=len(engine.data.candidates), peak_mb=peak_mb())
+                   candidate_pairs=len(engine.data.candidates), peak_mb=peak_mb(travel_mb))
     return figures
 
 

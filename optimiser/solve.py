@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -188,14 +188,18 @@ class Engine:
         so that the results are the full model's (:mod:`optimiser.nearest`). ``warm`` starts each
         round from the best configuration of the one before. Once the time limit stops a round, or
         leaves no time for the next, the answer so far is repaired (:meth:`_repaired`), not searched
-        for again; so is the last round's when the next one stops before it finds anything."""
+        for again; so is the last round's when the next one stops before it finds anything. Every
+        round's bound on the best solution bounds the full model's, so the best of them is kept."""
         self.rounds, self.repaired = 0, False
         so_far: tuple[list[SolverResult], SolverResult, Configuration] | None = None
+        bound = -math.inf  # the best bound on the full model's best solution, from any round
         while True:
             results = run()
             self.rounds += 1
             if so_far and not results[0].has_solution:
-                return self._made_whole(*so_far)
+                return self._made_whole(*so_far, bound)
+            if results[0].bound is not None:
+                bound = max(bound, results[0].bound)
             shares = [self._beyond_shares(result) for result in results]
             used = [share.any() for share in shares]
             if not any(used):
@@ -208,7 +212,7 @@ class Engine:
             first = used.index(True)
             so_far = (results[:first], results[first], configurations[first])
             if any(result.status is not Status.OPTIMAL for result in results) or self.session.time_left_s == 0:
-                return self._made_whole(*so_far)
+                return self._made_whole(*so_far, bound)
             if warm:
                 self.session.set_start(*self._decision_values(configurations[0]))
 
@@ -218,10 +222,12 @@ class Engine:
             return np.zeros(len(self.data.beyond), dtype=bool)
         return result.values[self.columns["beyond"]] > BEYOND_TOLERANCE
 
-    def _made_whole(self, exact: list[SolverResult], stopped: SolverResult,
-                    configuration: Configuration) -> list[SolverResult]:
-        """The exact results of a round, and the first that was not, repaired."""
-        return [*exact, self._repaired(stopped, configuration)]
+    def _made_whole(self, exact: list[SolverResult], stopped: SolverResult, configuration: Configuration,
+                    best_bound: float) -> list[SolverResult]:
+        """The exact results of a round, and the first that was not, repaired (the best solution's
+        with the best bound of every round)."""
+        bound = max(stopped.bound, best_bound) if not exact else stopped.bound
+        return [*exact, self._repaired(replace(stopped, bound=bound), configuration)]
 
     def _repaired(self, stopped: SolverResult, configuration: Configuration) -> SolverResult:
         """A stopped solve's configuration whose allocation used beyond shares, made a real answer
