@@ -8,8 +8,8 @@ so one-way roads are honoured in the patient's direction of travel.
 
 A trip also covers the stretch from a zone centroid or a site to its nearest
 junction, at the instance's ``connector_speed_kmh``. On a large graph the modes run
-side by side, each in a process of its own (SciPy's Dijkstra holds the GIL, so threads
-would take turns).
+side by side, every mode after the first in a worker process (SciPy's Dijkstra holds the
+GIL, so threads would take turns).
 """
 
 from __future__ import annotations
