@@ -30,6 +30,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from optimiser import load_instance
+from optimiser.display import gap_text
 from optimiser.generate import generate_instance
 from optimiser.modeldata import ModelOptions
 from optimiser.solve import Engine
@@ -96,7 +97,8 @@ def run_case(name: str, cache: Path, time_limit_s: float | None, nearest_sites: 
 
     def progress(found: int, result) -> None:
         print(f"  {name}: round {engine.rounds + 1}: {result.status.value}, objective {result.objective:.6f}, "
-              f"gap {result.gap:.4%}, {result.seconds:.1f} s (peak {peak_mb(travel_mb):,.0f} MB so far)", flush=True)
+              f"gap {gap_text(result.gap)}, {result.seconds:.1f} s (peak {peak_mb(travel_mb):,.0f} MB so far)",
+              flush=True)
 
     start = time.perf_counter()
     result = engine.solve(progress=progress)
