@@ -162,7 +162,6 @@ class Engine:
         if isinstance(configuration, str):
             configuration = option_configuration(self.instance, configuration)
         chosen = self._set_weights(weights)
-        self.session.start_budget()
         result = self.solve_pinned(configuration)
         if not result.has_solution:
             return result
@@ -171,7 +170,9 @@ class Engine:
                         solution.expansion, result.status, result.gap)
 
     def solve_pinned(self, configuration: Configuration) -> SolverResult:
-        """Solve with the configuration pinned, under the weights already set, then unpin it."""
+        """Solve with the configuration pinned, under the weights already set, then unpin it: a job
+        of its own for the time limit (a sweep evaluates options after a search)."""
+        self.session.start_budget()
         return self._exactly(lambda: [self._solve_pinning(self.pin(configuration))])[0]
 
     def _solve_pinning(self, columns: np.ndarray) -> SolverResult:
