@@ -1,8 +1,9 @@
 """The ``optimiser`` command: a thin layer over the Python API.
 
 Exit codes: 0 success, 1 no feasible configuration (proof printed), 2 bad
-input (every problem printed with its file, row and column), 3 the time limit
-ended a search before it found any configuration. Errors are one red line
+input (every problem printed with its file, row and column), 3 no answer: the
+time limit ended a search before it found any configuration, or the solver
+returned a solution at odds with its own report. Errors are one red line
 each; ``--debug`` shows the traceback instead.
 """
 
@@ -19,6 +20,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+from solvers.highs import SolverDefect
 
 from .errors import InstanceError, OptimiserError, Problem, Severity
 from .instance import Instance, instance_folders, load_instance
@@ -52,6 +55,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         errors.print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True)
         return EXIT_BAD_INPUT
+    except SolverDefect as error:
+        if args.debug:
+            raise
+        errors.print(f"[bold red]solver error:[/] {escape(str(error))}", soft_wrap=True)
+        return EXIT_NO_ANSWER
 
 
 # --- verbs ------------------------------------------------------------------------------------

@@ -19,6 +19,9 @@ import numpy as np
 
 from .milp import StandardForm
 
+#: Relative difference allowed between HiGHS's objective and the one its solution has (its tolerances).
+OBJECTIVE_TOLERANCE = 1e-6
+
 
 class Status(StrEnum):
     """What a solve ended with."""
@@ -44,6 +47,11 @@ class SolverOptions:
     threads: int = 1
     random_seed: int = 0
     log: bool = False
+
+
+class SolverDefect(RuntimeError):
+    """HiGHS returned a solution that does not have the objective it reported: a bug of the solver
+    (highspy 1.16.0 does this after a MIP start), never to be passed on as an answer."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,7 @@ class HighsSession:
         self._load()
         self._base_rows = form.A.shape[0]
         self._weights: dict[str, float] = {}
+        self._cost, self._offset = np.zeros(len(form.columns)), 0.0  # of the weights last set
         self.deadline: float | None = None  # perf_counter time by which every solve must end
 
     def start_budget(self) -> None:
@@ -108,6 +117,7 @@ class HighsSession:
         self._highs.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
         self._highs.changeObjectiveOffset(offset)
         self._weights = dict(weights)
+        self._cost, self._offset = cost, offset
 
     def set_bounds(self, columns: Sequence[int], lower: Sequence[float], upper: Sequence[float]) -> None:
         """Change the bounds of some columns (pin a variable by giving equal bounds)."""
@@ -219,11 +229,21 @@ class HighsSession:
                 self.form.col_upper).all():
             status = Status.INFEASIBLE  # HiGHS's "unbounded or infeasible" on a bounded model
         objective = info.objective_function_value if has_solution else None
+        if has_solution:
+            self._check_objective(values, objective)
         is_mip = bool(self.form.integer.any())
         bound = info.mip_dual_bound if is_mip else objective
         gap = (info.mip_gap if is_mip else 0.0) if has_solution else None
         return SolverResult(status, objective, bound if has_solution else None, gap, seconds, solver_version(),
                             values)
+
+    def _check_objective(self, values: np.ndarray, objective: float) -> None:
+        """The solution's own objective must be the one HiGHS reports, or the answer is not what it claims."""
+        own = float(self._cost @ values) + self._offset
+        if abs(own - objective) > OBJECTIVE_TOLERANCE * max(1.0, abs(objective)):
+            raise SolverDefect(f"{solver_version()} reported objective {objective:.9g}, but the solution it "
+                               f"returned has objective {own:.9g}; no answer is given. Install a HiGHS "
+                               "without this defect (pip install 'highspy<1.16').")
 
 
 def _status(model_status, has_solution: bool) -> Status:

@@ -248,3 +248,17 @@ def test_solve_negative_nearest_is_a_clear_error(capsys, tiny):
     code, _, err = run(capsys, "solve", str(tiny.path), "--nearest", "-1")
     assert code == 2
     assert "nearest sites must be 0 (every pair) or more, not -1" in err
+
+
+def test_a_solver_defect_is_one_red_line_and_exit_3(capsys, tiny, monkeypatch):
+    """What the solver returned is not an answer (solvers.highs.SolverDefect): no traceback, no result."""
+    from solvers.highs import HighsSession, SolverDefect
+
+    def defective(self):
+        raise SolverDefect("HiGHS 9.9.9 reported objective 1, but the solution it returned has objective 2")
+
+    monkeypatch.setattr(HighsSession, "solve", defective)
+    code, out, err = run(capsys, "solve", str(tiny.path))
+    assert code == 3
+    assert "solver error: HiGHS 9.9.9 reported objective 1, but the solution it returned has objective 2" in err
+    assert "Traceback" not in err + out

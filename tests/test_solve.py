@@ -11,6 +11,7 @@ from optimiser.checker import check_solution
 from optimiser.configuration import option_configuration
 from optimiser.diagnose import diagnose
 from optimiser.solve import Engine, Solution, evaluate, solve
+from solvers.highs import SolverDefect
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +113,16 @@ def test_a_search_stopped_before_any_configuration_is_not_called_infeasible(tiny
         _ = result.best
     assert str(raised.value) == ("tiny: the search ended (no solution) before it found any configuration; "
                                  "allow more time")
+
+
+def test_a_solution_at_odds_with_the_objective_highs_reports_is_refused(tiny_instance):
+    """highspy 1.16.0, given a MIP start, reported the optimum's objective with the start's values. Here HiGHS
+    is handed an objective the session did not set, so what it returns disagrees with the session's own objective:
+    the session raises rather than pass the solution on."""
+    engine = Engine.build(tiny_instance)
+    engine.session.set_weights({"travel": 1.0})
+    engine.session._highs.changeObjectiveOffset(5.0)  # the defect, made on purpose
+    with pytest.raises(SolverDefect) as raised:
+        engine.session.solve()
+    assert "but the solution it returned has objective" in str(raised.value)
+    assert "pip install 'highspy<1.16'" in str(raised.value)
