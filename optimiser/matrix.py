@@ -90,7 +90,7 @@ _NONE = np.empty(0, dtype=object)
 class _Layout:
     """Codes of the instance's ids, the pairs as arrays, and the column of every variable.
 
-    Columns are numbered by block (x, beyond, y, open, expand, r, worst) before unused
+    Columns are numbered by block (x, beyond, beyond_at, y, open, expand, r, worst) before unused
     columns are dropped; ``-1`` marks a variable that does not exist (``open`` of
     a site that exists today).
     """
@@ -111,6 +111,10 @@ class _Layout:
     b_demand: np.ndarray
     b_minutes: np.ndarray  # to the nearest left-out site
     b: np.ndarray  # column of each beyond share
+    us: np.ndarray  # site code of each beyond unit (optimiser.nearest)
+    ul: np.ndarray  # service code
+    u_most: np.ndarray  # the demand of the zones that left the unit out
+    a: np.ndarray  # column of the beyond demand placed at each beyond unit
     y: np.ndarray  # sites × services
     open: np.ndarray  # sites, -1 where the site exists
     expand: np.ndarray  # one per expandable (site, resource)
@@ -145,43 +149,47 @@ def _codes(universe: list, ids) -> np.ndarray:
 
 def _layout(data: ModelData) -> _Layout:
     """Every variable of :func:`optimiser.model._variables`, as columns with names, bounds and integrality."""
-    instance, pairs, beyond = data.instance, data.pairs, data.beyond
-    S, L, K, P, B = len(data.sites), len(data.services), len(data.roles), len(pairs), len(beyond)
+    instance, pairs, beyond, units = data.instance, data.pairs, data.beyond, data.beyond_units
+    S, L, K, P, B, U = len(data.sites), len(data.services), len(data.roles), len(pairs), len(beyond), len(units)
     sites, services, zones = _quoted(data.sites), _quoted(data.services), _quoted(instance.zones.index)
     roles = _quoted(list(data.roles))
     pz = _codes(list(instance.zones.index), pairs["zone_id"])
     ps, pl = _codes(data.sites, pairs["site_id"]), _codes(data.services, pairs["service_id"])
     bz, bl = _codes(list(instance.zones.index), beyond["zone_id"]), _codes(data.services, beyond["service_id"])
+    us, ul = _codes(data.sites, units["site_id"]), _codes(data.services, units["service_id"])
     new = ~instance.sites["exists"].astype(bool).reindex(data.sites).to_numpy()
     expandable = instance.site_resources[instance.site_resources["max_expansion"] > 0]
     E, N = len(expandable), int(new.sum())
 
-    start = np.cumsum([0, P, B, S * L, N, E, S * K])
+    start = np.cumsum([0, P, B, U, S * L, N, E, S * K])
     x = np.arange(P) + start[0]
     b = np.arange(B) + start[1]
-    y = (np.arange(S * L) + start[2]).reshape(S, L)
+    a = np.arange(U) + start[2]
+    y = (np.arange(S * L) + start[3]).reshape(S, L)
     open_ = np.full(S, -1, dtype=np.int64)
-    open_[new] = np.arange(N) + start[3]
-    expand = np.arange(E) + start[4]
-    r = (np.arange(S * K) + start[5]).reshape(S, K)
-    worst = int(start[6])
+    open_[new] = np.arange(N) + start[4]
+    expand = np.arange(E) + start[5]
+    r = (np.arange(S * K) + start[6]).reshape(S, K)
+    worst = int(start[7])
 
     unit = _join(np.repeat(sites, L), np.tile(services, S))  # "s,l" for every (s, l), row-major
     x_names = _pair_labels("x", zones, unit, pz, ps * L + pl)
     resource_q = _quoted(expandable["resource"])
     names = np.concatenate([
-        x_names, _names("beyond", _join(zones[bz], services[bl])), _names("y", unit), _names("open", sites[new]),
+        x_names, _names("beyond", _join(zones[bz], services[bl])), _names("beyond_at", _join(sites[us], services[ul])),
+        _names("y", unit), _names("open", sites[new]),
         _names("expand", _join(sites[_codes(data.sites, expandable["site_id"])], resource_q)),
         _names("r", _join(np.repeat(sites, K), np.tile(roles, S))), np.array(["worst"], dtype=object)])
     lower = np.zeros(len(names))
-    upper = np.concatenate([np.ones(P + B + S * L + N), expandable["max_expansion"].to_numpy(float),
-                            np.ones(S * K), [np.inf]])
+    upper = np.concatenate([np.ones(P + B), np.full(U, np.inf), np.ones(S * L + N),
+                            expandable["max_expansion"].to_numpy(float), np.ones(S * K), [np.inf]])
     integer = np.zeros(len(names), dtype=bool)
-    integer[start[2]:start[4]] = True
-    integer[start[5]:start[6]] = True
+    integer[start[3]:start[5]] = True
+    integer[start[6]:start[7]] = True
     return _Layout(data, sites, services, zones, roles, pz, ps, pl, pairs["demand"].to_numpy(float),
                    pairs["travel_min"].to_numpy(float), x, bz, bl, beyond["demand"].to_numpy(float),
-                   beyond["travel_min"].to_numpy(float), b, y, open_, expand,
+                   beyond["travel_min"].to_numpy(float), b, us, ul, units["demand"].to_numpy(float), a, y, open_,
+                   expand,
                    list(zip(expandable["site_id"], expandable["resource"], strict=True)), r, worst, new,
                    names.astype(object), lower, upper, integer)
 
@@ -277,8 +285,8 @@ def _pair_labels(family: str, zones: np.ndarray, units: np.ndarray, zone: np.nda
 
 
 def capacity(m: _Layout, out: _Rows) -> None:
-    r"""``capacity[s,r]``: :math:`\sum_{z,l} u_{lr} d_{zl} x_{zsl} - e_{sr} \le C_{sr}`, only for
-    (site, resource) with some pair that uses the resource (as Pyomo's ``Skip``)."""
+    r"""``capacity[s,r]``: :math:`\sum_{z,l} u_{lr} d_{zl} x_{zsl} + \sum_l u_{lr} a_{sl} - e_{sr} \le C_{sr}`,
+    only for (site, resource) with some pair or beyond unit that uses the resource (as Pyomo's ``Skip``)."""
     instance = m.data.instance
     use = instance.resource_use.drop_duplicates(["service_id", "resource"], keep="last")
     if use.empty:
@@ -290,10 +298,14 @@ def capacity(m: _Layout, out: _Rows) -> None:
     first_use = np.cumsum(per_service) - per_service
     pair, within = _ragged(per_service[m.pl])
     entry = first_use[m.pl[pair]] + within
-    key = m.ps[pair] * R + use["k"].to_numpy()[entry]
-    keys, row = np.unique(key, return_inverse=True)
+    unit, unit_within = _ragged(per_service[m.ul])
+    unit_entry = first_use[m.ul[unit]] + unit_within
+    k, per_activity = use["k"].to_numpy(), use["per_activity"].to_numpy(float)
+    keys, row = np.unique(np.concatenate([m.ps[pair] * R + k[entry], m.us[unit] * R + k[unit_entry]]),
+                          return_inverse=True)
     site, resource = keys // R, keys % R
-    terms = [(row, m.x[pair], use["per_activity"].to_numpy(float)[entry] * m.demand[pair])]
+    terms = [(row[:len(pair)], m.x[pair], per_activity[entry] * m.demand[pair]),
+             (row[len(pair):], m.a[unit], per_activity[unit_entry])]
 
     resource_ids = np.array(resources, dtype=object)
     capacity_of = _last(instance.site_resources, m, "capacity")
@@ -354,14 +366,13 @@ def site_counts(m: _Layout, out: _Rows) -> None:
 
 
 def volumes(m: _Layout, out: _Rows) -> None:
-    r"""``volume_min[s,l]``: :math:`v^{min}_l y_{sl} - \sum_z d_{zl} x_{zsl} - \sum_{z: s \text{ left out}}
-    d_{zl} b_{zl} \le 0`;
-    ``volume_max[s,l]``: :math:`\sum_z d_{zl} x_{zsl} - v^{max}_l y_{sl} \le 0`, or
+    r"""``volume_min[s,l]``: :math:`v^{min}_l y_{sl} - \sum_z d_{zl} x_{zsl} - a_{sl} \le 0`;
+    ``volume_max[s,l]``: :math:`\sum_z d_{zl} x_{zsl} + a_{sl} - v^{max}_l y_{sl} \le 0`, or
     :math:`v^{max}_l y_{sl} \ge 0` where no zone can reach the unit (Pyomo's form of ``0 ≤ v y``)."""
     services = _services_frame(m)
     S, L = m.y.shape
-    unit_of_pair = m.ps * L + m.pl
-    reached = np.bincount(unit_of_pair, minlength=S * L) > 0
+    unit_of_pair, unit_of_beyond = m.ps * L + m.pl, m.us * L + m.ul
+    reached = np.bincount(np.concatenate([unit_of_pair, unit_of_beyond]), minlength=S * L) > 0
     for family, column in (("volume_min", "min_volume"), ("volume_max", "max_volume")):
         limit = services[column].to_numpy(dtype=float, na_value=np.nan)
         chosen = limit > 0 if family == "volume_min" else ~np.isnan(limit)
@@ -370,29 +381,14 @@ def volumes(m: _Layout, out: _Rows) -> None:
         row_of_unit[units] = np.arange(len(units))
         sign = -1.0 if family == "volume_min" else 1.0
         flip = np.where(reached[units] | (family == "volume_min"), 1.0, -1.0)
-        in_row = row_of_unit[unit_of_pair]
-        mine = in_row >= 0
+        in_row, placed_row = row_of_unit[unit_of_pair], row_of_unit[unit_of_beyond]
+        mine, placed = in_row >= 0, placed_row >= 0
         rows = np.arange(len(units))
-        terms = [(in_row[mine], m.x[mine], sign * m.demand[mine]),
+        terms = [(in_row[mine], m.x[mine], sign * m.demand[mine]), (placed_row[placed], m.a[placed], sign),
                  (rows, m.y.ravel()[units], -sign * flip * limit[units % L])]
-        if family == "volume_min":
-            terms.append(_left_out_volume(m, row_of_unit))
         upper = np.where(flip > 0, 0.0, np.inf)
         lower = np.where(flip > 0, -np.inf, 0.0)
         out.add(_names(family, _join(m.sites[units // L], m.services[units % L])), terms, lower, upper)
-
-
-def _left_out_volume(m: _Layout, row_of_unit: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``volume_min`` terms of the beyond shares: each counts at every left-out site of its zone."""
-    left_out, L = m.data.left_out, len(m.services)
-    lz, ls = _codes(list(m.data.instance.zones.index), left_out["zone_id"]), m.site_code(left_out["site_id"])
-    ll = m.service_code(left_out["service_id"])
-    keys = m.bz * L + m.bl
-    order = np.argsort(keys, kind="stable")
-    share = order[np.searchsorted(keys[order], lz * L + ll)]
-    row = row_of_unit[ls * L + ll]
-    mine = row >= 0
-    return row[mine], m.b[share[mine]], -left_out["demand"].to_numpy(float)[mine]
 
 
 def travel_standards(m: _Layout, out: _Rows) -> None:
@@ -486,6 +482,18 @@ def givens(m: _Layout, out: _Rows) -> None:
     m.col_upper[cols] = value
 
 
+def beyond_placement(m: _Layout, out: _Rows) -> None:
+    r"""``beyond_placed[l]``: :math:`\sum_s a_{sl} - \sum_z d_{zl} b_{zl} = 0`;
+    ``beyond_hosted[s,l]``: :math:`a_{sl} - D^{out}_{sl} y_{sl} \le 0`."""
+    placed = np.unique(m.ul)
+    row_of_service = np.searchsorted(placed, np.arange(len(m.services)))
+    out.add(_names("beyond_placed", m.services[placed]),
+            [(row_of_service[m.ul], m.a, 1.0), (row_of_service[m.bl], m.b, -m.b_demand)], 0.0, 0.0)
+    rows = np.arange(len(m.a))
+    out.add(_names("beyond_hosted", _join(m.sites[m.us], m.services[m.ul])),
+            [(rows, m.a, 1.0), (rows, m.y[m.us, m.ul], -m.u_most)], -np.inf, 0.0)
+
+
 def worst_zone(m: _Layout, out: _Rows) -> None:
     r"""``worst_bound[z,l]``: :math:`\sum_s t_{zsl} x_{zsl} + t^+_{zl} b_{zl} - w \le 0`."""
     group, first, beyond_row = _zone_service_rows(m)
@@ -497,7 +505,7 @@ def worst_zone(m: _Layout, out: _Rows) -> None:
 #: Mirrors :data:`optimiser.model.CONSTRAINT_FAMILIES`, in the same order and by the same names.
 CONSTRAINT_FAMILIES: tuple[Callable[[_Layout, _Rows], None], ...] = (
     demand_allocation, linking, capacity, codependencies, site_counts, volumes, travel_standards,
-    closest_assignment, roles, givens, worst_zone)
+    closest_assignment, roles, givens, beyond_placement, worst_zone)
 
 
 # --- criteria ---------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ Variables:
 - :math:`r_{sk} \in \{0,1\}`: site :math:`s` takes role :math:`k` (where roles are used);
 - :math:`w \ge 0`: the worst zone's travel time;
 - :math:`b_{zl} \in [0,1]`: share of the demand served beyond the zone's kept nearest sites, in a
-  model restricted to them (:mod:`optimiser.nearest`; none in the full model).
+  model restricted to them (:mod:`optimiser.nearest`; none in the full model);
+- :math:`a_{sl} \ge 0`: the beyond demand placed at unit :math:`(s, l)`, where some zone left it out.
 
 Every criterion is a separate Pyomo objective in natural units (minutes,
 GBP million, rotas, moves); the weighted sum is formed in the solver layer so
@@ -85,11 +86,19 @@ def _variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.B = pyo.Set(dimen=2, ordered=True, initialize=list(zip(data.beyond["zone_id"], data.beyond["service_id"],
                                                              strict=True)))
     m.beyond = pyo.Var(m.B, bounds=(0, 1))
+    units = data.beyond_units
+    m.BU = pyo.Set(dimen=2, ordered=True, initialize=list(zip(units["site_id"], units["service_id"], strict=True)))
+    m.beyond_at = pyo.Var(m.BU, domain=pyo.NonNegativeReals)
 
 
 def _beyond(m: pyo.ConcreteModel, z: str, l: str, coefficient: float = 1.0):
     """``coefficient · b[z,l]`` where the zone has sites left out, else 0."""
     return coefficient * m.beyond[z, l] if (z, l) in m.B else 0
+
+
+def _beyond_at(m: pyo.ConcreteModel, s: str, l: str, coefficient: float = 1.0):
+    """``coefficient · a[s,l]`` where some zone left the unit out, else 0."""
+    return coefficient * m.beyond_at[s, l] if (s, l) in m.BU else 0
 
 
 def _max_expansion(instance: Instance, site: str, resource: str) -> float:
@@ -125,7 +134,7 @@ def linking(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 def capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
     r"""Resource use within capacity plus paid expansion:
-    :math:`\sum_{z,l} u_{lr} d_{zl} x_{zsl} \le C_{sr} + e_{sr}`."""
+    :math:`\sum_{z,l} u_{lr} d_{zl} x_{zsl} + \sum_l u_{lr} a_{sl} \le C_{sr} + e_{sr}`."""
     use = data.instance.resource_use
     if use.empty:
         return
@@ -140,7 +149,8 @@ def capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     def rule(m, s, r):
         load = sum(per_activity[l, r] * demand[z, l] * m.x[z, s, l] for z, _, l in by_site.get((s,), [])
-                   if (l, r) in per_activity)
+                   if (l, r) in per_activity) + sum(_beyond_at(m, s, l, per_activity[l, r]) for l in data.services
+                                                    if (l, r) in per_activity)
         added = m.expand[s, r] if (s, r) in m.EXPAND else 0
         if isinstance(load, int):  # nothing at this site uses the resource
             return pyo.Constraint.Skip
@@ -185,23 +195,18 @@ def site_counts(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 
 def volumes(m: pyo.ConcreteModel, data: ModelData) -> None:
-    r"""Volume per unit: :math:`v^{min}_l y_{sl} \le \sum_z d_{zl} x_{zsl} \le v^{max}_l y_{sl}`; in a restricted
-    model the minimum also counts :math:`d_{zl} b_{zl}` of every zone that left the site out."""
+    r"""Volume per unit: :math:`v^{min}_l y_{sl} \le \sum_z d_{zl} x_{zsl} + a_{sl} \le v^{max}_l y_{sl}`
+    (:math:`a_{sl}`, the beyond demand placed there, only in a restricted model)."""
     services = data.instance.services
     by_unit = _by(data.pairs, "site_id", "service_id")
     demand = dict(zip(zip(data.pairs["zone_id"], data.pairs["service_id"], strict=True), data.pairs["demand"],
                       strict=True))
 
-    left_out = _by(data.left_out, "site_id", "service_id")
-
     def volume(m, s, l):
-        return sum(demand[z, l] * m.x[z, s, l] for z, _, _ in by_unit.get((s, l), []))
-
-    def optimistic_volume(m, s, l):  # a beyond share may count at any of its zone's left-out sites
-        return volume(m, s, l) + sum(_beyond(m, z, l, demand[z, l]) for z, _, _ in left_out.get((s, l), []))
+        return sum(demand[z, l] * m.x[z, s, l] for z, _, _ in by_unit.get((s, l), [])) + _beyond_at(m, s, l)
     low = [(s, l) for s in data.sites for l in data.services if services.loc[l, "min_volume"] > 0]
     high = [(s, l) for s in data.sites for l in data.services if pd.notna(services.loc[l, "max_volume"])]
-    m.volume_min = pyo.Constraint(low, rule=lambda m, s, l: optimistic_volume(m, s, l)
+    m.volume_min = pyo.Constraint(low, rule=lambda m, s, l: volume(m, s, l)
                                   >= services.loc[l, "min_volume"] * m.y[s, l])
     m.volume_max = pyo.Constraint(high, rule=lambda m, s, l: volume(m, s, l)
                                   <= services.loc[l, "max_volume"] * m.y[s, l])
@@ -281,6 +286,20 @@ def givens(m: pyo.ConcreteModel, data: ModelData) -> None:
         m.y[g.site_id, g.service_id].setub(value)
 
 
+def beyond_placement(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""In a restricted model, the demand served beyond the kept sites is placed at hosting units:
+    :math:`\sum_s a_{sl} = \sum_z d_{zl} b_{zl}` and :math:`a_{sl} \le D^{out}_{sl}\, y_{sl}`
+    (:mod:`optimiser.nearest`)."""
+    units = data.beyond_units
+    most = dict(zip(zip(units["site_id"], units["service_id"], strict=True), units["demand"], strict=True))
+    demand = dict(zip(zip(data.beyond["zone_id"], data.beyond["service_id"], strict=True), data.beyond["demand"],
+                      strict=True))
+    placed = sorted(set(units["service_id"]), key=data.services.index)
+    m.beyond_placed = pyo.Constraint(placed, rule=lambda m, l: sum(m.beyond_at[s, k] for s, k in m.BU if k == l)
+                                     == sum(demand[z, k] * m.beyond[z, k] for z, k in m.B if k == l))
+    m.beyond_hosted = pyo.Constraint(m.BU, rule=lambda m, s, l: m.beyond_at[s, l] <= most[s, l] * m.y[s, l])
+
+
 def worst_zone(m: pyo.ConcreteModel, data: ModelData) -> None:
     r"""The worst zone's travel time bounds every zone's mean time:
     :math:`w \ge \sum_s t_{zsl} x_{zsl} + t^+_{zl} b_{zl}`."""
@@ -299,7 +318,7 @@ def _beyond_minutes(data: ModelData) -> dict[tuple[str, str], float]:
 
 
 CONSTRAINT_FAMILIES = (demand_allocation, linking, capacity, codependencies, site_counts, volumes,
-                       travel_standards, closest_assignment, roles, givens, worst_zone)
+                       travel_standards, closest_assignment, roles, givens, beyond_placement, worst_zone)
 
 
 # --- criteria ---------------------------------------------------------------------------------

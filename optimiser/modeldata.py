@@ -15,7 +15,7 @@ import pandas as pd
 from .aggregate import merge_zones
 from .configuration import Configuration, baseline_configuration, role_services
 from .instance import Instance
-from .nearest import no_beyond, no_left_out, ranked, restrict, start_reach
+from .nearest import no_beyond, no_beyond_units, ranked, restrict, start_reach
 from .travel import TravelTimes, travel_times_by_mode
 
 #: The criteria of the objective, each a separate objective in natural units.
@@ -64,13 +64,13 @@ class ModelData:
     candidates: pd.DataFrame | None = None  # every candidate pair, ranked by nearness (optimiser.nearest)
     reach: np.ndarray | None = None  # nearest sites kept per zone and service; None: every pair
     beyond: pd.DataFrame = field(default_factory=no_beyond)
-    left_out: pd.DataFrame = field(default_factory=no_left_out)
+    beyond_units: pd.DataFrame = field(default_factory=no_beyond_units)
     zone_members: pd.Series | None = None  # zone_id → model zone id (optimiser.aggregate); None: none merged
 
     def restricted_to(self, reach: np.ndarray | None) -> ModelData:
-        """The same data with another reach (the pairs, beyond rows and left-out pairs it implies)."""
-        kept = restrict(self.candidates, reach, _volume_services(self.instance))
-        return replace(self, reach=reach, pairs=kept.pairs, beyond=kept.beyond, left_out=kept.left_out)
+        """The same data with another reach (the pairs, beyond rows and beyond units it implies)."""
+        kept = restrict(self.candidates, reach)
+        return replace(self, reach=reach, pairs=kept.pairs, beyond=kept.beyond, beyond_units=kept.beyond_units)
 
 
 def prepare(instance: Instance, options: ModelOptions, times: dict[str, TravelTimes] | None = None) -> ModelData:
@@ -86,11 +86,6 @@ def prepare(instance: Instance, options: ModelOptions, times: dict[str, TravelTi
                      baseline=baseline_configuration(instance), roles=role_services(instance) if use_roles else {},
                      candidates=candidates, zone_members=members)
     return data.restricted_to(reach)
-
-
-def _volume_services(instance: Instance) -> set[str]:
-    services = instance.services
-    return set(services.index[services["min_volume"].fillna(0) > 0])
 
 
 def candidate_pairs(instance: Instance, times: dict[str, TravelTimes], options: ModelOptions) -> pd.DataFrame:

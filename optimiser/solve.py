@@ -147,7 +147,8 @@ class Engine:
         if self.data.baseline is not None:
             self.session.set_start(*self._decision_values(self.data.baseline))
         start = time.perf_counter()
-        results = self._exactly(lambda: best_k(self.session, self._decision_columns(), top, progress), warm=True)
+        results = self._exactly(lambda: best_k(self.session, self._decision_columns(), top, progress),
+                                start=self.data.baseline, warm=True)
         seconds = time.perf_counter() - start
         ranked = self._rank([r for r in results if r.has_solution], chosen)
         status = results[0].status if results else Status.ERROR
@@ -184,19 +185,25 @@ class Engine:
 
     # --- the nearest-site restriction -----------------------------------------------------------
 
-    def _exactly(self, run: Callable[[], list[SolverResult]], *, warm: bool = False) -> list[SolverResult]:
+    def _exactly(self, run: Callable[[], list[SolverResult]], *, start: Configuration | None = None,
+                 warm: bool = False) -> list[SolverResult]:
         """``run()``, again after growing the kept sites while any result serves demand beyond them,
         so that the results are the full model's (:mod:`optimiser.nearest`). ``warm`` starts each
         round from the best configuration of the one before. Once the time limit stops a round, or
         leaves no time for the next, the answer so far is repaired (:meth:`_repaired`), not searched
-        for again; so is the last round's when the next one stops before it finds anything. Every
-        round's bound on the best solution bounds the full model's, so the best of them is kept."""
+        for again; so is the last round's when the next one stops before it finds anything, and the
+        ``start`` configuration when the first round of a restricted model stops before HiGHS has
+        completed it. Every round's bound on the best solution bounds the full model's, so the best
+        of them is kept."""
         self.rounds, self.repaired = 0, False
         so_far: tuple[list[SolverResult], SolverResult, Configuration] | None = None
         bound = -math.inf  # the best bound on the full model's best solution, from any round
         while True:
             results = run()
             self.rounds += 1
+            if not so_far and start is not None and self.data.reach is not None \
+                    and results[0].status is Status.NO_SOLUTION:  # HiGHS had no time to complete the start
+                so_far = ([], results[0], start)
             if so_far and not results[0].has_solution:
                 return self._made_whole(*so_far, bound)
             if results[0].bound is not None:
@@ -227,7 +234,8 @@ class Engine:
                     best_bound: float) -> list[SolverResult]:
         """The exact results of a round, and the first that was not, repaired (the best solution's
         with the best bound of every round)."""
-        bound = max(stopped.bound, best_bound) if not exact else stopped.bound
+        own = -math.inf if stopped.bound is None else stopped.bound
+        bound = max(own, best_bound) if not exact else own
         return [*exact, self._repaired(replace(stopped, bound=bound), configuration)]
 
     def _repaired(self, stopped: SolverResult, configuration: Configuration) -> SolverResult:

@@ -175,13 +175,15 @@ def test_unknown_builder_is_a_clear_error(mse):
 
 @pytest.mark.parametrize("closest", [False, True], ids=["plain", "closest"])
 def test_restricted_to_the_nearest_sites(tiny_instance, generated, closest):
-    """Beyond shares (optimiser.nearest) enter the demand, worst-zone, coverage and minimum-volume rows and the
-    travel and equity costs alike in both forms."""
+    """Beyond shares (optimiser.nearest) enter the demand, worst-zone and coverage rows and the travel and equity
+    costs, and the beyond demand placed at units enters the capacity and volume rows, alike in both forms."""
     for instance in (tiny_instance, generated):
         options = ModelOptions(nearest_sites=1, closest_assignment=closest)
         data, _, pyomo, ours = both(instance, options)
         assert_same_form(ours.form, pyomo)
-        assert not data.beyond.empty and not data.left_out.empty
-        beyond = ours.form.A[:, ours.columns["beyond"]]
-        volume_rows = [i for i, name in enumerate(ours.form.rows) if name.startswith("volume_min[")]
-        assert beyond[volume_rows].nnz > 0
+        assert not data.beyond.empty and not data.beyond_units.empty
+        placed = [j for j, name in enumerate(ours.form.columns) if name.startswith("beyond_at[")]
+        assert len(placed) == len(data.beyond_units)
+        for family in ("capacity[", "volume_min[", "beyond_placed[", "beyond_hosted["):
+            rows = [i for i, name in enumerate(ours.form.rows) if name.startswith(family)]
+            assert ours.form.A[rows][:, placed].nnz > 0, family

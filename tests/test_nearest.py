@@ -90,6 +90,40 @@ def test_before_growing_the_restricted_optimum_is_a_lower_bound(generated):
     assert first.objective < full - 1e-6
 
 
+def test_every_full_solution_is_a_restricted_one_at_no_greater_cost(generated):
+    """The proof in optimiser.nearest, row by row: the full optimum, with b the share each zone gets at its left-out
+    sites and a the demand each unit receives from zones that left it out, meets every row and bound of the
+    restricted model (capacity and volume rows count a); beyond shares cost no more than the trips they stand for."""
+    full = Engine.build(generated, options=ModelOptions(nearest_sites=0))
+    restricted = Engine.build(generated, options=ModelOptions(nearest_sites=1))
+    full.session.set_weights(solver_weights(resolve_weights(generated.weights, None), full.scales))
+    optimum = full.session.solve().values
+    value = dict(zip(full.form.columns, optimum, strict=True))
+    pairs = full.data.pairs.assign(x=optimum[full.columns["x"]])
+    kept = pairs.merge(restricted.data.pairs[["zone_id", "site_id", "service_id"]], how="left", indicator=True)
+    out = kept[kept["_merge"] == "left_only"]
+    beyond = out.groupby(["zone_id", "service_id"])["x"].sum()
+    placed = (out["demand"] * out["x"]).groupby([out["site_id"], out["service_id"]]).sum()
+    assert beyond.max() > 1e-6  # the full optimum does serve zones beyond their nearest site
+    point = np.array([value[name] if name in value else _beyond_value(name, beyond, placed)
+                      for name in restricted.form.columns])
+    form = restricted.form
+    activity = form.A @ point
+    assert (activity >= form.row_lower - 1e-6).all() and (activity <= form.row_upper + 1e-6).all()
+    assert (point >= form.col_lower - 1e-9).all() and (point <= form.col_upper + 1e-9).all()
+    ours, theirs = form.objective_values(point), full.form.objective_values(optimum)
+    assert ours["travel"] <= theirs["travel"] + 1e-9 and ours["equity"] <= theirs["equity"] + 1e-9
+    assert {k: ours[k] for k in ("capital", "running", "workforce", "disruption")} == pytest.approx(
+        {k: theirs[k] for k in ("capital", "running", "workforce", "disruption")}, rel=1e-9)
+
+
+def _beyond_value(name: str, beyond: pd.Series, placed: pd.Series) -> float:
+    """A beyond share ``beyond[z,l]`` or a placed demand ``beyond_at[s,l]``, by its column name."""
+    family, index = name.rstrip("]").split("[")
+    key = tuple(index.split(","))
+    return float((beyond if family == "beyond" else placed).get(key, 0.0))
+
+
 def test_evaluating_a_configuration_equals_the_full_model(generated):
     second = solve(generated, top=2, nearest_sites=0).ranked[1]
     engine = Engine.build(generated, options=ModelOptions(nearest_sites=1))
@@ -118,9 +152,9 @@ def test_diagnosis_sees_every_pair(generated):
 # --- a search stopped by the time limit ---------------------------------------------------------
 
 def test_a_search_stopped_at_once_answers_with_the_baseline_made_whole(generated):
-    """With no time at all HiGHS still completes the baseline it starts from. That allocation serves zones beyond
-    their one kept site, and no time is left to grow and search again, so the engine evaluates the configuration
-    over grown sites instead: the answer is the baseline's value in the full model, marked unproved."""
+    """With no time at all HiGHS cannot even complete the baseline it starts from, and no time is left to grow and
+    search again, so the engine evaluates the baseline over grown sites instead: the answer is the baseline's value
+    in the full model, marked unproved."""
     engine = Engine.build(generated, options=ModelOptions(nearest_sites=1), solver=SolverOptions(time_limit_s=0.0))
     result = engine.solve()
     baseline = Engine.build(generated, options=ModelOptions(nearest_sites=0)).evaluate(engine.data.baseline)
