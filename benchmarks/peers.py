@@ -40,7 +40,7 @@ import pyomo.environ as pyo
 from pyomo.contrib.appsi.solvers import Highs as AppsiHighs
 
 from optimiser import load_instance, travel_times
-from optimiser.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, write_pmedian_instance
+from optimiser.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, TRAVEL_ONLY, write_pmedian_instance
 from optimiser.solve import solve
 
 try:
@@ -53,8 +53,6 @@ else:
     SPOPT_MISSING = ""
 
 PMED = Path(__file__).resolve().parent.parent / "tests" / "data" / "pmed"
-TRAVEL_ONLY = {"travel": 1.0, "equity": 0.0, "worst_zone": 0.0, "capital": 0.0, "running": 0.0,
-               "workforce": 0.0, "disruption": 0.0}
 TARGET_RATIO = 10.0
 VALUE_TOLERANCE = 1e-6  # relative, between two objective values
 

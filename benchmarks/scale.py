@@ -30,7 +30,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from optimiser import load_instance
-from optimiser.display import gap_text
+from optimiser.display import gap_text, progress_text
 from optimiser.generate import generate_instance
 from optimiser.modeldata import ModelOptions
 from optimiser.solve import Engine
@@ -44,6 +44,7 @@ CASES = {  # sites, zones, junctions, relative gap, target seconds
 SERVICES = 8
 SEED = 1
 MEMORY_TARGET_MB = 8 * 1024
+WATCH_S = 15.0  # seconds between two lines of a running search's progress
 
 
 def peak_mb(workers_ended_mb: float = 0.0) -> float:
@@ -83,7 +84,7 @@ def run_case(name: str, cache: Path, time_limit_s: float | None, nearest_sites: 
     figures["travel_s"] = time.perf_counter() - start
     travel_mb = with_workers_mb()
     start = time.perf_counter()
-    solver = SolverOptions(time_limit_s=time_limit_s, mip_gap=CASES[name]["gap"])
+    solver = SolverOptions(time_limit_s=time_limit_s, mip_gap=CASES[name]["gap"], watch_interval_s=WATCH_S)
     engine = Engine.build(instance, times=times, solver=solver, options=ModelOptions(nearest_sites=nearest_sites))
     figures["build_s"] = time.perf_counter() - start
     if time_limit_s is None:
@@ -100,8 +101,11 @@ def run_case(name: str, cache: Path, time_limit_s: float | None, nearest_sites: 
               f"gap {gap_text(result.gap)}, {result.seconds:.1f} s (peak {peak_mb(travel_mb):,.0f} MB so far)",
               flush=True)
 
+    def watch(now) -> None:
+        print(f"  {name}: round {engine.rounds + 1}: {progress_text(now)}", flush=True)
+
     start = time.perf_counter()
-    result = engine.solve(progress=progress)
+    result = engine.solve(progress=progress, watch=watch)
     figures["solve_s"] = time.perf_counter() - start
     best = result.ranked[0] if result.ranked else None  # None: stopped before any solution was found
     restriction = result.restriction
@@ -158,7 +162,8 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=None,
                         help="seconds for the search (default: the case's target less the stages before it)")
     parser.add_argument("--reference", action="store_true", help="also solve the regional case as the full model")
-    parser.add_argument("--nearest", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--nearest", type=int, default=None,
+                        help="start each zone with its N nearest sites (default: chosen by size; 0: every pair)")
     parser.add_argument("--child", choices=list(CASES), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -167,7 +172,7 @@ def main() -> None:
     limit = "the target less the earlier stages" if args.time_limit is None else f"{args.time_limit:.0f} s"
     print(f"Python {sys.version.split()[0]}; each case in its own process; search time limit: {limit}")
     for name in args.cases:
-        figures = in_own_process(name, args, None)
+        figures = in_own_process(name, args, args.nearest)
         report(figures)
         if args.reference and name == "regional":
             full = in_own_process(name, args, 0)

@@ -147,17 +147,24 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
     from solvers.highs import Status
 
     from .diagnose import diagnose
-    from .display import gap_text, ranked_table, solve_json
+    from .display import gap_text, progress_text, ranked_table, solve_json
     from .solve import solve
 
     instance = load_instance(args.instance)
     with console.status(f"Building and solving {instance.name} …") as status:
+        found_so_far = [0]
+
         def progress(found: int, result) -> None:
+            found_so_far[0] = found
             status.update(f"Solving {instance.name}: {found} of {args.top} configurations found …")
+
+        def watch(now) -> None:
+            status.update(f"Solving {instance.name}: {found_so_far[0]} of {args.top} configurations found; "
+                          f"{progress_text(now)} …")
 
         result = solve(instance, top=args.top, weights=_weights(args.weight), time_limit_s=args.time_limit,
                        mip_gap=args.gap, threads=args.threads, closest_assignment=args.closest or None,
-                       nearest_sites=args.nearest, progress=progress)
+                       nearest_sites=args.nearest, progress=progress, watch=watch)
         diagnosis = diagnose(instance) if result.status is Status.INFEASIBLE else None
     code = EXIT_INFEASIBLE if diagnosis else EXIT_OK if result.ranked else EXIT_NO_ANSWER
     if args.json:

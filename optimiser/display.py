@@ -8,6 +8,8 @@ from typing import Any
 
 from rich.table import Table
 
+from solvers.highs import Progress
+
 from .configuration import Configuration, role_services
 from .diagnose import Diagnosis
 from .instance import Instance
@@ -78,6 +80,14 @@ def gap_text(gap: float | None) -> str:
     if gap is None:
         return "—"
     return "no bound yet" if math.isinf(gap) else f"{gap:.2%}" if gap else "0"
+
+
+def progress_text(progress: Progress) -> str:
+    """A running solve in a few words: the best objective found, the bound, the gap, the time."""
+    best = "no configuration yet" if progress.objective is None else f"best {progress.objective:.4f}"
+    bound = "" if progress.bound is None else f", bound {progress.bound:.4f}"
+    gap = "" if progress.gap is None else f" (gap {gap_text(progress.gap)})"
+    return f"{best}{bound}{gap} after {progress.seconds:.0f} s"
 
 
 def _criteria_cells(solution: Solution) -> list[str]:

@@ -36,6 +36,7 @@ from pathlib import Path
 import yaml
 
 from .errors import OptimiserError
+from .modeldata import CRITERIA
 
 #: Optimal totals published with OR-Library (pmedinfo), for the files kept in tests/data/pmed.
 PUBLISHED_OPTIMA: dict[str, int] = {
@@ -47,6 +48,8 @@ PUBLISHED_OPTIMA: dict[str, int] = {
 GRID_STEP_DEG = 0.01
 GRID_ORIGIN = (51.0, 0.0)  # lat, lon of vertex 1
 SERVICE_ID = "pmedian"
+#: The weights under which the model is the p-median: activity-weighted travel alone.
+TRAVEL_ONLY = {name: 0.0 for name in CRITERIA} | {"travel": 1.0}
 SPEED_KMH = 60.0  # with length_km = cost, car minutes = cost
 ROAD_CLASS = "minor"
 

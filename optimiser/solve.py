@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from solvers.highs import HighsSession, SolverOptions, SolverResult, Status
+from solvers.highs import HighsSession, Progress, SolverOptions, SolverResult, Status
 from solvers.milp import StandardForm
 from solvers.ranking import best_k
 
@@ -136,19 +136,26 @@ class Engine:
     # --- solving ------------------------------------------------------------------------------
 
     def solve(self, *, top: int = 1, weights: Mapping[str, float] | None = None,
-              progress: Callable[[int, SolverResult], None] | None = None) -> SolveResult:
+              progress: Callable[[int, SolverResult], None] | None = None,
+              watch: Callable[[Progress], None] | None = None) -> SolveResult:
         """The best ``top`` distinct configurations under ``weights`` (the instance's, overridden),
         within the solver's time limit for the whole ranking. The search starts from the baseline
-        configuration, so that a search stopped early has at least today's configuration to show."""
+        configuration, so that a search stopped early has at least today's configuration to show.
+        ``progress`` hears of each configuration found; ``watch`` of where each running solve stands
+        (best objective, bound, gap), about once a second."""
         if top < 1:
             raise OptimiserError(f"top must be at least 1, not {top}")
         chosen = self._set_weights(weights)
         self.session.start_budget()
+        self.session.watch = watch
         if self.data.baseline is not None:
             self.session.set_start(*self._decision_values(self.data.baseline))
         start = time.perf_counter()
-        results = self._exactly(lambda: best_k(self.session, self._decision_columns(), top, progress),
-                                start=self.data.baseline, warm=True)
+        try:
+            results = self._exactly(lambda: best_k(self.session, self._decision_columns(), top, progress),
+                                    start=self.data.baseline, warm=True)
+        finally:
+            self.session.watch = None
         seconds = time.perf_counter() - start
         ranked = self._rank([r for r in results if r.has_solution], chosen)
         status = results[0].status if results else Status.ERROR
@@ -275,7 +282,7 @@ class Engine:
         old = self.session
         self.session = HighsSession(self.form, old.options)
         self.session.set_weights(old.weights)
-        self.session.deadline = old.deadline
+        self.session.deadline, self.session.watch = old.deadline, old.watch
 
     # --- internals ----------------------------------------------------------------------------
 
@@ -388,17 +395,19 @@ def _locate(model, data: ModelData, form: StandardForm) -> dict[str, np.ndarray 
 def solve(instance: Instance, *, top: int = 1, weights: Mapping[str, float] | None = None,
           time_limit_s: float | None = None, mip_gap: float = 0.0, threads: int = 1,
           closest_assignment: bool | None = None, nearest_sites: int | None = None,
-          progress: Callable[[int, SolverResult], None] | None = None) -> SolveResult:
+          progress: Callable[[int, SolverResult], None] | None = None,
+          watch: Callable[[Progress], None] | None = None) -> SolveResult:
     """The best ``top`` distinct configurations of ``instance``, best first, each proved optimal
     (or reported with its status and gap). ``nearest_sites`` starts each zone with its N nearest
-    sites and grows them until the results are the full model's (None: by size; 0: every pair)."""
+    sites and grows them until the results are the full model's (None: by size; 0: every pair).
+    ``progress`` and ``watch`` are those of :meth:`Engine.solve`."""
     if nearest_sites is not None and nearest_sites < 0:
         raise OptimiserError(f"nearest sites must be 0 (every pair) or more, not {nearest_sites}")
     options = ModelOptions(closest_assignment=bool(instance.settings.get("closest_assignment"))
                            if closest_assignment is None else closest_assignment, nearest_sites=nearest_sites)
     engine = Engine.build(instance, options=options,
                           solver=SolverOptions(time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads))
-    return engine.solve(top=top, weights=weights, progress=progress)
+    return engine.solve(top=top, weights=weights, progress=progress, watch=watch)
 
 
 def evaluate(instance: Instance, configuration: Configuration | str, *,

@@ -9,8 +9,9 @@ as a :class:`SolverResult`; no HiGHS object leaves this module.
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -40,18 +41,33 @@ class SolverOptions:
     ``mip_abs_gap`` of 1e-6 still applies: on the scaled objective, about 1, a relative 1e-6);
     ``threads`` and ``random_seed`` are fixed so results repeat run to run.
     ``time_limit_s`` bounds each solve, or a whole job of solves when the caller
-    starts a budget (:meth:`HighsSession.start_budget`)."""
+    starts a budget (:meth:`HighsSession.start_budget`). ``watch_interval_s`` is the least time
+    between two reports of a running search to its watcher (:attr:`HighsSession.watch`)."""
 
     time_limit_s: float | None = None
     mip_gap: float = 0.0
     threads: int = 1
     random_seed: int = 0
     log: bool = False
+    watch_interval_s: float = 1.0
 
 
 class SolverDefect(RuntimeError):
     """HiGHS returned a solution that does not have the objective it reported: a bug of the solver
     (highspy 1.16.0 does this after a MIP start), never to be passed on as an answer."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a running search stands: seconds since this solve began, the best objective found and
+    the best bound proved (None: none yet), their relative gap (None: no solution yet) and the
+    branch-and-bound nodes explored."""
+
+    seconds: float
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    nodes: int
 
 
 @dataclass(frozen=True)
@@ -89,6 +105,10 @@ class HighsSession:
         self._weights: dict[str, float] = {}
         self._cost, self._offset = np.zeros(len(form.columns)), 0.0  # of the weights last set
         self.deadline: float | None = None  # perf_counter time by which every solve must end
+        #: Called with a :class:`Progress` while a MIP search runs, at most once per ``watch_interval_s``
+        #: (HiGHS reports between its own steps: after the root LP, at new solutions, between nodes).
+        self.watch: Callable[[Progress], None] | None = None
+        self._started = self._reported = 0.0
 
     def start_budget(self) -> None:
         """From now on the time limit bounds every solve together, not each one
@@ -158,8 +178,16 @@ class HighsSession:
         """Solve from the current state and normalise the outcome."""
         if self.deadline is not None:
             self._highs.setOptionValue("time_limit", self.time_left_s)
-        start = time.perf_counter()
-        self._highs.run()
+        start = self._started = time.perf_counter()
+        self._reported = -math.inf
+        events = (self._highs.cbMipInterrupt, self._highs.cbMipImprovingSolution) if self.watch else ()
+        for event in events:
+            event.subscribe(self._on_event)
+        try:
+            self._highs.run()
+        finally:
+            for event in events:
+                event.unsubscribe(self._on_event)
         return self._result(time.perf_counter() - start)
 
     def relax_to_feasibility(self, *, row_penalty: np.ndarray, lower_penalty: np.ndarray,
@@ -192,6 +220,18 @@ class HighsSession:
         self._highs.writeModel(str(path))
 
     # --- internals ----------------------------------------------------------------------------
+
+    def _on_event(self, event) -> None:
+        """A HiGHS callback during a MIP search: pass where it stands to the watcher, now and then."""
+        now = time.perf_counter()
+        if now - self._reported < self.options.watch_interval_s:
+            return
+        self._reported = now
+        out = event.data_out
+        objective = out.mip_primal_bound if math.isfinite(out.mip_primal_bound) else None
+        bound = out.mip_dual_bound if math.isfinite(out.mip_dual_bound) else None
+        gap = out.mip_gap if objective is not None else None
+        self.watch(Progress(now - self._started, objective, bound, gap, int(out.mip_node_count)))
 
     def _apply_options(self) -> None:
         h, o = self._highs, self.options

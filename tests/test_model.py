@@ -25,9 +25,9 @@ from optimiser import load_instance
 from optimiser.checker import check_solution
 from optimiser.diagnose import diagnose
 from optimiser.model import CRITERIA
+from optimiser.pmedian import TRAVEL_ONLY
 from optimiser.solve import solve
 
-TRAVEL_ONLY = {name: 0.0 for name in CRITERIA} | {"travel": 1.0}
 TOTAL_DEMAND = 38_700
 
 

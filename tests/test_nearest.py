@@ -26,12 +26,11 @@ from optimiser.generate import generate_instance
 from optimiser.model import CRITERIA, ModelOptions
 from optimiser.nearest import AUTO_PAIRS, grow, ranked, start_reach, widen
 from optimiser.objective import resolve_weights, solver_weights
-from optimiser.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, write_pmedian_instance
+from optimiser.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, TRAVEL_ONLY, write_pmedian_instance
 from optimiser.solve import Engine, solve
 from solvers.highs import SolverOptions, Status
 
 PMED = Path(__file__).parent / "data" / "pmed"
-TRAVEL_ONLY = {name: 0.0 for name in CRITERIA} | {"travel": 1.0}
 
 
 @pytest.fixture(scope="module")

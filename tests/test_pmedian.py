@@ -17,7 +17,7 @@ from scipy.sparse.csgraph import shortest_path
 
 from optimiser import load_instance, travel_times
 from optimiser.errors import OptimiserError
-from optimiser.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, read_pmed, write_pmedian_instance
+from optimiser.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, TRAVEL_ONLY, read_pmed, write_pmedian_instance
 
 PMED = Path(__file__).parent / "data" / "pmed"
 #: n, m, p of each file, as OR-Library's pmedinfo lists them.
@@ -26,9 +26,6 @@ SIZES = {
     "pmed5": (100, 200, 33), "pmed6": (200, 800, 5), "pmed7": (200, 800, 10), "pmed8": (200, 800, 20),
     "pmed9": (200, 800, 40), "pmed10": (200, 800, 67),
 }
-#: Every criterion but travel switched off: the p-median objective.
-TRAVEL_ONLY = {"travel": 1.0, "equity": 0.0, "worst_zone": 0.0, "capital": 0.0, "running": 0.0,
-               "workforce": 0.0, "disruption": 0.0}
 ALL = list(SIZES)
 #: pmed6 (p = 5 on 200 vertices) takes HiGHS about 15 s; the others take 0.2–1.2 s (benchmarks/peers.py).
 SLOW = {"pmed6"}

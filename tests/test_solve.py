@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 
@@ -10,8 +11,11 @@ from optimiser import OptimiserError, load_instance
 from optimiser.checker import check_solution
 from optimiser.configuration import option_configuration
 from optimiser.diagnose import diagnose
+from optimiser.pmedian import TRAVEL_ONLY, write_pmedian_instance
 from optimiser.solve import Engine, Solution, evaluate, solve
-from solvers.highs import SolverDefect
+from solvers.highs import Progress, SolverDefect, SolverOptions
+
+PMED = Path(__file__).parent / "data" / "pmed"
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +130,23 @@ def test_a_solution_at_odds_with_the_objective_highs_reports_is_refused(tiny_ins
         engine.session.solve()
     assert "but the solution it returned has objective" in str(raised.value)
     assert "pip install 'highspy<1.16'" in str(raised.value)
+
+
+def test_a_running_search_reports_where_it_stands(tmp_path):
+    """The watcher hears, while HiGHS searches, a bound no higher than the optimum and a best found no lower
+    (pmed2: Beasley's optimum 4093, over 100 vertices of weight 1, so the objective's optimum is 40.93 minutes
+    of mean travel divided by the travel scale); it is told nothing once the solve has returned."""
+    instance = load_instance(write_pmedian_instance(PMED / "pmed2.txt", tmp_path / "pmed2"))
+    engine = Engine.build(instance, solver=SolverOptions(watch_interval_s=0.0))
+    heard: list[Progress] = []
+    result = engine.solve(weights=TRAVEL_ONLY, watch=heard.append)
+    optimum = result.best.objective
+    assert result.best.criteria["travel"] == pytest.approx(40.93)
+    assert heard, "no progress was reported"
+    assert [p.seconds for p in heard] == sorted(p.seconds for p in heard)
+    assert all(p.bound is None or p.bound <= optimum + 1e-9 for p in heard)
+    assert all(p.objective is None or p.objective >= optimum - 1e-9 for p in heard)
+    assert any(p.objective is not None and p.gap is not None for p in heard)
+    told = len(heard)
+    engine.session.solve()
+    assert len(heard) == told
