@@ -262,3 +262,30 @@ def test_a_solver_defect_is_one_red_line_and_exit_3(capsys, tiny, monkeypatch):
     assert code == 3
     assert "solver error: HiGHS 9.9.9 reported objective 1, but the solution it returned has objective 2" in err
     assert "Traceback" not in err + out
+
+
+def test_solve_shows_the_search_as_it_runs(capsys, monkeypatch, tmp_path):
+    """The status line follows HiGHS: the configurations found, and where the running search stands (its words
+    are those of test_progress_in_words; reports come at most once a second, and this search takes less)."""
+    from pathlib import Path
+
+    from rich.status import Status
+
+    from optimiser.pmedian import write_pmedian_instance
+
+    shown: list[str] = []
+    monkeypatch.setattr(Status, "update", lambda self, status=None, **_: shown.append(str(status)))
+    folder = write_pmedian_instance(Path(__file__).parent / "data" / "pmed" / "pmed2.txt", tmp_path / "pmed2")
+    code, _, _ = run(capsys, "solve", str(folder))
+    assert code == 0
+    running = [line for line in shown if line.startswith("Solving pmed2: 0 of 1 configurations found; ")]
+    assert running, shown
+
+
+def test_progress_in_words():
+    from optimiser.display import progress_text
+    from solvers.highs import Progress
+
+    assert progress_text(Progress(48.2, 1.25541, 1.25047, 0.003938, 0)) == \
+        "best 1.2554, bound 1.2505 (gap 0.39%) after 48 s"
+    assert progress_text(Progress(2.0, None, None, None, 0)) == "no configuration yet after 2 s"
