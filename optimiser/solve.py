@@ -142,7 +142,8 @@ class Engine:
         within the solver's time limit for the whole ranking. The search starts from the baseline
         configuration, so that a search stopped early has at least today's configuration to show.
         ``progress`` hears of each configuration found; ``watch`` of where each running solve stands
-        (best objective, bound, gap), about once a second."""
+        (best objective, bound, gap), at most once per ``SolverOptions.watch_interval_s`` (1 s unless
+        set). An exception a watcher raises ends the search and reaches the caller."""
         if top < 1:
             raise OptimiserError(f"top must be at least 1, not {top}")
         chosen = self._set_weights(weights)
