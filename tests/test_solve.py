@@ -150,3 +150,13 @@ def test_a_running_search_reports_where_it_stands(tmp_path):
     told = len(heard)
     engine.session.solve()
     assert len(heard) == told
+
+
+def test_a_watcher_that_fails_ends_the_search_with_its_own_error(tmp_path):
+    instance = load_instance(write_pmedian_instance(PMED / "pmed2.txt", tmp_path / "pmed2"))
+
+    def broken(progress: Progress) -> None:
+        raise ValueError("the watcher broke")
+
+    with pytest.raises(ValueError, match="the watcher broke"):
+        solve(instance, weights=TRAVEL_ONLY, watch=broken)
