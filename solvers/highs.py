@@ -178,8 +178,7 @@ class HighsSession:
         """Solve from the current state and normalise the outcome."""
         if self.deadline is not None:
             self._highs.setOptionValue("time_limit", self.time_left_s)
-        start = self._started = time.perf_counter()
-        self._reported = -math.inf
+        self._started, self._reported = time.perf_counter(), -math.inf
         events = (self._highs.cbMipInterrupt, self._highs.cbMipImprovingSolution) if self.watch else ()
         for event in events:
             event.subscribe(self._on_event)
@@ -188,7 +187,7 @@ class HighsSession:
         finally:
             for event in events:
                 event.unsubscribe(self._on_event)
-        return self._result(time.perf_counter() - start)
+        return self._result(time.perf_counter() - self._started)
 
     def relax_to_feasibility(self, *, row_penalty: np.ndarray, lower_penalty: np.ndarray,
                              upper_penalty: np.ndarray) -> SolverResult:
