@@ -188,6 +188,9 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
                    "no zone needed a farther site, so these are the full model's results")
         console.print(f"allocation pairs: {r.kept_pairs:,} of {r.candidate_pairs:,} (each zone's nearest sites, "
                       f"{r.rounds} round{'s' if r.rounds > 1 else ''}); {outcome}", markup=False)
+    if result.formulation == "radius":
+        console.print("allocation: uncapacitated, so every zone is served by its cheapest open site and the search "
+                      "ran on the radius formulation (every candidate site, rows made as needed)", markup=False)
     if result.exhausted:
         console.print(f"[yellow]only {len(result.ranked)} distinct configurations meet every rule[/]")
     unproved = [r for r in result.ranked if r.status.value != "optimal"]

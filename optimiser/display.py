@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from typing import Any
@@ -98,7 +99,8 @@ def solve_json(instance: Instance, result: SolveResult, diagnosis: Diagnosis | N
     return {
         "instance": instance.name, "status": result.status.value, "solver": result.solver,
         "weights": result.weights, "scales": result.scales, "build_s": result.build_s, "solve_s": result.solve_s,
-        "exhausted": result.exhausted,
+        "exhausted": result.exhausted, "formulation": result.formulation,
+        "restriction": None if result.restriction is None else dataclasses.asdict(result.restriction),
         "ranked": [{"rank": r.rank, "tie": r.tied_with_previous, "objective": r.objective,
                     "gap": r.gap if r.gap is None or math.isfinite(r.gap) else None,
                     "status": r.status.value, "criteria": r.criteria, "roles": r.configuration.role_of,

@@ -516,16 +516,11 @@ def criteria(m: _Layout) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     instance = data.instance
     services, sites = _services_frame(m), instance.sites.reindex(data.sites)
     costs = {name: np.zeros(m.n_cols) for name in CRITERIA}
-    activity_min = m.demand * m.minutes
-    zone_weight = instance.zones["deprivation_quintile"].astype(int).map(DEPRIVATION_WEIGHT).to_numpy(float)
-    total_demand = float(instance.demand.to_numpy().sum())
-    weighted_demand = float((instance.demand.sum(axis=1) * instance.zones["deprivation_quintile"].astype(int)
-                             .map(DEPRIVATION_WEIGHT)).sum())
-    costs["travel"][m.x] = activity_min / total_demand
-    costs["equity"][m.x] = activity_min * zone_weight[m.pz] / weighted_demand
-    beyond_min = m.b_demand * m.b_minutes  # the nearest left-out site: a lower bound (optimiser.nearest)
-    costs["travel"][m.b] = beyond_min / total_demand
-    costs["equity"][m.b] = beyond_min * zone_weight[m.bz] / weighted_demand
+    for name, cost in allocation_costs(data, m.pz, m.demand, m.minutes).items():
+        costs[name][m.x] = cost
+    # the nearest left-out site: a lower bound (optimiser.nearest)
+    for name, cost in allocation_costs(data, m.bz, m.b_demand, m.b_minutes).items():
+        costs[name][m.b] = cost
     costs["worst_zone"][m.worst] = 1.0
 
     base = _baseline(m)
@@ -540,6 +535,19 @@ def criteria(m: _Layout) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     costs["disruption"][m.y] = np.where(base, -1.0, 1.0)
     offsets = dict.fromkeys(CRITERIA, 0.0) | {"disruption": float(base.sum())}
     return costs, offsets
+
+
+def allocation_costs(data: ModelData, zone: np.ndarray, demand: np.ndarray, minutes: np.ndarray
+                     ) -> dict[str, np.ndarray]:
+    """The travel and equity cost of serving each zone's (``zone``: its position in the instance's
+    zones) ``demand`` in full, ``minutes`` away: the only criteria an allocation pays."""
+    instance = data.instance
+    zone_weight = instance.zones["deprivation_quintile"].astype(int).map(DEPRIVATION_WEIGHT).to_numpy(float)
+    total_demand = float(instance.demand.to_numpy().sum())
+    weighted_demand = float((instance.demand.sum(axis=1).reindex(instance.zones.index).to_numpy(float)
+                             * zone_weight).sum())
+    activity_min = demand * minutes
+    return {"travel": activity_min / total_demand, "equity": activity_min * zone_weight[zone] / weighted_demand}
 
 
 def _baseline(m: _Layout) -> np.ndarray:

@@ -40,6 +40,8 @@ class ModelOptions:
     mode, deprivation quintile, services demanded and, under a coverage standard, demand per head) as
     one zone, their population and demand added (exact, :mod:`optimiser.aggregate`); allocations are
     expanded back to every zone. The diagnosis turns it off, so that it names each zone.
+    ``radius``: where nothing but the demand and linking rows touch the allocation, search the radius
+    formulation, its rows made as needed (exact, :mod:`optimiser.radius`); False keeps the classic model.
     """
 
     use_roles: bool = True
@@ -47,6 +49,7 @@ class ModelOptions:
     prune_travel: bool = True
     nearest_sites: int | None = None
     merge_zones: bool = True
+    radius: bool = True
 
 
 @dataclass

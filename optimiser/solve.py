@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from solvers.highs import HighsSession, Progress, SolverOptions, SolverResult, Status
+from solvers.highs import HighsSession, Progress, SolverDefect, SolverOptions, SolverResult, Status
 from solvers.milp import StandardForm
 from solvers.ranking import best_k
 
@@ -27,12 +27,15 @@ from .matrix import build_matrix
 from .modeldata import CRITERIA, ModelData, ModelOptions, prepare
 from .nearest import grow, widen
 from .objective import criterion_scales, resolve_weights, solver_weights
+from .radius import RadiusMaster
 from .travel import TravelTimes
 
 #: Objectives closer than this (relative) are reported as a tie.
 TIE_TOLERANCE = 1e-9
 #: A beyond share above this means a zone needs more of its nearest sites.
 BEYOND_TOLERANCE = 1e-7
+#: The radius master's objective and the full model's for the same configuration agree to this (relative).
+RADIUS_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class SolveResult:
     solver: str
     exhausted: bool = False  # fewer than asked for exist
     restriction: Restriction | None = None  # the nearest-site restriction, when the model was restricted
+    formulation: str = "classic"  # or "radius": the allocation projected out (optimiser.radius)
 
     @property
     def best(self) -> RankedSolution:
@@ -108,6 +112,7 @@ class Engine:
     builder: str = "matrix"
     rounds: int = 0  # restricted model: rounds of the last solve or evaluation
     repaired: bool = False  # restricted model: the last solve's final solution was repaired (_repaired)
+    formulation: str = "classic"  # of the last search: "radius" where the allocation was projected out
 
     @classmethod
     def build(cls, instance: Instance, *, options: ModelOptions | None = None,
@@ -129,7 +134,7 @@ class Engine:
 
     @property
     def restriction(self) -> Restriction | None:
-        if self.data.reach is None and self.rounds <= 1:  # the full model from the start
+        if self.formulation == "radius" or (self.data.reach is None and self.rounds <= 1):  # every pair
             return None
         return Restriction(len(self.data.pairs), len(self.data.candidates), self.rounds, self.repaired)
 
@@ -149,12 +154,17 @@ class Engine:
         chosen = self._set_weights(weights)
         self.session.start_budget()
         self.session.watch = watch
-        if self.data.baseline is not None:
-            self.session.set_start(*self._decision_values(self.data.baseline))
         start = time.perf_counter()
+        master = self._radius_master()
+        self.formulation = "radius" if master else "classic"
         try:
-            results = self._exactly(lambda: best_k(self.session, self._decision_columns(), top, progress),
-                                    start=self.data.baseline, warm=True)
+            if master:
+                results = self._by_radius(master, top, progress)
+            else:
+                if self.data.baseline is not None:
+                    self.session.set_start(*self._decision_values(self.data.baseline))
+                results = self._exactly(lambda: best_k(self.session, self._decision_columns(), top, progress),
+                                        start=self.data.baseline, warm=True)
         finally:
             self.session.watch = None
         seconds = time.perf_counter() - start
@@ -162,7 +172,7 @@ class Engine:
         status = results[0].status if results else Status.ERROR
         exhausted = len(ranked) < top and (not results or results[-1].status in (Status.OPTIMAL, Status.INFEASIBLE))
         return SolveResult(self.instance.name, status, ranked, chosen, self.scales, self.build_s, seconds,
-                           results[0].solver if results else "", exhausted, self.restriction)
+                           results[0].solver if results else "", exhausted, self.restriction, self.formulation)
 
     def evaluate(self, configuration: Configuration | str, *,
                  weights: Mapping[str, float] | None = None) -> Solution | SolverResult:
@@ -190,6 +200,55 @@ class Engine:
             return self.session.solve()
         finally:
             self.session.reset_bounds(columns)
+
+    # --- the radius formulation (optimiser.radius) ----------------------------------------------
+
+    def _radius_master(self) -> RadiusMaster | None:
+        """The allocation projected out, where the model allows it and the options ask for it,
+        sharing the session's deadline and watcher and starting from the baseline."""
+        if not self.data.options.radius:
+            return None
+        master = RadiusMaster.of(self.data, self.form, self.columns, self.session.weights, self.session.options)
+        if master is None:
+            return None
+        master.session.deadline, master.session.began = self.session.deadline, self.session.began
+        master.watch_with(self.session.watch)
+        if self.data.baseline is not None:
+            master.start_from(*self._decision_values(self.data.baseline))
+        return master
+
+    def _by_radius(self, master: RadiusMaster, top: int,
+                   progress: Callable[[int, SolverResult], None] | None) -> list[SolverResult]:
+        """The ranking of the master, each configuration allocated in the full model; today's
+        configuration when the limit stopped the master before HiGHS took it as its start."""
+        found = best_k(master, master.decision, top, progress)
+        if found and found[0].status is Status.NO_SOLUTION and self.data.baseline is not None:
+            served = self._served(self.data.baseline, found[0])
+            return [served] if served.has_solution else found
+        n = len(self.form.columns)
+        return [self._served(self._configuration(master.full_values(result.values, n)), result)
+                if result.has_solution else result for result in found]
+
+    def _served(self, configuration: Configuration, found: SolverResult) -> SolverResult:
+        """``configuration`` allocated in the full model (pinned: linear programmes, owed past the
+        deadline), with the status, bound and gap of the master's ``found``. Where ``found`` has a
+        solution, its objective and the full model's are computed apart, so they must agree, or no
+        answer is given."""
+        self.session.deadline = math.inf
+        served = self._exactly(lambda: [self._solve_pinning(self.pin(configuration))])[0]
+        if found.has_solution and (not served.has_solution or abs(served.objective - found.objective)
+                                   > RADIUS_TOLERANCE * max(1.0, abs(found.objective))):
+            raise SolverDefect(f"the radius formulation found a configuration of objective {found.objective:.9g}, "
+                               f"but allocated in the full model it has {served.objective!r}; no answer is given. "
+                               "Set ModelOptions(radius=False) to use the classic model, and report this.")
+        if not served.has_solution:
+            return served
+        seconds = found.seconds + served.seconds
+        if found.has_solution:
+            return replace(served, status=found.status, bound=found.bound, gap=found.gap, seconds=seconds)
+        bound = -math.inf if found.bound is None else found.bound
+        return replace(served, status=Status.FEASIBLE, bound=bound,
+                       gap=(served.objective - bound) / max(abs(served.objective), 1e-9), seconds=seconds)
 
     # --- the nearest-site restriction -----------------------------------------------------------
 
@@ -283,7 +342,7 @@ class Engine:
         old = self.session
         self.session = HighsSession(self.form, old.options)
         self.session.set_weights(old.weights)
-        self.session.deadline, self.session.watch = old.deadline, old.watch
+        self.session.deadline, self.session.watch, self.session.began = old.deadline, old.watch, old.began
 
     # --- internals ----------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from enum import StrEnum
 
 import highspy
 import numpy as np
+from scipy.sparse import csr_array
 
 from .milp import StandardForm
 
@@ -59,7 +60,8 @@ class SolverDefect(RuntimeError):
 
 @dataclass(frozen=True)
 class Progress:
-    """Where a running search stands: seconds since this solve began, the best objective found and
+    """Where a running search stands: seconds since the job began (or this solve, outside a job),
+    the best objective found and
     the best bound proved (None: none yet), their relative gap (None: no solution yet) and the
     branch-and-bound nodes explored."""
 
@@ -108,13 +110,15 @@ class HighsSession:
         #: Called with a :class:`Progress` while a MIP search runs, at most once per ``watch_interval_s``
         #: (HiGHS reports between its own steps: after the root LP, at new solutions, between nodes).
         self.watch: Callable[[Progress], None] | None = None
+        self.began: float | None = None  # perf_counter time the job began (start_budget): progress counts from it
         self._started = self._reported = 0.0
 
     def start_budget(self) -> None:
         """From now on the time limit bounds every solve together, not each one
         (a ranking or a restricted model's rounds are one job to the analyst)."""
+        self.began = time.perf_counter()
         if self.options.time_limit_s is not None:
-            self.deadline = time.perf_counter() + self.options.time_limit_s
+            self.deadline = self.began + self.options.time_limit_s
 
     # --- model changes ------------------------------------------------------------------------
 
@@ -166,6 +170,17 @@ class HighsSession:
         self._highs.addRow(lower, upper, len(index), index, np.asarray(coefficients, float))
         return self._highs.getNumRow() - 1
 
+    def add_rows(self, rows: csr_array, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Add ``lower ≤ rows·x ≤ upper``, many rows at once."""
+        self._highs.addRows(rows.shape[0], np.asarray(lower, float), np.asarray(upper, float), rows.nnz,
+                            rows.indptr.astype(np.int32), rows.indices.astype(np.int32), rows.data.astype(float))
+
+    def delete_rows(self, rows: Sequence[int]) -> None:
+        """Delete rows by their index (the rows after each one move up)."""
+        index = np.asarray(rows, dtype=np.int32)
+        if len(index):
+            self._highs.deleteRows(len(index), index)
+
     def remove_added_rows(self) -> None:
         """Delete every row added since the model was loaded (cuts of an earlier ranking)."""
         extra = self._highs.getNumRow() - self._base_rows
@@ -174,10 +189,12 @@ class HighsSession:
 
     # --- solving ------------------------------------------------------------------------------
 
-    def solve(self) -> SolverResult:
-        """Solve from the current state and normalise the outcome."""
+    def solve(self, *, relaxation: bool = False) -> SolverResult:
+        """Solve from the current state and normalise the outcome; ``relaxation``: the LP relaxation
+        (every integer column continuous), whose bound is its objective."""
         if self.deadline is not None:
             self._highs.setOptionValue("time_limit", self.time_left_s)
+        self._highs.setOptionValue("solve_relaxation", relaxation)
         self._started, self._reported = time.perf_counter(), -math.inf
         events = (self._highs.cbMipInterrupt, self._highs.cbMipImprovingSolution) if self.watch else ()
         for event in events:
@@ -187,7 +204,7 @@ class HighsSession:
         finally:
             for event in events:
                 event.unsubscribe(self._on_event)
-        return self._result(time.perf_counter() - self._started)
+        return self._result(time.perf_counter() - self._started, relaxation)
 
     def relax_to_feasibility(self, *, row_penalty: np.ndarray, lower_penalty: np.ndarray,
                              upper_penalty: np.ndarray) -> SolverResult:
@@ -230,7 +247,8 @@ class HighsSession:
         objective = out.mip_primal_bound if math.isfinite(out.mip_primal_bound) else None
         bound = out.mip_dual_bound if math.isfinite(out.mip_dual_bound) else None
         gap = out.mip_gap if objective is not None else None
-        self.watch(Progress(now - self._started, objective, bound, gap, int(out.mip_node_count)))
+        since = self._started if self.began is None else self.began
+        self.watch(Progress(now - since, objective, bound, gap, int(out.mip_node_count)))
 
     def _apply_options(self) -> None:
         h, o = self._highs, self.options
@@ -257,7 +275,7 @@ class HighsSession:
                            for i in form.integer]
         self._highs.passModel(lp)
 
-    def _result(self, seconds: float) -> SolverResult:
+    def _result(self, seconds: float, relaxation: bool = False) -> SolverResult:
         h = self._highs
         model_status = h.getModelStatus()
         info = h.getInfo()
@@ -270,7 +288,7 @@ class HighsSession:
         objective = info.objective_function_value if has_solution else None
         if has_solution:
             self._check_objective(values, objective)
-        is_mip = bool(self.form.integer.any())
+        is_mip = bool(self.form.integer.any()) and not relaxation
         bound = info.mip_dual_bound if is_mip else objective
         gap = (info.mip_gap if is_mip else 0.0) if has_solution else None
         return SolverResult(status, objective, bound if has_solution else None, gap, seconds, solver_version(),

@@ -133,9 +133,10 @@ def test_evaluating_a_configuration_equals_the_full_model(generated):
 
 def test_published_p_median_optimum_from_the_restricted_model(tmp_path):
     """pmed2 (100 vertices, p = 10) has 10,000 candidate pairs, above the size where the engine restricts by itself;
-    it starts with 2 · 100 / 10 = 20 nearest sites per vertex and still proves Beasley's optimum."""
+    it starts with 2 · 100 / 10 = 20 nearest sites per vertex and still proves Beasley's optimum (in the classic
+    model: by default an uncapacitated instance is searched in the radius formulation, tests/test_radius.py)."""
     instance = load_instance(write_pmedian_instance(PMED / "pmed2.txt", tmp_path / "pmed2"))
-    result = solve(instance, weights=TRAVEL_ONLY)
+    result = Engine.build(instance, options=ModelOptions(radius=False)).solve(weights=TRAVEL_ONLY)
     assert result.restriction is not None and result.restriction.candidate_pairs == 10_000 > AUTO_PAIRS
     assert result.restriction.kept_pairs < 10_000
     total = result.best.criteria["travel"] * float(instance.demand[SERVICE_ID].sum())
