@@ -6,10 +6,11 @@ becomes an instance folder of our format (``optimiser.pmedian.write_pmedian_inst
 ``travel_times(...).zone_site_min`` is the one cost matrix every tool gets. For each instance, in
 this one process:
 
-* **ours** – ``load_instance`` + ``solve`` (travel only, mip gap 0, the engine's defaults: from
-  5,000 pairs on, each vertex starts with its ``2n/p`` nearest medians and grows them until the
-  optimum is provably the full model's, :mod:`optimiser.nearest`); total = load + travel times
-  + model build + every round of the solve, and the solve alone;
+* **ours** – ``load_instance`` + ``solve`` (travel only, mip gap 0, the engine's defaults: these
+  instances are uncapacitated, so the search runs on the radius formulation, its rows made as
+  needed, :mod:`optimiser.radius`, and the configuration found is allocated in the model of each
+  vertex's nearest medians, :mod:`optimiser.nearest`); total = load + travel times + model build +
+  the solve, and the solve alone;
 * **spopt** – ``PMedian.from_cost_matrix(...).solve(...)`` with PuLP's HiGHS (highspy) when
   available, else CBC; total = model construction + solve (+ spopt's result arrays);
 * **pyomo** – the classic model (x[i,j] ≤ y[j], Σ_j x[i,j] = 1, Σ_j y[j] = p, min Σ w_i d_ij x_ij,

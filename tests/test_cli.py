@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from optimiser.cli import main
 from optimiser.generate import generate_instance
+from optimiser.pmedian import write_pmedian_instance
+
+PMED = Path(__file__).parent / "data" / "pmed"
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -148,6 +152,19 @@ def test_solve_json_is_machine_readable(capsys):
     assert [r["rank"] for r in document["ranked"]] == [1, 2]
     assert set(document["ranked"][0]["hosts"]) == {"basildon", "southend", "broomfield"}
     assert document["diagnosis"] is None
+    assert document["formulation"] == "classic" and document["restriction"] is None  # capacitated, and small
+
+
+def test_solve_says_when_the_search_ran_on_the_radius_formulation(capsys, tmp_path):
+    folder = write_pmedian_instance(PMED / "pmed1.txt", tmp_path / "pmed1")  # uncapacitated
+    code, out, _ = run(capsys, "solve", str(folder))
+    assert code == 0
+    assert ("allocation: uncapacitated, so every zone is served by its cheapest open site and the search ran on "
+            "the radius formulation (every candidate site, rows made as needed)") in out
+    code, out, _ = run(capsys, "solve", str(folder), "--json")
+    document = json.loads(out)
+    assert document["formulation"] == "radius" and document["restriction"] is None
+    assert document["ranked"][0]["status"] == "optimal"
 
 
 def test_solve_infeasible_exits_1_with_the_diagnosis(capsys, tiny):

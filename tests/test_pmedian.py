@@ -27,7 +27,7 @@ SIZES = {
     "pmed9": (200, 800, 40), "pmed10": (200, 800, 67),
 }
 ALL = list(SIZES)
-#: pmed6 (p = 5 on 200 vertices) takes HiGHS about 15 s; the others take 0.2–1.2 s (benchmarks/peers.py).
+#: pmed6 (p = 5 on 200 vertices) takes the engine about 5 s; the others 0.1–0.6 s (benchmarks/peers.py).
 SLOW = {"pmed6"}
 ENGINE_CASES = [pytest.param(name, marks=pytest.mark.slow) if name in SLOW else name for name in ALL]
 
