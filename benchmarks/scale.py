@@ -113,9 +113,20 @@ def run_case(name: str, cache: Path, time_limit_s: float | None, nearest_sites: 
                    objective=best.objective if best else None,
                    rounds=restriction.rounds if restriction else 1,
                    repaired=bool(restriction and restriction.repaired),
+                   scouted=bool(restriction and restriction.scouted), relaxation_bound=result.relaxation_bound,
                    kept_pairs=restriction.kept_pairs if restriction else len(engine.data.pairs),
                    candidate_pairs=len(engine.data.candidates), peak_mb=peak_mb(travel_mb))
     return figures
+
+
+def _answer(f: dict) -> str:
+    """Where the answer came from, when not from the search alone."""
+    bound = f.get("relaxation_bound")
+    parts = ["the relaxation's configuration, served at each zone's 2 nearest hosts" if f.get("scouted") else
+             "repaired" if f["repaired"] else "",
+             f"relaxation bound {bound:.6g}" if bound is not None and bound > -1e300 else ""]
+    said = ", ".join(part for part in parts if part)
+    return f" ({said})" if said else ""
 
 
 def child(args: argparse.Namespace) -> None:
@@ -149,7 +160,7 @@ def report(figures: dict) -> None:
     print(f"{f['case']}: {generated}load {f['load_s']:.1f} s, travel times {f['travel_s']:.1f} s, build "
           f"{f['build_s']:.1f} s, solve {f['solve_s']:.1f} s ({f['rounds']} rounds, {f['kept_pairs']:,} of "
           f"{f['candidate_pairs']:,} pairs): total {total:.1f} s (target {target:.0f} s: "
-          f"{'met' if met else 'NOT met'}); {f['status']}{' (repaired)' if f['repaired'] else ''}, {gap}; "
+          f"{'met' if met else 'NOT met'}); {f['status']}{_answer(f)}, {gap}; "
           f"peak {f['peak_mb']:,.0f} MB "
           f"(target {MEMORY_TARGET_MB:,} MB: "
           f"{'met' if f['peak_mb'] <= MEMORY_TARGET_MB else 'NOT met'})")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -183,11 +184,16 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
                   + ", ".join(f"{k} {v:g}" for k, v in result.weights.items() if v))
     if result.restriction:
         r = result.restriction
-        outcome = ("the time limit stopped the search, so the last configuration found was evaluated with its "
+        outcome = ("the best answer is the configuration of the relaxation without capacity, volume and coverage "
+                   "rules, served at each zone's nearest hosts" if r.scouted else
+                   "the time limit stopped the search, so the last configuration found was evaluated with its "
                    "zones' farther sites added" if r.repaired else
                    "no zone needed a farther site, so these are the full model's results")
         console.print(f"allocation pairs: {r.kept_pairs:,} of {r.candidate_pairs:,} (each zone's nearest sites, "
                       f"{r.rounds} round{'s' if r.rounds > 1 else ''}); {outcome}", markup=False)
+    if result.relaxation_bound is not None and math.isfinite(result.relaxation_bound):
+        console.print(f"bound from the relaxation without capacity, volume and coverage rules (radius formulation): "
+                      f"{result.relaxation_bound:.6g}", markup=False)
     if result.formulation == "radius":
         console.print("allocation: uncapacitated, so every zone is served by its cheapest open site and the search "
                       "ran on the radius formulation (every candidate site, rows made as needed)", markup=False)

@@ -41,7 +41,9 @@ class ModelOptions:
     one zone, their population and demand added (exact, :mod:`optimiser.aggregate`); allocations are
     expanded back to every zone. The diagnosis turns it off, so that it names each zone.
     ``radius``: where nothing but the demand and linking rows touch the allocation, search the radius
-    formulation, its rows made as needed (exact, :mod:`optimiser.radius`); False keeps the classic model.
+    formulation, its rows made as needed (exact, :mod:`optimiser.radius`); elsewhere, scout a restricted
+    model's best configuration with that formulation's relaxation first (a bound, and a configuration
+    to start from); False keeps the classic model alone.
     """
 
     use_roles: bool = True

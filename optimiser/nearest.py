@@ -137,6 +137,19 @@ def grow(candidates: pd.DataFrame, reach: np.ndarray, needy: pd.DataFrame,
     return _unless_most(candidates, grown)
 
 
+def to_hosts(candidates: pd.DataFrame, reach: np.ndarray, hosts: set[tuple[str, str]], k: int) -> np.ndarray:
+    """Reach that keeps each group's ``k`` nearest sites hosting its service in a configuration
+    (``hosts``), and at least what it kept: enough to serve it there without beyond shares where
+    capacity allows, in far fewer pairs than every host."""
+    hosting = candidates[pd.MultiIndex.from_frame(candidates[["site_id", "service_id"]]).isin(list(hosts))]
+    nearest_first = hosting.sort_values(["group", "rank"])
+    needed = nearest_first[nearest_first.groupby("group").cumcount() < k].groupby("group")["rank"].max()
+    grown = reach.copy()
+    groups = needed.index.to_numpy()
+    grown[groups] = np.maximum(grown[groups], needed.to_numpy())
+    return grown
+
+
 def widen(candidates: pd.DataFrame, reach: np.ndarray) -> np.ndarray | None:
     """Every group's reach doubled; None (the full model) once most pairs are kept."""
     return _unless_most(candidates, reach * 2)

@@ -78,13 +78,24 @@ class RadiusMaster:
 
     @classmethod
     def of(cls, data: ModelData, form: StandardForm, columns: dict, weights: dict[str, float],
-           options: SolverOptions) -> RadiusMaster | None:
+           options: SolverOptions, *, relaxed: bool = False) -> RadiusMaster | None:
         """The master for ``weights`` (the session's, on the raw criteria), or None where rows other
-        than the demand and linking rows touch the allocation, or weight falls on the worst zone."""
-        allocation = _allocation_columns(form, columns)
-        if allocation is None or any(weights.get(name, 0.0) and form.costs[name][allocation].any()
-                                     for name in form.costs if name not in ALLOCATION_CRITERIA):
-            return None
+        than the demand and linking rows touch the allocation, or weight falls on the worst zone.
+
+        ``relaxed``: drop every row on the allocation but the demand and linking rows (capacity,
+        volumes, coverage, closest assignment, the worst zone) and every column only they hold
+        (expansion): a relaxation of the full model, so its optimum bounds the full one (None where
+        a column dropped could lower the objective)."""
+        if relaxed:
+            allocation = _outside_configuration(form, columns)
+            cost = sum(weight * form.costs[name] for name, weight in weights.items())
+            if (cost[allocation] < 0).any() or (form.col_lower[allocation] != 0).any():
+                return None
+        else:
+            allocation = _allocation_columns(form, columns)
+            if allocation is None or any(weights.get(name, 0.0) and form.costs[name][allocation].any()
+                                         for name in form.costs if name not in ALLOCATION_CRITERIA):
+                return None
         keep = np.ones(len(form.columns), dtype=bool)
         keep[allocation] = False
         master_of = np.where(keep, np.cumsum(keep) - 1, -1)
@@ -254,6 +265,13 @@ def _allocation_columns(form: StandardForm, columns: dict) -> np.ndarray | None:
     if np.isin(others.indices, allocation).any():
         return None
     return allocation
+
+
+def _outside_configuration(form: StandardForm, columns: dict) -> np.ndarray:
+    """Every column but those of the configuration (y, r and the building of new sites)."""
+    configuration = np.concatenate([columns["y"].ravel(), columns["r"].ravel(),
+                                    np.fromiter(columns.get("open", {}).values(), dtype=np.int64)])
+    return np.setdiff1d(np.arange(len(form.columns)), configuration)
 
 
 def _sorted_pairs(data: ModelData, weights: dict[str, float]) -> dict[str, np.ndarray]:

@@ -25,7 +25,7 @@ from .errors import OptimiserError
 from .instance import Instance
 from .matrix import build_matrix
 from .modeldata import CRITERIA, ModelData, ModelOptions, prepare
-from .nearest import grow, widen
+from .nearest import grow, to_hosts, widen
 from .objective import criterion_scales, resolve_weights, solver_weights
 from .radius import RadiusMaster
 from .travel import TravelTimes
@@ -36,6 +36,10 @@ TIE_TOLERANCE = 1e-9
 BEYOND_TOLERANCE = 1e-7
 #: The radius master's objective and the full model's for the same configuration agree to this (relative).
 RADIUS_TOLERANCE = 1e-6
+#: Share of a limited search's time left that its relaxation may take (:meth:`Engine._scout`).
+SCOUT_SHARE = 0.5
+#: Nearest hosting sites each zone keeps when the relaxation's configuration is served.
+SCOUT_HOSTS = 2
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class SolveResult:
     exhausted: bool = False  # fewer than asked for exist
     restriction: Restriction | None = None  # the nearest-site restriction, when the model was restricted
     formulation: str = "classic"  # or "radius": the allocation projected out (optimiser.radius)
+    relaxation_bound: float | None = None  # classic search of a restricted model: its relaxation's bound
 
     @property
     def best(self) -> RankedSolution:
@@ -91,6 +96,25 @@ class Restriction:
     candidate_pairs: int
     rounds: int  # solves of the ranking or evaluation, the last one final
     repaired: bool = False  # the time limit stopped a round whose last solution needed farther sites
+    scouted: bool = False  # the answer is the relaxation's configuration, served at each zone's nearest hosts
+
+
+@dataclass(frozen=True)
+class Scout:
+    """What the relaxation of a restricted model gave (:meth:`Engine._scout`): its bound on the full
+    optimum (-inf without one), its configuration, and that configuration served in ``engine``'s
+    model (None where it could not be)."""
+
+    bound: float
+    configuration: Configuration | None
+    engine: Engine | None
+    served: SolverResult | None
+
+    def proves(self, mip_gap: float) -> bool:
+        """The served configuration is within ``mip_gap`` of the bound: optimal, no search needed."""
+        if self.served is None:
+            return False
+        return (self.served.objective - self.bound) / max(abs(self.served.objective), 1e-9) <= mip_gap + 1e-9
 
 
 @dataclass
@@ -113,6 +137,8 @@ class Engine:
     rounds: int = 0  # restricted model: rounds of the last solve or evaluation
     repaired: bool = False  # restricted model: the last solve's final solution was repaired (_repaired)
     formulation: str = "classic"  # of the last search: "radius" where the allocation was projected out
+    relaxation_bound: float | None = None  # of the last search, where it scouted (_scout)
+    scouted: bool = False  # the last search answered with the scout's configuration
 
     @classmethod
     def build(cls, instance: Instance, *, options: ModelOptions | None = None,
@@ -136,7 +162,8 @@ class Engine:
     def restriction(self) -> Restriction | None:
         if self.formulation == "radius" or (self.data.reach is None and self.rounds <= 1):  # every pair
             return None
-        return Restriction(len(self.data.pairs), len(self.data.candidates), self.rounds, self.repaired)
+        return Restriction(len(self.data.pairs), len(self.data.candidates), self.rounds, self.repaired,
+                           self.scouted)
 
     # --- solving ------------------------------------------------------------------------------
 
@@ -157,14 +184,12 @@ class Engine:
         start = time.perf_counter()
         master = self._radius_master()
         self.formulation = "radius" if master else "classic"
+        self.relaxation_bound, self.scouted = None, False
         try:
             if master:
                 results = self._by_radius(master, top, progress)
             else:
-                if self.data.baseline is not None:
-                    self.session.set_start(*self._decision_values(self.data.baseline))
-                results = self._exactly(lambda: best_k(self.session, self._decision_columns(), top, progress),
-                                        start=self.data.baseline, warm=True)
+                results = self._classic(top, progress)
         finally:
             self.session.watch = None
         seconds = time.perf_counter() - start
@@ -172,7 +197,22 @@ class Engine:
         status = results[0].status if results else Status.ERROR
         exhausted = len(ranked) < top and (not results or results[-1].status in (Status.OPTIMAL, Status.INFEASIBLE))
         return SolveResult(self.instance.name, status, ranked, chosen, self.scales, self.build_s, seconds,
-                           results[0].solver if results else "", exhausted, self.restriction, self.formulation)
+                           results[0].solver if results else "", exhausted, self.restriction, self.formulation,
+                           self.relaxation_bound)
+
+    def _classic(self, top: int, progress: Callable[[int, SolverResult], None] | None) -> list[SolverResult]:
+        """The ranking of the classic model, from the baseline; a restricted model's single best is
+        scouted first (:meth:`_scout`), and the better of the two answers kept."""
+        scout = self._scout() if top == 1 and self.data.reach is not None and self.data.options.radius else None
+        self.relaxation_bound = None if scout is None else scout.bound
+        if scout and scout.proves(self.session.options.mip_gap):
+            return self._scouted([], scout)
+        start = scout.configuration if scout and scout.served else self.data.baseline
+        if start is not None:
+            self.session.set_start(*self._decision_values(start))
+        results = self._exactly(lambda: best_k(self.session, self._decision_columns(), top, progress),
+                                start=None if scout and scout.served else self.data.baseline, warm=True)
+        return self._scouted(results, scout) if scout else results
 
     def evaluate(self, configuration: Configuration | str, *,
                  weights: Mapping[str, float] | None = None) -> Solution | SolverResult:
@@ -249,6 +289,59 @@ class Engine:
         bound = -math.inf if found.bound is None else found.bound
         return replace(served, status=Status.FEASIBLE, bound=bound,
                        gap=(served.objective - bound) / max(abs(served.objective), 1e-9), seconds=seconds)
+
+    # --- scouting a restricted model: its relaxation ------------------------------------------------
+
+    def _scout(self) -> Scout | None:
+        """The relaxation without the rules on the allocation but demand and linking (capacity,
+        volumes, coverage, closest assignment), on the radius formulation: fast where the classic
+        model's root LP is slow, its bound bounds the full model, and its configuration, served in a
+        model of each zone's nearest hosts, is a feasible answer (where capacity allows). Takes at
+        most :data:`SCOUT_SHARE` of the time left."""
+        master = RadiusMaster.of(self.data, self.form, self.columns, self.session.weights, self.session.options,
+                                 relaxed=True)
+        if master is None:
+            return None
+        left = self.session.time_left_s
+        master.session.deadline = None if left is None else time.perf_counter() + SCOUT_SHARE * left
+        master.session.began = self.session.began
+        master.watch_with(self.session.watch)
+        found = master.solve()
+        bound = -math.inf if found.bound is None else found.bound
+        if not found.has_solution:
+            return Scout(bound, None, None, None)
+        configuration = self._configuration(master.full_values(found.values, len(self.form.columns)))
+        engine = self._with_reach(to_hosts(self.data.candidates, self.data.reach, configuration.hosts, SCOUT_HOSTS))
+        beyond = engine.columns["beyond"]
+        engine.session.set_bounds(beyond, np.zeros(len(beyond)), np.zeros(len(beyond)))
+        served = engine._solve_pinning(np.concatenate([engine.pin(configuration), beyond]))
+        return Scout(bound, configuration, engine, served if served.has_solution else None)
+
+    def _scouted(self, results: list[SolverResult], scout: Scout) -> list[SolverResult]:
+        """The search's best, or the scout's served configuration where it is better (the engine then
+        takes the scout's model, in which it was served), bounded by the better bound of the two."""
+        first = results[0] if results else None
+        if first is not None and first.status is Status.OPTIMAL:
+            return results  # proved in the full model
+        own = -math.inf if first is None or first.bound is None else first.bound
+        bound = max(own, scout.bound)
+        if scout.served is not None and (first is None or not first.has_solution
+                                         or scout.served.objective < first.objective):
+            self._adopt(scout.engine)
+            chosen, self.scouted = scout.served, True
+        elif first is not None and first.has_solution:
+            chosen = first
+        else:
+            return results
+        gap = max((chosen.objective - bound) / max(abs(chosen.objective), 1e-9), 0.0)
+        status = Status.OPTIMAL if gap <= self.session.options.mip_gap + 1e-9 else Status.FEASIBLE
+        return [replace(chosen, status=status, bound=bound, gap=gap)]
+
+    def _adopt(self, engine: Engine) -> None:
+        """Take another engine's model (same instance, weights), keeping this one's deadline and watcher."""
+        old = self.session
+        self.data, self.form, self.columns, self.session = engine.data, engine.form, engine.columns, engine.session
+        self.session.deadline, self.session.watch, self.session.began = old.deadline, old.watch, old.began
 
     # --- the nearest-site restriction -----------------------------------------------------------
 
@@ -337,12 +430,16 @@ class Engine:
 
     def _rebuild(self, reach: np.ndarray | None) -> None:
         """The model with another reach, in a new HiGHS session with the same weights and deadline."""
-        self.data = self.data.restricted_to(reach)
-        self.form, self.columns = _compile(self.data, self.builder)
-        old = self.session
-        self.session = HighsSession(self.form, old.options)
-        self.session.set_weights(old.weights)
-        self.session.deadline, self.session.watch, self.session.began = old.deadline, old.watch, old.began
+        self._adopt(self._with_reach(reach))
+
+    def _with_reach(self, reach: np.ndarray | None) -> Engine:
+        """This instance under the same weights, in a model of another reach and its own HiGHS session."""
+        data = self.data.restricted_to(reach)
+        form, columns = _compile(data, self.builder)
+        engine = Engine(self.instance, data, form, HighsSession(form, self.session.options), self.scales, 0.0, columns,
+                        self.builder)
+        engine.session.set_weights(self.session.weights)
+        return engine
 
     # --- internals ----------------------------------------------------------------------------
 

@@ -306,3 +306,16 @@ def test_progress_in_words():
     assert progress_text(Progress(48.2, 1.25541, 1.25047, 0.003938, 0)) == \
         "best 1.2554, bound 1.2505 (gap 0.39%) after 48 s"
     assert progress_text(Progress(2.0, None, None, None, 0)) == "no configuration yet after 2 s"
+
+
+def test_solve_prints_the_relaxations_bound_when_it_scouts(capsys, tmp_path):
+    """A restricted capacitated model (each zone's 2 nearest sites to start) is scouted by its relaxation
+    without capacity, volume and coverage rules: 1.39711 against the optimum 1.39721 (tests/test_radius.py)."""
+    folder = generate_instance(tmp_path / "c", sites=10, zones=80, services=5, seed=1)
+    code, out, _ = run(capsys, "solve", str(folder), "--nearest", "2")
+    assert code == 0
+    assert "bound from the relaxation without capacity, volume and coverage rules (radius formulation): 1.39711" in out
+    code, out, _ = run(capsys, "solve", str(folder), "--nearest", "2", "--json")
+    document = json.loads(out)
+    assert document["relaxation_bound"] == pytest.approx(1.397108, abs=1e-6)
+    assert document["restriction"]["scouted"] is False and document["ranked"][0]["status"] == "optimal"

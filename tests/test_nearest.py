@@ -170,7 +170,8 @@ def test_a_round_that_leaves_no_time_for_the_next_is_repaired_not_searched_again
     (here by the progress report), so its configuration is evaluated over grown sites. Round one's optimum is a
     lower bound of the full model's, so the gap reported is at least the true one."""
     full = solve(generated, nearest_sites=0).best.objective
-    engine = Engine.build(generated, options=ModelOptions(nearest_sites=2), solver=SolverOptions(time_limit_s=3600))
+    engine = Engine.build(generated, options=ModelOptions(nearest_sites=2, radius=False),  # no scout: rounds alone
+                          solver=SolverOptions(time_limit_s=3600))
 
     def spend_the_budget(found: int, result) -> None:
         engine.session.deadline = time.perf_counter()
@@ -197,7 +198,8 @@ def test_a_repaired_best_answer_is_measured_against_the_best_bound_of_any_round(
 
 
 def test_the_rounds_share_one_time_budget(generated):
-    engine = Engine.build(generated, options=ModelOptions(nearest_sites=1), solver=SolverOptions(time_limit_s=3600))
+    engine = Engine.build(generated, options=ModelOptions(nearest_sites=1, radius=False),  # no scout: rounds alone
+                          solver=SolverOptions(time_limit_s=3600))
     before = time.perf_counter()
     engine.solve()
     after = time.perf_counter()

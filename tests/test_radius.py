@@ -203,3 +203,57 @@ def test_a_search_stopped_early_has_a_bound_on_the_optimum(tmp_path):
     assert 0 <= best.gap < 0.1
     assert total * (1 - best.gap) <= PUBLISHED_OPTIMA["pmed6"] * (1 + 1e-9)
     assert_feasible(instance, result)
+
+
+# --- scouting a restricted model: the relaxation ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def capacitated(tmp_path_factory) -> Instance:
+    """Capacity with expansion, volumes, coverage: the relaxation's optimum (1.397108) falls short of the
+    full one (1.397206), so scouting bounds the search but does not end it."""
+    return load_instance(generate_instance(tmp_path_factory.mktemp("c") / "c", sites=10, zones=80, services=5,
+                                           seed=1))
+
+
+def test_the_relaxation_bounds_the_full_optimum(capacitated):
+    engine = Engine.build(capacitated)
+    weights = solver_weights(resolve_weights(capacitated.weights, None), engine.scales)
+    assert RadiusMaster.of(engine.data, engine.form, engine.columns, weights, SolverOptions()) is None
+    relaxed = RadiusMaster.of(engine.data, engine.form, engine.columns, weights, SolverOptions(), relaxed=True)
+    bound = relaxed.solve().bound
+    optimum = classic(capacitated).best.objective
+    assert bound <= optimum + 1e-9
+    assert bound > optimum * (1 - 1e-3)  # and a close one: capacity binds little here
+
+
+def test_a_scouted_search_keeps_the_full_optimum(capacitated):
+    ours = Engine.build(capacitated, options=ModelOptions(nearest_sites=2)).solve()
+    optimum = classic(capacitated).best.objective
+    assert ours.formulation == "classic" and ours.relaxation_bound <= optimum + 1e-9
+    assert ours.best.objective == pytest.approx(optimum, rel=1e-9) and ours.best.status is Status.OPTIMAL
+    assert not ours.restriction.scouted  # the search found the optimum; the scout only bounded it
+    assert_feasible(capacitated, ours)
+
+
+def test_a_search_left_no_time_answers_with_the_scouts_configuration(capacitated, monkeypatch):
+    """The budget is spent as the scout ends: the answer is the relaxation's configuration, served at each
+    zone's two nearest hosts (feasible, at least that configuration's own value), measured against the
+    relaxation's bound."""
+    scout = Engine._scout
+
+    def and_spend_the_budget(engine):
+        found = scout(engine)
+        engine.session.deadline = engine.session.began
+        return found
+
+    monkeypatch.setattr(Engine, "_scout", and_spend_the_budget)
+    engine = Engine.build(capacitated, options=ModelOptions(nearest_sites=2), solver=SolverOptions(time_limit_s=3600))
+    result = engine.solve()
+    optimum = classic(capacitated).best.objective
+    best = result.best
+    assert result.restriction.scouted and best.status is Status.FEASIBLE
+    assert best.objective >= optimum - 1e-9
+    assert best.gap == pytest.approx((best.objective - result.relaxation_bound) / best.objective, rel=1e-9)
+    own_value = Engine.build(capacitated, options=ModelOptions(nearest_sites=0)).evaluate(best.configuration)
+    assert best.objective >= own_value.objective - 1e-9
+    assert_feasible(capacitated, result)
