@@ -61,9 +61,8 @@ class SolverDefect(RuntimeError):
 @dataclass(frozen=True)
 class Progress:
     """Where a running search stands: seconds since the job began (or this solve, outside a job),
-    the best objective found and
-    the best bound proved (None: none yet), their relative gap (None: no solution yet) and the
-    branch-and-bound nodes explored."""
+    the best objective found and the best bound proved (None: none yet), their relative gap (None:
+    no solution yet) and the branch-and-bound nodes explored."""
 
     seconds: float
     objective: float | None
