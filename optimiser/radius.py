@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csr_array
 
-from solvers.highs import HighsSession, Progress, SolverOptions, SolverResult, Status
+from solvers.highs import HighsSession, Progress, SolverOptions, SolverResult, Status, relative_gap
 from solvers.milp import StandardForm
 
 from .matrix import allocation_costs
@@ -139,7 +139,7 @@ class RadiusMaster:
                 return result if not result.has_solution else replace(
                     result, status=Status.NO_SOLUTION, objective=None, bound=None, gap=None, values=None)
             bound = max(self._relaxed, -math.inf if result.bound is None else result.bound)
-            gap = (best.objective - bound) / max(abs(best.objective), 1e-9)
+            gap = relative_gap(best.objective, bound)
             return replace(best, status=Status.OPTIMAL if proved else Status.FEASIBLE, bound=bound,
                            gap=min(gap, result.gap) if proved else gap, seconds=result.seconds)
 
@@ -165,7 +165,7 @@ class RadiusMaster:
         bound = max(self._relaxed, -math.inf if progress.bound is None else progress.bound)
         bound = None if bound == -math.inf else bound
         objective = self._checked
-        gap = None if objective is None or bound is None else (objective - bound) / max(abs(objective), 1e-9)
+        gap = None if objective is None or bound is None else relative_gap(objective, bound)
         return replace(progress, objective=objective, bound=bound, gap=gap)
 
     def add_row(self, columns, coefficients, lower: float, upper: float) -> int:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from solvers.highs import HighsSession, Progress, SolverDefect, SolverOptions, SolverResult, Status
+from solvers.highs import HighsSession, Progress, SolverDefect, SolverOptions, SolverResult, Status, relative_gap
 from solvers.milp import StandardForm
 from solvers.ranking import best_k
 
@@ -114,7 +114,7 @@ class Scout:
         """The served configuration is within ``mip_gap`` of the bound: optimal, no search needed."""
         if self.served is None:
             return False
-        return (self.served.objective - self.bound) / max(abs(self.served.objective), 1e-9) <= mip_gap + 1e-9
+        return relative_gap(self.served.objective, self.bound) <= mip_gap + 1e-9
 
 
 @dataclass
@@ -186,10 +186,7 @@ class Engine:
         self.formulation = "radius" if master else "classic"
         self.relaxation_bound, self.scouted = None, False
         try:
-            if master:
-                results = self._by_radius(master, top, progress)
-            else:
-                results = self._classic(top, progress)
+            results = self._by_radius(master, top, progress) if master else self._classic(top, progress)
         finally:
             self.session.watch = None
         seconds = time.perf_counter() - start
@@ -288,7 +285,7 @@ class Engine:
             return replace(served, status=found.status, bound=found.bound, gap=found.gap, seconds=seconds)
         bound = -math.inf if found.bound is None else found.bound
         return replace(served, status=Status.FEASIBLE, bound=bound,
-                       gap=(served.objective - bound) / max(abs(served.objective), 1e-9), seconds=seconds)
+                       gap=relative_gap(served.objective, bound), seconds=seconds)
 
     # --- scouting a restricted model: its relaxation ------------------------------------------------
 
@@ -312,9 +309,7 @@ class Engine:
             return Scout(bound, None, None, None)
         configuration = self._configuration(master.full_values(found.values, len(self.form.columns)))
         engine = self._with_reach(to_hosts(self.data.candidates, self.data.reach, configuration.hosts, SCOUT_HOSTS))
-        beyond = engine.columns["beyond"]
-        engine.session.set_bounds(beyond, np.zeros(len(beyond)), np.zeros(len(beyond)))
-        served = engine._solve_pinning(np.concatenate([engine.pin(configuration), beyond]))
+        served = engine._solve_within_kept(configuration)
         return Scout(bound, configuration, engine, served if served.has_solution else None)
 
     def _scouted(self, results: list[SolverResult], scout: Scout) -> list[SolverResult]:
@@ -333,7 +328,7 @@ class Engine:
             chosen = first
         else:
             return results
-        gap = max((chosen.objective - bound) / max(abs(chosen.objective), 1e-9), 0.0)
+        gap = max(relative_gap(chosen.objective, bound), 0.0)
         status = Status.OPTIMAL if gap <= self.session.options.mip_gap + 1e-9 else Status.FEASIBLE
         return [replace(chosen, status=status, bound=bound, gap=gap)]
 
@@ -413,9 +408,7 @@ class Engine:
         it in a ranking are exact, so the same cuts stand in both."""
         self.session.deadline = math.inf  # no limit: the answer is owed
         while True:
-            beyond = self.columns["beyond"]
-            self.session.set_bounds(beyond, np.zeros(len(beyond)), np.zeros(len(beyond)))
-            evaluated = self._solve_pinning(np.concatenate([self.pin(configuration), beyond]))
+            evaluated = self._solve_within_kept(configuration)
             self.rounds += 1
             if evaluated.has_solution or self.data.reach is None:
                 break
@@ -424,9 +417,16 @@ class Engine:
         seconds = stopped.seconds + evaluated.seconds
         if not evaluated.has_solution:
             return SolverResult(Status.NO_SOLUTION, None, None, None, seconds, stopped.solver)
-        gap = (evaluated.objective - stopped.bound) / max(abs(evaluated.objective), 1e-9)
+        gap = relative_gap(evaluated.objective, stopped.bound)
         return SolverResult(Status.FEASIBLE, evaluated.objective, stopped.bound, gap, seconds, evaluated.solver,
                             evaluated.values)
+
+    def _solve_within_kept(self, configuration: Configuration) -> SolverResult:
+        """``configuration`` pinned and every beyond share 0: an allocation over the kept pairs only,
+        feasible in the full model (a left-out pair at 0 breaks no row), where one exists."""
+        beyond = self.columns["beyond"]
+        self.session.set_bounds(beyond, np.zeros(len(beyond)), np.zeros(len(beyond)))
+        return self._solve_pinning(np.concatenate([self.pin(configuration), beyond]))
 
     def _rebuild(self, reach: np.ndarray | None) -> None:
         """The model with another reach, in a new HiGHS session with the same weights and deadline."""

@@ -88,6 +88,11 @@ class SolverResult:
         return self.values is not None
 
 
+def relative_gap(objective: float, bound: float) -> float:
+    """How far a solution's ``objective`` may be from the optimum, given a ``bound`` on it."""
+    return (objective - bound) / max(abs(objective), 1e-9)
+
+
 def solver_version() -> str:
     h = highspy.Highs()
     return f"HiGHS {h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"

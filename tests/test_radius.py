@@ -1,4 +1,4 @@
-"""The radius formulation (optimiser.radius): uncapacitated allocation projected out, the same optima as the classic model.
+"""The radius formulation (optimiser.radius): uncapacitated allocation projected out, the classic model's optima.
 
 Where only the demand and linking rows touch the allocation, the engine searches a master of
 configuration columns and one cost θ per zone and service, bounded by radius rows made as needed.
