@@ -174,8 +174,9 @@ class Engine:
         within the solver's time limit for the whole ranking. The search starts from the baseline
         configuration, so that a search stopped early has at least today's configuration to show.
         ``progress`` hears of each configuration found; ``watch`` of where each running solve stands
-        (best objective, bound, gap), at most once per ``SolverOptions.watch_interval_s`` (1 s unless
-        set). An exception a watcher raises ends the search and reaches the caller."""
+        (best objective, bound, gap), about once per ``SolverOptions.watch_interval_s`` (1 s unless
+        set), the last news again while HiGHS says nothing. An exception a watcher raises ends the
+        search (at HiGHS's next report or the solve's end, from the heartbeat) and reaches the caller."""
         if top < 1:
             raise OptimiserError(f"top must be at least 1, not {top}")
         chosen = self._set_weights(weights)

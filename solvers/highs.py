@@ -10,9 +10,10 @@ as a :class:`SolverResult`; no HiGHS object leaves this module.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import highspy
@@ -23,6 +24,8 @@ from .milp import StandardForm
 
 #: Relative difference allowed between HiGHS's objective and the one its solution has (its tolerances).
 OBJECTIVE_TOLERANCE = 1e-6
+#: Least seconds between two looks of the heartbeat at a silent solve (a watch interval of 0 asks for every report).
+HEARTBEAT_S = 0.05
 
 
 class Status(StrEnum):
@@ -43,7 +46,9 @@ class SolverOptions:
     ``threads`` and ``random_seed`` are fixed so results repeat run to run.
     ``time_limit_s`` bounds each solve, or a whole job of solves when the caller
     starts a budget (:meth:`HighsSession.start_budget`). ``watch_interval_s`` is the least time
-    between two reports of a running search to its watcher (:attr:`HighsSession.watch`)."""
+    between two reports of a running solve to its watcher (:attr:`HighsSession.watch`), and the
+    most while HiGHS says nothing (a root LP of minutes): the watcher then hears the last news again,
+    with the time."""
 
     time_limit_s: float | None = None
     mip_gap: float = 0.0
@@ -111,11 +116,15 @@ class HighsSession:
         self._weights: dict[str, float] = {}
         self._cost, self._offset = np.zeros(len(form.columns)), 0.0  # of the weights last set
         self.deadline: float | None = None  # perf_counter time by which every solve must end
-        #: Called with a :class:`Progress` while a MIP search runs, at most once per ``watch_interval_s``
-        #: (HiGHS reports between its own steps: after the root LP, at new solutions, between nodes).
+        #: Called with a :class:`Progress` while a solve runs, about once per ``watch_interval_s``: with
+        #: HiGHS's news where it has some (it reports between its own steps: after the root LP, at new
+        #: solutions, between nodes), else with the last news again, from a heartbeat thread.
         self.watch: Callable[[Progress], None] | None = None
         self.began: float | None = None  # perf_counter time the job began (start_budget): progress counts from it
         self._started = self._reported = 0.0
+        self._news = Progress(0.0, None, None, None, 0)  # what HiGHS said last in this solve
+        self._telling = threading.Lock()
+        self._watch_error: BaseException | None = None  # raised by the watcher in the heartbeat thread
 
     def start_budget(self) -> None:
         """From now on the time limit bounds every solve together, not each one
@@ -200,15 +209,30 @@ class HighsSession:
             self._highs.setOptionValue("time_limit", self.time_left_s)
         self._highs.setOptionValue("solve_relaxation", relaxation)
         self._started, self._reported = time.perf_counter(), -math.inf
-        events = (self._highs.cbMipInterrupt, self._highs.cbMipImprovingSolution) if self.watch else ()
+        self._news, self._watch_error = Progress(0.0, None, None, None, 0), None
+        if self.watch:
+            self._run_watched()
+        else:
+            self._highs.run()
+        if self._watch_error is not None:
+            raise self._watch_error
+        return self._result(time.perf_counter() - self._started, relaxation)
+
+    def _run_watched(self) -> None:
+        """HiGHS's run, its news passed to the watcher, with a heartbeat while it says nothing."""
+        events = (self._highs.cbMipInterrupt, self._highs.cbMipImprovingSolution)
+        silence = threading.Event()
+        heartbeat = threading.Thread(target=self._heartbeat, args=(silence,), daemon=True)
         for event in events:
             event.subscribe(self._on_event)
+        heartbeat.start()
         try:
             self._highs.run()
         finally:
+            silence.set()
+            heartbeat.join()
             for event in events:
                 event.unsubscribe(self._on_event)
-        return self._result(time.perf_counter() - self._started, relaxation)
 
     def relax_to_feasibility(self, *, row_penalty: np.ndarray, lower_penalty: np.ndarray,
                              upper_penalty: np.ndarray) -> SolverResult:
@@ -242,17 +266,43 @@ class HighsSession:
     # --- internals ----------------------------------------------------------------------------
 
     def _on_event(self, event) -> None:
-        """A HiGHS callback during a MIP search: pass where it stands to the watcher, now and then."""
-        now = time.perf_counter()
-        if now - self._reported < self.options.watch_interval_s:
-            return
-        self._reported = now
+        """A HiGHS callback during a MIP search: keep where it stands, and tell the watcher now and then."""
+        if self._watch_error is not None:  # the watcher failed in the heartbeat: end the search
+            raise self._watch_error
         out = event.data_out
         objective = out.mip_primal_bound if math.isfinite(out.mip_primal_bound) else None
         bound = out.mip_dual_bound if math.isfinite(out.mip_dual_bound) else None
         gap = out.mip_gap if objective is not None else None
-        since = self._started if self.began is None else self.began
-        self.watch(Progress(now - since, objective, bound, gap, int(out.mip_node_count)))
+        self._news = Progress(0.0, objective, bound, gap, int(out.mip_node_count))
+        self._tell(heartbeat=False)
+
+    def _heartbeat(self, silence: threading.Event) -> None:
+        """While the solve runs, tell the watcher the last news whenever HiGHS has been silent for a
+        watch interval; a watcher's error is kept for the solve to raise."""
+        interval = self.options.watch_interval_s
+        while not silence.wait(max(self._silent_since + interval - time.perf_counter(), HEARTBEAT_S)):
+            try:
+                self._tell(heartbeat=True)
+            except BaseException as error:  # any error of the watcher is the caller's
+                self._watch_error = error
+                return
+
+    @property
+    def _silent_since(self) -> float:
+        """When the watcher last heard anything of this solve, or the solve began."""
+        return max(self._reported, self._started)
+
+    def _tell(self, *, heartbeat: bool) -> None:
+        """The last news, timed now, to the watcher, unless it heard some less than an interval ago
+        (the heartbeat: unless the solve began less than an interval ago, either)."""
+        with self._telling:
+            now = time.perf_counter()
+            last = self._silent_since if heartbeat else self._reported
+            if now - last < self.options.watch_interval_s:
+                return
+            self._reported = now
+            since = self._started if self.began is None else self.began
+            self.watch(replace(self._news, seconds=now - since))
 
     def _apply_options(self) -> None:
         h, o = self._highs, self.options

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from optimiser.diagnose import diagnose
 from optimiser.modeldata import ModelOptions
 from optimiser.pmedian import TRAVEL_ONLY, write_pmedian_instance
 from optimiser.solve import Engine, Solution, evaluate, solve
-from solvers.highs import Progress, SolverDefect, SolverOptions
+from solvers.highs import HEARTBEAT_S, Progress, SolverDefect, SolverOptions
 
 PMED = Path(__file__).parent / "data" / "pmed"
 
@@ -155,6 +156,52 @@ def test_a_running_search_reports_where_it_stands(tmp_path, radius):
     told = len(heard)
     engine.session.solve()
     assert len(heard) == told
+
+
+@pytest.fixture
+def pmed6_full(tmp_path):
+    """pmed6 as the full classic model (40,201 columns), new to HiGHS: an LP relaxation it takes ~0.8 s over,
+    in silence."""
+    folder = write_pmedian_instance(PMED / "pmed6.txt", tmp_path / "pmed6")
+    return Engine.build(load_instance(folder), options=ModelOptions(radius=False, nearest_sites=0),
+                        solver=SolverOptions(watch_interval_s=0.0))
+
+
+def test_a_solve_hiGHS_says_nothing_of_is_still_reported_by_a_heartbeat(pmed6_full):
+    """HiGHS reports nothing while it solves an LP (nor during a MIP's root LP, minutes on the national
+    instance): the watcher still hears, every heartbeat, the last news (here none) with the time, and
+    nothing once the solve has returned."""
+    session = pmed6_full.session
+    session.set_weights({"travel": 1.0})
+    heard: list[Progress] = []
+    session.watch = heard.append
+    try:
+        result = session.solve(relaxation=True)
+        assert result.seconds > 2 * HEARTBEAT_S, "the LP is too quick to show a heartbeat"
+        told = len(heard)
+        assert 1 <= told <= result.seconds / HEARTBEAT_S + 1
+        assert all(p.objective is None and p.bound is None for p in heard)
+        assert all(later.seconds - earlier.seconds >= HEARTBEAT_S
+                   for earlier, later in itertools.pairwise(heard))
+        time.sleep(2 * HEARTBEAT_S)
+        assert len(heard) == told
+    finally:
+        session.watch = None
+
+
+def test_a_watcher_that_fails_in_the_heartbeat_ends_the_solve_with_its_own_error(pmed6_full):
+    session = pmed6_full.session
+    session.set_weights({"travel": 1.0})
+
+    def broken(progress: Progress) -> None:
+        raise ValueError("the watcher broke")
+
+    session.watch = broken
+    try:
+        with pytest.raises(ValueError, match="the watcher broke"):
+            session.solve(relaxation=True)
+    finally:
+        session.watch = None
 
 
 def test_a_watcher_that_fails_ends_the_search_with_its_own_error(tmp_path):
