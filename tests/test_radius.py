@@ -257,3 +257,13 @@ def test_a_search_left_no_time_answers_with_the_scouts_configuration(capacitated
     own_value = Engine.build(capacitated, options=ModelOptions(nearest_sites=0)).evaluate(best.configuration)
     assert best.objective >= own_value.objective - 1e-9
     assert_feasible(capacitated, result)
+
+
+def test_a_scouted_search_leaves_the_repair_of_its_answer_its_time(capacitated):
+    """A stopped search's answer is repaired past the limit, work like the scout's serving of its configuration:
+    the search stops that long (times REPAIR_RESERVE) before the job's limit, so that the job ends near it."""
+    deadlines: list[float] = []
+    engine = Engine.build(capacitated, options=ModelOptions(nearest_sites=2), solver=SolverOptions(time_limit_s=3600))
+    engine.solve(progress=lambda found, result: deadlines.append(engine.session.deadline))
+    limit = engine.session.began + 3600
+    assert deadlines and all(limit - 60 < deadline < limit for deadline in deadlines)
