@@ -186,8 +186,8 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
         r = result.restriction
         outcome = ("the best answer is the configuration of the relaxation without capacity, volume and coverage "
                    "rules, served at each zone's nearest hosts" if r.scouted else
-                   "the time limit stopped the search, so the last configuration found was evaluated with its "
-                   "zones' farther sites added" if r.repaired else
+                   "the time limit stopped the search, so the last configuration found was evaluated with each "
+                   "zone's nearest hosts added" if r.repaired else
                    "no zone needed a farther site, so these are the full model's results")
         console.print(f"allocation pairs: {r.kept_pairs:,} of {r.candidate_pairs:,} (each zone's nearest sites, "
                       f"{r.rounds} round{'s' if r.rounds > 1 else ''}); {outcome}", markup=False)

@@ -187,7 +187,7 @@ class Engine:
             raise OptimiserError(f"top must be at least 1, not {top}")
         chosen = self._set_weights(weights)
         self.session.start_budget()
-        self.session.watch = watch
+        self.session.watch = None if watch is None else self._telling(watch)
         start = time.perf_counter()
         master = self._radius_master()
         self.formulation = "radius" if master else "classic"
@@ -203,6 +203,21 @@ class Engine:
         return SolveResult(self.instance.name, status, ranked, chosen, self.scales, self.build_s, seconds,
                            results[0].solver if results else "", exhausted, self.restriction, self.formulation,
                            self.relaxation_bound)
+
+    def _telling(self, watch: Callable[[Progress], None]) -> Callable[[Progress], None]:
+        """``watch``, told of this engine's searches: in a classic model of each zone's nearest sites
+        (scout included), the best objective marked provisional, and the bound the better of the
+        search's and the scout's."""
+        def told(progress: Progress) -> None:
+            bound = progress.bound
+            scouted = self.relaxation_bound
+            if scouted is not None and math.isfinite(scouted) and (bound is None or scouted > bound):
+                bound = scouted
+            gap = progress.gap if progress.objective is None or bound is None else max(
+                relative_gap(progress.objective, bound), 0.0)
+            watch(replace(progress, bound=bound, gap=gap,
+                          provisional=self.formulation == "classic" and self.data.reach is not None))
+        return told
 
     def _classic(self, top: int, progress: Callable[[int, SolverResult], None] | None) -> list[SolverResult]:
         """The ranking of the classic model, from the baseline; a restricted model's single best is

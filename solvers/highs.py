@@ -67,13 +67,16 @@ class SolverDefect(RuntimeError):
 class Progress:
     """Where a running search stands: seconds since the job began (or this solve, outside a job),
     the best objective found and the best bound proved (None: none yet), their relative gap (None:
-    no solution yet) and the branch-and-bound nodes explored."""
+    no solution yet) and the branch-and-bound nodes explored. ``provisional``: the objective is a
+    relaxation's (a model of each zone's nearest sites), so the configuration's true cost, known once
+    it is served, may be higher."""
 
     seconds: float
     objective: float | None
     bound: float | None
     gap: float | None
     nodes: int
+    provisional: bool = False
 
 
 @dataclass(frozen=True)

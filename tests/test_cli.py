@@ -256,8 +256,8 @@ def test_solve_stopped_with_farther_sites_needed_says_the_answer_was_evaluated(c
     folder = generate_instance(tmp_path / "g", sites=10, zones=80, services=5, seed=4)
     code, out, _ = run(capsys, "solve", str(folder), "--nearest", "1", "--time-limit", "0")
     assert code == 0
-    assert "rounds); the time limit stopped the search, so the last configuration found was evaluated with its " \
-           "zones' farther sites added" in out
+    assert "rounds); the time limit stopped the search, so the last configuration found was evaluated with each " \
+           "zone's nearest hosts added" in out
     assert "rank 1 is feasible, not proved optimal: gap no bound yet" in out
 
 
@@ -306,6 +306,8 @@ def test_progress_in_words():
     assert progress_text(Progress(48.2, 1.25541, 1.25047, 0.003938, 0)) == \
         "best 1.2554, bound 1.2505 (gap 0.39%) after 48 s"
     assert progress_text(Progress(2.0, None, None, None, 0)) == "no configuration yet after 2 s"
+    assert progress_text(Progress(48.2, 1.25541, 1.25047, 0.003938, 0, provisional=True)) == \
+        "best 1.2554 over the nearest sites kept, bound 1.2505 (gap 0.39%) after 48 s"
 
 
 def test_solve_prints_the_relaxations_bound_when_it_scouts(capsys, tmp_path):

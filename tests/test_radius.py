@@ -267,3 +267,16 @@ def test_a_scouted_search_leaves_the_repair_of_its_answer_its_time(capacitated):
     engine.solve(progress=lambda found, result: deadlines.append(engine.session.deadline))
     limit = engine.session.began + 3600
     assert deadlines and all(limit - 60 < deadline < limit for deadline in deadlines)
+
+
+def test_a_scouted_search_tells_the_watcher_the_better_bound_and_a_provisional_best(capacitated):
+    """While a restricted model is searched, HiGHS's best objective is the restricted model's (the true cost of
+    its configuration may be higher): marked provisional; once the scout has its bound, the watcher hears the
+    better of it and the search's."""
+    heard: list[Progress] = []
+    engine = Engine.build(capacitated, options=ModelOptions(nearest_sites=2), solver=SolverOptions(watch_interval_s=0))
+    result = engine.solve(watch=heard.append)
+    optimum = classic(capacitated).best.objective
+    assert heard and all(p.provisional for p in heard)
+    assert all(p.bound is None or p.bound <= optimum + 1e-9 for p in heard)
+    assert any(p.bound is not None and p.bound >= result.relaxation_bound for p in heard)

@@ -139,7 +139,8 @@ def test_a_running_search_reports_where_it_stands(tmp_path, radius):
     """The watcher hears, while HiGHS searches, a bound no higher than the optimum and a best found no lower
     (pmed2: Beasley's optimum 4093, over 100 vertices of weight 1, so the objective's optimum is 40.93 minutes
     of mean travel divided by the travel scale); time counts from the start of the search, across its solves;
-    it is told nothing once the solve has returned."""
+    it is told nothing once the solve has returned. The classic model keeps each vertex's nearest medians
+    only, so its best objective is marked provisional; the radius master's is checked."""
     instance = load_instance(write_pmedian_instance(PMED / "pmed2.txt", tmp_path / "pmed2"))
     engine = Engine.build(instance, options=ModelOptions(radius=radius), solver=SolverOptions(watch_interval_s=0.0))
     heard: list[Progress] = []
@@ -153,6 +154,7 @@ def test_a_running_search_reports_where_it_stands(tmp_path, radius):
     assert any(p.bound is not None for p in heard)
     if not radius:  # the radius master knows a true objective only once a solution's rows are checked
         assert any(p.objective is not None and p.gap is not None for p in heard)
+    assert all(p.provisional is (not radius) for p in heard)  # classic: each vertex's nearest medians kept
     told = len(heard)
     engine.session.solve()
     assert len(heard) == told
