@@ -33,7 +33,7 @@ from optimiser import load_instance
 from optimiser.display import gap_text, progress_text
 from optimiser.generate import generate_instance
 from optimiser.modeldata import ModelOptions
-from optimiser.solve import Engine
+from optimiser.solve import SERVING_HOSTS, Engine
 from optimiser.travel import travel_times_by_mode
 from solvers.highs import SolverOptions
 
@@ -122,8 +122,8 @@ def run_case(name: str, cache: Path, time_limit_s: float | None, nearest_sites: 
 def _answer(f: dict) -> str:
     """Where the answer came from, when not from the search alone."""
     bound = f.get("relaxation_bound")
-    parts = ["the relaxation's configuration, served at each zone's 2 nearest hosts" if f.get("scouted") else
-             "repaired" if f["repaired"] else "",
+    parts = [f"the relaxation's configuration, served at each zone's {SERVING_HOSTS} nearest hosts" if f.get("scouted")
+             else f"repaired: served at each zone's {SERVING_HOSTS} nearest hosts" if f["repaired"] else "",
              f"relaxation bound {bound:.6g}" if bound is not None and bound > -1e300 else ""]
     said = ", ".join(part for part in parts if part)
     return f" ({said})" if said else ""

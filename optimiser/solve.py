@@ -39,9 +39,10 @@ RADIUS_TOLERANCE = 1e-6
 #: Share of a limited search's time left that its relaxation may take (:meth:`Engine._scout`).
 SCOUT_SHARE = 0.5
 #: Nearest hosting sites each zone keeps when a configuration is served outside a search (the
-#: scout's, a stopped search's): on the regional instance 2 give 1.26363 where the kept sites grown
-#: to the nearest host gave 1.26492, 3 give 1.26330 (2.7 s, against 1.2 s).
-SERVING_HOSTS = 2
+#: scout's, a stopped search's). The national scout's configuration costs 1.24811 served at 2
+#: (10 s), 1.24618 at 3 (18 s), 1.24585 at 4, 1.24576 at 6 (34 s); a regional one, 1.26492 over its
+#: kept sites grown to the nearest host, 1.26363 at 2, 1.26330 at 3 (2.7 s) and at 5.
+SERVING_HOSTS = 3
 #: A scouted search stops this many times the scout's serving time before the limit: the repair of
 #: its answer, owed past the limit, is the same work (the national job ended 80 s past its limit).
 REPAIR_RESERVE = 1.5

@@ -167,7 +167,7 @@ def test_a_search_stopped_at_once_answers_with_the_baseline_made_whole(generated
 
 def test_a_round_that_leaves_no_time_for_the_next_is_repaired_not_searched_again(generated):
     """Round one proves its optimum but serves zones beyond their two kept sites; the budget is spent as it ends
-    (here by the progress report), so its configuration is evaluated with each zone's two nearest hosts kept too.
+    (here by the progress report), so its configuration is evaluated with each zone's three nearest hosts kept too.
     Round one's optimum is a lower bound of the full model's, so the gap reported is at least the true one."""
     full = solve(generated, nearest_sites=0).best.objective
     engine = Engine.build(generated, options=ModelOptions(nearest_sites=2, radius=False),  # no scout: rounds alone

@@ -237,7 +237,7 @@ def test_a_scouted_search_keeps_the_full_optimum(capacitated):
 
 def test_a_search_left_no_time_answers_with_the_scouts_configuration(capacitated, monkeypatch):
     """The budget is spent as the scout ends: the answer is the relaxation's configuration, served at each
-    zone's two nearest hosts (feasible, at least that configuration's own value), measured against the
+    zone's three nearest hosts (feasible, at least that configuration's own value), measured against the
     relaxation's bound."""
     scout = Engine._scout
 
