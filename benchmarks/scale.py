@@ -97,7 +97,9 @@ def run_case(name: str, cache: Path, time_limit_s: float | None, nearest_sites: 
           flush=True)
 
     def progress(found: int, result) -> None:
-        print(f"  {name}: round {engine.rounds + 1}: {result.status.value}, objective {result.objective:.6f}, "
+        restricted = engine.data.reach is not None and engine.formulation == "classic"
+        kept = " over the nearest sites kept" if restricted else ""
+        print(f"  {name}: round {engine.rounds + 1}: {result.status.value}, objective {result.objective:.6f}{kept}, "
               f"gap {gap_text(result.gap)}, {result.seconds:.1f} s (peak {peak_mb(travel_mb):,.0f} MB so far)",
               flush=True)
 
