@@ -145,6 +145,7 @@ class Engine:
     repaired: bool = False  # restricted model: the last solve's final solution was repaired (_repaired)
     formulation: str = "classic"  # of the last search: "radius" where the allocation was projected out
     relaxation_bound: float | None = None  # of the last search, where it scouted (_scout)
+    scout_objective: float | None = None  # of the last search: the scout's configuration served, a true cost
     scouted: bool = False  # the last search answered with the scout's configuration
 
     @classmethod
@@ -192,7 +193,7 @@ class Engine:
         start = time.perf_counter()
         master = self._radius_master()
         self.formulation = "radius" if master else "classic"
-        self.relaxation_bound, self.scouted = None, False
+        self.relaxation_bound, self.scout_objective, self.scouted = None, None, False
         try:
             results = self._by_radius(master, top, progress) if master else self._classic(top, progress)
         finally:
@@ -207,17 +208,18 @@ class Engine:
 
     def _telling(self, watch: Callable[[Progress], None]) -> Callable[[Progress], None]:
         """``watch``, told of this engine's searches: in a classic model of each zone's nearest sites
-        (scout included), the best objective marked provisional, and the bound the better of the
-        search's and the scout's."""
+        (scout included), the best objective marked provisional, unless the scout's served
+        configuration, a true cost, is better; the bound the better of the search's and the scout's."""
         def told(progress: Progress) -> None:
-            bound = progress.bound
-            scouted = self.relaxation_bound
+            objective, bound = progress.objective, progress.bound
+            provisional = self.formulation == "classic" and self.data.reach is not None
+            served, scouted = self.scout_objective, self.relaxation_bound
+            if served is not None and (objective is None or served <= objective):
+                objective, provisional = served, False
             if scouted is not None and math.isfinite(scouted) and (bound is None or scouted > bound):
                 bound = scouted
-            gap = progress.gap if progress.objective is None or bound is None else max(
-                relative_gap(progress.objective, bound), 0.0)
-            watch(replace(progress, bound=bound, gap=gap,
-                          provisional=self.formulation == "classic" and self.data.reach is not None))
+            gap = progress.gap if objective is None or bound is None else max(relative_gap(objective, bound), 0.0)
+            watch(replace(progress, objective=objective, bound=bound, gap=gap, provisional=provisional))
         return told
 
     def _classic(self, top: int, progress: Callable[[int, SolverResult], None] | None) -> list[SolverResult]:
@@ -226,6 +228,7 @@ class Engine:
         :data:`REPAIR_RESERVE` times its serving before the limit, and the better of the two answers kept."""
         scout = self._scout() if top == 1 and self.data.reach is not None and self.data.options.radius else None
         self.relaxation_bound = None if scout is None else scout.bound
+        self.scout_objective = scout.served.objective if scout and scout.served else None
         if scout and scout.proves(self.session.options.mip_gap):
             return self._scouted([], scout)
         start = scout.configuration if scout and scout.served else self.data.baseline
