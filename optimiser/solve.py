@@ -428,9 +428,10 @@ class Engine:
         """A stopped solve's configuration whose allocation used beyond shares, made a real answer
         (linear programmes, so they run past the spent budget): its zones held to their kept sites
         and their :data:`SERVING_HOSTS` nearest hosts, with the beyond shares fixed at 0; while that
-        has no solution (capacity or a minimum volume not met there), every zone's sites doubled. Each allocation found
-        is feasible in the full model (every left-out pair 0 breaks no row), though perhaps not the
-        best for this configuration; with every site kept it is the configuration's exact value.
+        has no solution (capacity or a minimum volume not met there), every zone's sites doubled.
+        Each allocation found is feasible in the full model (every left-out pair 0 breaks no row),
+        though perhaps not the best for this configuration; with every site kept it is the
+        configuration's exact value.
 
         Not the exact rounds of :meth:`solve_pinned`: a pinned configuration's zones crowd one
         another out of full sites round after round (28 rounds, 90 s on the regional instance). The
