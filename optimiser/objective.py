@@ -34,8 +34,10 @@ def criterion_scales(data: ModelData) -> dict[str, float]:
     services, sites = instance.services, instance.sites
     base = data.baseline.hosts if data.baseline else frozenset()
     n_sites = len(sites)
-    opening = sum(services.loc[l, "opening_capital_gbp_m"] for s in data.sites for l in data.services
-                  if (s, l) not in base)
+    modelled = set(data.sites)
+    hosting_today = pd.Series([l for s, l in base if s in modelled], dtype=object).value_counts()
+    not_hosting = len(data.sites) - hosting_today.reindex(data.services, fill_value=0)
+    opening = float((services.loc[data.services, "opening_capital_gbp_m"] * not_hosting).sum())
     resources = instance.site_resources
     scales = {
         "travel": float((nearest["demand"] * nearest["t"]).sum() / nearest["demand"].sum()),
