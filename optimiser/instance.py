@@ -9,6 +9,7 @@ sees the whole list.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -185,6 +186,12 @@ def _settings(table: Table | None) -> dict[str, Any]:
 
 
 def _empty(stem: str) -> pd.DataFrame:
+    """The typed, empty table of a file the instance does not have (a copy: callers may change it)."""
+    return _empty_table(stem).copy()
+
+
+@functools.cache
+def _empty_table(stem: str) -> pd.DataFrame:
     schema = file_schema(stem)
     frame = pd.DataFrame({f.name: pd.Series(dtype=_dtype(f.type)) for f in schema.fields})
     if schema.kind == "records":

@@ -228,11 +228,11 @@ def _typed_frame(columns: dict[str, pd.Series], schema: FileSchema, rows: np.nda
 
 def _typed_column(text: pd.Series, f: Field, table: Table, log: ProblemLog, *, present: bool) -> pd.Series:
     text = text.str.strip()
-    blank = text == ""
+    blank = (text == "").to_numpy(dtype=bool)
     if f.default and blank.any():
         text = text.where(~blank, f.default)
-        blank = text == ""
-    values, bad, expected = _parse(text, f.type)
+        blank = (text == "").to_numpy(dtype=bool)
+    values, bad, expected = _parse(text, blank, f.type)
     _report(log, table, np.flatnonzero(bad), f.name, lambda i: f"{text.iloc[i]!r} is not {expected}",
             f"Write {expected}")
     if f.required and present:
@@ -241,10 +241,9 @@ def _typed_column(text: pd.Series, f: Field, table: Table, log: ProblemLog, *, p
     return values
 
 
-def _parse(text: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray, str]:
-    blank = (text == "").to_numpy()
+def _parse(text: pd.Series, blank: np.ndarray, kind: str) -> tuple[pd.Series, np.ndarray, str]:
     if kind in ("float", "int"):
-        numbers = pd.to_numeric(text.where(~blank, None), errors="coerce").astype(float)
+        numbers = pd.to_numeric(text, errors="coerce").astype(float)  # a blank is NaN, and not bad
         bad = ~blank & numbers.isna().to_numpy()
         if kind == "int":
             bad = bad | (~blank & ~bad & (numbers.fillna(0) % 1 != 0).to_numpy())
