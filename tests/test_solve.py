@@ -169,7 +169,7 @@ def pmed6_full(tmp_path):
                         solver=SolverOptions(watch_interval_s=0.0))
 
 
-def test_a_solve_hiGHS_says_nothing_of_is_still_reported_by_a_heartbeat(pmed6_full):
+def test_a_silent_solve_is_still_reported_by_a_heartbeat(pmed6_full):
     """HiGHS reports nothing while it solves an LP (nor during a MIP's root LP, minutes on the national
     instance): the watcher still hears, every heartbeat, the last news (here none) with the time, and
     nothing once the solve has returned."""
@@ -183,7 +183,7 @@ def test_a_solve_hiGHS_says_nothing_of_is_still_reported_by_a_heartbeat(pmed6_fu
         told = len(heard)
         assert 1 <= told <= result.seconds / HEARTBEAT_S + 1
         assert all(p.objective is None and p.bound is None for p in heard)
-        assert all(later.seconds - earlier.seconds >= HEARTBEAT_S
+        assert all(later.seconds - earlier.seconds >= HEARTBEAT_S - 1e-3  # a clock tick of slack
                    for earlier, later in itertools.pairwise(heard))
         time.sleep(2 * HEARTBEAT_S)
         assert len(heard) == told
