@@ -116,6 +116,7 @@ def run_case(name: str, cache: Path, time_limit_s: float | None, nearest_sites: 
                    rounds=restriction.rounds if restriction else 1,
                    repaired=bool(restriction and restriction.repaired),
                    scouted=bool(restriction and restriction.scouted), relaxation_bound=result.relaxation_bound,
+                   openings=restriction.openings if restriction else 0,
                    kept_pairs=restriction.kept_pairs if restriction else len(engine.data.pairs),
                    candidate_pairs=len(engine.data.candidates), peak_mb=peak_mb(travel_mb))
     return figures
@@ -124,8 +125,10 @@ def run_case(name: str, cache: Path, time_limit_s: float | None, nearest_sites: 
 def _answer(f: dict) -> str:
     """Where the answer came from, when not from the search alone."""
     bound = f.get("relaxation_bound")
-    parts = [f"the relaxation's configuration, served at each zone's {SERVING_HOSTS} nearest hosts" if f.get("scouted")
-             else f"repaired: served at each zone's {SERVING_HOSTS} nearest hosts" if f["repaired"] else "",
+    opened = f", {f['openings']} services opened" if f.get("openings") else ""
+    parts = [f"the relaxation's configuration, served at each zone's {SERVING_HOSTS} nearest hosts{opened}"
+             if f.get("scouted") else f"repaired: served at each zone's {SERVING_HOSTS} nearest hosts"
+             if f["repaired"] else "",
              f"relaxation bound {bound:.6g}" if bound is not None and bound > -1e300 else ""]
     said = ", ".join(part for part in parts if part)
     return f" ({said})" if said else ""

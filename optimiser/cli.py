@@ -184,8 +184,10 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
                   + ", ".join(f"{k} {v:g}" for k, v in result.weights.items() if v))
     if result.restriction:
         r = result.restriction
+        opened = f", with {r.openings} service{'s' if r.openings != 1 else ''} opened where that allocation showed " \
+                 "opening pays" if r.openings else ""
         outcome = ("the best answer is the configuration of the relaxation without capacity, volume and coverage "
-                   "rules, served at each zone's nearest hosts" if r.scouted else
+                   f"rules, served at each zone's nearest hosts{opened}" if r.scouted else
                    "the time limit stopped the search, so the last configuration found was evaluated with each "
                    "zone's nearest hosts added" if r.repaired else
                    "no zone needed a farther site, so these are the full model's results")

@@ -237,6 +237,11 @@ class HighsSession:
             for event in events:
                 event.unsubscribe(self._on_event)
 
+    def reduced_costs(self) -> np.ndarray:
+        """Each column's reduced cost in the last LP solved (a pinned column's: how the objective
+        would change, to first order, were its bound moved up by one)."""
+        return np.array(self._highs.getSolution().col_dual)
+
     def relax_to_feasibility(self, *, row_penalty: np.ndarray, lower_penalty: np.ndarray,
                              upper_penalty: np.ndarray) -> SolverResult:
         """Least-penalty violation of rows and column bounds that makes the model feasible.

@@ -282,3 +282,54 @@ def test_a_scouted_search_tells_the_watcher_the_better_bound_and_a_provisional_b
     assert told_true and min(told_true) >= optimum - 1e-9
     assert all(p.bound is None or p.bound <= optimum + 1e-9 for p in heard)
     assert any(p.bound is not None and p.bound >= result.relaxation_bound for p in heard)
+
+
+# --- improving the scout's configuration ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def congested(tmp_path_factory) -> Instance:
+    """15 sites × 200 zones × 5 services (seed 2): the relaxation's configuration, served at each zone's
+    three nearest hosts, costs 1.360134; opening the unit its served LP prices lowest lowers that to 1.355158,
+    still above the full optimum, 1.339471 (classic model, every pair), so the search goes on from it."""
+    return load_instance(generate_instance(tmp_path_factory.mktemp("g") / "g", sites=15, zones=200, services=5,
+                                           seed=2))
+
+
+def _scouted_engine(instance: Instance) -> Engine:
+    engine = Engine.build(instance, options=ModelOptions(nearest_sites=2))
+    engine.session.set_weights(solver_weights(resolve_weights(instance.weights, None), engine.scales))
+    engine.session.start_budget()
+    return engine
+
+
+def test_the_scouts_configuration_gains_the_services_whose_opening_pays(congested, monkeypatch):
+    served: list = []  # the scout before its improvement
+    improve = Engine._improved
+    monkeypatch.setattr(Engine, "_improved", lambda engine, scout: served.append(scout) or improve(engine, scout))
+    engine = _scouted_engine(congested)
+    improved = engine._scout()
+    [scout] = served
+    assert scout.served.objective == pytest.approx(1.360134, abs=1e-6)
+    assert improved.served.objective == pytest.approx(1.355158, abs=1e-6)
+    assert improved.configuration.hosts > scout.configuration.hosts and engine.openings == 1
+    exact = Engine.build(congested, options=ModelOptions(nearest_sites=0)).evaluate(improved.configuration)
+    assert exact.objective <= improved.served.objective + 1e-9  # served at three hosts: feasible, so no lower
+    assert improved.served.objective >= classic(congested).best.objective - 1e-9
+
+
+def test_a_search_left_no_time_after_the_improvement_answers_with_the_improved_configuration(congested,
+                                                                                             monkeypatch):
+    improve = Engine._improved
+
+    def and_spend_the_budget(engine, scout):
+        improved = improve(engine, scout)
+        engine.session.deadline = engine.session.began
+        return improved
+
+    monkeypatch.setattr(Engine, "_improved", and_spend_the_budget)
+    engine = Engine.build(congested, options=ModelOptions(nearest_sites=2), solver=SolverOptions(time_limit_s=3600))
+    result = engine.solve()
+    assert result.restriction.scouted and result.restriction.openings == 1
+    assert result.best.objective == pytest.approx(1.355158, abs=1e-6) and result.best.status is Status.FEASIBLE
+    assert result.best.gap == pytest.approx((result.best.objective - result.relaxation_bound) / result.best.objective)
+    assert_feasible(congested, result)
