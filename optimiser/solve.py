@@ -361,13 +361,14 @@ class Engine:
         against today's 186). A unit left closed whose reduced cost in the served LP is negative would
         lower the cost if opened a little; the most negative are served in full, the first that
         lowers the true cost is kept, and so on while openings pay, within :data:`IMPROVE_SHARE` of the
-        time left. Not where roles bundle services, which open together or not at all."""
+        time left, until the relaxation's bound proves it within the gap asked for. Not where roles
+        bundle services, which open together or not at all."""
         if self.columns["r"].size:
             return scout
         left = self.session.time_left_s
         until = math.inf if left is None else time.perf_counter() + IMPROVE_SHARE * left
         tried: set[tuple[str, str]] = set()
-        while time.perf_counter() < until:
+        while time.perf_counter() < until and not scout.proves(self.session.options.mip_gap):
             better = self._better_opening(scout, tried, until)
             if better is None:
                 break
