@@ -49,3 +49,22 @@ def tiny(tmp_path: Path) -> Folder:
 def tiny_instance() -> Instance:
     """The tiny instance, loaded once (read-only)."""
     return load_instance(TINY)
+
+
+@pytest.fixture
+def budget_spent_after(monkeypatch):
+    """``budget_spent_after("_scout")``: the search's time budget is spent the moment that step of
+    :class:`~optimiser.solve.Engine` returns, as a time limit ending there would spend it."""
+    from optimiser.solve import Engine
+
+    def spend_after(step: str) -> None:
+        original = getattr(Engine, step)
+
+        def and_spend_the_budget(engine, *args):
+            done = original(engine, *args)
+            engine.session.deadline = engine.session.began
+            return done
+
+        monkeypatch.setattr(Engine, step, and_spend_the_budget)
+
+    return spend_after

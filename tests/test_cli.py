@@ -323,19 +323,10 @@ def test_solve_prints_the_relaxations_bound_when_it_scouts(capsys, tmp_path):
     assert document["restriction"]["scouted"] is False and document["ranked"][0]["status"] == "optimal"
 
 
-def test_solve_says_how_many_services_the_scouts_configuration_opened(capsys, tmp_path, monkeypatch):
+def test_solve_says_how_many_services_the_scouts_configuration_opened(capsys, tmp_path, budget_spent_after):
     """The search is left no time after the scout's configuration is improved (one service opened, 1.360134 ->
     1.355158: tests/test_radius.py), so that configuration is the answer, and the CLI says so."""
-    from optimiser.solve import Engine
-
-    improve = Engine._improved
-
-    def and_spend_the_budget(engine, scout):
-        improved = improve(engine, scout)
-        engine.session.deadline = engine.session.began
-        return improved
-
-    monkeypatch.setattr(Engine, "_improved", and_spend_the_budget)
+    budget_spent_after("_improved")
     folder = generate_instance(tmp_path / "g", sites=15, zones=200, services=5, seed=2)
     code, out, _ = run(capsys, "solve", str(folder), "--nearest", "2", "--time-limit", "3600")
     assert code == 0

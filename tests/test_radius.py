@@ -235,18 +235,11 @@ def test_a_scouted_search_keeps_the_full_optimum(capacitated):
     assert_feasible(capacitated, ours)
 
 
-def test_a_search_left_no_time_answers_with_the_scouts_configuration(capacitated, monkeypatch):
+def test_a_search_left_no_time_answers_with_the_scouts_configuration(capacitated, budget_spent_after):
     """The budget is spent as the scout ends: the answer is the relaxation's configuration, served at each
     zone's three nearest hosts (feasible, at least that configuration's own value), measured against the
     relaxation's bound."""
-    scout = Engine._scout
-
-    def and_spend_the_budget(engine):
-        found = scout(engine)
-        engine.session.deadline = engine.session.began
-        return found
-
-    monkeypatch.setattr(Engine, "_scout", and_spend_the_budget)
+    budget_spent_after("_scout")
     engine = Engine.build(capacitated, options=ModelOptions(nearest_sites=2), solver=SolverOptions(time_limit_s=3600))
     result = engine.solve()
     optimum = classic(capacitated).best.objective
@@ -318,15 +311,8 @@ def test_the_scouts_configuration_gains_the_services_whose_opening_pays(congeste
 
 
 def test_a_search_left_no_time_after_the_improvement_answers_with_the_improved_configuration(congested,
-                                                                                             monkeypatch):
-    improve = Engine._improved
-
-    def and_spend_the_budget(engine, scout):
-        improved = improve(engine, scout)
-        engine.session.deadline = engine.session.began
-        return improved
-
-    monkeypatch.setattr(Engine, "_improved", and_spend_the_budget)
+                                                                                             budget_spent_after):
+    budget_spent_after("_improved")
     engine = Engine.build(congested, options=ModelOptions(nearest_sites=2), solver=SolverOptions(time_limit_s=3600))
     result = engine.solve()
     assert result.restriction.scouted and result.restriction.openings == 1
