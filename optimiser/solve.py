@@ -232,8 +232,9 @@ class Engine:
 
     def _classic(self, top: int, progress: Callable[[int, SolverResult], None] | None) -> list[SolverResult]:
         """The ranking of the classic model, from the baseline; a restricted model's single best is
-        scouted first (:meth:`_scout`), searched for from the scout's configuration until
-        :data:`REPAIR_RESERVE` times its serving before the limit, and the better of the two answers kept."""
+        scouted first (:meth:`_scout`, its configuration improved), searched for from the scout's
+        configuration until :data:`REPAIR_RESERVE` times its serving before the limit, and the better
+        of the two answers kept."""
         scout = self._scout() if top == 1 and self.data.reach is not None and self.data.options.radius else None
         if scout and scout.proves(self.session.options.mip_gap):
             return self._scouted([], scout)
