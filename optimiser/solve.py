@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -401,15 +402,10 @@ class Engine:
     def _openings(self, configuration: Configuration, tried: set[tuple[str, str]]) -> list[tuple[str, str]]:
         """Units (site, service) ``configuration`` leaves closed whose reduced cost in this model's LP
         with it pinned (no beyond shares) is negative, most negative first: openings that may pay."""
-        beyond = self.columns["beyond"]
-        self.session.set_bounds(beyond, np.zeros(len(beyond)), np.zeros(len(beyond)))
-        pinned = np.concatenate([self.pin(configuration), beyond])
-        try:
+        with self._within_kept(configuration):
             if not self.session.solve(relaxation=True).has_solution:
                 return []
             reduced = self.session.reduced_costs()
-        finally:
-            self.session.reset_bounds(pinned)
         y = self.columns["y"]
         units = [(reduced[y[i, j]], (site, service)) for i, site in enumerate(self.data.sites)
                  for j, service in enumerate(self.data.services)
@@ -532,9 +528,20 @@ class Engine:
     def _solve_within_kept(self, configuration: Configuration) -> SolverResult:
         """``configuration`` pinned and every beyond share 0: an allocation over the kept pairs only,
         feasible in the full model (a left-out pair at 0 breaks no row), where one exists."""
+        with self._within_kept(configuration):
+            return self.session.solve()
+
+    @contextmanager
+    def _within_kept(self, configuration: Configuration) -> Iterator[None]:
+        """While inside, ``configuration`` is pinned and every beyond share is 0; their bounds are
+        given back after (which makes HiGHS forget its solution: read it inside)."""
         beyond = self.columns["beyond"]
         self.session.set_bounds(beyond, np.zeros(len(beyond)), np.zeros(len(beyond)))
-        return self._solve_pinning(np.concatenate([self.pin(configuration), beyond]))
+        pinned = np.concatenate([self.pin(configuration), beyond])
+        try:
+            yield
+        finally:
+            self.session.reset_bounds(pinned)
 
     def _at_hosts(self, configuration: Configuration) -> Engine:
         """This model with each zone's :data:`SERVING_HOSTS` nearest hosts in ``configuration`` kept
