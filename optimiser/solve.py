@@ -361,10 +361,10 @@ class Engine:
         """The scout's configuration with services opened where its served allocation shows they pay:
         the relaxation ignores capacity, so it closes units the full model keeps (regional: 109 hosts
         against today's 186). A unit left closed whose reduced cost in the served LP is negative would
-        lower the cost if opened a little; the most negative are served in full, the first that
-        lowers the true cost is kept, and so on while openings pay, within :data:`IMPROVE_SHARE` of the
-        time left, until the relaxation's bound proves it within the gap asked for. Not where roles
-        bundle services, which open together or not at all."""
+        lower the cost if opened a little; the most negative are served in full (in the scout's model,
+        :meth:`_with_opening`), the first that lowers the true cost is kept, and so on while openings
+        pay, within :data:`IMPROVE_SHARE` of the time left, until the relaxation's bound proves it
+        within the gap asked for. Not where roles bundle services, which open together or not at all."""
         if self.columns["r"].size:
             return scout
         left = self.session.time_left_s
@@ -390,13 +390,14 @@ class Engine:
         return None
 
     def _with_opening(self, scout: Scout, unit: tuple[str, str]) -> Scout | None:
-        """The scout with ``unit`` opened, served in a model of its own, where that lowers the cost
-        (else None, and that model's memory is given back at once)."""
+        """The scout with ``unit`` opened, where that lowers its served cost, else None. Served in the
+        scout's own model, no other built: adding a host can only bring each zone's nearest hosts
+        nearer, so that model keeps every pair the candidate's own would (:func:`optimiser.nearest.to_hosts`),
+        and its allocation is as good or better, and feasible in the full model all the same."""
         candidate = Configuration(scout.configuration.hosts | {unit}, scout.configuration.roles)
-        engine = self._at_hosts(candidate)
-        served = engine._solve_within_kept(candidate)
+        served = scout.engine._solve_within_kept(candidate)
         if served.has_solution and served.objective < scout.served.objective - OPENING_TOLERANCE:
-            return replace(scout, configuration=candidate, engine=engine, served=served)
+            return replace(scout, configuration=candidate, served=served)
         return None
 
     def _openings(self, configuration: Configuration, tried: set[tuple[str, str]]) -> list[tuple[str, str]]:

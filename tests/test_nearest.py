@@ -24,7 +24,7 @@ from optimiser import Instance, load_instance
 from optimiser.checker import check_solution
 from optimiser.generate import generate_instance
 from optimiser.model import CRITERIA, ModelOptions
-from optimiser.nearest import AUTO_PAIRS, grow, ranked, start_reach, widen
+from optimiser.nearest import AUTO_PAIRS, grow, ranked, start_reach, to_hosts, widen
 from optimiser.objective import resolve_weights, solver_weights
 from optimiser.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, TRAVEL_ONLY, write_pmedian_instance
 from optimiser.solve import SERVING_HOSTS, Engine, solve
@@ -240,6 +240,16 @@ def test_growth_doubles_the_reach_and_reaches_the_nearest_host():
     assert grow(candidates, reach, needy, set()).tolist() == [2, 1]  # doubled; the other service unchanged
     assert grow(candidates, reach, needy, {("d", "l")}).tolist() == [4, 1]  # the nearest host is 4th
     assert grow(candidates, np.array([3, 3]), needy, {("h", "l")}) is None  # 8 + 3 of 20 kept: past half, so all
+
+
+def test_serving_keeps_the_nearest_hosts_and_more_hosts_never_need_more_pairs():
+    """Why an opening is served in the model of the configuration before it: that model keeps every pair."""
+    candidates = _line([1, 2, 3, 4, 5, 6, 7, 8])
+    candidates["group"] = 0
+    hosts = {("b", "l"), ("e", "l"), ("g", "l")}
+    assert to_hosts(candidates, np.array([2]), hosts, 2).tolist() == [5]  # up to e, the second nearest host
+    assert to_hosts(candidates, np.array([6]), hosts, 2).tolist() == [6]  # and never less than it kept
+    assert to_hosts(candidates, np.array([2]), hosts | {("c", "l")}, 2).tolist() == [3]  # an opening: fewer
 
 
 def test_widening_doubles_every_zone_and_keeps_all_past_half():

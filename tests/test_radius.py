@@ -305,6 +305,9 @@ def test_the_scouts_configuration_gains_the_services_whose_opening_pays(congeste
     assert scout.served.objective == pytest.approx(1.360134, abs=1e-6)
     assert improved.served.objective == pytest.approx(1.355158, abs=1e-6)
     assert improved.configuration.hosts > scout.configuration.hosts and engine.openings == 1
+    assert improved.engine is scout.engine  # the opening served in the scout's model: no other built …
+    own = engine._at_hosts(improved.configuration)._solve_within_kept(improved.configuration)
+    assert improved.served.objective <= own.objective + 1e-9  # … which keeps every pair its own model would
     exact = Engine.build(congested, options=ModelOptions(nearest_sites=0)).evaluate(improved.configuration)
     assert exact.objective <= improved.served.objective + 1e-9  # served at three hosts: feasible, so no lower
     assert improved.served.objective >= classic(congested).best.objective - 1e-9
