@@ -205,9 +205,14 @@ class HighsSession:
 
     # --- solving ------------------------------------------------------------------------------
 
-    def solve(self, *, relaxation: bool = False) -> SolverResult:
+    def solve(self, *, relaxation: bool = False, fresh: bool = False) -> SolverResult:
         """Solve from the current state and normalise the outcome; ``relaxation``: the LP relaxation
-        (every integer column continuous), whose bound is its objective."""
+        (every integer column continuous), whose bound is its objective; ``fresh``: forget the last
+        basis first, so that HiGHS presolves, which it skips from a basis: after many bounds have
+        changed, faster than the warm start (regional, an LP after another with other units free:
+        10 s warm, 2.4 s fresh)."""
+        if fresh:
+            self._highs.clearSolver()
         if self.deadline is not None:
             self._highs.setOptionValue("time_limit", self.time_left_s)
         self._highs.setOptionValue("solve_relaxation", relaxation)

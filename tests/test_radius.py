@@ -18,12 +18,13 @@ import pytest
 
 from optimiser import Instance, load_instance
 from optimiser.checker import check_solution
+from optimiser.configuration import Configuration
 from optimiser.generate import generate_instance
 from optimiser.modeldata import ModelOptions
 from optimiser.objective import resolve_weights, solver_weights
 from optimiser.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, TRAVEL_ONLY, write_pmedian_instance
 from optimiser.radius import RadiusMaster
-from optimiser.solve import Engine
+from optimiser.solve import ROUNDED_OPEN, Engine
 from solvers.highs import Progress, SolverDefect, SolverOptions, Status
 
 PMED = Path(__file__).parent / "data" / "pmed"
@@ -282,8 +283,10 @@ def test_a_scouted_search_tells_the_watcher_the_better_bound_and_a_provisional_b
 @pytest.fixture(scope="module")
 def congested(tmp_path_factory) -> Instance:
     """15 sites × 200 zones × 5 services (seed 2): the relaxation's configuration, served at each zone's
-    three nearest hosts, costs 1.360134; opening the unit its served LP prices lowest lowers that to 1.355158,
-    still above the full optimum, 1.339471 (classic model, every pair), so the search goes on from it."""
+    three nearest hosts, costs 1.360134. The improvement's first round opens s002's emergency, elective and
+    paediatrics together (the neighbourhood's LP opens each 0.68–0.84), 1.346079; its second s006's cancer
+    (opened 1.0), 1.345844; its third finds no single opening that pays. That is still above the full
+    optimum, 1.339471 (classic model, every pair), so the search goes on from it."""
     return load_instance(generate_instance(tmp_path_factory.mktemp("g") / "g", sites=15, zones=200, services=5,
                                            seed=2))
 
@@ -303,8 +306,10 @@ def test_the_scouts_configuration_gains_the_services_whose_opening_pays(congeste
     improved = engine._scout()
     [scout] = served
     assert scout.served.objective == pytest.approx(1.360134, abs=1e-6)
-    assert improved.served.objective == pytest.approx(1.355158, abs=1e-6)
-    assert improved.configuration.hosts > scout.configuration.hosts and engine.openings == 1
+    assert improved.served.objective == pytest.approx(1.345844, abs=1e-6)
+    opened = improved.configuration.hosts - scout.configuration.hosts
+    assert opened == {("s002", "emergency"), ("s002", "elective"), ("s002", "paediatrics"), ("s006", "cancer")}
+    assert improved.configuration.hosts > scout.configuration.hosts and engine.openings == 4
     assert improved.engine is scout.engine  # the opening served in the scout's model: no other built …
     own = engine._at_hosts(improved.configuration)._solve_within_kept(improved.configuration)
     assert improved.served.objective <= own.objective + 1e-9  # … which keeps every pair its own model would
@@ -313,12 +318,43 @@ def test_the_scouts_configuration_gains_the_services_whose_opening_pays(congeste
     assert improved.served.objective >= classic(congested).best.objective - 1e-9
 
 
+def test_the_neighbourhoods_linear_programme_bounds_every_opening_tried_from_it(congested, monkeypatch):
+    """Its units free between closed and open relax every subset of them opened, so no try may cost less
+    (a try may have no allocation at all: a host opened must reach its minimum volume); the first try of a
+    round is the set it opens at least ROUNDED_OPEN, together."""
+    rounds: list[tuple[float, dict, list]] = []  # (bound, shares by unit, tries with their served cost)
+    shares, serve = Engine._opened_shares, Engine._with_openings
+
+    def spied_shares(engine, configuration, units):
+        bound, opened = shares(engine, configuration, units)
+        rounds.append((bound, dict(zip(units, opened, strict=True)), []))
+        return bound, opened
+
+    def spied_serve(engine, scout, opened):
+        better = serve(engine, scout, opened)
+        own = scout.engine._solve_within_kept(Configuration(scout.configuration.hosts | opened,
+                                                            scout.configuration.roles)).objective
+        rounds[-1][2].append((opened, own, better))
+        return better
+
+    monkeypatch.setattr(Engine, "_opened_shares", spied_shares)
+    monkeypatch.setattr(Engine, "_with_openings", spied_serve)
+    _scouted_engine(congested)._scout()
+    assert len(rounds) == 3 and sum(len(tries) for *_, tries in rounds) == 5
+    assert [cost is None for *_, tries in rounds for _, cost, _ in tries] == [False, False, False, True, False]
+    for bound, opened, tries in rounds:
+        assert all(cost is None or cost >= bound - 1e-9 for _, cost, _ in tries)
+        rounded = {unit for unit, share in opened.items() if share >= ROUNDED_OPEN}
+        assert not rounded or tries[0][0] == rounded
+    assert [better is not None for *_, tries in rounds for *_, better in tries] == [True, True, False, False, False]
+
+
 def test_a_search_left_no_time_after_the_improvement_answers_with_the_improved_configuration(congested,
                                                                                              budget_spent_after):
     budget_spent_after("_improved")
     engine = Engine.build(congested, options=ModelOptions(nearest_sites=2), solver=SolverOptions(time_limit_s=3600))
     result = engine.solve()
-    assert result.restriction.scouted and result.restriction.openings == 1
-    assert result.best.objective == pytest.approx(1.355158, abs=1e-6) and result.best.status is Status.FEASIBLE
+    assert result.restriction.scouted and result.restriction.openings == 4
+    assert result.best.objective == pytest.approx(1.345844, abs=1e-6) and result.best.status is Status.FEASIBLE
     assert result.best.gap == pytest.approx((result.best.objective - result.relaxation_bound) / result.best.objective)
     assert_feasible(congested, result)

@@ -206,6 +206,21 @@ def test_a_watcher_that_fails_in_the_heartbeat_ends_the_solve_with_its_own_error
         session.watch = None
 
 
+def test_a_fresh_solve_forgets_the_basis_a_warm_one_starts_from(tmp_path):
+    """Solved again unchanged, an LP starts from the basis HiGHS kept, and takes fewer simplex steps; asked
+    ``fresh``, HiGHS solves it from the start again, in as many steps as the first time, to the same optimum."""
+    session = Engine.build(load_instance(write_pmedian_instance(PMED / "pmed2.txt", tmp_path / "pmed2")),
+                           options=ModelOptions(radius=False, nearest_sites=0)).session
+    session.set_weights({"travel": 1.0})
+    steps = []
+    for fresh in (False, False, True):
+        steps.append((session.solve(relaxation=True, fresh=fresh).objective,
+                      session._highs.getInfo().simplex_iteration_count))
+    (first, from_scratch), (warm, from_basis), (fresh, again) = steps
+    assert from_basis < from_scratch == again
+    assert warm == pytest.approx(first, rel=1e-12) and fresh == pytest.approx(first, rel=1e-12)
+
+
 def test_a_watcher_that_fails_ends_the_search_with_its_own_error(tmp_path):
     instance = load_instance(write_pmedian_instance(PMED / "pmed2.txt", tmp_path / "pmed2"))
 
