@@ -216,9 +216,9 @@ def test_a_fresh_solve_forgets_the_basis_a_warm_one_starts_from(tmp_path):
     for fresh in (False, False, True):
         steps.append((session.solve(relaxation=True, fresh=fresh).objective,
                       session._highs.getInfo().simplex_iteration_count))
-    (first, from_scratch), (warm, from_basis), (fresh, again) = steps
+    (first, from_scratch), (warm, from_basis), (anew, again) = steps
     assert from_basis < from_scratch == again
-    assert warm == pytest.approx(first, rel=1e-12) and fresh == pytest.approx(first, rel=1e-12)
+    assert warm == pytest.approx(first, rel=1e-12) and anew == pytest.approx(first, rel=1e-12)
 
 
 def test_a_watcher_that_fails_ends_the_search_with_its_own_error(tmp_path):
