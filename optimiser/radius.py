@@ -104,7 +104,8 @@ class RadiusMaster:
         scale = 1.0 / float(np.median(positive)) if len(positive) else 1.0
         groups = int(pairs["group"].max(initial=-1)) + 1
         y_full = columns["y"][pairs["site"], pairs["service"]]
-        master = cls(HighsSession(_master_form(form, keep, groups, scale), options), np.flatnonzero(keep),
+        session = HighsSession(_master_form(form, keep, groups, scale), replace(options, heuristics=False))
+        master = cls(session, np.flatnonzero(keep),
                      master_of[np.concatenate([columns["y"].ravel(), columns["r"].ravel()])],
                      pairs["group"], master_of[y_full], pairs["cost"] * scale,
                      np.searchsorted(pairs["group"], np.arange(groups)),

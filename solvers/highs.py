@@ -24,6 +24,10 @@ from .milp import StandardForm
 
 #: Relative difference allowed between HiGHS's objective and the one its solution has (its tolerances).
 OBJECTIVE_TOLERANCE = 1e-6
+#: HiGHS's searches for solutions that ``SolverOptions(heuristics=False)`` turns off: feasibility jump,
+#: the root's reduced-cost fixing, RENS and RINS (its roundings stay).
+HEURISTICS = ("mip_heuristic_run_feasibility_jump", "mip_heuristic_run_root_reduced_cost",
+              "mip_heuristic_run_rens", "mip_heuristic_run_rins")
 #: Least seconds between two looks of the heartbeat at a silent solve (a watch interval of 0 asks for every report).
 HEARTBEAT_S = 0.05
 
@@ -48,7 +52,8 @@ class SolverOptions:
     starts a budget (:meth:`HighsSession.start_budget`). ``watch_interval_s`` is the least time
     between two reports of a running solve to its watcher (:attr:`HighsSession.watch`), and the
     most while HiGHS says nothing (a root LP of minutes): the watcher then hears the last news again,
-    with the time."""
+    with the time. ``heuristics`` False turns off HiGHS's searches for solutions that cost the most
+    where the LP relaxation is nearly integral and a start is given (:data:`HEURISTICS`)."""
 
     time_limit_s: float | None = None
     mip_gap: float = 0.0
@@ -56,6 +61,7 @@ class SolverOptions:
     random_seed: int = 0
     log: bool = False
     watch_interval_s: float = 1.0
+    heuristics: bool = True
 
 
 class SolverDefect(RuntimeError):
@@ -214,8 +220,8 @@ class HighsSession:
         if fresh:
             self._highs.clearSolver()
         if self.deadline is not None:
-            self._highs.setOptionValue("time_limit", self.time_left_s)
-        self._highs.setOptionValue("solve_relaxation", relaxation)
+            self._set("time_limit", self.time_left_s)
+        self._set("solve_relaxation", relaxation)
         self._started, self._reported = time.perf_counter(), -math.inf
         self._news, self._watch_error = Progress(0.0, None, None, None, 0), None
         if self.watch:
@@ -318,13 +324,20 @@ class HighsSession:
             self.watch(replace(self._news, seconds=now - since))
 
     def _apply_options(self) -> None:
-        h, o = self._highs, self.options
-        h.setOptionValue("output_flag", o.log)
-        h.setOptionValue("mip_rel_gap", o.mip_gap)
-        h.setOptionValue("threads", o.threads)
-        h.setOptionValue("random_seed", o.random_seed)
+        o = self.options
+        self._set("output_flag", o.log)
+        self._set("mip_rel_gap", o.mip_gap)
+        self._set("threads", o.threads)
+        self._set("random_seed", o.random_seed)
         if o.time_limit_s is not None:
-            h.setOptionValue("time_limit", float(o.time_limit_s))
+            self._set("time_limit", float(o.time_limit_s))
+        for name in HEURISTICS:
+            self._set(name, o.heuristics)
+
+    def _set(self, name: str, value: bool | int | float) -> None:
+        """Set one HiGHS option; HiGHS itself only returns an error status for a name it does not know."""
+        if self._highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            raise ValueError(f"{solver_version()} refuses the option {name!r} = {value!r}")
 
     def _load(self) -> None:
         form = self.form

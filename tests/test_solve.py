@@ -221,6 +221,13 @@ def test_a_fresh_solve_forgets_the_basis_a_warm_one_starts_from(tmp_path):
     assert warm == pytest.approx(first, rel=1e-12) and anew == pytest.approx(first, rel=1e-12)
 
 
+def test_an_option_highs_does_not_know_is_refused_not_ignored(tiny_instance, monkeypatch):
+    """HiGHS answers a misspelt option name with an error status only; the session raises instead."""
+    monkeypatch.setattr("solvers.highs.HEURISTICS", ("mip_heuristic_run_renz",))
+    with pytest.raises(ValueError, match=r"HiGHS \S+ refuses the option 'mip_heuristic_run_renz' = True"):
+        Engine.build(tiny_instance)
+
+
 def test_a_watcher_that_fails_ends_the_search_with_its_own_error(tmp_path):
     instance = load_instance(write_pmedian_instance(PMED / "pmed2.txt", tmp_path / "pmed2"))
 
