@@ -26,6 +26,8 @@ TRUE_WORDS = {"true", "yes", "1"}
 FALSE_WORDS = {"false", "no", "0"}
 #: How many rows one kind of problem lists before it sums up the rest.
 ROWS_LISTED = 5
+#: Most cells typed in one go: columns of a type are joined up to this (no copies of millions of cells).
+BATCH_CELLS = 100_000
 
 
 @dataclass
@@ -212,13 +214,17 @@ def _is_id(value: Any) -> bool:
 def _typed_frame(columns: dict[str, pd.Series], schema: FileSchema, rows: np.ndarray,
                  field_rows: dict[tuple[int, str], int], log: ProblemLog) -> pd.DataFrame:
     """Type each declared column; a column absent from ``columns`` is blank (its absence is reported
-    once, by the header check, not once per row)."""
+    once, by the header check, not once per row). Columns of one type are typed together, end to end,
+    up to :data:`BATCH_CELLS` cells: a small file's cost is per pandas operation, not per value."""
     table = Table(schema, pd.DataFrame(), rows, field_rows)
-    blank = pd.Series([""] * len(rows), dtype=object)
-    typed = {f.name: _typed_column(columns.get(f.name, blank).reset_index(drop=True).astype(str), f, table, log,
-                                   present=f.name in columns)
-             for f in schema.fields if _is_scalar(f)}
-    frame = pd.DataFrame(typed, index=pd.RangeIndex(len(rows)))
+    scalar = [f for f in schema.fields if _is_scalar(f)]
+    per_batch = max(1, BATCH_CELLS // max(len(rows), 1))
+    typed: dict[str, pd.Series] = {}
+    for kind in dict.fromkeys(f.type for f in scalar):
+        alike = [f for f in scalar if f.type == kind]
+        for first in range(0, len(alike), per_batch):
+            typed |= _typed_columns(alike[first:first + per_batch], columns, table, log)
+    frame = pd.DataFrame({f.name: typed[f.name] for f in scalar}, index=pd.RangeIndex(len(rows)))
     if schema.kind == "table":
         _check_duplicates(frame, table, log)
         if len(schema.key) == 1:
@@ -226,19 +232,31 @@ def _typed_frame(columns: dict[str, pd.Series], schema: FileSchema, rows: np.nda
     return frame
 
 
-def _typed_column(text: pd.Series, f: Field, table: Table, log: ProblemLog, *, present: bool) -> pd.Series:
-    text = text.str.strip()
+def _typed_columns(fields: list[Field], columns: dict[str, pd.Series], table: Table,
+                   log: ProblemLog) -> dict[str, pd.Series]:
+    """Columns of one type, parsed as one, then checked field by field in the schema's order."""
+    n = len(table.rows)
+    parts = [columns[f.name].reset_index(drop=True) if f.name in columns else pd.Series([""] * n, dtype="str")
+             for f in fields]
+    text = (parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)).astype(str).str.strip()
     blank = (text == "").to_numpy(dtype=bool)
-    if f.default and blank.any():
-        text = text.where(~blank, f.default)
-        blank = (text == "").to_numpy(dtype=bool)
-    values, bad, expected = _parse(text, blank, f.type)
-    _report(log, table, np.flatnonzero(bad), f.name, lambda i: f"{text.iloc[i]!r} is not {expected}",
-            f"Write {expected}")
-    if f.required and present:
-        _report(log, table, np.flatnonzero(blank), f.name, "is empty", f"Fill in: {f.description}")
-    _check_bounds(values, f, table, log)
-    return values
+    defaults = np.repeat(np.array([f.default or "" for f in fields], dtype=object), n)
+    filled = blank & (defaults != "")
+    if filled.any():
+        text = text.where(~filled, defaults)
+        blank = blank & ~filled
+    values, bad, expected = _parse(text, blank, fields[0].type)
+    numbers = values.to_numpy(dtype=float, na_value=np.nan) if fields[0].type in ("float", "int") else None
+    typed = {}
+    for j, f in enumerate(fields):
+        part = slice(j * n, (j + 1) * n)
+        _report(log, table, np.flatnonzero(bad[part]), f.name,
+                lambda i, start=part.start: f"{text.iloc[start + i]!r} is not {expected}", f"Write {expected}")
+        if f.required and f.name in columns:
+            _report(log, table, np.flatnonzero(blank[part]), f.name, "is empty", f"Fill in: {f.description}")
+        typed[f.name] = pd.Series(values.array[part], dtype=values.dtype)
+        _check_bounds(typed[f.name], None if numbers is None else numbers[part], f, table, log)
+    return typed
 
 
 def _parse(text: pd.Series, blank: np.ndarray, kind: str) -> tuple[pd.Series, np.ndarray, str]:
@@ -259,17 +277,16 @@ def _parse(text: pd.Series, blank: np.ndarray, kind: str) -> tuple[pd.Series, np
     return text.astype(object), np.zeros(len(text), dtype=bool), "text"
 
 
-def _check_bounds(values: pd.Series, f: Field, table: Table, log: ProblemLog) -> None:
+def _check_bounds(values: pd.Series, numbers: np.ndarray | None, f: Field, table: Table, log: ProblemLog) -> None:
+    """``numbers``: the values as floats (missing: NaN) where the field is a number."""
     unit = f" {f.unit}" if f.unit and f.type in ("int", "float") else ""
-    if f.min is not None:
-        below = (values < f.min).fillna(False).to_numpy(dtype=bool)
-        _report(log, table, np.flatnonzero(below), f.name,
-                lambda i: f"{values.iloc[i]:g} is below the smallest allowed value, {f.min:g}{unit}",
+    if f.min is not None and numbers is not None:
+        _report(log, table, np.flatnonzero(numbers < f.min), f.name,
+                lambda i: f"{numbers[i]:g} is below the smallest allowed value, {f.min:g}{unit}",
                 f"{f.description}")
-    if f.max is not None:
-        above = (values > f.max).fillna(False).to_numpy(dtype=bool)
-        _report(log, table, np.flatnonzero(above), f.name,
-                lambda i: f"{values.iloc[i]:g} is above the largest allowed value, {f.max:g}{unit}",
+    if f.max is not None and numbers is not None:
+        _report(log, table, np.flatnonzero(numbers > f.max), f.name,
+                lambda i: f"{numbers[i]:g} is above the largest allowed value, {f.max:g}{unit}",
                 f"{f.description}")
     if f.allowed:
         wrong = ~values.isin((*f.allowed, "")).to_numpy(dtype=bool)

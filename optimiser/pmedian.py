@@ -145,8 +145,7 @@ def write_pmedian_instance(pmed_file: str | Path, out: str | Path) -> Path:
         },
     })
     _write_csv(out / "modes.csv", ["mode", "road_class", "speed_factor", "source"], [
-        ["car", ROAD_CLASS, 1.0, "p-median: car minutes equal edge costs"],
-        ["bluelight", ROAD_CLASS, 1.25, "p-median: not used"],
+        ["car", ROAD_CLASS, 1.0, "p-median: car minutes equal edge costs (the only mode)"],
     ])
     _write_csv(out / "road_nodes.csv", ["node_id", "lat", "lon", "name"],
                [[f"n{k}", lat, lon, f"vertex {k}"] for k, (lat, lon) in points.items()])
