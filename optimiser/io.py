@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import ProblemLog
 from .schema import Field, FileSchema
@@ -26,8 +28,9 @@ TRUE_WORDS = {"true", "yes", "1"}
 FALSE_WORDS = {"false", "no", "0"}
 #: How many rows one kind of problem lists before it sums up the rest.
 ROWS_LISTED = 5
-#: Most cells typed in one go: columns of a type are joined up to this (no copies of millions of cells).
-BATCH_CELLS = 100_000
+#: A number: decimal, with an exponent or not (Arrow's RE2 syntax). Infinity is not one: no quantity
+#: of an instance is infinite, and a blank says "no limit" where a field allows it.
+NUMBER_PATTERN = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 
 
 @dataclass
@@ -84,8 +87,7 @@ def table_from_text(schema: FileSchema, columns: dict[str, Any], log: ProblemLog
         schema = replace(schema, file=file)
     size = len(next(iter(columns.values()))) if columns else 0
     rows = np.arange(first_row, first_row + size)
-    text = {f.name: pd.Series(columns[f.name], dtype=object) for f in schema.fields if f.name in columns}
-    return Table(schema, _typed_frame(text, schema, rows, {}, log), rows)
+    return Table(schema, _typed_frame(columns, schema, rows, {}, log), rows)
 
 
 def _check_header(columns: pd.Index, schema: FileSchema, log: ProblemLog) -> None:
@@ -153,8 +155,7 @@ def _records_table(records: dict[str, tuple[dict, tuple[str, ...]]], lines: KeyL
         for name in structured:
             structured[name].append(record.get(name))
     table = Table(schema, pd.DataFrame(), rows, field_rows)
-    frame = _typed_frame({k: pd.Series(v, dtype=object) for k, v in scalars.items()}, schema,
-                         rows, field_rows, log)
+    frame = _typed_frame(scalars, schema, rows, field_rows, log)
     for f in schema.fields:
         if not _is_scalar(f):
             frame[f.name] = [_structured(value, f, table, i, log)
@@ -211,20 +212,17 @@ def _is_id(value: Any) -> bool:
 
 # --- typing, shared by CSV and YAML -------------------------------------------------------------
 
-def _typed_frame(columns: dict[str, pd.Series], schema: FileSchema, rows: np.ndarray,
+def _typed_frame(columns: dict[str, pd.Series | list[str]], schema: FileSchema, rows: np.ndarray,
                  field_rows: dict[tuple[int, str], int], log: ProblemLog) -> pd.DataFrame:
     """Type each declared column; a column absent from ``columns`` is blank (its absence is reported
-    once, by the header check, not once per row). Columns of one type are typed together, end to end,
-    up to :data:`BATCH_CELLS` cells: a small file's cost is per pandas operation, not per value."""
+    once, by the header check, not once per row). The text is typed as Arrow arrays: each step is one
+    call into Arrow, so that a small file costs microseconds a column and a large one no copies."""
     table = Table(schema, pd.DataFrame(), rows, field_rows)
-    scalar = [f for f in schema.fields if _is_scalar(f)]
-    per_batch = max(1, BATCH_CELLS // max(len(rows), 1))
-    typed: dict[str, pd.Series] = {}
-    for kind in dict.fromkeys(f.type for f in scalar):
-        alike = [f for f in scalar if f.type == kind]
-        for first in range(0, len(alike), per_batch):
-            typed |= _typed_columns(alike[first:first + per_batch], columns, table, log)
-    frame = pd.DataFrame({f.name: typed[f.name] for f in scalar}, index=pd.RangeIndex(len(rows)))
+    blank = pa.array([""] * len(rows), pa.string())
+    typed = {f.name: _typed_column(_arrow_text(columns[f.name]) if f.name in columns else blank, f, table, log,
+                                   present=f.name in columns)
+             for f in schema.fields if _is_scalar(f)}
+    frame = pd.DataFrame(typed, index=pd.RangeIndex(len(rows)))
     if schema.kind == "table":
         _check_duplicates(frame, table, log)
         if len(schema.key) == 1:
@@ -232,62 +230,65 @@ def _typed_frame(columns: dict[str, pd.Series], schema: FileSchema, rows: np.nda
     return frame
 
 
-def _typed_columns(fields: list[Field], columns: dict[str, pd.Series], table: Table,
-                   log: ProblemLog) -> dict[str, pd.Series]:
-    """Columns of one type, parsed as one, then checked field by field in the schema's order."""
-    n = len(table.rows)
-    parts = [columns[f.name].reset_index(drop=True) if f.name in columns else pd.Series([""] * n, dtype="str")
-             for f in fields]
-    text = (parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)).astype(str).str.strip()
-    blank = (text == "").to_numpy(dtype=bool)
-    defaults = np.repeat(np.array([f.default or "" for f in fields], dtype=object), n)
-    filled = blank & (defaults != "")
-    if filled.any():
-        text = text.where(~filled, defaults)
-        blank = blank & ~filled
-    values, bad, expected = _parse(text, blank, fields[0].type)
-    numbers = values.to_numpy(dtype=float, na_value=np.nan) if fields[0].type in ("float", "int") else None
-    typed = {}
-    for j, f in enumerate(fields):
-        part = slice(j * n, (j + 1) * n)
-        _report(log, table, np.flatnonzero(bad[part]), f.name,
-                lambda i, start=part.start: f"{text.iloc[start + i]!r} is not {expected}", f"Write {expected}")
-        if f.required and f.name in columns:
-            _report(log, table, np.flatnonzero(blank[part]), f.name, "is empty", f"Fill in: {f.description}")
-        typed[f.name] = pd.Series(values.array[part], dtype=values.dtype)
-        _check_bounds(typed[f.name], None if numbers is None else numbers[part], f, table, log)
-    return typed
+def _arrow_text(column: pd.Series | list[str]) -> pa.Array:
+    """A column of text (read_csv's, or a list of strings) as one Arrow string array, stripped; a missing
+    cell (a short CSV row) is blank."""
+    text = pa.array(column, pa.string(), from_pandas=True)
+    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    return pc.fill_null(pc.utf8_trim_whitespace(text), "")
 
 
-def _parse(text: pd.Series, blank: np.ndarray, kind: str) -> tuple[pd.Series, np.ndarray, str]:
+def _typed_column(text: pa.Array, f: Field, table: Table, log: ProblemLog, *, present: bool) -> pd.Series:
+    blank = pc.equal(text, "")
+    if f.default and pc.any(blank).as_py():
+        text = pc.if_else(blank, f.default, text)
+        blank = pc.equal(text, "")
+    empty = blank.to_numpy(zero_copy_only=False)
+    values, bad, expected = _parse(text, blank, f.type)
+    _report(log, table, np.flatnonzero(bad), f.name, lambda i: f"{text[int(i)].as_py()!r} is not {expected}",
+            f"Write {expected}")
+    if f.required and present:
+        _report(log, table, np.flatnonzero(empty), f.name, "is empty", f"Fill in: {f.description}")
+    _check_bounds(values, f, table, log)
+    return values
+
+
+def _parse(text: pa.Array, blank: pa.Array, kind: str) -> tuple[pd.Series, np.ndarray, str]:
+    """The typed values (missing where blank or bad), where the text is bad, and what it should be."""
     if kind in ("float", "int"):
-        numbers = pd.to_numeric(text, errors="coerce").astype(float)  # a blank is NaN, and not bad
-        bad = ~blank & numbers.isna().to_numpy()
+        number = pc.match_substring_regex(text, NUMBER_PATTERN)
+        numbers = pc.cast(pc.if_else(number, text, None), pa.float64()).to_numpy(zero_copy_only=False)
+        numbers = np.where(np.isinf(numbers), np.nan, numbers)  # beyond a double's range, as 1e400
+        bad = ~blank.to_numpy(zero_copy_only=False) & np.isnan(numbers)
         if kind == "int":
-            bad = bad | (~blank & ~bad & (numbers.fillna(0) % 1 != 0).to_numpy())
-            return numbers.round().astype("Int64").where(~pd.Series(bad)), bad, "a whole number"
-        return numbers, bad, "a number"
+            bad = bad | (np.nan_to_num(numbers) % 1 != 0)
+            whole = pd.array(np.where(bad, np.nan, np.round(numbers)), dtype="Int64")
+            return pd.Series(whole), bad, "a whole number"
+        return pd.Series(numbers), bad, "a number"
     if kind == "bool":
-        lower = text.str.lower()
-        values = pd.Series(np.where(lower.isin(TRUE_WORDS), True, False), index=text.index)
-        return values, (~blank & ~lower.isin(TRUE_WORDS | FALSE_WORDS)).to_numpy(), "true or false"
+        lower = pc.utf8_lower(text)
+        values = pc.is_in(lower, pa.array(sorted(TRUE_WORDS))).to_numpy(zero_copy_only=False)
+        known = pc.or_(blank, pc.is_in(lower, pa.array(sorted(TRUE_WORDS | FALSE_WORDS))))
+        return pd.Series(values), pc.invert(known).to_numpy(zero_copy_only=False), "true or false"
+    strings = pd.Series(text.to_numpy(zero_copy_only=False), dtype=object)
     if kind == "id":
-        bad = ~blank & ~text.str.fullmatch(ID_PATTERN).to_numpy(dtype=bool)
-        return text.astype(object), bad, "an identifier (letters, digits, '_', '.', '-')"
-    return text.astype(object), np.zeros(len(text), dtype=bool), "text"
+        bad = pc.invert(pc.or_(blank, pc.match_substring_regex(text, f"^{ID_PATTERN}$")))
+        return strings, bad.to_numpy(zero_copy_only=False), "an identifier (letters, digits, '_', '.', '-')"
+    return strings, np.zeros(len(text), dtype=bool), "text"
 
 
-def _check_bounds(values: pd.Series, numbers: np.ndarray | None, f: Field, table: Table, log: ProblemLog) -> None:
-    """``numbers``: the values as floats (missing: NaN) where the field is a number."""
+def _check_bounds(values: pd.Series, f: Field, table: Table, log: ProblemLog) -> None:
     unit = f" {f.unit}" if f.unit and f.type in ("int", "float") else ""
-    if f.min is not None and numbers is not None:
-        _report(log, table, np.flatnonzero(numbers < f.min), f.name,
-                lambda i: f"{numbers[i]:g} is below the smallest allowed value, {f.min:g}{unit}",
-                f"{f.description}")
-    if f.max is not None and numbers is not None:
-        _report(log, table, np.flatnonzero(numbers > f.max), f.name,
-                lambda i: f"{numbers[i]:g} is above the largest allowed value, {f.max:g}{unit}",
-                f"{f.description}")
+    if f.min is not None or f.max is not None:
+        numbers = values.to_numpy(dtype=float, na_value=np.nan)
+        if f.min is not None:
+            _report(log, table, np.flatnonzero(numbers < f.min), f.name,
+                    lambda i: f"{numbers[i]:g} is below the smallest allowed value, {f.min:g}{unit}",
+                    f"{f.description}")
+        if f.max is not None:
+            _report(log, table, np.flatnonzero(numbers > f.max), f.name,
+                    lambda i: f"{numbers[i]:g} is above the largest allowed value, {f.max:g}{unit}",
+                    f"{f.description}")
     if f.allowed:
         wrong = ~values.isin((*f.allowed, "")).to_numpy(dtype=bool)
         _report(log, table, np.flatnonzero(wrong), f.name,

@@ -51,6 +51,22 @@ def test_wrong_types_are_reported_for_every_row(tiny):
     ]
 
 
+def test_infinite_numbers_and_short_rows_are_reported_not_read(tiny):
+    """No quantity is infinite (a blank says "no limit" where a field allows it), a number beyond a
+    double's range is none, and a row that stops short has its missing cells blank."""
+    tiny.replace("zones.csv", "51.55,0.50,30000", "51.55,0.50,inf")
+    tiny.replace("zones.csv", "60000,1,B", "1e400,-Infinity,B")
+    tiny.replace("zones.csv", "z_east,East Town,51.55,0.65,40000,5,B", "z_east,East Town,51.55,0.65")
+    assert problems(tiny) == [
+        "zones.csv, row 3, column population: 'inf' is not a number. Write a number",
+        "zones.csv, row 4, column population: '1e400' is not a number. Write a number",
+        "zones.csv, row 4, column deprivation_quintile: '-Infinity' is not a whole number. Write a whole number",
+        "zones.csv, row 5, column population: is empty. Fill in: Resident population.",
+        "zones.csv, row 5, column deprivation_quintile: is empty. "
+        "Fill in: Index of Multiple Deprivation quintile, 1 = most deprived 20%.",
+    ]
+
+
 def test_negative_and_missing_demand(tiny):
     tiny.replace("zones.csv", "50000,4", "-50000,4")
     tiny.replace("zones.csv", "30000,2", ",2")
