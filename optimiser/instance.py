@@ -20,7 +20,7 @@ import pandas as pd
 from .consistency import check_consistency
 from .errors import InstanceNotFound, OptimiserError, Problem, ProblemLog
 from .io import Table, read_table, write_table
-from .roads import read_graphml_tables, snap_warnings
+from .roads import read_graphml_tables, snap_warnings, snapped_places
 from .schema import file_schema, instance_schema
 
 #: Where bundled instances live in a source checkout (the project's `instances/`).
@@ -104,6 +104,13 @@ class Instance:
         if frame.empty:
             return {f.name: float(f.default) for f in file_schema("weights").fields}
         return {name: float(value) for name, value in frame.iloc[0].items()}
+
+    @functools.cached_property
+    def snapped(self) -> pd.DataFrame:
+        """Each site and zone (``kind``, ``id``, ``name``) with its nearest junction (``node``, ``node_id``)
+        and the distance to it (``snap_km``): found once per instance, for its warnings and every mode's
+        travel times (a million junctions take a k-d tree of seconds). Read it, do not change it."""
+        return snapped_places(self.road_nodes, self.sites, self.zones)
 
     @property
     def mode_names(self) -> list[str]:

@@ -27,10 +27,11 @@ from .modeldata import CRITERIA, DEPRIVATION_WEIGHT, ModelData
 
 def criterion_scales(data: ModelData) -> dict[str, float]:
     """Reference scale of each criterion (see the module docstring)."""
-    instance, pairs = data.instance, data.pairs
-    nearest = pairs.groupby(["zone_id", "service_id"]).agg(demand=("demand", "first"), t=("travel_min", "min"))
-    quintile = nearest.index.get_level_values("zone_id").map(instance.zones["deprivation_quintile"].astype(int))
-    weight = nearest["demand"] * quintile.map(DEPRIVATION_WEIGHT).to_numpy()
+    instance, candidates = data.instance, data.candidates
+    nearest = candidates[candidates["rank"].to_numpy() == 1].drop_duplicates("group")  # nearest sites
+    demand, minutes = nearest["demand"].to_numpy(float), nearest["travel_min"].to_numpy(float)
+    quintile = instance.zones["deprivation_quintile"].reindex(nearest["zone_id"]).astype(int)
+    weight = demand * quintile.map(DEPRIVATION_WEIGHT).to_numpy(float)
     services, sites = instance.services, instance.sites
     base = data.baseline.hosts if data.baseline else frozenset()
     n_sites = len(sites)
@@ -40,9 +41,9 @@ def criterion_scales(data: ModelData) -> dict[str, float]:
     opening = float((services.loc[data.services, "opening_capital_gbp_m"] * not_hosting).sum())
     resources = instance.site_resources
     scales = {
-        "travel": float((nearest["demand"] * nearest["t"]).sum() / nearest["demand"].sum()),
-        "equity": float((weight * nearest["t"]).sum() / weight.sum()),
-        "worst_zone": float(nearest["t"].max()),
+        "travel": float((demand * minutes).sum() / demand.sum()),
+        "equity": float((weight * minutes).sum() / weight.sum()),
+        "worst_zone": float(minutes.max(initial=0.0)),
         "capital": float(sites["new_build_capital_gbp_m"][~sites["exists"].astype(bool)].sum() + opening
                          + (resources["max_expansion"] * resources["expansion_capital_gbp_m"]).sum()),
         "running": float(services["running_cost_gbp_m"].sum() * n_sites),

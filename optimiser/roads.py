@@ -164,10 +164,9 @@ def read_graphml_tables(path: Path, log: ProblemLog) -> tuple[Table | None, Tabl
 
 def snap_warnings(instance) -> list[Problem]:
     """Sites and zones further from the road graph than ``snap_warn_km``."""
-    places = snapped_places(instance.road_nodes, instance.sites, instance.zones)
+    places = instance.snapped
     limit = instance.settings["snap_warn_km"]
-    places["row"] = places.groupby("kind").cumcount() + 2
-    far = places[places["snap_km"] > limit]
+    far = places.assign(row=places.groupby("kind").cumcount() + 2)[places["snap_km"] > limit]
     return [Problem(f"{row.kind}s.csv",
                     f"{row.kind} {row.id!r} is {row.snap_km:.1f} km from the nearest road junction "
                     f"({row.node_id!r}); its travel times start there",

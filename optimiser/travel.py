@@ -26,7 +26,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from .errors import OptimiserError
 from .instance import Instance
-from .roads import edge_minutes, snapped_places, travel_csr
+from .roads import edge_minutes, travel_csr
 
 #: Distance rows (float64) held at once: sources per batch = this / number of junctions.
 BATCH_CELLS = 32_000_000
@@ -57,7 +57,7 @@ def travel_times(instance: Instance, mode: str | None = None) -> TravelTimes:
                              f"{', '.join(instance.mode_names)} in modes.csv")
     roads = instance.roads.reset_index(drop=True)
     graph = travel_csr(instance.road_nodes, roads, edge_minutes(roads, instance.modes, mode))
-    places = snapped_places(instance.road_nodes, instance.sites, instance.zones)
+    places = instance.snapped
     connector_min = 60.0 * places["snap_km"].to_numpy() / instance.settings["connector_speed_kmh"]
     is_site = (places["kind"] == "site").to_numpy()
     site_nodes, zone_nodes = places["node"].to_numpy()[is_site], places["node"].to_numpy()[~is_site]
