@@ -271,7 +271,6 @@ def check_reachable(tables: Tables, log: ProblemLog) -> None:
     places = snapped_places(nodes.frame, tables["sites"].frame, tables["zones"].frame)
     component = road_components(nodes.frame, roads.frame)[places["node"].to_numpy()]
     main = np.bincount(component).argmax()
-    places["row"] = places.groupby("kind").cumcount() + 2
     for place in places[component != main].itertuples(index=False):
         log.add(f"{place.kind}s.csv", f"{place.kind} {place.id!r} cannot be reached by road: its nearest "
                 f"junction {place.node_id!r} is cut off from the junctions the other sites and zones use",

@@ -107,9 +107,10 @@ class Instance:
 
     @functools.cached_property
     def snapped(self) -> pd.DataFrame:
-        """Each site and zone (``kind``, ``id``, ``name``) with its nearest junction (``node``, ``node_id``)
-        and the distance to it (``snap_km``): found once per instance, for its warnings and every mode's
-        travel times (a million junctions take a k-d tree of seconds). Read it, do not change it."""
+        """Each site and zone (``kind``, ``id``, ``name``, its file ``row``) with its nearest junction
+        (``node``, ``node_id``) and the distance to it (``snap_km``): found once per instance, for its
+        warnings and every mode's travel times (a million junctions take a k-d tree of seconds). Read it,
+        do not change it."""
         return snapped_places(self.road_nodes, self.sites, self.zones)
 
     @property

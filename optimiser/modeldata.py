@@ -107,14 +107,17 @@ def candidate_pairs(instance: Instance, times: dict[str, TravelTimes], options: 
     for service_id, service in instance.services.iterrows():
         minutes = times[instance.mode_or_default(service["mode"])].zone_site_min
         minutes = minutes[minutes.index.isin(instance.zones.index)]
-        long = minutes.stack().rename("travel_min").reset_index()
-        long["service_id"] = service_id
-        long["demand"] = long["zone_id"].map(instance.demand[service_id])
-        forbidden = givens.loc[(givens["service_id"] == service_id) & ~givens["hosts"].astype(bool), "site_id"]
-        keep = long["demand"] > 0
+        n_zones, n_sites = minutes.shape
+        zone, site = np.divmod(np.arange(n_zones * n_sites), n_sites)  # zone by zone, as the matrix reads
+        travel_min = minutes.to_numpy(float).ravel()
+        demand = instance.demand[service_id].reindex(minutes.index).to_numpy(float)[zone]
+        keep = demand > 0
         if options.prune_travel:
-            keep &= ~long["site_id"].isin(forbidden)
+            refused = givens.loc[(givens["service_id"] == service_id) & ~givens["hosts"].astype(bool), "site_id"]
+            keep &= ~minutes.columns.isin(refused)[site]
             if pd.notna(service["max_travel_min"]):
-                keep &= long["travel_min"] <= service["max_travel_min"]
-        frames.append(long[keep])
-    return pd.concat(frames, ignore_index=True)[["zone_id", "site_id", "service_id", "demand", "travel_min"]]
+                keep &= travel_min <= service["max_travel_min"]
+        frames.append(pd.DataFrame({"zone_id": minutes.index.to_numpy()[zone[keep]],
+                                    "site_id": minutes.columns.to_numpy()[site[keep]], "service_id": service_id,
+                                    "demand": demand[keep], "travel_min": travel_min[keep]}))
+    return pd.concat(frames, ignore_index=True)

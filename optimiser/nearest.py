@@ -68,10 +68,26 @@ class Restricted:
 
 
 def ranked(candidates: pd.DataFrame) -> pd.DataFrame:
-    """Candidates with ``group`` (a code per zone and service) and ``rank`` (1 for the nearest, ties sharing)."""
-    group = candidates.groupby(["zone_id", "service_id"], sort=False).ngroup().to_numpy()
-    rank = candidates.groupby(group, sort=False)["travel_min"].rank(method="min").to_numpy()
+    """Candidates with ``group`` (a code per zone and service, in order of first appearance) and ``rank``
+    (1 for the nearest, ties sharing the lowest: pandas's ``rank(method="min")``), in numpy."""
+    zone, service = pd.factorize(candidates["zone_id"])[0], pd.factorize(candidates["service_id"])[0]
+    group = pd.factorize(zone * (service.max(initial=0) + 1) + service)[0]
+    minutes = candidates["travel_min"].to_numpy(float)
+    order = np.lexsort((minutes, group))  # by group, nearest first
+    position = np.arange(len(order))
+    new_group = _run_starts(group[order])
+    first_of_group = np.maximum.accumulate(np.where(new_group, position, 0))
+    first_of_tie = np.maximum.accumulate(np.where(new_group | _run_starts(minutes[order]), position, 0))
+    rank = np.empty(len(order))
+    rank[order] = first_of_tie - first_of_group + 1
     return candidates.assign(group=group, rank=rank)
+
+
+def _run_starts(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal values starts."""
+    starts = np.ones(len(values), dtype=bool)
+    starts[1:] = values[1:] != values[:-1]
+    return starts
 
 
 def start_reach(candidates: pd.DataFrame, services: pd.DataFrame, n_sites: int, nearest_sites: int | None
@@ -100,11 +116,21 @@ def restrict(candidates: pd.DataFrame, reach: np.ndarray | None) -> Restricted:
         return Restricted(candidates[columns], no_beyond(), no_beyond_units())
     kept = candidates["rank"].to_numpy() <= reach[candidates["group"].to_numpy()]
     out = candidates[~kept]
-    beyond = out.groupby("group", sort=True).agg(zone_id=("zone_id", "first"), service_id=("service_id", "first"),
-                                                   demand=("demand", "first"), travel_min=("travel_min", "min"))
     units = out.groupby(["site_id", "service_id"], sort=True)["demand"].sum()
-    return Restricted(candidates.loc[kept, columns].reset_index(drop=True), beyond.reset_index(drop=True),
-                      units.reset_index())
+    return Restricted(candidates.loc[kept, columns].reset_index(drop=True), _beyond(out), units.reset_index())
+
+
+def _beyond(out: pd.DataFrame) -> pd.DataFrame:
+    """One row per group with pairs left out, by group: its zone, service and demand, and the time to
+    its nearest left-out site."""
+    if out.empty:
+        return no_beyond()
+    order = np.argsort(out["group"].to_numpy(), kind="stable")
+    starts = np.flatnonzero(_run_starts(out["group"].to_numpy()[order]))
+    first = order[starts]
+    return pd.DataFrame({"zone_id": out["zone_id"].to_numpy()[first], "service_id": out["service_id"].to_numpy()[first],
+                         "demand": out["demand"].to_numpy()[first],
+                         "travel_min": np.minimum.reduceat(out["travel_min"].to_numpy()[order], starts)})
 
 
 def no_beyond() -> pd.DataFrame:

@@ -55,13 +55,12 @@ def snap(road_nodes: pd.DataFrame, lat: np.ndarray, lon: np.ndarray) -> tuple[np
 
 
 def snapped_places(road_nodes: pd.DataFrame, sites: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
-    """Sites and zones with their nearest junction and the distance to it."""
-    places = pd.concat([
-        pd.DataFrame({"kind": "site", "id": sites["site_id"].to_numpy(), "name": sites["name"].to_numpy(),
-                      "lat": sites["lat"].to_numpy(), "lon": sites["lon"].to_numpy()}),
-        pd.DataFrame({"kind": "zone", "id": zones["zone_id"].to_numpy(), "name": zones["name"].to_numpy(),
-                      "lat": zones["lat"].to_numpy(), "lon": zones["lon"].to_numpy()}),
-    ], ignore_index=True)
+    """Sites and zones (each with its ``row`` in sites.csv or zones.csv) with their nearest junction and
+    the distance to it."""
+    places = pd.concat([pd.DataFrame({"kind": kind, "id": table[f"{kind}_id"].to_numpy(),
+                                      "name": table["name"].to_numpy(), "lat": table["lat"].to_numpy(),
+                                      "lon": table["lon"].to_numpy(), "row": np.arange(len(table)) + 2})  # header: 1
+                        for kind, table in (("site", sites), ("zone", zones))], ignore_index=True)
     position, distance_km = snap(road_nodes, places["lat"].to_numpy(), places["lon"].to_numpy())
     places["node"] = position
     places["node_id"] = road_nodes["node_id"].to_numpy()[position]
@@ -166,7 +165,7 @@ def snap_warnings(instance) -> list[Problem]:
     """Sites and zones further from the road graph than ``snap_warn_km``."""
     places = instance.snapped
     limit = instance.settings["snap_warn_km"]
-    far = places.assign(row=places.groupby("kind").cumcount() + 2)[places["snap_km"] > limit]
+    far = places[places["snap_km"] > limit]
     return [Problem(f"{row.kind}s.csv",
                     f"{row.kind} {row.id!r} is {row.snap_km:.1f} km from the nearest road junction "
                     f"({row.node_id!r}); its travel times start there",
