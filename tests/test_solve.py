@@ -227,7 +227,7 @@ def test_a_fresh_solve_forgets_the_basis_a_warm_one_starts_from(tmp_path):
 def test_a_pinned_configuration_costs_its_true_optimum(tmp_path):
     """With a configuration pinned, a restricted model's LP optimum (1.658938) is integral, so it is the
     MIP's optimum too. HiGHS's presolve rule for parallel columns, which takes costs 1e-7 apart as equal
-    (ours go down to 5e-9), made the MIP answer 1.659487, "optimal"; it is off in every session."""
+    (ours go down to 5e-9), made the MIP answer 1.659487, "optimal"; it is off in every MIP solve."""
     instance = load_instance(generate_instance(tmp_path / "g", sites=10, zones=80, services=5, seed=2))
     engine = Engine.build(instance, options=ModelOptions(nearest_sites=2))
     engine.session.set_weights(solver_weights(instance.weights, engine.scales))
