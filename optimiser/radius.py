@@ -50,6 +50,8 @@ ALLOCATION_CRITERIA = ("travel", "equity")
 #: A row is broken when θ is below it by more than this, relative (θ is scaled to about 1 per group;
 #: HiGHS holds rows to 1e-7 absolute).
 BROKEN = 1e-6
+#: An LP value this close to a whole number is one (HiGHS's integral optima of pmed1, 4, 5: within 2e-14).
+INTEGER_TOLERANCE = 1e-9
 #: Rounds of the LP relaxation's rows at most (each adds the rows its point breaks).
 LP_ROUNDS = 50
 
@@ -119,9 +121,16 @@ class RadiusMaster:
         """The best configuration, its θ each the true cost: rows made until the master's solution
         breaks none (:mod:`optimiser.radius`), within the session's deadline. The bound is the better
         of HiGHS's and the last LP relaxation's (both bound the full model); a stopped search answers
-        with the best solution it checked."""
+        with the best solution it checked. Where the LP relaxation's optimum is a configuration
+        (pmed1, 4 and 5 of OR-Library), it is the master's: no MIP is solved."""
         self.rounds, self._checked = 0, None
-        self._relaxed = self._relaxation_rows()
+        relaxed = self._relaxation_rows()
+        if relaxed is not None:
+            checked, made = self._check(relaxed)
+            if checked is not None and not made:
+                self._checked = checked.objective
+                return replace(checked, bound=self._relaxed, gap=max(relative_gap(checked.objective, self._relaxed),
+                                                                      0.0))
         best: SolverResult | None = None
         while True:
             result = self.session.solve()
@@ -196,18 +205,27 @@ class RadiusMaster:
 
     # --- rows -----------------------------------------------------------------------------------
 
-    def _relaxation_rows(self) -> float:
-        """Rows of the LP relaxation until its point breaks none (or time or the rounds run out);
-        returns the last relaxation's optimum, a bound on the full model (-inf without one)."""
-        bound = -math.inf
+    def _relaxation_rows(self) -> SolverResult | None:
+        """Rows of the LP relaxation until its point breaks none (or time or the rounds run out), its
+        last optimum kept as ``_relaxed``, a bound on the full model (-inf without one). Returns that
+        optimum where it is integer and breaks no row: then no configuration costs less."""
+        self._relaxed = -math.inf
         for _ in range(LP_ROUNDS):
             result = self.session.solve(relaxation=True)
             self.rounds += 1
             if result.status is Status.OPTIMAL:
-                bound = result.objective
-            if not result.has_solution or not self._radius_rows(result.values)[1] or self.session.time_left_s == 0:
-                return bound
-        return bound
+                self._relaxed = result.objective
+            if not result.has_solution:
+                return None
+            if not self._radius_rows(result.values)[1]:
+                return result if result.status is Status.OPTIMAL and self._integer(result.values) else None
+            if self.session.time_left_s == 0:
+                return None
+        return None
+
+    def _integer(self, values: np.ndarray) -> bool:
+        integer = values[self.session.form.integer]
+        return bool((np.abs(integer - np.round(integer)) <= INTEGER_TOLERANCE).all())
 
     def _radius_rows(self, values: np.ndarray) -> tuple[np.ndarray, bool, bool]:
         """Each group's θ at its level of ``values`` (its true cost at an integer point, never below

@@ -25,7 +25,7 @@ from optimiser.objective import resolve_weights, solver_weights
 from optimiser.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, TRAVEL_ONLY, write_pmedian_instance
 from optimiser.radius import RadiusMaster
 from optimiser.solve import ROUNDED_OPEN, Engine
-from solvers.highs import HEURISTICS, Progress, SolverDefect, SolverOptions, Status
+from solvers.highs import HEURISTICS, HighsSession, Progress, SolverDefect, SolverOptions, Status
 
 PMED = Path(__file__).parent / "data" / "pmed"
 NO_WORST_ZONE = {"worst_zone": 0.0}
@@ -109,6 +109,24 @@ def test_the_master_searches_without_highs_heuristics_and_keeps_the_optimum(tmp_
     best = master.solve()
     assert best.status is Status.OPTIMAL
     assert best.objective * engine.scales["travel"] * len(instance.zones) == pytest.approx(4250, abs=1e-6)
+
+
+@pytest.mark.parametrize(("name", "integral"), [("pmed1", True), ("pmed4", True), ("pmed3", False)])
+def test_a_master_whose_relaxation_is_a_configuration_solves_no_mip(tmp_path, monkeypatch, name, integral):
+    """pmed1's and pmed4's LP relaxations, rows made, are integer (58.19 and 30.34 per vertex, the
+    published optima): that configuration is the optimum, proved without a MIP. pmed3's is not (42.405
+    against 42.5), so its MIP is solved."""
+    instance = load_instance(write_pmedian_instance(PMED / f"{name}.txt", tmp_path / name))
+    solves = []
+    original = HighsSession.solve
+    monkeypatch.setattr(HighsSession, "solve", lambda self, *, relaxation=False, fresh=False: solves.append(
+        relaxation) or original(self, relaxation=relaxation, fresh=fresh))
+    result = radius(instance, weights=TRAVEL_ONLY)
+    assert result.formulation == "radius" and result.best.status is Status.OPTIMAL and result.best.gap <= 1e-12
+    assert result.best.criteria["travel"] * len(instance.zones) == pytest.approx(PUBLISHED_OPTIMA[name], abs=1e-6)
+    master_mips = solves[:-1].count(False)  # the last solve allocates the configuration in the full model
+    assert master_mips == (0 if integral else 1)
+    assert_feasible(instance, result)
 
 
 # --- the rows ----------------------------------------------------------------------------------
