@@ -2,9 +2,9 @@
 
 Each check reads the typed tables and adds problems to the log; none raises.
 They run in a fixed order: references between files, rules that contradict
-each other or the givens, service standards that contradict themselves,
-coordinates outside the instance's area, and a road graph that cannot reach
-a site or zone.
+each other or the givens, service standards that contradict themselves, and
+coordinates outside the instance's area. A road graph that cannot reach a site
+or zone (:func:`check_reachable`) is checked last, on the instance they make.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pandas as pd
 
 from .errors import ProblemLog
 from .io import ROWS_LISTED, Table
-from .roads import road_components, snapped_places
+from .roads import road_components
 
 Tables = dict[str, Table | None]
 
@@ -35,8 +35,6 @@ def check_consistency(tables: Tables, settings: dict[str, Any], log: ProblemLog)
     check_codependencies(tables, log)
     check_area(tables, settings, log)
     check_modes(tables, log)
-    if not log.errors:
-        check_reachable(tables, log)
 
 
 # --- references -------------------------------------------------------------------------------
@@ -258,18 +256,17 @@ def check_modes(tables: Tables, log: ProblemLog) -> None:
                         column="road_class", fix=f"Add a row: {mode},{road_class},<speed factor>")
 
 
-def check_reachable(tables: Tables, log: ProblemLog) -> None:
+def check_reachable(places: pd.DataFrame, road_nodes: pd.DataFrame, roads: pd.DataFrame, log: ProblemLog) -> None:
     """Every site and zone must be reachable by road, both ways, from the main part of the graph.
 
-    Places snap to their nearest junction; the strongly connected part of the
-    graph holding most places is the main one. A place whose junction lies in
-    another part is an error: no travel time to or from it exists.
+    ``places`` are the sites and zones snapped to their nearest junction (``Instance.snapped``, found
+    once per instance, so this check runs on the instance once the tables are consistent); the
+    strongly connected part of the graph holding most places is the main one. A place whose junction
+    lies in another part is an error: no travel time to or from it exists.
     """
-    nodes, roads = tables["road_nodes"], tables["roads"]
-    if nodes is None or roads is None or nodes.frame.empty:
+    if road_nodes.empty:
         return
-    places = snapped_places(nodes.frame, tables["sites"].frame, tables["zones"].frame)
-    component = road_components(nodes.frame, roads.frame)[places["node"].to_numpy()]
+    component = road_components(road_nodes, roads)[places["node"].to_numpy()]
     main = np.bincount(component).argmax()
     for place in places[component != main].itertuples(index=False):
         log.add(f"{place.kind}s.csv", f"{place.kind} {place.id!r} cannot be reached by road: its nearest "

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .consistency import check_consistency
+from .consistency import check_consistency, check_reachable
 from .errors import InstanceNotFound, OptimiserError, Problem, ProblemLog
 from .io import Table, read_table, write_table
 from .roads import read_graphml_tables, snap_warnings, snapped_places
@@ -37,7 +37,6 @@ class Instance:
     are empty frames with the declared columns); the properties are views of
     them. ``demand`` is derived: yearly activity per zone (rows) and service
     line (columns), population × rate / 1000 unless ``demand.csv`` gives it.
-    ``warnings`` are problems that do not stop the work (a site far from any road);
     ``sources`` keeps each file as read, so later checks can point at its rows.
     """
 
@@ -47,7 +46,6 @@ class Instance:
     tables: dict[str, pd.DataFrame]
     demand: pd.DataFrame
     sources: dict[str, Table] = field(default_factory=dict, repr=False)
-    warnings: tuple[Problem, ...] = field(default=())
 
     @property
     def sites(self) -> pd.DataFrame:
@@ -112,6 +110,11 @@ class Instance:
         warnings and every mode's travel times (a million junctions take a k-d tree of seconds). Read it,
         do not change it."""
         return snapped_places(self.road_nodes, self.sites, self.zones)
+
+    @functools.cached_property
+    def warnings(self) -> tuple[Problem, ...]:
+        """Problems that do not stop the work (a site far from any road), of the tables as they are."""
+        return tuple(snap_warnings(self))
 
     @property
     def mode_names(self) -> list[str]:
@@ -182,7 +185,9 @@ def load_instance(name_or_path: str | os.PathLike) -> Instance:
     sources = {stem: table for stem, table in tables.items() if table is not None}
     instance = Instance(name=name, path=folder, settings=settings, tables=frames,
                         demand=_demand(frames), sources=sources)
-    return replace(instance, warnings=tuple(snap_warnings(instance)))
+    check_reachable(instance.snapped, instance.road_nodes, instance.roads, log)
+    log.raise_if_errors(name)
+    return instance
 
 
 def _settings(table: Table | None) -> dict[str, Any]:

@@ -57,15 +57,14 @@ def snap(road_nodes: pd.DataFrame, lat: np.ndarray, lon: np.ndarray) -> tuple[np
 def snapped_places(road_nodes: pd.DataFrame, sites: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
     """Sites and zones (each with its ``row`` in sites.csv or zones.csv) with their nearest junction and
     the distance to it."""
-    places = pd.concat([pd.DataFrame({"kind": kind, "id": table[f"{kind}_id"].to_numpy(),
-                                      "name": table["name"].to_numpy(), "lat": table["lat"].to_numpy(),
-                                      "lon": table["lon"].to_numpy(), "row": np.arange(len(table)) + 2})  # header: 1
-                        for kind, table in (("site", sites), ("zone", zones))], ignore_index=True)
-    position, distance_km = snap(road_nodes, places["lat"].to_numpy(), places["lon"].to_numpy())
-    places["node"] = position
-    places["node_id"] = road_nodes["node_id"].to_numpy()[position]
-    places["snap_km"] = distance_km
-    return places
+    tables = (("site", sites), ("zone", zones))
+    column = {name: np.concatenate([table[name].to_numpy() for _, table in tables]) for name in ("name", "lat", "lon")}
+    position, distance_km = snap(road_nodes, column["lat"].astype(float), column["lon"].astype(float))
+    return pd.DataFrame({
+        "kind": np.repeat([kind for kind, _ in tables], [len(table) for _, table in tables]),
+        "id": np.concatenate([table[f"{kind}_id"].to_numpy() for kind, table in tables]),
+        **column, "row": np.concatenate([np.arange(len(table)) + 2 for _, table in tables]),  # header: 1
+        "node": position, "node_id": road_nodes["node_id"].to_numpy()[position], "snap_km": distance_km})
 
 
 # --- the sparse graph -------------------------------------------------------------------------
