@@ -178,9 +178,7 @@ class HighsSession:
     def set_bounds(self, columns: Sequence[int], lower: Sequence[float], upper: Sequence[float]) -> None:
         """Change the bounds of some columns (pin a variable by giving equal bounds)."""
         index = np.asarray(columns, dtype=np.int32)
-        lower, upper = np.asarray(lower, float), np.asarray(upper, float)
-        self._highs.changeColsBounds(len(index), index, lower, upper)
-        self._lower[index], self._upper[index] = lower, upper
+        self._highs.changeColsBounds(len(index), index, np.asarray(lower, float), np.asarray(upper, float))
 
     def reset_bounds(self, columns: Sequence[int]) -> None:
         """Give columns back the bounds the compiled model had."""
@@ -233,9 +231,8 @@ class HighsSession:
             self._highs.clearSolver()
         if self.deadline is not None:
             self._set("time_limit", self.time_left_s)
-        as_lp = relaxation or self._integers_fixed()
-        self._set("solve_relaxation", as_lp)
-        self._set("presolve_rule_off", 0 if as_lp else MIP_PRESOLVE_RULES_OFF)
+        self._set("solve_relaxation", relaxation)
+        self._set("presolve_rule_off", 0 if relaxation else MIP_PRESOLVE_RULES_OFF)
         self._started, self._reported = time.perf_counter(), -math.inf
         self._news, self._watch_error = Progress(0.0, None, None, None, 0), None
         if self.watch:
@@ -244,15 +241,7 @@ class HighsSession:
             self._highs.run()
         if self._watch_error is not None:
             raise self._watch_error
-        return self._result(time.perf_counter() - self._started, as_lp)
-
-    def _integers_fixed(self) -> bool:
-        """Every integer column pinned to a whole number: the MIP is then its LP, which HiGHS solves
-        without the MIP's set-up (pmed1's model pinned to a configuration: 10 ms as a MIP, x ms as an LP)."""
-        integer = self.form.integer
-        lower = self._lower[integer]
-        return bool(integer.any()) and np.array_equal(lower, self._upper[integer]) and bool(
-            (lower == np.round(lower)).all())
+        return self._result(time.perf_counter() - self._started, relaxation)
 
     def _run_watched(self) -> None:
         """HiGHS's run, its news passed to the watcher, with a heartbeat while it says nothing."""
@@ -378,9 +367,8 @@ class HighsSession:
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                            for i in form.integer]
         self._highs.passModel(lp)
-        self._lower, self._upper = form.col_lower.copy(), form.col_upper.copy()  # as HiGHS holds them now
 
-    def _result(self, seconds: float, as_lp: bool = False) -> SolverResult:
+    def _result(self, seconds: float, relaxation: bool = False) -> SolverResult:
         h = self._highs
         model_status = h.getModelStatus()
         info = h.getInfo()
@@ -393,7 +381,7 @@ class HighsSession:
         objective = info.objective_function_value if has_solution else None
         if has_solution:
             self._check_objective(values, objective)
-        is_mip = bool(self.form.integer.any()) and not as_lp
+        is_mip = bool(self.form.integer.any()) and not relaxation
         bound = info.mip_dual_bound if is_mip else objective
         gap = (info.mip_gap if is_mip else 0.0) if has_solution else None
         return SolverResult(status, objective, bound if has_solution else None, gap, seconds, solver_version(),

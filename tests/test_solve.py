@@ -6,7 +6,6 @@ import itertools
 import time
 from pathlib import Path
 
-import highspy
 import numpy as np
 import pytest
 
@@ -240,25 +239,6 @@ def test_a_pinned_configuration_costs_its_true_optimum(tmp_path):
     assert np.array_equal(lp.values[integer], np.round(lp.values[integer]))
     assert lp.objective == pytest.approx(1.658938483, abs=1e-9)
     assert mip.status is Status.OPTIMAL and mip.objective == pytest.approx(lp.objective, rel=1e-9)
-
-
-def test_a_model_with_every_integer_column_pinned_is_solved_as_its_linear_programme(tmp_path):
-    """Pinned to a configuration, pmed2's model has no integer column left free: HiGHS solves its LP,
-    without the MIP's set-up, and gets the optimum a fresh HiGHS gets for the same model as a MIP."""
-    instance = load_instance(write_pmedian_instance(PMED / "pmed2.txt", tmp_path / "pmed2"))
-    engine = Engine.build(instance, options=ModelOptions(radius=False))
-    engine.session.set_weights(solver_weights(TRAVEL_ONLY, engine.scales))
-    engine.pin(Configuration(frozenset((f"s{k}", "pmedian") for k in range(1, 100, 10))))  # every tenth vertex
-    pinned = engine.session.solve()
-    assert engine.session._highs.getInfo().mip_node_count == -1  # HiGHS's mark of an LP solve
-    engine.session.write_mps(tmp_path / "pinned.mps")
-    fresh = highspy.Highs()
-    fresh.setOptionValue("output_flag", False)
-    fresh.readModel(str(tmp_path / "pinned.mps"))
-    fresh.run()
-    assert fresh.getInfo().mip_node_count >= 0  # solved as a MIP
-    assert pinned.status is Status.OPTIMAL and pinned.gap == 0.0 and pinned.bound == pinned.objective
-    assert pinned.objective == pytest.approx(fresh.getInfo().objective_function_value, rel=1e-9)
 
 
 def test_an_option_highs_does_not_know_is_refused_not_ignored(tiny_instance, monkeypatch):
