@@ -20,10 +20,11 @@ candidate, which most groups never need: site counts keep them served).
 
 HiGHS has no lazy-row callback, so the rows are made between solves: first of the LP relaxation
 until it breaks none (the classic LP bound, with a few rows per group; where that LP's optimum is
-integer, it is the optimum, and no MIP is solved), then of the MIP, whose every solution is checked; one that breaks a row gets its rows and the MIP is solved again from it. The
-master holds every candidate pair, so its optimum is the full model's whatever the nearest-site
-restriction keeps. The master is a relaxation until its solution breaks no row, so a stopped
-master's bound bounds the full model, and its best configuration's true cost is known exactly.
+integer, it is the optimum, and no MIP is solved), then of the MIP, whose every solution is
+checked; one that breaks a row gets its rows and the MIP is solved again from it. The master holds
+every candidate pair, so its optimum is the full model's whatever the nearest-site restriction keeps.
+The master is a relaxation until its solution breaks no row, so a stopped master's bound bounds the
+full model, and its best configuration's true cost is known exactly.
 """
 
 from __future__ import annotations
