@@ -20,13 +20,14 @@ this one process:
 All solvers: HiGHS, one thread, relative gap 0, the same time limit. A tool whose run takes less
 than a second is run again, up to five times, as long as its runs add up to less than two seconds,
 and its median run is the one reported: a single run of 0.1 s on this shared machine varies by
-±30%, in every tool. The peers receive the cost
-matrix already computed; ours reads the instance folder and computes it inside its total. So each
-ratio is given two ways: *given the matrix* (peer total / our total: the peer's clock starts at the
-matrix, ours at the files) and *from the files* ((matrix + peer total) / our total: both start at
-the instance folder, the peer charged what our ``load_instance`` + ``travel_times`` take to make
-its matrix, the fastest way we have). The target, spopt ≥ 10× our total with equal optimal values,
-is checked both ways.
+±30%, in every tool.
+
+The peers receive the cost matrix already computed; ours reads the instance folder and computes it
+inside its total. So each ratio is given two ways: *given the matrix* (peer total / our total: the
+peer's clock starts at the matrix, ours at the files) and *from the files* ((matrix + peer total) /
+our total: both start at the instance folder, the peer charged what our ``load_instance`` +
+``travel_times`` take to make its matrix, the fastest way we have). The target, spopt ≥ 10× our
+total with equal optimal values, is checked both ways.
 
     python benchmarks/peers.py                                 # pmed1–5, pmed6, pmed8, random 200/400/800
     python benchmarks/peers.py --pmed 1 2 --random 200 --time-limit 60
