@@ -316,10 +316,12 @@ def test_a_scouted_search_tells_the_watcher_the_better_bound_and_a_provisional_b
 @pytest.fixture(scope="module")
 def congested(tmp_path_factory) -> Instance:
     """15 sites × 200 zones × 5 services (seed 2): the relaxation's configuration, served at each zone's
-    three nearest hosts, costs 1.360134. The improvement's first round opens s002's emergency, elective and
-    paediatrics together (the neighbourhood's LP opens each 0.68–0.84), 1.346079; its second s006's cancer
-    (opened 1.0), 1.345844; its third finds no single opening that pays. That is still above the full
-    optimum, 1.339471 (classic model, every pair), so the search goes on from it."""
+    three nearest hosts, costs 1.360134. The improvement's first round weighs its 19 closed units of negative
+    reduced cost together: the LP (bound 1.345287) opens s002's emergency, elective and paediatrics 0.71–0.86
+    and s006's cancer 1.0, and the four opened together cost 1.345844; its second round's LP (bound 1.345609)
+    opens three units less than half, and none alone pays (s009's emergency 1.352809; s007's elective leaves
+    a minimum volume unmet; s007's emergency 1.351570). That is still above the full optimum, 1.339471
+    (classic model, every pair), so the search goes on from it."""
     return load_instance(generate_instance(tmp_path_factory.mktemp("g") / "g", sites=15, zones=200, services=5,
                                            seed=2))
 
@@ -352,9 +354,9 @@ def test_the_scouts_configuration_gains_the_services_whose_opening_pays(congeste
 
 
 def test_the_neighbourhoods_linear_programme_bounds_every_opening_tried_from_it(congested, monkeypatch):
-    """Its units free between closed and open relax every subset of them opened, so no try may cost less
-    (a try may have no allocation at all: a host opened must reach its minimum volume); the first try of a
-    round is the set it opens at least ROUNDED_OPEN, together."""
+    """Its units, every closed unit of negative reduced cost, free between closed and open relax every subset
+    of them opened, so no try may cost less (a try may have no allocation at all: a host opened must reach its
+    minimum volume); the first try of a round is the set it opens at least ROUNDED_OPEN, together."""
     rounds: list[tuple[float, dict, list]] = []  # (bound, shares by unit, tries with their served cost)
     shares, serve = Engine._opened_shares, Engine._with_openings
 
@@ -373,13 +375,14 @@ def test_the_neighbourhoods_linear_programme_bounds_every_opening_tried_from_it(
     monkeypatch.setattr(Engine, "_opened_shares", spied_shares)
     monkeypatch.setattr(Engine, "_with_openings", spied_serve)
     _scouted_engine(congested)._scout()
-    assert len(rounds) == 3 and sum(len(tries) for *_, tries in rounds) == 5
-    assert [cost is None for *_, tries in rounds for _, cost, _ in tries] == [False, False, False, True, False]
+    assert len(rounds) == 2 and [len(tries) for *_, tries in rounds] == [1, 3]
+    assert [len(opened) for _, opened, _ in rounds] == [19, 5]  # every closed unit of negative reduced cost
+    assert [cost is None for *_, tries in rounds for _, cost, _ in tries] == [False, False, True, False]
     for bound, opened, tries in rounds:
         assert all(cost is None or cost >= bound - 1e-9 for _, cost, _ in tries)
         rounded = {unit for unit, share in opened.items() if share >= ROUNDED_OPEN}
         assert not rounded or tries[0][0] == rounded
-    assert [better is not None for *_, tries in rounds for *_, better in tries] == [True, True, False, False, False]
+    assert [better is not None for *_, tries in rounds for *_, better in tries] == [True, False, False, False]
 
 
 def test_a_search_left_no_time_after_the_improvement_answers_with_the_improved_configuration(congested,
