@@ -320,8 +320,8 @@ def congested(tmp_path_factory) -> Instance:
     reduced cost together: the LP (bound 1.345287) opens s002's emergency, elective and paediatrics 0.71–0.86
     and s006's cancer 1.0, and the four opened together cost 1.345844; its second round's LP (bound 1.345609)
     opens three units less than half, and none alone pays (s009's emergency 1.352809; with s007's elective
-    no allocation over the scout's kept pairs meets every rule; s007's emergency 1.351570). That is still above the full optimum, 1.339471
-    (classic model, every pair), so the search goes on from it."""
+    no allocation over the scout's kept pairs meets every rule; s007's emergency 1.351570). That is still
+    above the full optimum, 1.339471 (classic model, every pair), so the search goes on from it."""
     return load_instance(generate_instance(tmp_path_factory.mktemp("g") / "g", sites=15, zones=200, services=5,
                                            seed=2))
 
