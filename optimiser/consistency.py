@@ -3,8 +3,9 @@
 Each check reads the typed tables and adds problems to the log; none raises.
 They run in a fixed order: references between files, rules that contradict
 each other or the givens, service standards that contradict themselves, and
-coordinates outside the instance's area. A road graph that cannot reach a site
-or zone (:func:`check_reachable`) is checked last, on the instance they make.
+coordinates outside the instance's area. Whether a road graph is given at all
+(:func:`check_road_graph`) is checked first, and whether it reaches every site
+and zone (:func:`check_reachable`) last, on the instance the tables make.
 """
 
 from __future__ import annotations
@@ -256,6 +257,22 @@ def check_modes(tables: Tables, log: ProblemLog) -> None:
                         column="road_class", fix=f"Add a row: {mode},{road_class},<speed factor>")
 
 
+def check_road_graph(tables: Tables, graphml: str | None, log: ProblemLog) -> None:
+    """A road graph must be given, with junctions and roads: without either no travel time exists.
+    Checked whatever else is wrong with the files, since nothing can be computed without it."""
+    nodes, roads = tables["road_nodes"], tables["roads"]
+    if nodes is None and roads is None:
+        log.add("roads.csv", "is missing",
+                fix="Give the road graph as roads.csv with road_nodes.csv, or as a GraphML file "
+                    "named in instance.yaml (roads: roads.graphml)")
+        return
+    for table, file, what in ((nodes, "road_nodes.csv", "junctions"), (roads, "roads.csv", "roads")):
+        if table is None:
+            log.add(file, "is missing", fix="Give roads.csv and road_nodes.csv together: the roads join the junctions")
+        elif table.frame.empty:
+            log.add(graphml or file, f"has no {what}", fix="Give the road graph that serves the sites and zones")
+
+
 def check_reachable(places: pd.DataFrame, road_nodes: pd.DataFrame, roads: pd.DataFrame, log: ProblemLog) -> None:
     """Every site and zone must be reachable by road, both ways, from the main part of the graph.
 
@@ -264,8 +281,6 @@ def check_reachable(places: pd.DataFrame, road_nodes: pd.DataFrame, roads: pd.Da
     strongly connected part of the graph holding most places is the main one. A place whose junction
     lies in another part is an error: no travel time to or from it exists.
     """
-    if road_nodes.empty:
-        return
     component = road_components(road_nodes, roads)[places["node"].to_numpy()]
     main = np.bincount(component).argmax()
     for place in places[component != main].itertuples(index=False):

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from .consistency import check_consistency, check_reachable
+from .consistency import check_consistency, check_reachable, check_road_graph
 from .errors import InstanceNotFound, OptimiserError, Problem, ProblemLog
 from .io import Table, read_table, write_table
 from .roads import read_graphml_tables, snap_warnings, snapped_places
@@ -172,12 +172,10 @@ def load_instance(name_or_path: str | os.PathLike) -> Instance:
     tables = {schema.stem: read_table(folder, schema, log) for schema in instance_schema()}
     settings = _settings(tables["instance"])
     name = settings.get("name") or folder.name
-    if settings.get("roads", "").endswith(".graphml"):
-        tables["road_nodes"], tables["roads"] = read_graphml_tables(folder / settings["roads"], log)
-    elif tables["roads"] is None and tables["road_nodes"] is None:
-        log.add("roads.csv", "is missing",
-                fix="Give the road graph as roads.csv with road_nodes.csv, or as a GraphML file "
-                    "named in instance.yaml (roads: roads.graphml)")
+    graphml = settings.get("roads", "") if settings.get("roads", "").endswith(".graphml") else None
+    if graphml:
+        tables["road_nodes"], tables["roads"] = read_graphml_tables(folder / graphml, log)
+    check_road_graph(tables, graphml, log)
     check_consistency(tables, settings, log)
     log.raise_if_errors(name)
     del tables["instance"]

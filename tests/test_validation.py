@@ -211,6 +211,23 @@ def test_unreachable_zone(tiny):
         "roads), or correct the coordinates"]
 
 
+def test_a_road_graph_without_junctions_or_roads_is_reported_not_snapped_to(tiny):
+    """Files of headers only, or junctions without the roads that join them: no travel time exists."""
+    tiny.write("road_nodes.csv", "node_id,lat,lon,name\n")
+    tiny.remove("roads.csv")
+    assert problems(tiny) == [
+        "road_nodes.csv: has no junctions. Give the road graph that serves the sites and zones",
+        "roads.csv: is missing. Give roads.csv and road_nodes.csv together: the roads join the junctions"]
+
+
+def test_a_road_graph_of_headers_only_is_reported(tiny):
+    tiny.write("road_nodes.csv", "node_id,lat,lon,name\n")
+    tiny.write("roads.csv", "from_node,to_node,road_class,length_km,speed_kmh,oneway,name,source\n")
+    assert problems(tiny) == [
+        "road_nodes.csv: has no junctions. Give the road graph that serves the sites and zones",
+        "roads.csv: has no roads. Give the road graph that serves the sites and zones"]
+
+
 def test_one_way_dead_end_is_unreachable(tiny):
     tiny.append("road_nodes.csv", "D,51.48,0.70,Dead end")
     tiny.append("roads.csv", "E,D,minor,5,50,true,B1,x")
