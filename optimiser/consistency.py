@@ -262,6 +262,8 @@ def check_road_graph(tables: Tables, graphml: str | None, log: ProblemLog) -> No
     Checked whatever else is wrong with the files, since nothing can be computed without it."""
     nodes, roads = tables["road_nodes"], tables["roads"]
     if nodes is None and roads is None:
+        if graphml:  # its reader has said why it could not be read
+            return
         log.add("roads.csv", "is missing",
                 fix="Give the road graph as roads.csv with road_nodes.csv, or as a GraphML file "
                     "named in instance.yaml (roads: roads.graphml)")

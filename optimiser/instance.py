@@ -172,7 +172,8 @@ def load_instance(name_or_path: str | os.PathLike) -> Instance:
     tables = {schema.stem: read_table(folder, schema, log) for schema in instance_schema()}
     settings = _settings(tables["instance"])
     name = settings.get("name") or folder.name
-    graphml = settings.get("roads", "") if settings.get("roads", "").endswith(".graphml") else None
+    roads = settings.get("roads", "")
+    graphml = roads if roads.endswith(".graphml") else None
     if graphml:
         tables["road_nodes"], tables["roads"] = read_graphml_tables(folder / graphml, log)
     check_road_graph(tables, graphml, log)

@@ -211,21 +211,19 @@ def test_unreachable_zone(tiny):
         "roads), or correct the coordinates"]
 
 
-def test_a_road_graph_without_junctions_or_roads_is_reported_not_snapped_to(tiny):
+@pytest.mark.parametrize(("roads", "roads_problem"), [
+    (None, "roads.csv: is missing. Give roads.csv and road_nodes.csv together: the roads join the junctions"),
+    ("from_node,to_node,road_class,length_km,speed_kmh,oneway,name,source\n",
+     "roads.csv: has no roads. Give the road graph that serves the sites and zones")])
+def test_a_road_graph_without_junctions_or_roads_is_reported_not_snapped_to(tiny, roads, roads_problem):
     """Files of headers only, or junctions without the roads that join them: no travel time exists."""
     tiny.write("road_nodes.csv", "node_id,lat,lon,name\n")
-    tiny.remove("roads.csv")
+    if roads is None:
+        tiny.remove("roads.csv")
+    else:
+        tiny.write("roads.csv", roads)
     assert problems(tiny) == [
-        "road_nodes.csv: has no junctions. Give the road graph that serves the sites and zones",
-        "roads.csv: is missing. Give roads.csv and road_nodes.csv together: the roads join the junctions"]
-
-
-def test_a_road_graph_of_headers_only_is_reported(tiny):
-    tiny.write("road_nodes.csv", "node_id,lat,lon,name\n")
-    tiny.write("roads.csv", "from_node,to_node,road_class,length_km,speed_kmh,oneway,name,source\n")
-    assert problems(tiny) == [
-        "road_nodes.csv: has no junctions. Give the road graph that serves the sites and zones",
-        "roads.csv: has no roads. Give the road graph that serves the sites and zones"]
+        "road_nodes.csv: has no junctions. Give the road graph that serves the sites and zones", roads_problem]
 
 
 def test_one_way_dead_end_is_unreachable(tiny):
