@@ -117,6 +117,7 @@ def run_case(name: str, cache: Path, time_limit_s: float | None, nearest_sites: 
                    repaired=bool(restriction and restriction.repaired),
                    scouted=bool(restriction and restriction.scouted), relaxation_bound=result.relaxation_bound,
                    openings=restriction.openings if restriction else 0,
+                   closings=restriction.closings if restriction else 0,
                    kept_pairs=restriction.kept_pairs if restriction else len(engine.data.pairs),
                    candidate_pairs=len(engine.data.candidates), peak_mb=peak_mb(travel_mb))
     return figures
@@ -125,7 +126,9 @@ def run_case(name: str, cache: Path, time_limit_s: float | None, nearest_sites: 
 def _answer(f: dict) -> str:
     """Where the answer came from, when not from the search alone."""
     bound = f.get("relaxation_bound")
-    opened = f", {f['openings']} services opened" if f.get("openings") else ""
+    moves = [f"{f[way]} services {done}" for way, done in (("openings", "opened"), ("closings", "closed"))
+             if f.get(way)]
+    opened = f", {' and '.join(moves)}" if moves else ""
     parts = [f"the relaxation's configuration, served at each zone's {SERVING_HOSTS} nearest hosts{opened}"
              if f.get("scouted") else f"repaired: served at each zone's {SERVING_HOSTS} nearest hosts"
              if f["repaired"] else "",
@@ -165,7 +168,8 @@ def report(figures: dict) -> None:
     status = f"optimal within the {asked:.0%} gap asked for" if f["status"] == "optimal" and asked else f["status"]
     generated = f"generated in {f['generate_s']:.1f} s; " if f["generate_s"] is not None else ""
     print(f"{f['case']}: {generated}load {f['load_s']:.1f} s, travel times {f['travel_s']:.1f} s, build "
-          f"{f['build_s']:.1f} s, solve {f['solve_s']:.1f} s ({f['rounds']} rounds, {f['kept_pairs']:,} of "
+          f"{f['build_s']:.1f} s, solve {f['solve_s']:.1f} s ({f['rounds']} round{'s' * (f['rounds'] != 1)}, "
+          f"{f['kept_pairs']:,} of "
           f"{f['candidate_pairs']:,} pairs): total {total:.1f} s (target {target:.0f} s: "
           f"{'met' if met else 'NOT met'}); {status}{_answer(f)}, {gap}; "
           f"peak {f['peak_mb']:,.0f} MB "

@@ -184,8 +184,9 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
                   + ", ".join(f"{k} {v:g}" for k, v in result.weights.items() if v))
     if result.restriction:
         r = result.restriction
-        opened = f", with {r.openings} service{'s' if r.openings != 1 else ''} opened where that allocation showed " \
-                 "opening pays" if r.openings else ""
+        moves = [f"{n} service{'s' if n != 1 else ''} {done}"
+                 for n, done in ((r.openings, "opened"), (r.closings, "closed")) if n]
+        opened = f", with {' and '.join(moves)} where that allocation showed it pays" if moves else ""
         outcome = ("the best answer is the configuration of the relaxation without capacity, volume and coverage "
                    f"rules, served at each zone's nearest hosts{opened}" if r.scouted else
                    "the time limit stopped the search, so the last configuration found was evaluated with each "

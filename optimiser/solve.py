@@ -46,14 +46,15 @@ SCOUT_SHARE = 0.5
 SERVING_HOSTS = 3
 #: Share of the time left after the scout that improving its configuration may take (:meth:`Engine._improved`).
 IMPROVE_SHARE = 0.75
-#: A unit that linear programme opens at least this much is opened in the round's first try.
-ROUNDED_OPEN = 0.5
-#: Tries per round of the improvement: that rounded set, then its units one at a time, most open first.
+#: A unit that linear programme moves at least this far (opens, or closes) is moved in the round's first try.
+ROUNDED_MOVE = 0.5
+#: Tries per round of the improvement: that rounded set, then its units one at a time, farthest moved first.
 IMPROVE_TRIES = 4
 #: Decimals of the shares that order the single tries; units equal to these are tried in name order.
 SHARE_DIGITS = 9
-#: A reduced cost below minus this (in the objective's units, about 1) marks an opening that may pay.
-OPENING_TOLERANCE = 1e-7
+#: In the objective's units (about 1): a move pays where it lowers a cost by more than this, a unit of
+#: reduced cost below minus this may pay to open, and a linear programme moves a unit if by more than this.
+MOVE_TOLERANCE = 1e-7
 #: A scouted search stops this many times the scout's serving time before the limit: the repair of
 #: its answer, owed past the limit, is the same work (the national job ended 80 s past its limit).
 REPAIR_RESERVE = 1.5
@@ -115,6 +116,7 @@ class Restriction:
     repaired: bool = False  # the time limit stopped a round whose last solution needed farther sites
     scouted: bool = False  # the answer is the relaxation's configuration, served at each zone's nearest hosts
     openings: int = 0  # services the scout's configuration opened, where the served allocation showed they pay
+    closings: int = 0  # services it closed, likewise
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,7 @@ class Engine:
     relaxation_bound: float | None = None  # of the last search, where it scouted (_scout)
     scout_objective: float | None = None  # of the last search: the scout's configuration served, a true cost
     openings: int = 0  # of the last search: services the improvement of the scout's configuration opened
+    closings: int = 0  # and closed
     scouted: bool = False  # the last search answered with the scout's configuration
 
     @classmethod
@@ -184,7 +187,7 @@ class Engine:
         if self.formulation == "radius" or (self.data.reach is None and self.rounds <= 1):  # every pair
             return None
         return Restriction(len(self.data.pairs), len(self.data.candidates), self.rounds, self.repaired,
-                           self.scouted, self.openings if self.scouted else 0)
+                           self.scouted, self.openings if self.scouted else 0, self.closings if self.scouted else 0)
 
     # --- solving ------------------------------------------------------------------------------
 
@@ -206,7 +209,8 @@ class Engine:
         start = time.perf_counter()
         master = self._radius_master()
         self.formulation = "radius" if master else "classic"
-        self.relaxation_bound, self.scout_objective, self.scouted, self.openings = None, None, False, 0
+        self.relaxation_bound, self.scout_objective, self.scouted = None, None, False
+        self.openings = self.closings = 0
         try:
             results = self._by_radius(master, top, progress) if master else self._classic(top, progress)
         finally:
@@ -248,8 +252,9 @@ class Engine:
             self.session.deadline -= REPAIR_RESERVE * scout.serving_s
         if start is not None:
             self.session.set_start(*self._decision_values(start))
+        served = scout.configuration if scout and scout.served else None
         results = self._exactly(lambda: best_k(self.session, self._decision_columns(), top, progress),
-                                start=None if scout and scout.served else self.data.baseline, warm=True)
+                                start=None if served else self.data.baseline, warm=True, served=served)
         return self._scouted(results, scout) if scout else results
 
     def evaluate(self, configuration: Configuration | str, *,
@@ -362,66 +367,95 @@ class Engine:
         return scout if scout.proves(self.session.options.mip_gap) else self._improved(scout)
 
     def _improved(self, scout: Scout) -> Scout:
-        """The scout's configuration with services opened where its served allocation shows they pay:
-        the relaxation ignores capacity, so it closes units the full model keeps (regional: 109 hosts
-        against today's 186). Round by round (:meth:`_better_openings`), while openings pay, within
-        :data:`IMPROVE_SHARE` of the time left, until the relaxation's bound proves it within the gap
-        asked for. Not where roles bundle services, which open together or not at all."""
+        """The scout's configuration with services opened, or closed, where its served allocation shows
+        that pays: the relaxation ignores capacity, so it closes units the full model keeps (regional: 109
+        hosts against today's 186), and once some are opened again, others may close. Round by round,
+        openings first (:meth:`_better_openings`) and, where none pays, closings
+        (:meth:`_better_closings`), while a move pays, within :data:`IMPROVE_SHARE` of the time left,
+        until the relaxation's bound proves it within the gap asked for. Every move lowers the served
+        cost, so none is undone. Not where roles bundle services, which open together or not at all."""
         if self.columns["r"].size:
             return scout
         left = self.session.time_left_s
         until = math.inf if left is None else time.perf_counter() + IMPROVE_SHARE * left
-        tried: set[tuple[str, str]] = set()
+        opened: set[tuple[str, str]] = set()  # units tried alone, each way
+        closed: set[tuple[str, str]] = set()
         while time.perf_counter() < until and not scout.proves(self.session.options.mip_gap):
-            better = self._better_openings(scout, tried, until)
+            better = self._better_openings(scout, opened, until) or self._better_closings(scout, closed, until)
             if better is None:
                 break
             self.openings += len(better.configuration.hosts - scout.configuration.hosts)
+            self.closings += len(scout.configuration.hosts - better.configuration.hosts)
             scout, self.scout_objective = better, better.served.objective
         return scout
 
     def _better_openings(self, scout: Scout, tried: set[tuple[str, str]], until: float) -> Scout | None:
-        """The scout with openings that lower its served cost, or None. Every closed unit of negative
-        reduced cost (:meth:`_openings`) is weighed with the others in one linear programme, all free
-        between closed and open (:meth:`_opened_shares`): its optimum bounds the served cost of the
-        configuration with any of them opened, so where it is no lower, none pays. Else the units it
-        opens at least :data:`ROUNDED_OPEN` are served opened together, then, while that does not pay,
-        the units it opens at all one at a time, most open first; each unit is tried alone once. All
-        of them, not the few of most negative reduced cost: national, the 16 first took 47 s and opened
-        two at least half; all 312 took 17 s, and the search opened 18 and was within its 1% gap after
-        165 s (with the 16 first: 1.10% after 509 s)."""
-        engine = scout.engine
-        units = engine._openings(scout.configuration, tried)
+        """The scout with openings that lower its served cost, or None: every closed unit of negative
+        reduced cost (:meth:`_openings`) weighed with the others (:meth:`_better_moves`). All of them,
+        not the few of most negative reduced cost: national, the 16 first took 47 s and opened two at
+        least half; all 312 took 17 s, and the search opened 18 and was within its 1% gap after 165 s
+        (with the 16 first: 1.10% after 509 s)."""
+        if time.perf_counter() >= until:
+            return None
+        return self._better_moves(scout, scout.engine._openings(scout.configuration, tried), tried, until,
+                                  opening=True)
+
+    def _better_closings(self, scout: Scout, tried: set[tuple[str, str]], until: float) -> Scout | None:
+        """The scout with closings that lower its served cost, or None: every unit it hosts but a given
+        weighed with the others (:meth:`_better_moves`). Reduced costs cannot choose them, as they choose
+        openings: with the configuration pinned, a hosted unit's reduced cost is its own cost. Regional,
+        after the openings: s021's cancer and s037's elective closed together, 1.256659 → 1.256008."""
+        given = self._given_hosts()
+        units = sorted(unit for unit in scout.configuration.hosts if unit not in tried and unit not in given)
+        return self._better_moves(scout, units, tried, until, opening=False)
+
+    def _better_moves(self, scout: Scout, units: list[tuple[str, str]], tried: set[tuple[str, str]], until: float,
+                      *, opening: bool) -> Scout | None:
+        """The scout with some of ``units`` opened (or closed) where that lowers its served cost, else None.
+        The units are weighed together in one linear programme, all free between closed and open
+        (:meth:`_freed_shares`): its optimum bounds the served cost of the configuration with any of them
+        moved, so where it is no lower, no move pays. Else the units it moves at least
+        :data:`ROUNDED_MOVE` are served moved together, then, while that does not pay, the units it moves at
+        all one at a time, farthest first; each unit is tried alone once each way."""
         if not units or time.perf_counter() >= until:
             return None
-        bound, shares = engine._opened_shares(scout.configuration, units)
-        if bound >= scout.served.objective - OPENING_TOLERANCE:
+        bound, shares = scout.engine._freed_shares(scout.configuration, units)
+        if bound >= scout.served.objective - MOVE_TOLERANCE:
             return None
-        by_share = sorted(zip(-shares.round(SHARE_DIGITS), units, strict=True))  # ties by name, not by noise
-        chosen = [unit for share, unit in by_share if -share > OPENING_TOLERANCE]
-        rounded = frozenset(unit for unit, share in zip(units, shares, strict=True) if share >= ROUNDED_OPEN)
+        moved = (shares if opening else 1 - shares).round(SHARE_DIGITS)
+        chosen = [unit for move, unit in sorted(zip(-moved, units, strict=True)) if -move > MOVE_TOLERANCE]
+        rounded = frozenset(unit for unit, move in zip(units, moved, strict=True) if move >= ROUNDED_MOVE)
         tries = [rounded] if rounded else []
-        tries += [frozenset([unit]) for unit in chosen if frozenset([unit]) != rounded]
-        for opened in tries[:IMPROVE_TRIES]:
+        tries += [frozenset([unit]) for unit in chosen if frozenset([unit]) != rounded]  # ties by name, not noise
+        hosts = scout.configuration.hosts
+        for changed in tries[:IMPROVE_TRIES]:
             if time.perf_counter() >= until:
                 return None
-            if len(opened) == 1:
-                tried.update(opened)
-            better = self._with_openings(scout, opened)
+            if len(changed) == 1:
+                tried.update(changed)
+            better = self._with_hosts(scout, hosts | changed if opening else hosts - changed)
             if better is not None:
                 return better
         return None
 
-    def _with_openings(self, scout: Scout, opened: frozenset[tuple[str, str]]) -> Scout | None:
-        """The scout with the units ``opened``, where that lowers its served cost, else None. Served in
-        the scout's own model, no other built: adding hosts can only bring each zone's nearest hosts
-        nearer, so that model keeps every pair the candidate's own would (:func:`optimiser.nearest.to_hosts`),
-        and its allocation is as good or better, and feasible in the full model all the same."""
-        candidate = Configuration(scout.configuration.hosts | opened, scout.configuration.roles)
+    def _with_hosts(self, scout: Scout, hosts: frozenset[tuple[str, str]]) -> Scout | None:
+        """The scout with other ``hosts``, where that lowers its served cost, else None. Served in the
+        scout's own model, no other built: its allocation keeps to that model's pairs, so it is feasible in
+        the full model all the same. A host added can only bring each zone's nearest hosts nearer, so for
+        openings that model keeps every pair the candidate's own would (:func:`optimiser.nearest.to_hosts`)
+        and serves it as well or better; a zone whose kept hosts close has fewer left, so a closing is served
+        at a cost its own model might better."""
+        candidate = Configuration(hosts, scout.configuration.roles)
         served = scout.engine._solve_within_kept(candidate)
-        if served.has_solution and served.objective < scout.served.objective - OPENING_TOLERANCE:
+        if served.has_solution and served.objective < scout.served.objective - MOVE_TOLERANCE:
             return replace(scout, configuration=candidate, served=served)
         return None
+
+    def _given_hosts(self) -> set[tuple[str, str]]:
+        """Units the instance's givens fix open."""
+        givens = self.instance.givens
+        hosting = givens[givens["hosts"].astype(bool)]
+        return set(zip(hosting["site_id"], hosting["service_id"], strict=True))
 
     def _openings(self, configuration: Configuration, tried: set[tuple[str, str]]) -> list[tuple[str, str]]:
         """Units (site, service) ``configuration`` leaves closed whose reduced cost in this model's LP
@@ -434,13 +468,13 @@ class Engine:
         units = [(reduced[y[i, j]], (site, service)) for i, site in enumerate(self.data.sites)
                  for j, service in enumerate(self.data.services)
                  if (site, service) not in configuration.hosts and (site, service) not in tried
-                 and reduced[y[i, j]] < -OPENING_TOLERANCE]
+                 and reduced[y[i, j]] < -MOVE_TOLERANCE]
         return [unit for _, unit in sorted(units)]
 
-    def _opened_shares(self, configuration: Configuration, units: list[tuple[str, str]]) -> tuple[float, np.ndarray]:
+    def _freed_shares(self, configuration: Configuration, units: list[tuple[str, str]]) -> tuple[float, np.ndarray]:
         """This model's LP with ``configuration`` pinned but ``units`` free between closed and open (no
-        beyond shares): its optimum, a bound on serving ``configuration`` with any of them opened
-        (inf where it has none), and how far it opens each."""
+        beyond shares): its optimum, a bound on serving ``configuration`` with any of them moved (inf where
+        it has none), and how far it opens each."""
         site, service = pd.Index(self.data.sites), pd.Index(self.data.services)
         sites, services = zip(*units, strict=True)
         columns = self.columns["y"][site.get_indexer(list(sites)), service.get_indexer(list(services))]
@@ -480,15 +514,15 @@ class Engine:
     # --- the nearest-site restriction -----------------------------------------------------------
 
     def _exactly(self, run: Callable[[], list[SolverResult]], *, start: Configuration | None = None,
-                 warm: bool = False) -> list[SolverResult]:
+                 warm: bool = False, served: Configuration | None = None) -> list[SolverResult]:
         """``run()``, again after growing the kept sites while any result serves demand beyond them,
         so that the results are the full model's (:mod:`optimiser.nearest`). ``warm`` starts each
         round from the best configuration of the one before. Once the time limit stops a round, or
         leaves no time for the next, the answer so far is repaired (:meth:`_repaired`), not searched
         for again; so is the last round's when the next one stops before it finds anything, and the
         ``start`` configuration when the first round of a restricted model stops before HiGHS has
-        completed it. Every round's bound on the best solution bounds the full model's, so the best
-        of them is kept."""
+        completed it; but not a configuration already ``served`` (the scout's). Every round's bound on
+        the best solution bounds the full model's, so the best of them is kept."""
         self.rounds, self.repaired = 0, False
         so_far: tuple[list[SolverResult], SolverResult, Configuration] | None = None
         bound = -math.inf  # the best bound on the full model's best solution, from any round
@@ -499,7 +533,7 @@ class Engine:
                     and results[0].status is Status.NO_SOLUTION:  # HiGHS had no time to complete the start
                 so_far = ([], results[0], start)
             if so_far and not results[0].has_solution:
-                return self._made_whole(*so_far, bound)
+                return self._made_whole(*so_far, bound, served)
             if results[0].bound is not None:
                 bound = max(bound, results[0].bound)
             shares = [self._beyond_shares(result) for result in results]
@@ -514,7 +548,7 @@ class Engine:
             first = used.index(True)
             so_far = (results[:first], results[first], configurations[first])
             if any(result.status is not Status.OPTIMAL for result in results) or self.session.time_left_s == 0:
-                return self._made_whole(*so_far, bound)
+                return self._made_whole(*so_far, bound, served)
             if warm:
                 self.session.set_start(*self._decision_values(configurations[0]))
 
@@ -525,11 +559,16 @@ class Engine:
         return result.values[self.columns["beyond"]] > BEYOND_TOLERANCE
 
     def _made_whole(self, exact: list[SolverResult], stopped: SolverResult, configuration: Configuration,
-                    best_bound: float) -> list[SolverResult]:
+                    best_bound: float, served: Configuration | None = None) -> list[SolverResult]:
         """The exact results of a round, and the first that was not, repaired (the best solution's
-        with the best bound of every round)."""
+        with the best bound of every round); where that configuration is the one already ``served``, its
+        bound alone, with no solution, for the caller to pair with that serving (regional: the classic
+        search stops at the scout's configuration, whose repair took 4 s past the limit to give it again)."""
         own = -math.inf if stopped.bound is None else stopped.bound
         bound = max(own, best_bound) if not exact else own
+        if configuration == served:
+            return [*exact, replace(stopped, status=Status.NO_SOLUTION, objective=None, bound=bound, gap=None,
+                                    values=None)]
         return [*exact, self._repaired(replace(stopped, bound=bound), configuration)]
 
     def _repaired(self, stopped: SolverResult, configuration: Configuration) -> SolverResult:

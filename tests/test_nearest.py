@@ -206,6 +206,21 @@ def test_a_repaired_best_answer_is_measured_against_the_best_bound_of_any_round(
     assert 0 < repaired.gap < 0.05
 
 
+def test_a_search_stopped_at_the_configuration_already_served_gives_its_bound_alone(generated, monkeypatch):
+    """The scout's configuration is served before the search starts from it; where the search stops there again,
+    a repair would serve it once more, past the limit (regional: 4 s), so the round gives its bound and no
+    solution, which the caller pairs with the serving it has (:meth:`Engine._scouted`)."""
+    engine = Engine.build(generated, options=ModelOptions(nearest_sites=2))
+    engine.session.set_weights(solver_weights(resolve_weights(generated.weights, None), engine.scales))
+    round_one = engine.session.solve()
+    stopped = replace(round_one, status=Status.FEASIBLE, bound=round_one.objective - 0.01)
+    configuration = engine._configuration(round_one.values)
+    monkeypatch.setattr(Engine, "_repaired", lambda *_: pytest.fail("served again"))
+    [kept] = engine._made_whole([], stopped, configuration, -math.inf, served=configuration)
+    assert kept.status is Status.NO_SOLUTION and not kept.has_solution
+    assert kept.bound == stopped.bound and kept.objective is None and kept.gap is None
+
+
 def test_the_rounds_share_one_time_budget(generated):
     engine = Engine.build(generated, options=ModelOptions(nearest_sites=1, radius=False),  # no scout: rounds alone
                           solver=SolverOptions(time_limit_s=3600))

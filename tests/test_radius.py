@@ -24,7 +24,7 @@ from optimiser.modeldata import ModelOptions
 from optimiser.objective import resolve_weights, solver_weights
 from optimiser.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, TRAVEL_ONLY, write_pmedian_instance
 from optimiser.radius import RadiusMaster
-from optimiser.solve import ROUNDED_OPEN, Engine
+from optimiser.solve import ROUNDED_MOVE, Engine
 from solvers.highs import HEURISTICS, HighsSession, Progress, SolverDefect, SolverOptions, Status
 
 PMED = Path(__file__).parent / "data" / "pmed"
@@ -320,8 +320,9 @@ def congested(tmp_path_factory) -> Instance:
     reduced cost together: the LP (bound 1.345287) opens s002's emergency, elective and paediatrics 0.71–0.86
     and s006's cancer 1.0, and the four opened together cost 1.345844; its second round's LP (bound 1.345609)
     opens three units less than half, and none alone pays (s009's emergency 1.352809; with s007's elective
-    no allocation over the scout's kept pairs meets every rule; s007's emergency 1.351570). That is still
-    above the full optimum, 1.339471 (classic model, every pair), so the search goes on from it."""
+    no allocation over the scout's kept pairs meets every rule; s007's emergency 1.351570), and the closings'
+    LP over its 30 hosts but the givens keeps every one open (bound 1.345844). That is still above the full
+    optimum, 1.339471 (classic model, every pair), so the search goes on from it."""
     return load_instance(generate_instance(tmp_path_factory.mktemp("g") / "g", sites=15, zones=200, services=5,
                                            seed=2))
 
@@ -353,36 +354,73 @@ def test_the_scouts_configuration_gains_the_services_whose_opening_pays(congeste
     assert improved.served.objective >= classic(congested).best.objective - 1e-9
 
 
-def test_the_neighbourhoods_linear_programme_bounds_every_opening_tried_from_it(congested, monkeypatch):
-    """Its units, every closed unit of negative reduced cost, free between closed and open relax every subset
-    of them opened, so no try may cost less (a try may have no allocation at all: a host opened must reach its
-    minimum volume); the first try of a round is the set it opens at least ROUNDED_OPEN, together."""
-    rounds: list[tuple[float, dict, list]] = []  # (bound, shares by unit, tries with their served cost)
-    shares, serve = Engine._opened_shares, Engine._with_openings
+def _spied_rounds(monkeypatch) -> list[tuple[str, float, dict, list]]:
+    """Every round of the improvement from now on, as it happens: whether it opens or closes, its linear
+    programme's bound and shares by unit, and its tries (units moved, their served cost, whether it paid)."""
+    rounds: list[tuple[str, float, dict, list]] = []
+    shares, serve = Engine._freed_shares, Engine._with_hosts
 
     def spied_shares(engine, configuration, units):
-        bound, opened = shares(engine, configuration, units)
-        rounds.append((bound, dict(zip(units, opened, strict=True)), []))
-        return bound, opened
+        bound, freed = shares(engine, configuration, units)
+        way = "close" if set(units) <= configuration.hosts else "open"
+        rounds.append((way, bound, dict(zip(units, freed, strict=True)), []))
+        return bound, freed
 
-    def spied_serve(engine, scout, opened):
-        better = serve(engine, scout, opened)
-        own = scout.engine._solve_within_kept(Configuration(scout.configuration.hosts | opened,
-                                                            scout.configuration.roles)).objective
-        rounds[-1][2].append((opened, own, better))
+    def spied_serve(engine, scout, hosts):
+        better = serve(engine, scout, hosts)
+        own = scout.engine._solve_within_kept(Configuration(hosts, scout.configuration.roles)).objective
+        rounds[-1][3].append((hosts ^ scout.configuration.hosts, own, better is not None))
         return better
 
-    monkeypatch.setattr(Engine, "_opened_shares", spied_shares)
-    monkeypatch.setattr(Engine, "_with_openings", spied_serve)
+    monkeypatch.setattr(Engine, "_freed_shares", spied_shares)
+    monkeypatch.setattr(Engine, "_with_hosts", spied_serve)
+    return rounds
+
+
+def test_the_neighbourhoods_linear_programme_bounds_every_move_tried_from_it(congested, monkeypatch):
+    """Its units free between closed and open relax every subset of them moved, so no try may cost less (a try
+    may have no allocation at all: a host opened must reach its minimum volume); the first try of a round is
+    the set it moves at least ROUNDED_MOVE, together. Openings weigh every closed unit of negative reduced
+    cost; where none pays, closings weigh every hosted unit but the givens (cancer's six here)."""
+    rounds = _spied_rounds(monkeypatch)
     _scouted_engine(congested)._scout()
-    assert len(rounds) == 2 and [len(tries) for *_, tries in rounds] == [1, 3]
-    assert [len(opened) for _, opened, _ in rounds] == [19, 5]  # every closed unit of negative reduced cost
+    assert [(way, len(freed), len(tries)) for way, _, freed, tries in rounds] == [("open", 19, 1), ("open", 5, 3),
+                                                                                  ("close", 30, 0)]
     assert [cost is None for *_, tries in rounds for _, cost, _ in tries] == [False, False, True, False]
-    for bound, opened, tries in rounds:
+    for way, bound, freed, tries in rounds:
         assert all(cost is None or cost >= bound - 1e-9 for _, cost, _ in tries)
-        rounded = {unit for unit, share in opened.items() if share >= ROUNDED_OPEN}
+        moved = {unit: share if way == "open" else 1 - share for unit, share in freed.items()}
+        rounded = {unit for unit, move in moved.items() if move >= ROUNDED_MOVE}
         assert not rounded or tries[0][0] == rounded
-    assert [better is not None for *_, tries in rounds for *_, better in tries] == [True, False, False, False]
+    assert [paid for *_, tries in rounds for *_, paid in tries] == [True, False, False, False]
+    assert rounds[2][1] == pytest.approx(1.345844, abs=1e-6)  # closing nothing pays: the LP keeps every host
+
+
+@pytest.fixture(scope="module")
+def overshot(tmp_path_factory) -> Instance:
+    """15 sites × 200 zones × 5 services (seed 6): the relaxation's configuration, served at each zone's three
+    nearest hosts, costs 1.420196. The first round's LP (bound 1.417294) opens s005's and s013's elective 1.0
+    and s013's emergency 0.74, and the three opened together cost 1.418505; no opening then pays, and the
+    closings' LP (bound 1.417306) keeps s005's elective open 0.32 only: closed again, 1.418428. The full
+    optimum is 1.413457 (classic model, every pair)."""
+    return load_instance(generate_instance(tmp_path_factory.mktemp("g") / "g", sites=15, zones=200, services=5,
+                                           seed=6))
+
+
+def test_the_scouts_configuration_loses_the_services_whose_closing_pays(overshot, monkeypatch):
+    rounds = _spied_rounds(monkeypatch)
+    engine = _scouted_engine(overshot)
+    improved = engine._scout()
+    assert [(way, [(sorted(moved), paid) for moved, _, paid in tries]) for way, _, _, tries in rounds] == [
+        ("open", [([("s005", "elective"), ("s013", "elective"), ("s013", "emergency")], True)]),
+        ("close", [([("s005", "elective")], True)]),
+        ("open", [([("s005", "elective")], False)]),  # alone, once: it was opened with others before
+        ("close", [([("s013", "emergency")], False)])]
+    assert improved.served.objective == pytest.approx(1.418428, abs=1e-6)
+    assert (engine.openings, engine.closings) == (3, 1)
+    exact = Engine.build(overshot, options=ModelOptions(nearest_sites=0)).evaluate(improved.configuration)
+    assert exact.objective <= improved.served.objective + 1e-9  # served in the scout's model: feasible
+    assert improved.served.objective >= classic(overshot).best.objective - 1e-9
 
 
 def test_a_search_left_no_time_after_the_improvement_answers_with_the_improved_configuration(congested,
