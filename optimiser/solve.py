@@ -373,15 +373,17 @@ class Engine:
         openings first (:meth:`_better_openings`) and, where none pays, closings
         (:meth:`_better_closings`), while a move pays, within :data:`IMPROVE_SHARE` of the time left,
         until the relaxation's bound proves it within the gap asked for. Every move lowers the served
-        cost, so none is undone. Not where roles bundle services, which open together or not at all."""
+        cost, so the rounds cannot cycle, though a unit opened with others may close again alone. Not
+        where roles bundle services, which open together or not at all."""
         if self.columns["r"].size:
             return scout
         left = self.session.time_left_s
         until = math.inf if left is None else time.perf_counter() + IMPROVE_SHARE * left
-        opened: set[tuple[str, str]] = set()  # units tried alone, each way
-        closed: set[tuple[str, str]] = set()
+        tried_opening: set[tuple[str, str]] = set()  # units tried alone, each way
+        tried_closing: set[tuple[str, str]] = set()
         while time.perf_counter() < until and not scout.proves(self.session.options.mip_gap):
-            better = self._better_openings(scout, opened, until) or self._better_closings(scout, closed, until)
+            better = (self._better_openings(scout, tried_opening, until)
+                      or self._better_closings(scout, tried_closing, until))
             if better is None:
                 break
             self.openings += len(better.configuration.hosts - scout.configuration.hosts)
@@ -416,7 +418,8 @@ class Engine:
         (:meth:`_freed_shares`): its optimum bounds the served cost of the configuration with any of them
         moved, so where it is no lower, no move pays. Else the units it moves at least
         :data:`ROUNDED_MOVE` are served moved together, then, while that does not pay, the units it moves at
-        all one at a time, farthest first; each unit is tried alone once each way."""
+        all one at a time, farthest first (equal moves by name, not by noise); each unit is tried alone
+        once each way."""
         if not units or time.perf_counter() >= until:
             return None
         bound, shares = scout.engine._freed_shares(scout.configuration, units)
@@ -426,7 +429,7 @@ class Engine:
         chosen = [unit for move, unit in sorted(zip(-moved, units, strict=True)) if -move > MOVE_TOLERANCE]
         rounded = frozenset(unit for unit, move in zip(units, moved, strict=True) if move >= ROUNDED_MOVE)
         tries = [rounded] if rounded else []
-        tries += [frozenset([unit]) for unit in chosen if frozenset([unit]) != rounded]  # ties by name, not noise
+        tries += [frozenset([unit]) for unit in chosen if frozenset([unit]) != rounded]
         hosts = scout.configuration.hosts
         for changed in tries[:IMPROVE_TRIES]:
             if time.perf_counter() >= until:
