@@ -400,9 +400,9 @@ def test_the_neighbourhoods_linear_programme_bounds_every_move_tried_from_it(con
 def overshot(tmp_path_factory) -> Instance:
     """15 sites × 200 zones × 5 services (seed 6): the relaxation's configuration, served at each zone's three
     nearest hosts, costs 1.420196. The first round's LP (bound 1.417294) opens s005's and s013's elective 1.0
-    and s013's emergency 0.74, and the three opened together cost 1.418505; no opening then pays, and the
-    closings' LP (bound 1.417306) keeps s005's elective open 0.32 only: closed again, 1.418428. The full
-    optimum is 1.413457 (classic model, every pair)."""
+    and s013's emergency 0.74, and the three opened together cost 1.418505; no closed unit is then of negative
+    reduced cost, and the closings' LP (bound 1.417306) keeps s005's elective open 0.32 only: closed again,
+    1.418428. The full optimum is 1.413457 (classic model, every pair)."""
     return load_instance(generate_instance(tmp_path_factory.mktemp("g") / "g", sites=15, zones=200, services=5,
                                            seed=6))
 
