@@ -30,7 +30,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from optimiser import load_instance
-from optimiser.display import gap_text, progress_text
+from optimiser.display import gap_text, moves_text, progress_text
 from optimiser.generate import generate_instance
 from optimiser.modeldata import ModelOptions
 from optimiser.solve import SERVING_HOSTS, Engine
@@ -126,9 +126,8 @@ def run_case(name: str, cache: Path, time_limit_s: float | None, nearest_sites: 
 def _answer(f: dict) -> str:
     """Where the answer came from, when not from the search alone."""
     bound = f.get("relaxation_bound")
-    moves = [f"{f[way]} services {done}" for way, done in (("openings", "opened"), ("closings", "closed"))
-             if f.get(way)]
-    opened = f", {' and '.join(moves)}" if moves else ""
+    moves = moves_text(f.get("openings", 0), f.get("closings", 0))
+    opened = f", {moves}" if moves else ""
     parts = [f"the relaxation's configuration, served at each zone's {SERVING_HOSTS} nearest hosts{opened}"
              if f.get("scouted") else f"repaired: served at each zone's {SERVING_HOSTS} nearest hosts"
              if f["repaired"] else "",

@@ -148,7 +148,7 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
     from solvers.highs import Status
 
     from .diagnose import diagnose
-    from .display import gap_text, progress_text, ranked_table, solve_json
+    from .display import gap_text, moves_text, progress_text, ranked_table, solve_json
     from .solve import solve
 
     instance = load_instance(args.instance)
@@ -184,9 +184,8 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
                   + ", ".join(f"{k} {v:g}" for k, v in result.weights.items() if v))
     if result.restriction:
         r = result.restriction
-        moves = [f"{n} service{'s' if n != 1 else ''} {done}"
-                 for n, done in ((r.openings, "opened"), (r.closings, "closed")) if n]
-        opened = f", with {' and '.join(moves)} where that allocation showed it pays" if moves else ""
+        moves = moves_text(r.openings, r.closings)
+        opened = f", with {moves} where that allocation showed it pays" if moves else ""
         outcome = ("the best answer is the configuration of the relaxation without capacity, volume and coverage "
                    f"rules, served at each zone's nearest hosts{opened}" if r.scouted else
                    "the time limit stopped the search, so the last configuration found was evaluated with each "

@@ -83,6 +83,13 @@ def gap_text(gap: float | None) -> str:
     return "no bound yet" if math.isinf(gap) else f"{gap:.2%}" if gap else "0"
 
 
+def moves_text(openings: int, closings: int) -> str:
+    """What the improvement of the scout's configuration did, as "3 services opened and 1 service closed"
+    ("" where it did nothing)."""
+    return " and ".join(f"{n} service{'s' if n != 1 else ''} {done}"
+                        for n, done in ((openings, "opened"), (closings, "closed")) if n)
+
+
 def progress_text(progress: Progress) -> str:
     """A running solve in a few words: the best objective found, the bound, the gap, the time."""
     best = "no configuration yet" if progress.objective is None else f"best {progress.objective:.4f}"
