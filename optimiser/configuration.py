@@ -59,6 +59,16 @@ class Configuration:
         """Service lines opened or closed at a site, against ``baseline``."""
         return len(self.hosts ^ baseline.hosts)
 
+    def broken_givens(self, instance: Instance) -> list[str]:
+        """Each given this configuration breaks, in words, naming its row of givens.csv."""
+        broken = []
+        for position, given in enumerate(instance.givens.itertuples(index=False)):
+            if ((given.site_id, given.service_id) in self.hosts) != bool(given.hosts):
+                name = instance.services.loc[given.service_id, "name"]
+                where = "be at" if given.hosts else "not be at"
+                broken.append(f"givens.csv row {instance.row('givens', position)}: {name} must {where} {given.site_id}")
+        return broken
+
 
 @dataclass(frozen=True)
 class Solution:

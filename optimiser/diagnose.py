@@ -85,6 +85,11 @@ def diagnose(instance: Instance, configuration: Configuration | None = None, *,
     families = [_family(name)[0] for name in engine.form.rows]
     relaxable = np.array([family in RELAXABLE for family in families], dtype=bool)
     status, relaxations = _relax(engine, configuration, relaxable)
+    if configuration is not None:  # a configuration is pinned past its givens: name each one it breaks
+        relaxations = [Relaxation("given", text.split(": ", 1)[1], 1.0, text)
+                       for text in configuration.broken_givens(instance)] + relaxations
+    if relaxations:  # what was diagnosed is infeasible as stated, whatever the relaxation's own status
+        status = Status.INFEASIBLE
     alternatives = []
     for family in _families(relaxations):
         _, other = _relax(engine, configuration, relaxable & (np.array(families) != family))
@@ -97,7 +102,8 @@ def _relax(engine: Engine, configuration: Configuration | None,
            relaxable: np.ndarray) -> tuple[Status, list[Relaxation]]:
     """One feasibility relaxation where only ``relaxable`` rows may give way."""
     form = engine.form
-    pinned = engine.pin(configuration) if configuration is not None else np.array([], dtype=np.int64)
+    pinned = (engine.pin(configuration, keep_givens=False) if configuration is not None
+              else np.array([], dtype=np.int64))
     lower_penalty, upper_penalty = _column_penalties(engine, pinned, relax_givens=configuration is None)
     scales = _row_scales(form)
     result = engine.session.relax_to_feasibility(row_penalty=np.where(relaxable, 1.0 / scales, -1.0),

@@ -71,6 +71,8 @@ class ModelData:
     beyond: pd.DataFrame = field(default_factory=no_beyond)
     beyond_units: pd.DataFrame = field(default_factory=no_beyond_units)
     zone_members: pd.Series | None = None  # zone_id → model zone id (optimiser.aggregate); None: none merged
+    #: (zone_id, service_id) with demand that no permitted site may serve: no configuration is feasible
+    unservable: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["zone_id", "service_id"]))
 
     def restricted_to(self, reach: np.ndarray | None) -> ModelData:
         """The same data with another reach (the pairs, beyond rows and beyond units it implies)."""
@@ -89,8 +91,18 @@ def prepare(instance: Instance, options: ModelOptions, times: dict[str, TravelTi
     data = ModelData(instance=instance, times=times, options=options, sites=list(instance.sites.index),
                      services=list(instance.services.index), pairs=candidates,
                      baseline=baseline_configuration(instance), roles=role_services(instance) if use_roles else {},
-                     candidates=candidates, zone_members=members)
+                     candidates=candidates, zone_members=members, unservable=unservable(instance, candidates))
     return data.restricted_to(reach)
+
+
+def unservable(instance: Instance, candidates: pd.DataFrame) -> pd.DataFrame:
+    """Zones' demand with no candidate pair left to serve it (every site beyond the hard travel standard
+    or given as not hosting the service). Its demand row has no term, so no configuration is feasible;
+    every search and evaluation must say so rather than leave the demand unserved."""
+    demand = instance.demand.rename_axis(index="zone_id", columns="service_id").stack()
+    wanted = demand[demand > 0].index
+    served = pd.MultiIndex.from_frame(candidates[["zone_id", "service_id"]])
+    return wanted[~wanted.isin(served)].to_frame(index=False)
 
 
 def candidate_pairs(instance: Instance, times: dict[str, TravelTimes], options: ModelOptions) -> pd.DataFrame:

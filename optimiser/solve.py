@@ -16,7 +16,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from solvers.highs import HighsSession, Progress, SolverDefect, SolverOptions, SolverResult, Status, relative_gap
+from solvers.highs import (HighsSession, Progress, SolverDefect, SolverOptions, SolverResult, Status, proved,
+                           relative_gap, solver_version)
 from solvers.milp import StandardForm
 from solvers.ranking import best_k
 
@@ -212,12 +213,16 @@ class Engine:
         self.relaxation_bound, self.scout_objective, self.scouted = None, None, False
         self.openings = self.closings = 0
         try:
-            results = self._by_radius(master, top, progress) if master else self._classic(top, progress)
+            if not self.data.unservable.empty:
+                results = [self._unservable()]
+            else:
+                results = self._by_radius(master, top, progress) if master else self._classic(top, progress)
         finally:
             self.session.watch = None
+        found = self._best_allocations([r for r in results if r.has_solution])
         seconds = time.perf_counter() - start
-        ranked = self._rank([r for r in results if r.has_solution], chosen)
-        status = results[0].status if results else Status.ERROR
+        ranked = self._rank(found, chosen)
+        status = ranked[0].status if ranked else results[0].status if results else Status.ERROR
         exhausted = len(ranked) < top and (not results or results[-1].status in (Status.OPTIMAL, Status.INFEASIBLE))
         return SolveResult(self.instance.name, status, ranked, chosen, self.scales, self.build_s, seconds,
                            results[0].solver if results else "", exhausted, self.restriction, self.formulation,
@@ -269,13 +274,20 @@ class Engine:
             return result
         solution = self._solution(result, chosen)
         return Solution(configuration, solution.objective, solution.criteria, solution.allocation,
-                        solution.expansion, result.status, result.gap)
+                        solution.expansion, *_proof(result.objective, result.bound))
 
     def solve_pinned(self, configuration: Configuration) -> SolverResult:
         """Solve with the configuration pinned, under the weights already set, then unpin it: a job
         of its own for the time limit (a sweep evaluates options after a search)."""
         self.session.start_budget()
+        if not self.data.unservable.empty:
+            return self._unservable()
         return self._exactly(lambda: [self._solve_pinning(self.pin(configuration))])[0]
+
+    def _unservable(self) -> SolverResult:
+        """Infeasible, without a solve: some zone's demand has no site permitted to serve it (its demand
+        row has no term: :func:`optimiser.modeldata.unservable`), and none may be left unserved."""
+        return SolverResult(Status.INFEASIBLE, None, None, None, 0.0, solver_version())
 
     def _solve_pinning(self, columns: np.ndarray) -> SolverResult:
         """Solve with ``columns`` pinned (their bounds already set), then give them back their bounds."""
@@ -308,9 +320,15 @@ class Engine:
         if found and found[0].status is Status.NO_SOLUTION and self.data.baseline is not None:
             served = self._served(self.data.baseline, found[0])
             return [served] if served.has_solution else found
-        n = len(self.form.columns)
-        return [self._served(self._configuration(master.full_values(result.values, n)), result)
-                if result.has_solution else result for result in found]
+        n = len(self.form.columns)  # read every configuration first: serving one may grow the model's columns
+        configurations = [self._configuration(master.full_values(result.values, n)) if result.has_solution
+                          else None for result in found]
+        while True:  # until every configuration is served in one model, the one its values are read in
+            form = self.form
+            served = [self._served(configuration, result) if configuration else result
+                      for configuration, result in zip(configurations, found, strict=True)]
+            if self.form is form:
+                return served
 
     def _served(self, configuration: Configuration, found: SolverResult) -> SolverResult:
         """``configuration`` allocated in the full model (pinned: linear programmes, owed past the
@@ -572,7 +590,11 @@ class Engine:
         if configuration == served:
             return [*exact, replace(stopped, status=Status.NO_SOLUTION, objective=None, bound=bound, gap=None,
                                     values=None)]
-        return [*exact, self._repaired(replace(stopped, bound=bound), configuration)]
+        configurations = [self._configuration(result.values) for result in exact]  # before the repair moves columns
+        form, repaired = self.form, self._repaired(replace(stopped, bound=bound), configuration)
+        if self.form is not form:  # each exact allocation is one of the repair's model too: it keeps more pairs
+            exact = [self._allocated(c, result) for c, result in zip(configurations, exact, strict=True)]
+        return [*exact, repaired]
 
     def _repaired(self, stopped: SolverResult, configuration: Configuration) -> SolverResult:
         """A stopped solve's configuration whose allocation used beyond shares, made a real answer
@@ -604,6 +626,30 @@ class Engine:
         gap = relative_gap(evaluated.objective, stopped.bound)
         return SolverResult(Status.FEASIBLE, evaluated.objective, stopped.bound, gap, seconds, evaluated.solver,
                             evaluated.values)
+
+    def _best_allocations(self, results: list[SolverResult]) -> list[SolverResult]:
+        """Each result its configuration's best allocation (:meth:`_allocated`), unless it is proved
+        optimal: a search stopped by the limit, or within a gap, may hold its configuration at an
+        allocation far above that configuration's cheapest (4.290 where 1.510 was to be had)."""
+        return [result if proved(result.objective, result.bound)
+                else self._allocated(self._configuration(result.values), result) for result in results]
+
+    def _allocated(self, configuration: Configuration, result: SolverResult) -> SolverResult:
+        """``result`` with ``configuration``'s best allocation over this model's kept pairs, pinned (linear
+        programmes, owed past the deadline), its bound kept. Every model here keeps the pairs of the
+        allocation ``result`` had, so one exists, and it costs no more; in a model of every pair it is the
+        configuration's exact value."""
+        deadline, self.session.deadline = self.session.deadline, math.inf
+        try:
+            served = self._solve_within_kept(configuration)
+        finally:
+            self.session.deadline = deadline
+        if not served.has_solution:
+            raise SolverDefect(f"a configuration of objective {result.objective:.9g} has no allocation when "
+                               f"pinned ({served.status.value}); no answer is given. Report this.")
+        bound = -math.inf if result.bound is None else result.bound
+        return replace(result, objective=served.objective, values=served.values,
+                       gap=max(relative_gap(served.objective, bound), 0.0), seconds=result.seconds + served.seconds)
 
     def _solve_within_kept(self, configuration: Configuration) -> SolverResult:
         """``configuration`` pinned and every beyond share 0: an allocation over the kept pairs only,
@@ -661,15 +707,21 @@ class Engine:
         """The columns that make a configuration distinct: which site hosts which service, and roles."""
         return np.concatenate([self.columns["y"].ravel(), self.columns["r"].ravel()])
 
-    def pin(self, configuration: Configuration) -> np.ndarray:
+    def pin(self, configuration: Configuration, *, keep_givens: bool = True) -> np.ndarray:
         """Fix ``y`` (and ``r`` where the configuration has roles) to the configuration.
 
         A configuration without roles on an engine with roles leaves ``r`` free: it is
         then feasible only if some assignment of roles brings exactly its services.
-        Returns the pinned columns, for ``session.reset_bounds``.
+        The givens hold by the columns' own bounds: a configuration that breaks one is pinned
+        to empty bounds, so infeasible, unless ``keep_givens`` is False (the diagnosis, which
+        names the givens apart). Returns the pinned columns, for ``session.reset_bounds``.
         """
         columns, values = self._decision_values(configuration)
-        self.session.set_bounds(columns, values, values)
+        lower, upper = values, values
+        if keep_givens:
+            lower = np.maximum(values, self.form.col_lower[columns])
+            upper = np.minimum(values, self.form.col_upper[columns])
+        self.session.set_bounds(columns, lower, upper)
         return columns
 
     def _decision_values(self, configuration: Configuration) -> tuple[np.ndarray, np.ndarray]:
@@ -685,16 +737,21 @@ class Engine:
         return np.concatenate(columns), np.concatenate(values)
 
     def _rank(self, results: list[SolverResult], weights: dict[str, float]) -> list[RankedSolution]:
+        """The results in order of objective, each labelled with what is proved of its place. Solve k of a
+        ranking bounds every configuration but the k - 1 found before it, so each of the first k bounds
+        the k-th best: rank k is within its gap of the true k-th best, measured against the best of the
+        first k bounds in the order they were found (a search within a gap may find a better one later)."""
+        bounds = np.maximum.accumulate([-math.inf if r.bound is None else r.bound for r in results])
         ranked: list[RankedSolution] = []
-        for result in results:
+        for result, bound in zip(sorted(results, key=lambda r: r.objective), bounds, strict=True):
             solution = self._solution(result, weights)
             tied = bool(ranked) and abs(solution.objective - ranked[-1].objective) <= TIE_TOLERANCE * max(
                 1.0, abs(solution.objective))
             rank = ranked[-1].rank if tied else len(ranked) + 1
             ranked.append(RankedSolution(
                 Configuration(solution.configuration.hosts, solution.configuration.roles, name=f"#{rank}"),
-                solution.objective, solution.criteria, solution.allocation, solution.expansion, result.status,
-                result.gap, rank=rank, tied_with_previous=tied))
+                solution.objective, solution.criteria, solution.allocation, solution.expansion,
+                *_proof(result.objective, bound), rank=rank, tied_with_previous=tied))
         return ranked
 
     def _solution(self, result: SolverResult, weights: dict[str, float]) -> Solution:
@@ -726,6 +783,13 @@ class Engine:
     def _expansion(self, x: np.ndarray) -> pd.DataFrame:
         rows = [(s, r, x[column]) for (s, r), column in self.columns["expand"].items()]
         return pd.DataFrame([row for row in rows if row[2] > 1e-9], columns=["site_id", "resource", "added"])
+
+
+def _proof(objective: float, bound: float | None) -> tuple[Status, float | None]:
+    """What a bound proves of an objective: optimal, or feasible within a gap (inf: no bound at all)."""
+    if bound is None or not math.isfinite(bound):
+        return Status.FEASIBLE, math.inf
+    return Status.OPTIMAL if proved(objective, bound) else Status.FEASIBLE, max(relative_gap(objective, bound), 0.0)
 
 
 def _compile(data: ModelData, builder: str) -> tuple[StandardForm, dict[str, np.ndarray | dict]]:

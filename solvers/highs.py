@@ -36,6 +36,9 @@ HEURISTICS = ("mip_heuristic_run_feasibility_jump", "mip_heuristic_run_root_redu
 #: fixes no integer column, every regional LP had the same optimum with it and without (to 1e-15), and
 #: it makes the national reduced-cost LP's presolve fast (59 s with it, 157 s without).
 MIP_PRESOLVE_RULES_OFF = 1 << 13
+#: HiGHS's ``mip_abs_gap``, left at its default: a MIP solve asked for gap 0 ends "optimal" once its
+#: objective is within this of its bound (on our scaled objectives, about 1, a relative 1e-6).
+MIP_ABS_GAP = 1e-6
 #: Least seconds between two looks of the heartbeat at a silent solve (a watch interval of 0 asks for every report).
 HEARTBEAT_S = 0.05
 
@@ -70,6 +73,15 @@ class SolverOptions:
     log: bool = False
     watch_interval_s: float = 1.0
     heuristics: bool = True
+
+    def __post_init__(self) -> None:
+        if self.time_limit_s is not None and not self.time_limit_s >= 0:
+            raise ValueError(f"the time limit must be a number of seconds, 0 or more, not {self.time_limit_s!r}")
+        if not 0 <= self.mip_gap < 1:
+            raise ValueError(f"the gap must be a fraction from 0 (proved optimal) up to, not including, 1, "
+                             f"not {self.mip_gap!r}")
+        if self.threads < 1:
+            raise ValueError(f"threads must be 1 or more, not {self.threads!r}")
 
 
 class SolverDefect(RuntimeError):
@@ -113,6 +125,14 @@ class SolverResult:
 def relative_gap(objective: float, bound: float) -> float:
     """How far a solution's ``objective`` may be from the optimum, given a ``bound`` on it."""
     return (objective - bound) / max(abs(objective), 1e-9)
+
+
+def proved(objective: float | None, bound: float | None) -> bool:
+    """The ``bound`` proves ``objective`` optimal, to the tolerance a solve asked for gap 0 ends at. HiGHS
+    also answers "optimal" once a search is within its ``mip_rel_gap``: that is not a proof."""
+    if objective is None or bound is None:
+        return False
+    return objective - bound <= MIP_ABS_GAP + 1e-9 * abs(objective)
 
 
 @functools.cache

@@ -87,6 +87,30 @@ def test_a_p_median_ranking_equals_the_classic_one_ties_included(pmed2):
     assert_feasible(pmed2, ours)
 
 
+def _open_choice(tmp_path: Path, seed: int) -> Instance:
+    """3 sites, 4 zones, 1 service, nothing on the allocation and no givens, and a running cost that
+    makes closing sites pay: the best configurations close some zone's nearest site."""
+    instance = load_instance(generate_instance(tmp_path / "g", sites=3, zones=4, services=1, seed=seed))
+    services = instance.services.assign(max_travel_min=np.nan, running_cost_gbp_m=500.0)
+    tables = instance.tables | {"services": services, "givens": instance.givens.iloc[0:0],
+                                "resource_use": instance.resource_use.iloc[0:0]}
+    return replace(instance, tables=tables)
+
+
+@pytest.mark.parametrize("seed", [3, 6])
+def test_a_restricted_ranking_reads_every_configuration_in_the_model_that_found_it(tmp_path, seed):
+    """Serving the first configuration grows a restricted model (its zone's nearest site is closed), which
+    moves the columns: the later configurations of the master must be read before (seed 3 answered with a
+    solver defect, seed 6 crashed). The ranking is the unrestricted one's, every answer feasible."""
+    instance = _open_choice(tmp_path, seed)
+    restricted = Engine.build(instance, options=ModelOptions(nearest_sites=1)).solve(top=3)
+    everything = radius(instance, top=3)
+    assert restricted.formulation == everything.formulation == "radius"
+    assert [r.objective for r in restricted.ranked] == pytest.approx([r.objective for r in everything.ranked])
+    assert [r.configuration.hosts for r in restricted.ranked] == [r.configuration.hosts for r in everything.ranked]
+    assert_feasible(instance, restricted)
+
+
 @pytest.mark.parametrize("name", ["pmed1", "pmed3", "pmed7", "pmed9"])
 def test_published_p_median_optima(tmp_path, name):
     instance = load_instance(write_pmedian_instance(PMED / f"{name}.txt", tmp_path / name))
