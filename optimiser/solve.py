@@ -16,8 +16,17 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from solvers.highs import (HighsSession, Progress, SolverDefect, SolverOptions, SolverResult, Status, proved,
-                           relative_gap, solver_version)
+from solvers.highs import (
+    HighsSession,
+    Progress,
+    SolverDefect,
+    SolverOptions,
+    SolverResult,
+    Status,
+    proved,
+    relative_gap,
+    solver_version,
+)
 from solvers.milp import StandardForm
 from solvers.ranking import best_k
 
