@@ -175,8 +175,7 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
         _print_diagnosis(console, f"{instance.name}: no configuration meets every rule", diagnosis)
         return code
     if not result.ranked:
-        console.print(f"[red]{instance.name}: the search ended ({result.status.value}) before it found any "
-                      "configuration; allow more time with --time-limit[/]")
+        console.print(f"[red]{escape(result.why_no_answer())} with --time-limit[/]")
         return code
     console.print(ranked_table(instance, result))
     console.print(f"solver {result.solver}: {result.status.value}; model built in {result.build_s:.2f} s, "
@@ -201,6 +200,9 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
                       "ran on the radius formulation (every candidate site, rows made as needed)", markup=False)
     if result.exhausted:
         console.print(f"[yellow]only {len(result.ranked)} distinct configurations meet every rule[/]")
+    if result.limited:
+        console.print(f"[yellow]the time limit of {result.time_limit_s:g} s ended the search: these are the best "
+                      "configurations it found[/]")
     unproved = [r for r in result.ranked if r.status.value != "optimal"]
     for r in unproved:
         console.print(f"[yellow]rank {r.rank} is {r.status.value}, not proved optimal: gap {gap_text(r.gap)}[/]")

@@ -109,6 +109,7 @@ def solve_json(instance: Instance, result: SolveResult, diagnosis: Diagnosis | N
         "instance": instance.name, "status": result.status.value, "solver": result.solver,
         "weights": result.weights, "scales": result.scales, "build_s": result.build_s, "solve_s": result.solve_s,
         "exhausted": result.exhausted, "formulation": result.formulation,
+        "time_limit_s": result.time_limit_s, "limited": result.limited,
         "relaxation_bound": result.relaxation_bound if result.relaxation_bound is None
         or math.isfinite(result.relaxation_bound) else None,
         "restriction": None if result.restriction is None else dataclasses.asdict(result.restriction),

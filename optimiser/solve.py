@@ -94,15 +94,22 @@ class SolveResult:
     restriction: Restriction | None = None  # the nearest-site restriction, when the model was restricted
     formulation: str = "classic"  # or "radius": the allocation projected out (optimiser.radius)
     relaxation_bound: float | None = None  # classic search of a restricted model: its relaxation's bound
+    time_limit_s: float | None = None  # the search's time limit, where one was set
+    limited: bool = False  # the time limit ended the search: the answers are the best found in it
 
     @property
     def best(self) -> RankedSolution:
         if not self.ranked and self.status is Status.INFEASIBLE:
             raise OptimiserError(f"{self.instance}: no feasible configuration")
         if not self.ranked:
-            raise OptimiserError(f"{self.instance}: the search ended ({self.status.value}) before it found any "
-                                 "configuration; allow more time")
+            raise OptimiserError(self.why_no_answer())
         return self.ranked[0]
+
+    def why_no_answer(self) -> str:
+        """Why a search that is not infeasible has no configuration to show."""
+        ended = (f"the time limit of {self.time_limit_s:g} s ended the search" if self.limited
+                 else f"the search ended ({self.status.value})")
+        return f"{self.instance}: {ended} before it found any configuration; allow more time"
 
     def table(self) -> pd.DataFrame:
         """One row per ranked configuration: rank, objective, gap, status and every criterion."""
@@ -228,6 +235,8 @@ class Engine:
                 results = self._by_radius(master, top, progress) if master else self._classic(top, progress)
         finally:
             self.session.watch = None
+        limit = self.session.options.time_limit_s
+        limited = limit is not None and time.perf_counter() - start >= limit
         found = self._best_allocations([r for r in results if r.has_solution])
         seconds = time.perf_counter() - start
         ranked = self._rank(found, chosen)
@@ -235,7 +244,7 @@ class Engine:
         exhausted = len(ranked) < top and (not results or results[-1].status in (Status.OPTIMAL, Status.INFEASIBLE))
         return SolveResult(self.instance.name, status, ranked, chosen, self.scales, self.build_s, seconds,
                            results[0].solver if results else "", exhausted, self.restriction, self.formulation,
-                           self.relaxation_bound)
+                           self.relaxation_bound, limit, limited)
 
     def _telling(self, watch: Callable[[Progress], None]) -> Callable[[Progress], None]:
         """``watch``, told of this engine's searches: in a classic model of each zone's nearest sites
@@ -315,7 +324,7 @@ class Engine:
         master = RadiusMaster.of(self.data, self.form, self.columns, self.session.weights, self.session.options)
         if master is None:
             return None
-        master.session.deadline, master.session.began = self.session.deadline, self.session.began
+        master.session.share_budget(self.session)
         master.watch_with(self.session.watch)
         if self.data.baseline is not None:
             master.start_from(*self._decision_values(self.data.baseline))
@@ -343,9 +352,11 @@ class Engine:
         """``configuration`` allocated in the full model (pinned: linear programmes, owed past the
         deadline), with the status, bound and gap of the master's ``found``. Where ``found`` has a
         solution, its objective and the full model's are computed apart, so they must agree, or no
-        answer is given."""
-        self.session.deadline = math.inf
+        answer is given. Past the grace of the time limit it is no answer (NO_SOLUTION)."""
+        self.session.owe()
         served = self._exactly(lambda: [self._solve_pinning(self.pin(configuration))])[0]
+        if served.status is Status.NO_SOLUTION:
+            return replace(found, status=Status.NO_SOLUTION, objective=None, gap=None, values=None)
         if found.has_solution and (not served.has_solution or abs(served.objective - found.objective)
                                    > RADIUS_TOLERANCE * max(1.0, abs(found.objective))):
             raise SolverDefect(f"the radius formulation found a configuration of objective {found.objective:.9g}, "
@@ -374,8 +385,8 @@ class Engine:
         if master is None:
             return None
         left = self.session.time_left_s
+        master.session.share_budget(self.session)
         master.session.deadline = None if left is None else time.perf_counter() + SCOUT_SHARE * left
-        master.session.began = self.session.began
         master.watch_with(self.session.watch)
         found = master.solve()
         self.relaxation_bound = bound = -math.inf if found.bound is None else found.bound
@@ -539,7 +550,8 @@ class Engine:
         """Take another engine's model (same instance, weights), keeping this one's deadline and watcher."""
         old = self.session
         self.data, self.form, self.columns, self.session = engine.data, engine.form, engine.columns, engine.session
-        self.session.deadline, self.session.watch, self.session.began = old.deadline, old.watch, old.began
+        self.session.share_budget(old)
+        self.session.watch = old.watch
 
     # --- the nearest-site restriction -----------------------------------------------------------
 
@@ -607,7 +619,7 @@ class Engine:
 
     def _repaired(self, stopped: SolverResult, configuration: Configuration) -> SolverResult:
         """A stopped solve's configuration whose allocation used beyond shares, made a real answer
-        (linear programmes, so they run past the spent budget): its zones held to their kept sites
+        (linear programmes, so they run past the spent budget, to the end of its grace): its zones held to their kept sites
         and their :data:`SERVING_HOSTS` nearest hosts, with the beyond shares fixed at 0; while that
         has no solution (capacity or a minimum volume not met there), every zone's sites doubled.
         Each allocation found is feasible in the full model (every left-out pair 0 breaks no row),
@@ -619,13 +631,13 @@ class Engine:
         gap is measured against the stopped solve's bound, which bounds the full model too (the
         restricted model is a relaxation of it), so it is at least the true gap; the results before
         it in a ranking are exact, so the same cuts stand in both."""
-        self.session.deadline = math.inf  # no limit: the answer is owed
+        self.session.owe()
         if self.data.reach is not None:
             self._adopt(self._at_hosts(configuration))
         while True:
             evaluated = self._solve_within_kept(configuration)
             self.rounds += 1
-            if evaluated.has_solution or self.data.reach is None:
+            if evaluated.has_solution or self.data.reach is None or evaluated.status is Status.NO_SOLUTION:
                 break
             self._rebuild(widen(self.data.candidates, self.data.reach))
         self.repaired = True
@@ -634,25 +646,28 @@ class Engine:
             return SolverResult(Status.NO_SOLUTION, None, None, None, seconds, stopped.solver)
         gap = relative_gap(evaluated.objective, stopped.bound)
         return SolverResult(Status.FEASIBLE, evaluated.objective, stopped.bound, gap, seconds, evaluated.solver,
-                            evaluated.values)
+                            evaluated.values, evaluated.fixed)
 
     def _best_allocations(self, results: list[SolverResult]) -> list[SolverResult]:
         """Each result its configuration's best allocation (:meth:`_allocated`), unless it is proved
-        optimal: a search stopped by the limit, or within a gap, may hold its configuration at an
+        optimal or is one already (a configuration served pinned): a search stopped by the limit, or within a gap, may hold its configuration at an
         allocation far above that configuration's cheapest (4.290 where 1.510 was to be had)."""
-        return [result if proved(result.objective, result.bound)
+        return [result if result.fixed or proved(result.objective, result.bound)
                 else self._allocated(self._configuration(result.values), result) for result in results]
 
     def _allocated(self, configuration: Configuration, result: SolverResult) -> SolverResult:
         """``result`` with ``configuration``'s best allocation over this model's kept pairs, pinned (linear
         programmes, owed past the deadline), its bound kept. Every model here keeps the pairs of the
         allocation ``result`` had, so one exists, and it costs no more; in a model of every pair it is the
-        configuration's exact value."""
-        deadline, self.session.deadline = self.session.deadline, math.inf
+        configuration's exact value. Past the grace of the time limit, ``result`` as it was."""
+        deadline = self.session.deadline
+        self.session.owe()
         try:
             served = self._solve_within_kept(configuration)
         finally:
             self.session.deadline = deadline
+        if served.status is Status.NO_SOLUTION:
+            return result
         if not served.has_solution:
             raise SolverDefect(f"a configuration of objective {result.objective:.9g} has no allocation when "
                                f"pinned ({served.status.value}); no answer is given. Report this.")
@@ -684,7 +699,7 @@ class Engine:
         every host. This job's watcher hears its solves' time and bound, not their objective (a
         candidate's cost, not the best so far)."""
         engine = self._with_reach(to_hosts(self.data.candidates, self.data.reach, configuration.hosts, SERVING_HOSTS))
-        engine.session.watch, engine.session.began = self._quiet_watch(), self.session.began
+        engine.session.watch = self._quiet_watch()
         return engine
 
     def _quiet_watch(self) -> Callable[[Progress], None] | None:
@@ -703,6 +718,7 @@ class Engine:
         engine = Engine(self.instance, data, form, HighsSession(form, self.session.options), self.scales, 0.0, columns,
                         self.builder)
         engine.session.set_weights(self.session.weights)
+        engine.session.share_budget(self.session)
         return engine
 
     # --- internals ----------------------------------------------------------------------------

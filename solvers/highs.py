@@ -39,6 +39,9 @@ MIP_PRESOLVE_RULES_OFF = 1 << 13
 #: HiGHS's ``mip_abs_gap``, left at its default: a MIP solve asked for gap 0 ends "optimal" once its
 #: objective is within this of its bound (on our scaled objectives, about 1, a relative 1e-6).
 MIP_ABS_GAP = 1e-6
+#: The time limit is a promise: work owed after it (an answer's allocation) ends by this share of the limit
+#: and these seconds past it, whatever it costs the answer.
+GRACE_SHARE, GRACE_S = 0.1, 1.0
 #: Least seconds between two looks of the heartbeat at a silent solve (a watch interval of 0 asks for every report).
 HEARTBEAT_S = 0.05
 
@@ -116,6 +119,7 @@ class SolverResult:
     seconds: float
     solver: str
     values: np.ndarray | None = None
+    fixed: bool = False  # every integer column was fixed: the solution is the best of the continuous ones
 
     @property
     def has_solution(self) -> bool:
@@ -160,6 +164,7 @@ class HighsSession:
         #: solutions, between nodes), else with the last news again, from a heartbeat thread.
         self.watch: Callable[[Progress], None] | None = None
         self.began: float | None = None  # perf_counter time the job began (start_budget): progress counts from it
+        self.owed_until: float | None = None  # perf_counter time by which even owed work must end (owe)
         self._started = self._reported = 0.0
         self._news = Progress(0.0, None, None, None, 0)  # what HiGHS said last in this solve
         self._telling = threading.Lock()
@@ -169,8 +174,18 @@ class HighsSession:
         """From now on the time limit bounds every solve together, not each one
         (a ranking or a restricted model's rounds are one job to the analyst)."""
         self.began = time.perf_counter()
-        if self.options.time_limit_s is not None:
-            self.deadline = self.began + self.options.time_limit_s
+        limit = self.options.time_limit_s
+        self.deadline = None if limit is None else self.began + limit
+        self.owed_until = None if limit is None else self.began + limit * (1 + GRACE_SHARE) + GRACE_S
+
+    def owe(self) -> None:
+        """From now on solves may run past the deadline, to the end of the grace (:data:`GRACE_SHARE`): the
+        work an answer is owed (its allocation), once the search has stopped."""
+        self.deadline = math.inf if self.owed_until is None else self.owed_until
+
+    def share_budget(self, other: HighsSession) -> None:
+        """Take ``other``'s job: its start, deadline and grace (a session of a changed model, a master)."""
+        self.began, self.deadline, self.owed_until = other.began, other.deadline, other.owed_until
 
     # --- model changes ------------------------------------------------------------------------
 
@@ -198,7 +213,9 @@ class HighsSession:
     def set_bounds(self, columns: Sequence[int], lower: Sequence[float], upper: Sequence[float]) -> None:
         """Change the bounds of some columns (pin a variable by giving equal bounds)."""
         index = np.asarray(columns, dtype=np.int32)
-        self._highs.changeColsBounds(len(index), index, np.asarray(lower, float), np.asarray(upper, float))
+        lower, upper = np.asarray(lower, float), np.asarray(upper, float)
+        self._highs.changeColsBounds(len(index), index, lower, upper)
+        self._lower[index], self._upper[index] = lower, upper
 
     def reset_bounds(self, columns: Sequence[int]) -> None:
         """Give columns back the bounds the compiled model had."""
@@ -387,6 +404,7 @@ class HighsSession:
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                            for i in form.integer]
         self._highs.passModel(lp)
+        self._lower, self._upper = form.col_lower.copy(), form.col_upper.copy()  # as HiGHS has them now
 
     def _result(self, seconds: float, relaxation: bool = False) -> SolverResult:
         h = self._highs
@@ -404,8 +422,10 @@ class HighsSession:
         is_mip = bool(self.form.integer.any()) and not relaxation
         bound = info.mip_dual_bound if is_mip else objective
         gap = (info.mip_gap if is_mip else 0.0) if has_solution else None
+        integer = self.form.integer
+        fixed = is_mip and bool((self._lower[integer] == self._upper[integer]).all())
         return SolverResult(status, objective, bound if has_solution else None, gap, seconds, solver_version(),
-                            values)
+                            values, fixed)
 
     def _check_objective(self, values: np.ndarray, objective: float) -> None:
         """The solution's own objective must be the one HiGHS reports, or the answer is not what it claims."""

@@ -248,8 +248,8 @@ def test_solve_stopped_before_any_configuration_says_so_and_exits_3(capsys, tiny
     is given to find another configuration."""
     code, out, _ = run(capsys, "solve", str(tiny.path), "--time-limit", "0")
     assert code == 3
-    assert "tiny: the search ended (no solution) before it found any configuration; allow more time with " \
-           "--time-limit" in out
+    assert "tiny: the time limit of 0 s ended the search before it found any configuration; allow more time " \
+           "with --time-limit" in out
 
 
 def test_solve_stopped_with_farther_sites_needed_says_the_answer_was_evaluated(capsys, tmp_path):

@@ -249,10 +249,12 @@ def test_the_watcher_never_hears_an_objective_below_the_optimum(tmp_path):
     assert any(p.objective is not None for p in heard)  # the second solve knows the first one's true cost
 
 
-def test_a_search_stopped_early_has_a_bound_on_the_optimum(tmp_path):
+def test_a_search_stopped_early_has_a_bound_on_the_optimum(tmp_path, monkeypatch):
     """pmed6 (p = 5 on 200 vertices) takes the master about a second to prove; stopped after 0.3 s,
     the answer is a true configuration, and its bound (from the LP relaxation's rows at least) is at
-    most the published optimum."""
+    most the published optimum. The serving of that answer is given a minute's grace, so that a
+    loaded machine does not end it too (the grace is the time limit's promise, not this test's)."""
+    monkeypatch.setattr("solvers.highs.GRACE_S", 60.0)
     instance = load_instance(write_pmedian_instance(PMED / "pmed6.txt", tmp_path / "pmed6"))
     result = Engine.build(instance, solver=SolverOptions(time_limit_s=0.3)).solve(weights=TRAVEL_ONLY)
     best, n = result.best, len(instance.zones)
