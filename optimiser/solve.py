@@ -619,8 +619,8 @@ class Engine:
 
     def _repaired(self, stopped: SolverResult, configuration: Configuration) -> SolverResult:
         """A stopped solve's configuration whose allocation used beyond shares, made a real answer
-        (linear programmes, so they run past the spent budget, to the end of its grace): its zones held to their kept sites
-        and their :data:`SERVING_HOSTS` nearest hosts, with the beyond shares fixed at 0; while that
+        (linear programmes, so they run past the spent budget, to the end of its grace): its zones held
+        to their kept sites and their :data:`SERVING_HOSTS` nearest hosts, with the beyond shares fixed at 0; while that
         has no solution (capacity or a minimum volume not met there), every zone's sites doubled.
         Each allocation found is feasible in the full model (every left-out pair 0 breaks no row),
         though perhaps not the best for this configuration; with every site kept it is the
@@ -650,8 +650,9 @@ class Engine:
 
     def _best_allocations(self, results: list[SolverResult]) -> list[SolverResult]:
         """Each result its configuration's best allocation (:meth:`_allocated`), unless it is proved
-        optimal or is one already (a configuration served pinned): a search stopped by the limit, or within a gap, may hold its configuration at an
-        allocation far above that configuration's cheapest (4.290 where 1.510 was to be had)."""
+        optimal or is one already (a configuration served pinned): a search stopped by the limit, or
+        within a gap, may hold its configuration at an allocation far above that configuration's
+        cheapest (4.290 where 1.510 was to be had)."""
         return [result if result.fixed or proved(result.objective, result.bound)
                 else self._allocated(self._configuration(result.values), result) for result in results]
 
