@@ -275,10 +275,31 @@ class HighsSession:
         if self.watch:
             self._run_watched()
         else:
-            self._highs.run()
+            self._run()
         if self._watch_error is not None:
             raise self._watch_error
         return self._result(time.perf_counter() - self._started, relaxation)
+
+    def _run(self) -> None:
+        """HiGHS's run, interrupted at the deadline: HiGHS checks its own time limit between the steps of a
+        search, and a MIP given 3.75 s ran 6.8 s (a generated 30-site, 1,500-zone model, top 3)."""
+        if self.deadline is None or not math.isfinite(self.deadline):
+            self._highs.run()
+            return
+        deadline = self.deadline
+
+        def stop_at_deadline(event) -> None:
+            if time.perf_counter() >= deadline:
+                event.interrupt()
+
+        events = (self._highs.cbSimplexInterrupt, self._highs.cbIpmInterrupt, self._highs.cbMipInterrupt)
+        for event in events:
+            event.subscribe(stop_at_deadline)
+        try:
+            self._highs.run()
+        finally:
+            for event in events:
+                event.unsubscribe(stop_at_deadline)
 
     def _run_watched(self) -> None:
         """HiGHS's run, its news passed to the watcher, with a heartbeat while it says nothing."""
@@ -289,7 +310,7 @@ class HighsSession:
             event.subscribe(self._on_event)
         heartbeat.start()
         try:
-            self._highs.run()
+            self._run()
         finally:
             silence.set()
             heartbeat.join()
