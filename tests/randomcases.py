@@ -99,7 +99,7 @@ def random_case(seed: int, folder: Path, *, tiny: bool = False) -> Case:
                    "running_cost_gbp_m": float(np.round(rng.uniform(0, 20), 1)),
                    "opening_capital_gbp_m": float(np.round(rng.uniform(0, 40), 1)), "source": SOURCE}
                for l in services}
-    for j, l in enumerate(services):
+    for l in services:
         hosts = [sites.index(s) for s in witness.sites_of(l)]
         witness_min = minutes[l][np.arange(n_zones), nearest[l]]
         records[l].update(_counts(rng, len(hosts), n_sites))

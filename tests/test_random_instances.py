@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from randomcases import Case, random_case, witness_solution
 
 from optimiser import Instance
 from optimiser.checker import check_configuration, check_solution
@@ -22,8 +23,6 @@ from optimiser.configuration import Configuration, Solution
 from optimiser.modeldata import ModelOptions
 from optimiser.solve import Engine, SolveResult, evaluate, solve
 from solvers.highs import Status, relative_gap
-
-from randomcases import Case, random_case, witness_solution
 
 #: Random instances solved: the first FAST in every run, all of them in the slow run.
 INSTANCES, FAST = 300, 20
@@ -137,8 +136,9 @@ def best_objectives(case: Case, instance: Instance) -> dict[Configuration, float
             continue
         solution = engine.evaluate(configuration)
         if isinstance(solution, Solution):
-            assert check_solution(instance, configuration, solution.allocation, solution.expansion,
-                                  closest_assignment=case.closest_assignment) == []
+            violations = check_solution(instance, configuration, solution.allocation, solution.expansion,
+                                        closest_assignment=case.closest_assignment)
+            assert violations == [], f"{sorted(configuration.hosts)} evaluated {solution.status}: {violations[:3]}"
             feasible[configuration] = solution.objective
     return feasible
 
