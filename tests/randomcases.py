@@ -1,0 +1,400 @@
+"""Random valid instances with rules of every family, for the property tests of the engine.
+
+Each instance is drawn from a seed with its own ``numpy.random.Generator`` and written as an
+ordinary instance folder, so the engine reads it as it reads a real one. The rules are fitted
+to a *witness*: a configuration drawn first (roles, then services) with every patient at the
+nearest hosting site. Every rule (givens, site counts, co-dependencies, volumes, capacities
+with paid expansion, hard and coverage travel standards, closest assignment) is then set so
+that the witness obeys it, which makes the instance feasible by construction: an answer of
+"infeasible" is then wrong. A planted share of instances is made infeasible on purpose by a
+zone that no permitted site reaches within the hard travel standard, the one thing that is
+then certain about them.
+
+About two instances in five have no capacity, volume, coverage or closest-assignment rule,
+so that the engine searches the radius formulation (:mod:`optimiser.radius`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from optimiser import Instance, load_instance
+from optimiser.configuration import Configuration
+from optimiser.roads import haversine_km
+from optimiser.travel import travel_times
+
+#: The box every site, zone and junction lies in (about 55 by 50 km of southern England).
+LAT, LON = (51.0, 51.5), (-1.0, -0.3)
+#: Road classes, their car speed (km/h) and blue-light factor.
+ROAD_SPEED_KMH = {"motorway": 100, "dual": 80, "single": 60, "urban": 30}
+BLUELIGHT_FACTOR = 1.25
+RESOURCES = ("beds", "theatres")
+#: Each junction is joined to this many nearest others, besides the spanning tree that keeps the graph whole.
+NEIGHBOURS = 2
+SOURCE = "random property-test instance"
+
+
+@dataclass(frozen=True)
+class Case:
+    """A random instance written to ``path``: its witness (feasible by construction) unless
+    ``infeasible`` says a zone was put out of reach on purpose; ``radius`` when no rule but the
+    demand and linking touches the allocation."""
+
+    seed: int
+    path: Path
+    witness: Configuration
+    infeasible: bool
+    radius: bool
+    closest_assignment: bool
+
+    def load(self) -> Instance:
+        return load_instance(self.path)
+
+
+def random_sizes(rng: np.random.Generator, *, tiny: bool = False) -> tuple[int, int, int]:
+    """Sites, zones and services: most instances tiny, a few up to 12 sites, 200 zones and 8 services;
+    ``tiny`` keeps to 2-4 sites and 1-3 services, at most 8 (site, service) pairs, small enough to
+    enumerate every configuration."""
+    if tiny:
+        sites = int(rng.integers(2, 5))
+        return sites, int(rng.integers(3, 9)), int(rng.integers(1, 4 if sites == 2 else 3))
+    large = rng.random() < 0.1
+    sites = int(rng.integers(2, 13)) if large else int(rng.integers(2, 6))
+    zones = int(rng.integers(5, 201)) if large else int(rng.integers(5, 25))
+    services = int(rng.integers(1, 9)) if large else int(rng.integers(1, 4))
+    return sites, zones, services
+
+
+def random_case(seed: int, folder: Path, *, tiny: bool = False) -> Case:
+    """Draw instance ``seed`` and write it into the new folder ``folder``."""
+    rng = np.random.default_rng(seed)
+    n_sites, n_zones, n_services = random_sizes(rng, tiny=tiny)
+    radius = rng.random() < 0.4
+    infeasible = rng.random() < 0.08
+    closest = not radius and rng.random() < 0.25
+    sites = [f"s{i + 1}" for i in range(n_sites)]
+    services = [f"l{j + 1}" for j in range(n_services)]
+    exists = rng.random(n_sites) < 0.75
+    exists[0] = True
+    geography = _geography(rng, n_sites, n_zones)
+    _write_geography(folder, geography, sites, exists, closest)
+    roles = _roles(rng, services) if rng.random() < 0.3 and not (tiny and n_sites > 3) else {}
+    witness = _witness(rng, sites, services, exists, roles)
+    _yaml(folder / "services.yaml", {l: {"name": l, "activity": "spells", "demand_per_1000": 1} for l in services})
+    skeleton = load_instance(folder)  # sites, zones and roads only: the witness's travel times
+    car, bluelight = travel_times(skeleton, "car"), travel_times(skeleton, "bluelight")
+    modes = {l: ("bluelight" if rng.random() < 0.3 else "car") for l in services}
+    minutes = {l: (bluelight if modes[l] == "bluelight" else car).zone_site_min.to_numpy() for l in services}
+    population = geography["population"]
+    rates = {l: float(np.round(rng.uniform(1, 300), 1)) for l in services}
+    demand = {l: population * rates[l] / 1000 for l in services}
+    nearest = {l: _nearest(minutes[l], [sites.index(s) for s in witness.sites_of(l)]) for l in services}
+    records = {l: {"name": f"Service {l}", "activity": "spells", "demand_per_1000": rates[l],
+                   "mode": modes[l], "rotas_24_7": int(rng.integers(0, 4)),
+                   "running_cost_gbp_m": float(np.round(rng.uniform(0, 20), 1)),
+                   "opening_capital_gbp_m": float(np.round(rng.uniform(0, 40), 1)), "source": SOURCE}
+               for l in services}
+    for l in services:
+        hosts = [sites.index(s) for s in witness.sites_of(l)]
+        witness_min = minutes[l][np.arange(n_zones), nearest[l]]
+        records[l].update(_counts(rng, len(hosts), n_sites))
+        if rng.random() < 0.4:
+            records[l]["max_travel_min"] = _up(witness_min.max() * rng.uniform(1.0, 1.4) + 1)
+        if not radius:
+            volume = np.bincount(nearest[l], weights=demand[l], minlength=n_sites)[hosts]
+            records[l].update(_volumes(rng, volume))
+            records[l].update(_coverage(rng, witness_min, population))
+    givens = _givens(rng, sites, services, witness)
+    if infeasible:
+        givens = _out_of_reach(rng, records, minutes, population, sites, services, givens)
+    resources = ([], []) if radius else _resources(rng, sites, services, nearest, demand)
+    _write_rules(folder, rng, records, givens, _codependencies(rng, services, witness, sites, car),
+                 roles, resources, witness)
+    return Case(seed, folder, witness, infeasible, radius, closest)
+
+
+# --- geography --------------------------------------------------------------------------------
+
+def _geography(rng: np.random.Generator, n_sites: int, n_zones: int) -> dict[str, np.ndarray]:
+    """Coordinates of sites then zones (one junction each), a few extra junctions, and the roads."""
+    n_nodes = n_sites + n_zones + int(rng.integers(0, 5))
+    lat = rng.uniform(*LAT, n_nodes)
+    lon = rng.uniform(*LON, n_nodes)
+    km = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    edges = _spanning_tree(km)
+    order = np.argsort(km, axis=1)[:, 1:NEIGHBOURS + 1]
+    edges |= {(min(a, b), max(a, b)) for a in range(n_nodes) for b in order[a]}
+    population = rng.integers(500, 20000, n_zones).astype(float)
+    population[rng.random(n_zones) < 0.05] = 0.0  # a zone with no demand at all
+    return {"lat": lat, "lon": lon, "km": km, "edges": np.array(sorted(edges)), "population": population,
+            "n_sites": np.array(n_sites), "classes": rng.choice(list(ROAD_SPEED_KMH), len(edges)),
+            "detour": rng.uniform(1.05, 1.5, len(edges)), "quintile": rng.integers(1, 6, n_zones)}
+
+
+def _spanning_tree(km: np.ndarray) -> set[tuple[int, int]]:
+    """Prim's tree over the junctions: the roads that keep every junction reachable."""
+    n = len(km)
+    joined, best, parent = np.zeros(n, bool), km[0].copy(), np.zeros(n, int)
+    joined[0] = True
+    edges = set()
+    for _ in range(n - 1):
+        node = int(np.argmin(np.where(joined, np.inf, best)))
+        joined[node] = True
+        edges.add((min(node, parent[node]), max(node, parent[node])))
+        closer = ~joined & (km[node] < best)
+        best[closer], parent[closer] = km[node][closer], node
+    return edges
+
+
+def _write_geography(folder: Path, geo: dict[str, np.ndarray], sites: list[str], exists: np.ndarray,
+                     closest: bool) -> None:
+    folder.mkdir(parents=True)
+    n_sites, lat, lon = int(geo["n_sites"]), geo["lat"], geo["lon"]
+    n_zones = len(geo["population"])
+    _yaml(folder / "instance.yaml", {
+        "name": folder.name, "title": "Random property-test instance", "year": 2024,
+        "lat_min": LAT[0] - 0.01, "lat_max": LAT[1] + 0.01, "lon_min": LON[0] - 0.01, "lon_max": LON[1] + 0.01,
+        "default_mode": "car", "closest_assignment": closest})
+    _csv(folder / "sites.csv", pd.DataFrame({
+        "site_id": sites, "name": [f"Site {s}" for s in sites], "lat": lat[:n_sites], "lon": lon[:n_sites],
+        "exists": np.where(exists, "true", "false"),
+        "new_build_capital_gbp_m": np.where(exists, 0.0, 300.0)}))
+    zone = slice(n_sites, n_sites + n_zones)
+    _csv(folder / "zones.csv", pd.DataFrame({
+        "zone_id": [f"z{i + 1}" for i in range(n_zones)], "name": [f"Zone {i + 1}" for i in range(n_zones)],
+        "lat": lat[zone], "lon": lon[zone], "population": geo["population"].astype(int),
+        "deprivation_quintile": geo["quintile"]}))
+    node = [f"n{i}" for i in range(len(lat))]
+    _csv(folder / "road_nodes.csv", pd.DataFrame({"node_id": node, "lat": lat, "lon": lon}))
+    a, b = geo["edges"][:, 0], geo["edges"][:, 1]
+    _csv(folder / "roads.csv", pd.DataFrame({
+        "from_node": np.array(node)[a], "to_node": np.array(node)[b], "road_class": geo["classes"],
+        "length_km": np.round(np.maximum(geo["km"][a, b] * geo["detour"], 0.01), 3),
+        "speed_kmh": [ROAD_SPEED_KMH[c] for c in geo["classes"]]}))
+    _csv(folder / "modes.csv", pd.DataFrame(
+        [{"mode": mode, "road_class": c, "speed_factor": factor}
+         for mode, factor in (("car", 1.0), ("bluelight", BLUELIGHT_FACTOR)) for c in ROAD_SPEED_KMH]))
+
+
+# --- the witness and the rules fitted to it -----------------------------------------------------
+
+def _roles(rng: np.random.Generator, services: list[str]) -> dict[str, list[str]]:
+    """One or two roles; the first brings every bundled service, the second a part of them."""
+    bundled = [l for l in services if rng.random() < 0.6] or [services[0]]
+    roles = {"k1": bundled}
+    if rng.random() < 0.6:
+        roles["k2"] = [l for l in bundled if rng.random() < 0.5]
+    return roles
+
+
+def _witness(rng: np.random.Generator, sites: list[str], services: list[str], exists: np.ndarray,
+             roles: dict[str, list[str]]) -> Configuration:
+    """Roles first (every existing site takes one, the first site the role bringing every bundled
+    service), then each unbundled service at a random non-empty set of sites."""
+    role_of: dict[str, str] = {}
+    if roles:
+        for i, site in enumerate(sites):
+            if exists[i] or rng.random() < 0.5:
+                role_of[site] = "k1" if i == 0 else str(rng.choice(list(roles)))
+    bundled = {l for bundle in roles.values() for l in bundle}
+    hosts = {(site, l) for site, role in role_of.items() for l in roles[role]}
+    for l in services:
+        if l not in bundled:
+            chosen = rng.random(len(sites)) < rng.uniform(0.2, 0.8)
+            chosen[rng.integers(len(sites))] = True
+            hosts |= {(site, l) for site, on in zip(sites, chosen, strict=True) if on}
+    return Configuration.of(hosts, role_of, name="witness")
+
+
+def _nearest(minutes: np.ndarray, hosts: list[int]) -> np.ndarray:
+    """Index of each zone's nearest hosting site (first in site order on a tie)."""
+    return np.asarray(hosts)[np.argmin(minutes[:, hosts], axis=1)]
+
+
+def _up(value: float) -> float:
+    """A limit rounded up to a tenth, so that rounding never breaks the witness."""
+    return float(np.ceil(value * 10) / 10)
+
+
+def _counts(rng: np.random.Generator, hosted: int, n_sites: int) -> dict:
+    counts = {}
+    if rng.random() < 0.5:
+        counts["min_sites"] = int(rng.integers(0, hosted + 1))
+    if rng.random() < 0.5:
+        counts["max_sites"] = int(rng.integers(hosted, n_sites + 1))
+    return counts
+
+
+def _volumes(rng: np.random.Generator, volume: np.ndarray) -> dict:
+    """Volume standards below the witness's smallest unit and above its largest."""
+    rules = {}
+    if rng.random() < 0.35 and volume.min() > 1:
+        rules["min_volume"] = float(np.floor(volume.min() * rng.uniform(0.3, 0.95)))
+    if rng.random() < 0.25:
+        rules["max_volume"] = float(np.ceil(volume.max() * rng.uniform(1.05, 2.0)) + 1)
+    return rules
+
+
+def _coverage(rng: np.random.Generator, witness_min: np.ndarray, population: np.ndarray) -> dict:
+    """A coverage standard the witness meets: a time among its zones' times, a share at most the one it covers."""
+    if rng.random() > 0.3 or population.sum() == 0:
+        return {}
+    limit = _up(float(np.quantile(witness_min, rng.uniform(0.3, 1.0))))
+    covered = population[witness_min <= limit].sum() / population.sum()
+    return {"coverage_travel_min": limit, "coverage_share": float(np.floor(covered * rng.uniform(0.6, 1.0) * 100)
+                                                                  / 100)}
+
+
+def _givens(rng: np.random.Generator, sites: list[str], services: list[str], witness: Configuration
+            ) -> list[tuple[str, str, bool]]:
+    """A few pairs fixed as the witness has them: hosts true and hosts false."""
+    pairs = [(s, l) for s in sites for l in services]
+    chosen = rng.permutation(len(pairs))[:int(rng.integers(0, 4))]
+    return [(*pairs[i], pairs[i] in witness.hosts) for i in sorted(chosen)]
+
+
+def _out_of_reach(rng: np.random.Generator, records: dict, minutes: dict[str, np.ndarray], population: np.ndarray,
+                  sites: list[str], services: list[str], givens: list[tuple[str, str, bool]]
+                  ) -> list[tuple[str, str, bool]]:
+    """Put one zone with demand beyond the hard standard of every permitted site: either every site
+    is too far, or the sites near enough are given as not hosting the service."""
+    service = services[int(rng.integers(len(services)))]
+    zone = int(rng.choice(np.flatnonzero(population > 0)))
+    own = minutes[service][zone]
+    if rng.random() < 0.5 or own.min() < 0.2:
+        records[service]["max_travel_min"] = float(np.floor(own.min() * 10) / 10 - 0.1) if own.min() >= 0.2 \
+            else 0.0
+        if own.min() < 0.2:  # the zone sits on a site: forbid that site instead
+            return _forbid_near(records, own, sites, service, givens)
+        return givens
+    return _forbid_near(records, own, sites, service, givens)
+
+
+def _forbid_near(records: dict, own: np.ndarray, sites: list[str], service: str,
+                 givens: list[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
+    """Forbid the nearest site, and set the hard standard between it and the next, at least 0.1 from both."""
+    order = np.argsort(own)
+    near = own[order[0]]
+    second = own[order[1]] if len(own) > 1 else near + 10
+    if second - near < 0.3:  # no room between them: forbid every site
+        records[service]["max_travel_min"] = _up(own.max() + 1)
+        forbidden = set(sites)
+    else:
+        records[service]["max_travel_min"] = _up(near + 0.1)
+        forbidden = {sites[order[0]]}
+    kept = [g for g in givens if not (g[1] == service and g[0] in forbidden)]
+    return kept + [(s, service, False) for s in sorted(forbidden)]
+
+
+def _codependencies(rng: np.random.Generator, services: list[str], witness: Configuration, sites: list[str],
+                    car) -> pd.DataFrame:
+    """Rules between random pairs that the witness obeys: colocated where A's sites lie within B's,
+    excludes where they share none, within otherwise (minutes above the witness's need)."""
+    rows = []
+    pairs = [(a, b) for a in services for b in services if a != b]
+    for i in rng.permutation(len(pairs))[:int(rng.integers(0, 4))]:
+        a, b = pairs[i]
+        on_a, on_b = set(witness.sites_of(a)), set(witness.sites_of(b))
+        if on_a <= on_b and rng.random() < 0.6:
+            rows.append({"service_a": a, "rule": "colocated", "service_b": b})
+        elif not on_a & on_b and on_a and on_b and rng.random() < 0.7:
+            rows.append({"service_a": a, "rule": "excludes", "service_b": b})
+        elif on_b:
+            matrix = car.site_site_min
+            need = max(float(matrix.loc[s, sorted(on_b)].min()) for s in on_a) if on_a else 0.0
+            rows.append({"service_a": a, "rule": "within", "service_b": b,
+                         "within_min": _up(need * rng.uniform(1.0, 1.5) + 0.5), "mode": "car"})
+    return pd.DataFrame(rows, columns=["service_a", "rule", "service_b", "within_min", "mode"])
+
+
+def _resources(rng: np.random.Generator, sites: list[str], services: list[str], nearest: dict[str, np.ndarray],
+               demand: dict[str, np.ndarray]) -> tuple[list[dict], list[dict]]:
+    """Resource use per service, and capacity per site that, with its paid expansion, holds the witness."""
+    use_rows, load = [], np.zeros((len(sites), len(RESOURCES)))
+    for l in services:
+        for r, resource in enumerate(RESOURCES):
+            if rng.random() < 0.5:
+                per = float(np.round(rng.uniform(0.001, 0.02), 4))
+                use_rows.append({"service_id": l, "resource": resource, "per_activity": per})
+                load[:, r] += per * np.bincount(nearest[l], weights=demand[l], minlength=len(sites))
+    capacity = np.floor(load * rng.uniform(0.6, 1.3, load.shape))
+    expansion = np.ceil(np.maximum(load - capacity, 0) * rng.uniform(1.0, 2.0, load.shape)) + \
+        np.floor(rng.uniform(0, 5, load.shape))
+    site_rows = [{"site_id": s, "resource": resource, "capacity": capacity[i, r], "max_expansion": expansion[i, r],
+                  "expansion_capital_gbp_m": float(np.round(rng.uniform(0, 2), 2))}
+                 for i, s in enumerate(sites) for r, resource in enumerate(RESOURCES)
+                 if load[i, r] > 0 or rng.random() < 0.5]
+    return use_rows, site_rows
+
+
+def _write_rules(folder: Path, rng: np.random.Generator, records: dict, givens: list[tuple[str, str, bool]],
+                 codependencies: pd.DataFrame, roles: dict[str, list[str]],
+                 resources: tuple[list[dict], list[dict]],
+                 witness: Configuration) -> None:
+    _yaml(folder / "services.yaml", records)
+    if givens:
+        _csv(folder / "givens.csv", pd.DataFrame(
+            [{"site_id": s, "service_id": l, "hosts": "true" if on else "false", "source": SOURCE}
+             for s, l, on in givens]))
+    if len(codependencies):
+        _csv(folder / "codependencies.csv", codependencies)
+    if roles:
+        _yaml(folder / "roles.yaml", {k: {"name": f"Role {k}", "services": bundle} for k, bundle in roles.items()})
+    use_rows, site_rows = resources
+    if use_rows:
+        _csv(folder / "resource_use.csv", pd.DataFrame(use_rows))
+    if site_rows:
+        _csv(folder / "site_resources.csv", pd.DataFrame(site_rows))
+    if rng.random() < 0.5:
+        _yaml(folder / "weights.yaml", {c: float(np.round(rng.uniform(0, 1), 2)) for c in
+                                        ("travel", "equity", "worst_zone", "capital", "running", "workforce",
+                                         "disruption")})
+    if rng.random() < 0.6:
+        _baseline(folder, witness, roles)
+
+
+def _baseline(folder: Path, witness: Configuration, roles: dict[str, list[str]]) -> None:
+    """The witness as today's configuration: the search's start and the disruption's baseline."""
+    role_of = witness.role_of
+    bundled = {l for bundle in roles.values() for l in bundle}
+    services: dict[str, list[str]] = {}
+    for site, l in sorted(witness.hosts):
+        if l not in bundled:
+            services.setdefault(site, []).append(l)
+    option = {"name": "Witness", "services": services}
+    if role_of:
+        option["roles"] = role_of
+    _yaml(folder / "options.yaml", {"status_quo": option})
+    text = (folder / "instance.yaml").read_text(encoding="utf-8")
+    (folder / "instance.yaml").write_text(text + "baseline: status_quo\n", encoding="utf-8")
+
+
+def _csv(path: Path, frame: pd.DataFrame) -> None:
+    frame.to_csv(path, index=False, lineterminator="\n")
+
+
+def _yaml(path: Path, content: dict) -> None:
+    path.write_text(yaml.safe_dump(content, sort_keys=False), encoding="utf-8")
+
+
+def witness_solution(case: Case, instance: Instance) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The witness's allocation (every patient at the nearest hosting site by the service's mode)
+    and the expansion it needs: the solution that makes the instance feasible by construction."""
+    rows = []
+    for l, service in instance.services.iterrows():
+        minutes = travel_times(instance, instance.mode_or_default(service["mode"])).zone_site_min
+        hosting = case.witness.sites_of(l)
+        nearest = minutes[hosting].idxmin(axis=1)
+        rows += [{"service_id": l, "zone_id": z, "site_id": s, "share": 1.0} for z, s in nearest.items()]
+    allocation = pd.DataFrame(rows, columns=["service_id", "zone_id", "site_id", "share"])
+    flows = allocation.merge(instance.demand.stack().rename("demand").reset_index(), on=["zone_id", "service_id"])
+    load = flows.merge(instance.resource_use, on="service_id").assign(
+        load=lambda f: f["demand"] * f["per_activity"]).groupby(["site_id", "resource"])["load"].sum()
+    capacity = instance.site_resources.set_index(["site_id", "resource"])["capacity"]
+    added = (load - capacity.reindex(load.index, fill_value=0.0)).clip(lower=0.0)
+    return allocation, added.rename("added").reset_index()
