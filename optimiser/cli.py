@@ -165,7 +165,7 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
 
         result = solve(instance, top=args.top, weights=_weights(args.weight), time_limit_s=args.time_limit,
                        mip_gap=args.gap, threads=args.threads, closest_assignment=args.closest or None,
-                       nearest_sites=args.nearest, progress=progress, watch=watch)
+                       nearest_sites=args.nearest, progress=progress, watch=watch, distinct=args.distinct)
         diagnosis = diagnose(instance) if result.status is Status.INFEASIBLE else None
     code = EXIT_INFEASIBLE if diagnosis else EXIT_OK if result.ranked else EXIT_NO_ANSWER
     if args.json:
@@ -179,6 +179,7 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
                       "configuration; allow more time with --time-limit[/]")
         return code
     console.print(ranked_table(instance, result))
+    _print_names(console, instance, result, args.distinct)
     console.print(f"solver {result.solver}: {result.status.value}; model built in {result.build_s:.2f} s, "
                   f"solved in {result.solve_s:.2f} s; weights "
                   + ", ".join(f"{k} {v:g}" for k, v in result.weights.items() if v))
@@ -352,6 +353,15 @@ def _print_summary(console: Console, instance: Instance, times: TravelTimes) -> 
                   f"{nearest.max():.0f} min at worst ({instance.zones.loc[worst, 'name']})", markup=False)
 
 
+def _print_names(console: Console, instance: Instance, result, level: str | None) -> None:
+    """Each ranked configuration's name at the level the ranking is distinct at (optimiser.naming)."""
+    from .naming import distinct, names
+
+    for ranked, label in zip(result.ranked, names(instance, [r.configuration for r in result.ranked],
+                                                   distinct(instance, level)), strict=True):
+        console.print(f"  {ranked.configuration.name}  {label}", markup=False)
+
+
 def _print_problems(console: Console, problems: list[Problem], heading: str, style: str = "red") -> None:
     console.print(f"[bold {style}]{escape(heading)}[/] ({len(problems)}):")
     for problem in problems:
@@ -422,6 +432,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--nearest", type=int, metavar="N",
                      help="start each zone with its N nearest sites, grown until the result is exact "
                           "(0: every pair; default: by size)")
+    sub.add_argument("--distinct", metavar="LEVEL",
+                     help="what makes the --top configurations different, each the best of its kind: roles (the "
+                          "hospital model of each site), all (every service line) or services:A,B (where those "
+                          "services are); default: roles where the instance has them, else all")
     sub.add_argument("--json", action="store_true", help="print the result as JSON")
     sub = verb("evaluate", _evaluate, "evaluate named options (default: all of the instance's options)")
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
