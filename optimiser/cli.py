@@ -180,6 +180,7 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
         return code
     console.print(ranked_table(instance, result))
     _print_names(console, instance, result, args.distinct)
+    _print_review(console, instance, {r.configuration.name: r for r in result.ranked})
     console.print(f"solver {result.solver}: {result.status.value}; model built in {result.build_s:.2f} s, "
                   f"solved in {result.solve_s:.2f} s; weights "
                   + ", ".join(f"{k} {v:g}" for k, v in result.weights.items() if v))
@@ -231,6 +232,7 @@ def _evaluate(args: argparse.Namespace, console: Console) -> int:
         console.print(options_table(instance, outcomes))
         for line in broken_rules(outcomes):
             console.print(line, markup=False)
+        _print_review(console, instance, {o: e for o, e in outcomes.items() if isinstance(e, Solution)})
     return EXIT_OK
 
 
@@ -360,6 +362,21 @@ def _print_names(console: Console, instance: Instance, result, level: str | None
     for ranked, label in zip(result.ranked, names(instance, [r.configuration for r in result.ranked],
                                                    distinct(instance, level)), strict=True):
         console.print(f"  {ranked.configuration.name}  {label}", markup=False)
+
+
+def _print_review(console: Console, instance: Instance, solutions: dict) -> None:
+    """The plausibility review of each solution (optimiser.plausibility), one line per finding."""
+    from .plausibility import review
+
+    times = travel_times_by_mode(instance)
+    findings = {label: review(instance, solution, times=times) for label, solution in solutions.items()}
+    if not any(len(found) for found in findings.values()):
+        console.print("plausibility review: nothing to question", markup=False)
+        return
+    console.print("[bold yellow]plausibility review[/] (rules met, but worth a look):")
+    for label, found in findings.items():
+        for message in found["message"]:
+            console.print(f"  {label}: {message}", markup=False)
 
 
 def _print_problems(console: Console, problems: list[Problem], heading: str, style: str = "red") -> None:
