@@ -33,6 +33,8 @@ EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_NO_ANSWER = 0, 1, 2, 3
 WIDE = 200
 #: The instance a command works on when none is named.
 DEFAULT_INSTANCE = "mse"
+#: Assumptions ``explain`` prints.
+EXPLAINED = 6
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -234,6 +236,35 @@ def _evaluate(args: argparse.Namespace, console: Console) -> int:
             console.print(line, markup=False)
         _print_review(console, instance, {o: e for o, e in outcomes.items() if isinstance(e, Solution)})
     return EXIT_OK
+
+
+def _explain(args: argparse.Namespace, console: Console) -> int:
+    """Two configurations side by side: the difference by criterion, service line and zone, in words,
+    the assumptions it rests on, and the weights at which their order flips."""
+    from .explain import explain
+
+    instance = load_instance(args.instance)
+    if len(args.configurations) == 1:
+        raise OptimiserError("give two configurations to compare (e.g. '#1 1A'), or none for the best against "
+                             "the decision")
+    with console.status(f"Explaining {instance.name} …"):
+        found = explain(instance, *args.configurations, weights=_weights(args.weight), sweep=not args.no_sweep)
+    table = Table("criterion", "weight", found.a, found.b, "objective difference", "share",
+                  title=f"{instance.name}: {found.b} against {found.a}", header_style="bold")
+    for criterion, row in found.criteria.iterrows():
+        table.add_row(criterion, f"{row['weight']:g}", f"{row['a']:.4g}", f"{row['b']:.4g}",
+                      f"{row['objective_difference']:+.4f}", _share(row["share"]))
+    console.print(table)
+    for line in found.sentences(instance):
+        console.print(f"  {line}", markup=False)
+    console.print("assumptions the difference rests on (scenario parameters, largest share first):", markup=False)
+    for row in found.assumptions.head(EXPLAINED).itertuples():
+        console.print(f"  {row.parameter} = {row.value:g}: {_share(row.share)} of the difference", markup=False)
+    return EXIT_OK
+
+
+def _share(share: float) -> str:
+    return "" if math.isnan(share) else f"{share:.0%}"
 
 
 def _report(args: argparse.Namespace, console: Console) -> int:
@@ -460,6 +491,14 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("options", nargs="*", help="option ids from options.yaml (default: all)")
     _model_arguments(sub)
     sub.add_argument("--json", action="store_true", help="print the result as JSON")
+    sub = verb("explain", _explain, "why one configuration beats another, and which weight would flip them")
+    sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
+                     help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")
+    sub.add_argument("configurations", nargs="*", metavar="A B",
+                     help="two configurations: ranks of the optimiser's ranking (#1, #2 …) or option ids "
+                          "(default: #1 against the instance's decision, else its status quo)")
+    _model_arguments(sub)
+    sub.add_argument("--no-sweep", action="store_true", help="leave out the search for weights that flip the order")
     sub = verb("report", _report, "the ranked option report for the clinical senate (HTML, and PDF with --pdf)")
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
                      help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")
