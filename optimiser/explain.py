@@ -34,7 +34,7 @@ from .errors import OptimiserError
 from .instance import Instance
 from .modeldata import CRITERIA, DEPRIVATION_WEIGHT
 from .objective import resolve_weights
-from .solve import Engine, evaluation_options, solve
+from .solve import TIE_TOLERANCE, Engine, evaluation_options, solve
 
 #: How a difference in each criterion is said, with ``{what}`` (the service line's activity or the unit),
 #: ``{amount}``, ``{more}`` ("more" or "less") and ``{b}``.
@@ -89,7 +89,7 @@ class Explanation:
     def sentences(self, instance: Instance) -> list[str]:
         """The largest terms, zones and flips in words: "births (obstetrics) travel 380k minutes more a year
         in 1A than in #1: 70% of the difference"."""
-        if self.difference == 0:
+        if _sign(self.difference) == 0:
             return [f"{self.b} and {self.a} are equally good ({self.objective_a:.6g})"]
         better, worse = (self.a, self.b) if self.difference > 0 else (self.b, self.a)
         lines = [f"{better} is better than {worse} by {abs(self.difference):.4g} "
@@ -99,11 +99,11 @@ class Explanation:
         for row in _by_size(per).head(SAID).itertuples():
             lines.append(f"{_said(instance, row.criterion, row.service_id, row.difference, self.a, self.b)}: "
                          f"{row.objective_difference / self.difference:.0%} of the difference")
-        for zone, row in self.by_zone().head(SAID).iterrows():
+        zones = self.by_zone()
+        for zone, row in zones[zones["share"].abs() >= 0.005].head(SAID).iterrows():
             lines.append(f"the travel of patients from {instance.zones.at[zone, 'name']}: {row['share']:.0%} of the "
                          "difference")
-        lines += list(self.flips["sentence"])
-        return lines
+        return lines + list(self.flips["sentence"])
 
 
 # --- the explanation --------------------------------------------------------------------------
@@ -298,7 +298,7 @@ def flips(a: Side, b: Side, weights: dict[str, float]) -> pd.DataFrame:
     than once in a range, bisection finds one of the changes."""
     def sign(criterion: str, weight: float) -> float:
         trial = weights | {criterion: weight}
-        return float(np.sign(b.evaluate(trial).objective - a.evaluate(trial).objective))
+        return _sign(b.evaluate(trial).objective - a.evaluate(trial).objective)
 
     top = SWEEP_UP_TO * max(1.0, *weights.values())
     rows = []
@@ -308,7 +308,7 @@ def flips(a: Side, b: Side, weights: dict[str, float]) -> pd.DataFrame:
         others = any(w > 0 for c, w in weights.items() if c != criterion)
         ranges = ([(now, 0.0, "falls below")] if now > 0 and others else []) + [(now, top, "rises above")]
         for start, end, direction in ranges:
-            if today == 0 or sign(criterion, end) in (today, 0.0):
+            if today == 0 or sign(criterion, end) in (today, 0):
                 continue
             at = _bisect(lambda w, c=criterion, t=today: sign(c, w) == t, start, end)
             winner, loser = (b, a) if today > 0 else (a, b)
@@ -324,6 +324,11 @@ def _bisect(holds, start: float, end: float) -> float:
         middle = (start + end) / 2
         start, end = (middle, end) if holds(middle) else (start, middle)
     return (start + end) / 2
+
+
+def _sign(difference: float) -> float:
+    """The sign of a difference in the objective, 0 for a tie (as the ranking calls one)."""
+    return 0.0 if abs(difference) <= TIE_TOLERANCE else float(np.sign(difference))
 
 
 def _no_flips() -> pd.DataFrame:
