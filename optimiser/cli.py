@@ -249,6 +249,15 @@ def _explain(args: argparse.Namespace, console: Console) -> int:
                              "the decision")
     with console.status(f"Explaining {instance.name} …"):
         found = explain(instance, *args.configurations, weights=_weights(args.weight), sweep=not args.no_sweep)
+    if args.json:
+        console.print_json(json.dumps({
+            "a": found.a, "b": found.b, "objective_a": found.objective_a, "objective_b": found.objective_b,
+            "criteria": json.loads(found.criteria.reset_index().to_json(orient="records")),
+            "by_service": json.loads(found.by_service().reset_index().to_json(orient="records")),
+            "by_zone": json.loads(found.by_zone().reset_index().to_json(orient="records")),
+            "assumptions": json.loads(found.assumptions.to_json(orient="records")),
+            "flips": json.loads(found.flips.to_json(orient="records")), "sentences": found.sentences(instance)}))
+        return EXIT_OK
     table = Table("criterion", "weight", found.a, found.b, "objective difference", "share",
                   title=f"{instance.name}: {found.b} against {found.a}", header_style="bold")
     for criterion, row in found.criteria.iterrows():
@@ -499,6 +508,7 @@ def _parser() -> argparse.ArgumentParser:
                           "(default: #1 against the instance's decision, else its status quo)")
     _model_arguments(sub)
     sub.add_argument("--no-sweep", action="store_true", help="leave out the search for weights that flip the order")
+    sub.add_argument("--json", action="store_true", help="print the explanation as JSON")
     sub = verb("report", _report, "the ranked option report for the clinical senate (HTML, and PDF with --pdf)")
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
                      help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")

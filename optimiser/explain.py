@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import naming
 from .configuration import Configuration, Solution, baseline_configuration, option_configuration
 from .errors import OptimiserError
 from .instance import Instance
@@ -67,6 +68,8 @@ class Explanation:
     instance: str
     a: str
     b: str
+    configuration_a: Configuration
+    configuration_b: Configuration
     objective_a: float
     objective_b: float
     criteria: pd.DataFrame
@@ -89,11 +92,15 @@ class Explanation:
     def sentences(self, instance: Instance) -> list[str]:
         """The largest terms, zones and flips in words: "births (obstetrics) travel 380k minutes more a year
         in 1A than in #1: 70% of the difference"."""
+        level = naming.distinct(instance)
+        lines = [f"{self.a}: {naming.name(instance, self.configuration_a, level)}; {self.b}: "
+                 f"{naming.name(instance, self.configuration_b, level)}; from {self.a} to {self.b}: "
+                 f"{naming.changes(instance, self.configuration_a, self.configuration_b) or 'no change'}"]
         if _sign(self.difference) == 0:
-            return [f"{self.b} and {self.a} are equally good ({self.objective_a:.6g})"]
+            return [*lines, f"{self.b} and {self.a} are equally good ({self.objective_a:.6g})"]
         better, worse = (self.a, self.b) if self.difference > 0 else (self.b, self.a)
-        lines = [f"{better} is better than {worse} by {abs(self.difference):.4g} "
-                 f"({self.objective_a:.6g} against {self.objective_b:.6g})"]
+        lines.append(f"{better} is better than {worse} by {abs(self.difference):.4g} "
+                     f"({self.objective_a:.6g} against {self.objective_b:.6g})")
         per = self.terms.assign(service_id=self.terms["service_id"].fillna("")).groupby(
             ["criterion", "service_id"], sort=False)[["difference", "objective_difference"]].sum().reset_index()
         for row in _by_size(per).head(SAID).itertuples():
@@ -143,7 +150,8 @@ def explain(instance: Instance, a: str | None = None, b: str | None = None, *,
     terms = _paired(pd.concat([_terms(instance, side_a, solution_a, chosen).assign(side="a"),
                                _terms(instance, side_b, solution_b, chosen).assign(side="b")], ignore_index=True))
     difference = solution_b.objective - solution_a.objective
-    return Explanation(instance.name, a, b, solution_a.objective, solution_b.objective,
+    return Explanation(instance.name, a, b, side_a.configuration, side_b.configuration,
+                       solution_a.objective, solution_b.objective,
                        _criteria(terms, solution_a, solution_b, chosen, side_a.engine.scales, difference), terms,
                        _assumptions(instance, terms, chosen, difference),
                        flips(side_a, side_b, chosen) if sweep else _no_flips())

@@ -29,6 +29,7 @@ services = 9), B overtakes A when 2 d / 9 > 3.224806, d > 14.511628.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -93,6 +94,8 @@ def test_the_difference_by_service_and_zone(explained):
 
 def test_in_words(explained, decided):
     assert explained.sentences(load_instance(decided.path)) == [
+        "#1: +emergency East · +obstetrics East; kept: as the status quo; from #1 to kept: −emergency East, "
+        "−obstetrics East",
         "#1 is better than kept by 3.225 (3.24806 against 6.47287)",
         "attendances (emergency) travel 144k minutes more a year in kept than in #1: 115% of the difference",
         "emergency needs 2 24/7 rotas less in kept than in #1: -21% of the difference",
@@ -159,6 +162,11 @@ def test_cli(capsys, decided):
     assert "  attendances (emergency) travel 144k minutes more a year in kept than in #1: 115% of the difference\n" \
         in out
     assert "  weights.travel = 1: 121% of the difference\n" in out
+    code, out, _ = run(capsys, "explain", str(decided.path), "--no-sweep", "--json")
+    assert code == 0
+    found = json.loads(out)
+    assert {row["service_id"]: row["objective_difference"] for row in found["by_service"]} == pytest.approx(
+        {"emergency": 144_000 / 38_700 - WORKFORCE / 3, "obstetrics": 6_600 / 38_700, "cancer": 0, "": 0})
     code, _, err = run(capsys, "explain", str(decided.path), "#1")
     assert code == 2
     assert "give two configurations to compare" in err
