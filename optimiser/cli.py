@@ -33,6 +33,8 @@ EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_NO_ANSWER = 0, 1, 2, 3
 WIDE = 200
 #: The instance a command works on when none is named.
 DEFAULT_INSTANCE = "mse"
+#: Assumptions ``explain`` prints.
+EXPLAINED = 6
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -165,7 +167,7 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
 
         result = solve(instance, top=args.top, weights=_weights(args.weight), time_limit_s=args.time_limit,
                        mip_gap=args.gap, threads=args.threads, closest_assignment=args.closest or None,
-                       nearest_sites=args.nearest, progress=progress, watch=watch)
+                       nearest_sites=args.nearest, progress=progress, watch=watch, distinct=args.distinct)
         diagnosis = diagnose(instance) if result.status is Status.INFEASIBLE else None
     code = EXIT_INFEASIBLE if diagnosis else EXIT_OK if result.ranked else EXIT_NO_ANSWER
     if args.json:
@@ -178,6 +180,8 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
         console.print(f"[red]{escape(result.why_no_answer())} with --time-limit[/]")
         return code
     console.print(ranked_table(instance, result))
+    _print_names(console, instance, result, args.distinct)
+    _print_review(console, instance, {r.configuration.name: r for r in result.ranked})
     console.print(f"solver {result.solver}: {result.status.value}; model built in {result.build_s:.2f} s, "
                   f"solved in {result.solve_s:.2f} s; weights "
                   + ", ".join(f"{k} {v:g}" for k, v in result.weights.items() if v))
@@ -232,7 +236,46 @@ def _evaluate(args: argparse.Namespace, console: Console) -> int:
         console.print(options_table(instance, outcomes))
         for line in broken_rules(outcomes):
             console.print(line, markup=False)
+        _print_review(console, instance, {o: e for o, e in outcomes.items() if isinstance(e, Solution)})
     return EXIT_OK
+
+
+def _explain(args: argparse.Namespace, console: Console) -> int:
+    """Two configurations side by side: the difference by criterion, service line and zone, in words,
+    the assumptions it rests on, and the weights at which their order flips."""
+    from .explain import explain
+
+    instance = load_instance(args.instance)
+    if len(args.configurations) == 1:
+        raise OptimiserError("give two configurations to compare (e.g. '#1 1A'), or none for the best against "
+                             "the decision")
+    with console.status(f"Explaining {instance.name} …"):
+        found = explain(instance, *args.configurations, weights=_weights(args.weight), sweep=not args.no_sweep)
+    if args.json:
+        console.print_json(json.dumps({
+            "a": found.a, "b": found.b, "objective_a": found.objective_a, "objective_b": found.objective_b,
+            "criteria": json.loads(found.criteria.reset_index().to_json(orient="records")),
+            "by_service": json.loads(found.by_service().reset_index().to_json(orient="records")),
+            "by_zone": json.loads(found.by_zone().reset_index().to_json(orient="records")),
+            "assumptions": json.loads(found.assumptions.to_json(orient="records")),
+            "flips": json.loads(found.flips.to_json(orient="records")), "sentences": found.sentences(instance)}))
+        return EXIT_OK
+    table = Table("criterion", "weight", found.a, found.b, "objective difference", "share",
+                  title=f"{instance.name}: {found.b} against {found.a}", header_style="bold")
+    for criterion, row in found.criteria.iterrows():
+        table.add_row(criterion, f"{row['weight']:g}", f"{row['a']:.4g}", f"{row['b']:.4g}",
+                      f"{row['objective_difference']:+.4f}", _share(row["share"]))
+    console.print(table)
+    for line in found.sentences(instance):
+        console.print(f"  {line}", markup=False)
+    console.print("assumptions the difference rests on (scenario parameters, largest share first):", markup=False)
+    for row in found.assumptions.head(EXPLAINED).itertuples():
+        console.print(f"  {row.parameter} = {row.value:g}: {_share(row.share)} of the difference", markup=False)
+    return EXIT_OK
+
+
+def _share(share: float) -> str:
+    return "" if math.isnan(share) else f"{share:.0%}"
 
 
 def _report(args: argparse.Namespace, console: Console) -> int:
@@ -354,6 +397,30 @@ def _print_summary(console: Console, instance: Instance, times: TravelTimes) -> 
                   f"{nearest.max():.0f} min at worst ({instance.zones.loc[worst, 'name']})", markup=False)
 
 
+def _print_names(console: Console, instance: Instance, result, level: str | None) -> None:
+    """Each ranked configuration's name at the level the ranking is distinct at (optimiser.naming)."""
+    from .naming import distinct, names
+
+    for ranked, label in zip(result.ranked, names(instance, [r.configuration for r in result.ranked],
+                                                   distinct(instance, level)), strict=True):
+        console.print(f"  {ranked.configuration.name}  {label}", markup=False)
+
+
+def _print_review(console: Console, instance: Instance, solutions: dict) -> None:
+    """The plausibility review of each solution (optimiser.plausibility), one line per finding."""
+    from .plausibility import review
+
+    times = travel_times_by_mode(instance)
+    findings = {label: review(instance, solution, times=times) for label, solution in solutions.items()}
+    if not any(len(found) for found in findings.values()):
+        console.print("plausibility review: nothing to question", markup=False)
+        return
+    console.print("[bold yellow]plausibility review[/] (rules met, but worth a look):")
+    for label, found in findings.items():
+        for message in found["message"]:
+            console.print(f"  {label}: {message}", markup=False)
+
+
 def _print_problems(console: Console, problems: list[Problem], heading: str, style: str = "red") -> None:
     console.print(f"[bold {style}]{escape(heading)}[/] ({len(problems)}):")
     for problem in problems:
@@ -424,6 +491,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--nearest", type=int, metavar="N",
                      help="start each zone with its N nearest sites, grown until the result is exact "
                           "(0: every pair; default: by size)")
+    sub.add_argument("--distinct", metavar="LEVEL",
+                     help="what makes the --top configurations different, each the best of its kind: roles (the "
+                          "hospital model of each site), all (every service line) or services:A,B (where those "
+                          "services are); default: roles where the instance has them, else all")
     sub.add_argument("--json", action="store_true", help="print the result as JSON")
     sub = verb("evaluate", _evaluate, "evaluate named options (default: all of the instance's options)")
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
@@ -431,6 +502,15 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("options", nargs="*", help="option ids from options.yaml (default: all)")
     _model_arguments(sub)
     sub.add_argument("--json", action="store_true", help="print the result as JSON")
+    sub = verb("explain", _explain, "why one configuration beats another, and which weight would flip them")
+    sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
+                     help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")
+    sub.add_argument("configurations", nargs="*", metavar="A B",
+                     help="two configurations: ranks of the optimiser's ranking (#1, #2 …) or option ids "
+                          "(default: #1 against the instance's decision, else its status quo)")
+    _model_arguments(sub)
+    sub.add_argument("--no-sweep", action="store_true", help="leave out the search for weights that flip the order")
+    sub.add_argument("--json", action="store_true", help="print the explanation as JSON")
     sub = verb("report", _report, "the ranked option report for the clinical senate (HTML, and PDF with --pdf)")
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
                      help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")

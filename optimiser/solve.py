@@ -30,6 +30,7 @@ from solvers.highs import (
 from solvers.milp import StandardForm
 from solvers.ranking import best_k
 
+from . import naming
 from .aggregate import expand_allocation
 from .configuration import Configuration, Solution, option_configuration
 from .errors import OptimiserError
@@ -183,6 +184,7 @@ class Engine:
     openings: int = 0  # of the last search: services the improvement of the scout's configuration opened
     closings: int = 0  # and closed
     scouted: bool = False  # the last search answered with the scout's configuration
+    distinct: naming.Distinct | None = None  # of the last search: the level it ranks at (None: y and r)
 
     @classmethod
     def build(cls, instance: Instance, *, options: ModelOptions | None = None,
@@ -213,8 +215,10 @@ class Engine:
 
     def solve(self, *, top: int = 1, weights: Mapping[str, float] | None = None,
               progress: Callable[[int, SolverResult], None] | None = None,
-              watch: Callable[[Progress], None] | None = None) -> SolveResult:
+              watch: Callable[[Progress], None] | None = None, distinct: naming.Distinct | None = None) -> SolveResult:
         """The best ``top`` distinct configurations under ``weights`` (the instance's, overridden),
+        each the best of its kind at the ``distinct`` level (:mod:`optimiser.naming`; None: any
+        difference in which site hosts which service or takes which role),
         within the solver's time limit for the whole ranking. The search starts from the baseline
         configuration, so that a search stopped early has at least today's configuration to show.
         ``progress`` hears of each configuration found; ``watch`` of where each running solve stands
@@ -224,6 +228,7 @@ class Engine:
         if top < 1:
             raise OptimiserError(f"top must be at least 1, not {top}")
         chosen = self._set_weights(weights)
+        self.distinct = distinct
         self.session.start_budget()
         self.session.watch = None if watch is None else self._telling(watch)
         start = time.perf_counter()
@@ -340,7 +345,7 @@ class Engine:
                    progress: Callable[[int, SolverResult], None] | None) -> list[SolverResult]:
         """The ranking of the master, each configuration allocated in the full model; today's
         configuration when the limit stopped the master before HiGHS took it as its start."""
-        found = best_k(master, master.decision, top, progress)
+        found = best_k(master, master.decision[self._distinct_mask()], top, progress)
         if found and found[0].status is Status.NO_SOLUTION and self.data.baseline is not None:
             served = self._served(self.data.baseline, found[0])
             return [served] if served.has_solution else found
@@ -736,8 +741,18 @@ class Engine:
         return chosen
 
     def _decision_columns(self) -> np.ndarray:
-        """The columns that make a configuration distinct: which site hosts which service, and roles."""
-        return np.concatenate([self.columns["y"].ravel(), self.columns["r"].ravel()])
+        """The columns that make a configuration distinct: which site hosts which service, and roles,
+        those of the :attr:`distinct` level only."""
+        return np.concatenate([self.columns["y"].ravel(), self.columns["r"].ravel()])[self._distinct_mask()]
+
+    def _distinct_mask(self) -> np.ndarray:
+        """Which decision columns (``y`` then ``r``, as :meth:`_decision_columns`) the no-good cuts range over."""
+        data = self.data
+        if self.distinct is None:
+            return np.ones(len(data.sites) * (len(data.services) + len(data.roles)), dtype=bool)
+        if self.distinct.level == "roles" and not data.roles:
+            raise OptimiserError("configurations distinct by roles need the role layer, which this model leaves out")
+        return self.distinct.mask(data.sites, data.services, list(data.roles))
 
     def pin(self, configuration: Configuration, *, keep_givens: bool = True) -> np.ndarray:
         """Fix ``y`` (and ``r`` where the configuration has roles) to the configuration.
@@ -858,18 +873,21 @@ def solve(instance: Instance, *, top: int = 1, weights: Mapping[str, float] | No
           time_limit_s: float | None = None, mip_gap: float = 0.0, threads: int = 1,
           closest_assignment: bool | None = None, nearest_sites: int | None = None,
           progress: Callable[[int, SolverResult], None] | None = None,
-          watch: Callable[[Progress], None] | None = None) -> SolveResult:
+          watch: Callable[[Progress], None] | None = None, distinct: str | None = None) -> SolveResult:
     """The best ``top`` distinct configurations of ``instance``, best first, each proved optimal
     (or reported with its status and gap). ``nearest_sites`` starts each zone with its N nearest
     sites and grows them until the results are the full model's (None: by size; 0: every pair).
-    ``progress`` and ``watch`` are those of :meth:`Engine.solve`."""
+    ``distinct`` is the level they differ at (``roles``, ``all``, ``services:a,b``; by default roles
+    where the instance has them, :func:`optimiser.naming.distinct`). ``progress`` and ``watch`` are
+    those of :meth:`Engine.solve`."""
     if nearest_sites is not None and nearest_sites < 0:
         raise OptimiserError(f"nearest sites must be 0 (every pair) or more, not {nearest_sites}")
     options = ModelOptions(closest_assignment=bool(instance.settings.get("closest_assignment"))
                            if closest_assignment is None else closest_assignment, nearest_sites=nearest_sites)
     engine = Engine.build(instance, options=options,
                           solver=SolverOptions(time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads))
-    return engine.solve(top=top, weights=weights, progress=progress, watch=watch)
+    return engine.solve(top=top, weights=weights, progress=progress, watch=watch,
+                        distinct=naming.distinct(instance, distinct))
 
 
 def evaluate(instance: Instance, configuration: Configuration | str, *,

@@ -30,7 +30,7 @@ def mse():
 
 @pytest.fixture(scope="module")
 def mse_top50(mse):
-    return solve(mse, top=50)
+    return solve(mse, top=50, distinct="all")
 
 
 def test_top_50_on_mse_are_distinct_feasible_and_in_order(mse, mse_top50):
@@ -57,7 +57,7 @@ def test_ranks_follow_the_objective_and_ties_share_a_rank(mse_top50):
 
 
 def test_results_repeat_run_to_run(mse, mse_top50):
-    again = solve(mse, top=50)
+    again = solve(mse, top=50, distinct="all")
     assert [r.configuration for r in again.ranked] == [r.configuration for r in mse_top50.ranked]
     assert [r.objective for r in again.ranked] == [r.objective for r in mse_top50.ranked]
 

@@ -1,0 +1,118 @@
+"""The plausibility review, one check at a time, on the tiny instance (minutes and demand in
+tests/test_model.py) without its role layer, emergency given a 10-minute coverage standard.
+
+The solution under review is written by hand, so that every finding is known in advance:
+North and South host emergency and obstetrics, East emergency and cancer.
+
+- obstetrics: North Town's 500 births to North, Middle, South and East Town's 1,300 to South:
+  North's unit has 500 births, its minimum exactly (edge of viability: below 1.1 × 500);
+- emergency: every town to its own site but East Town, whose 8,000 attendances go to South
+  (18 min, beyond the 10-min standard); so East's emergency unit serves no one, and it supports
+  obstetrics (obstetrics colocated emergency), which East does not host;
+- cancer: every town to East (the given).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from optimiser import load_instance, plausibility
+from optimiser.configuration import Configuration, Solution
+from optimiser.travel import travel_times_by_mode
+from tests.test_cli import run
+
+HOSTS = [("north", "emergency"), ("north", "obstetrics"), ("south", "emergency"), ("south", "obstetrics"),
+         ("east", "emergency"), ("east", "cancer")]
+ZONES = ["z_north", "z_mid", "z_south", "z_east"]
+
+
+@pytest.fixture
+def plain(tiny):
+    tiny.remove("roles.yaml").write(
+        "options.yaml", "status_quo:\n  name: Today\n  services:\n    north: [emergency, obstetrics]\n"
+                        "    south: [emergency, obstetrics]\n    east: [cancer]\n"
+                        "split:\n  name: Split\n  services:\n    north: [emergency]\n"
+                        "    south: [emergency, obstetrics]\n    east: [emergency, obstetrics, cancer]\n")
+    return tiny.replace("services.yaml", "  rotas_24_7: 2", "  rotas_24_7: 2\n  coverage_travel_min: 10\n"
+                                                              "  coverage_share: 0.5")
+
+
+def solution(hosts, flows, roles=None) -> Solution:
+    allocation = pd.DataFrame(flows, columns=["service_id", "zone_id", "site_id", "share"])
+    return Solution(Configuration.of(hosts, roles), 0.0, {}, allocation, pd.DataFrame(), "optimal", 0.0)
+
+
+@pytest.fixture
+def written():
+    return solution(HOSTS, [
+        ("obstetrics", "z_north", "north", 1.0), ("obstetrics", "z_mid", "south", 1.0),
+        ("obstetrics", "z_south", "south", 1.0), ("obstetrics", "z_east", "south", 1.0),
+        ("emergency", "z_north", "north", 1.0), ("emergency", "z_mid", "north", 1.0),
+        ("emergency", "z_south", "south", 1.0), ("emergency", "z_east", "south", 1.0),
+        *(("cancer", zone, "east", 1.0) for zone in ZONES)])
+
+
+def test_a_unit_within_ten_percent_of_its_minimum_is_at_the_edge(plain, written):
+    found = plausibility.edge_of_viable_size(load_instance(plain.path), written)
+    assert found["message"].tolist() == ["obstetrics at north: 500 births a year, within 10% of its minimum "
+                                         "viable size of 500"]
+
+
+def test_a_zone_beyond_the_access_standard_is_named(plain, written):
+    instance = load_instance(plain.path)
+    found = plausibility.travel_beyond_standard(instance, written, travel_times_by_mode(instance))
+    assert found[["site_id", "service_id", "zone_id"]].values.tolist() == [["south", "emergency", "z_east"]]
+    assert found["message"].tolist() == ["East Town: 8,000 attendances a year travel up to 18 min by car (to "
+                                         "south), beyond the 10-min standard of emergency"]
+
+
+def test_a_unit_nobody_is_sent_to_is_unused(plain, written):
+    found = plausibility.unused_units(load_instance(plain.path), written)
+    assert found["message"].tolist() == ["emergency at east serves no one (0 attendances a year)"]
+
+
+def test_a_supporting_unit_without_the_service_it_supports(plain, written):
+    found = plausibility.supporting_without_parent(load_instance(plain.path), written)
+    assert found["message"].tolist() == ["emergency at east supports obstetrics (co-dependencies), none of which "
+                                         "east hosts"]
+
+
+def test_a_unit_a_role_brings_is_there_by_design(tiny):
+    """A local emergency centre (emergency alone) is a hospital model of the instance, not an orphan."""
+    tiny.append("roles.yaml", "lec:\n  name: Local emergency centre\n  services: [emergency]")
+    hosts = [("north", "emergency"), ("south", "emergency"), ("south", "obstetrics"), ("east", "cancer")]
+    by_role = solution(hosts, [], roles={"north": "lec", "south": "acute"})
+    assert plausibility.supporting_without_parent(load_instance(tiny.path), by_role).empty
+
+
+def test_review_lists_every_finding_in_check_order(plain, written):
+    found = plausibility.review(load_instance(plain.path), written)
+    assert found["check"].tolist() == ["edge of viable size", "travel beyond standard", "unused unit",
+                                       "supporting unit without parent"]
+
+
+def test_evaluate_prints_the_review(capsys, plain):
+    """Split: East's obstetric unit needs 100 births beyond East Town's 400, and takes no more (they
+    would travel further): 500, its minimum; North hosts emergency without obstetrics."""
+    code, out, _ = run(capsys, "evaluate", str(plain.path), "split")
+    assert code == 0
+    assert ("plausibility review (rules met, but worth a look):\n"
+            "  split: obstetrics at east: 500 births a year, within 10% of its minimum viable size of 500\n"
+            "  split: emergency at north supports obstetrics (co-dependencies), none of which north hosts\n") in out
+
+
+def test_solve_prints_the_review(capsys, tiny):
+    """The tiny instance's best opens obstetrics at East too (test_model.py): 500 births there, as in split."""
+    code, out, _ = run(capsys, "solve", str(tiny.path))
+    assert code == 0
+    assert ("plausibility review (rules met, but worth a look):\n"
+            "  #1: obstetrics at east: 500 births a year, within 10% of its minimum viable size of 500\n") in out
+
+
+def test_solve_says_when_there_is_nothing_to_question(capsys, tiny):
+    """With 300 births the minimum, every unit has at least its own town's births (400 or more), a third above."""
+    tiny.replace("services.yaml", "min_volume: 500", "min_volume: 300")
+    code, out, _ = run(capsys, "solve", str(tiny.path))
+    assert code == 0
+    assert "plausibility review: nothing to question" in out
