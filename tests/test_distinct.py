@@ -23,13 +23,13 @@ the objective is T / 38,880. Against T0:
 from __future__ import annotations
 
 import pytest
+from test_cli import run
 
 from optimiser import load_instance
 from optimiser.errors import OptimiserError
 from optimiser.naming import distinct, names
 from optimiser.pmedian import TRAVEL_ONLY
 from optimiser.solve import solve
-from tests.test_cli import run
 
 TOTAL = 38_880
 T0 = 48_480

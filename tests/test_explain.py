@@ -34,11 +34,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import TINY, Folder
+from test_cli import run
 
 from optimiser import OptimiserError, load_instance
 from optimiser.explain import explain
-from tests.conftest import TINY, Folder
-from tests.test_cli import run
 
 DIFFERENCE = 150_600 / 38_700 - 2 / 3
 WORKFORCE = 2

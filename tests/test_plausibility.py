@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from test_cli import run
 
 from optimiser import load_instance, plausibility
 from optimiser.configuration import Configuration, Solution
 from optimiser.travel import travel_times_by_mode
-from tests.test_cli import run
 
 HOSTS = [("north", "emergency"), ("north", "obstetrics"), ("south", "emergency"), ("south", "obstetrics"),
          ("east", "emergency"), ("east", "cancer")]
