@@ -52,6 +52,83 @@ COUNTY_RESOURCE_USE = {
 }
 
 
+#: Original public sources the county instances cite (short names used in the files).
+SENATE = ("South East Coast Clinical Senate, 'The clinical co-dependencies of acute hospital services' "
+          "(December 2014)")
+ALLEN_2017 = ("Allen M et al., 'Feasibility of a hyper-acute stroke unit model of care across England: a modelling "
+              "analysis', BMJ Open 2017;7:e018143")
+NEONATAL_SPEC = ("NHS England, 'Neonatal critical care (intensive care, HDU and special care)' service "
+                 "specification E08/S/a (2015): neonatal units sit with the maternity unit whose babies they care for")
+
+HAMPSHIRE_TOGETHER = ("Hampshire Together (Hampshire and Isle of Wight ICB with Hampshire Hospitals NHS FT), public "
+                      "consultation on modernising hospitals in mid and north Hampshire, Dec 2023 - Mar 2024")
+DORSET_CSR = "NHS Dorset CCG, Clinical Services Review public consultation (Dec 2016 - Feb 2017; dorsetsvision.nhs.uk)"
+
+#: Co-dependencies of the county instances: (a, rule, b, within_min, mode, grade, source). Purple -> colocated,
+#: amber -> within a transfer time (the senate's grades).
+COUNTY_CODEPENDENCIES = [
+    ("emergency", "colocated", "critical_care", None, None, "purple",
+     f"type-1 ED needs critical care on site (S, {SENATE})"),
+    ("obstetrics", "colocated", "critical_care", None, None, "purple",
+     f"consultant-led obstetrics with critical care on the same site (S, {HAMPSHIRE_TOGETHER})"),
+    ("obstetrics", "colocated", "neonatal", None, None, "purple",
+     f"consultant-led obstetrics with a neonatal unit on the same site (S, {HAMPSHIRE_TOGETHER})"),
+    ("neonatal", "colocated", "obstetrics", None, None, "purple",
+     f"a neonatal unit only beside a consultant-led obstetric unit (S, {NEONATAL_SPEC})"),
+    ("obstetrics", "colocated", "paediatrics", None, None, "purple",
+     f"consultant-led maternity and inpatient paediatrics together (S, {DORSET_CSR})"),
+    ("neonatal", "colocated", "paediatrics", None, None, "purple",
+     f"local neonatal unit needs inpatient paediatrics (S, {SENATE})"),
+    ("paediatrics", "colocated", "critical_care", None, None, "purple",
+     "est. (K): a child who deteriorates on an inpatient ward is stabilised by the site's anaesthetic and critical "
+     "care team before transfer to a paediatric ICU, so inpatient paediatrics stands only on a site with them"),
+    ("stroke", "colocated", "emergency", None, None, "purple", f"HASU needs ED and CT on site (S/K, {SENATE})"),
+    ("trauma", "colocated", "emergency", None, None, "purple", f"trauma care needs ED (S, {SENATE})"),
+    ("trauma", "colocated", "critical_care", None, None, "purple",
+     f"trauma / emergency surgery needs critical care (S, {SENATE})"),
+    ("cancer", "colocated", "critical_care", None, None, "purple",
+     f"complex cancer care needs critical care (S/K, {SENATE})"),
+    ("elective", "within", "critical_care", 60, "bluelight", "amber",
+     f"complex elective surgery needs critical care, amber: network transfer (S, {SENATE}); within 60 min est."),
+]
+
+#: Smallest viable unit by activity (min_volume), shared by the county instances: service -> (minimum, source).
+#: Every figure est. with its method, except stroke's (S); a county may keep its own (its SERVICES' min_volume).
+COUNTY_MIN_VOLUME = {
+    "emergency": (20000, "viable size est.: ~55 attendances a day, a third of the ~57,000 a year of a typical "
+                         "type-1 department in these counties (Dorset's ~170,000 over three, S/est.)"),
+    "critical_care": (200, "viable size est.: ~200 admissions a year keep a 6-bed unit (min_capacity) "
+                           "about a third occupied at 3.5 days a stay"),
+    "obstetrics": (1000, "viable size est.: ~3 births a day, about half the smallest consultant-led unit in "
+                         "these cases (Dorchester ~1,850 births 2014/15, S), rounded down"),
+    "neonatal": (100, "viable size est.: ~10% (S) of the smallest viable obstetric unit's 1,000 births"),
+    "paediatrics": (1500, "viable size est.: ~4 admissions a day for a unit with its own 24/7 rota"),
+    "elective": (1000, "viable size est.: a year of one theatre's inpatient operations at this instance's "
+                       "rate (~1,000)"),
+    "stroke": (600, f"viable size S: >=600 admissions a year ({ALLEN_2017})"),
+    "cancer": (1000, "viable size est.: ~3 complex cancer admissions a day"),
+    "trauma": (200, "viable size est.: ~4 trauma admissions a week"),
+}
+#: Least resource on a site hosting a service (resource_use.csv min_capacity): (service, resource) -> (least, source).
+COUNTY_MIN_CAPACITY = {
+    ("critical_care", "critical_care_beds"): (
+        6, "least 6 beds est.: adult ICUs range from four to over 50 beds (S, Royal College of Physicians, "
+           "'Medical care: intensive care medicine, physical environment'); 6 taken as the least that carries "
+           "its own 24/7 consultant rota (est.)"),
+    ("elective", "theatres"): (
+        2, "least 2 theatres est.: an inpatient surgical unit keeps one theatre free for returns to theatre"),
+}
+
+
+def with_viable_minima(services):
+    """SERVICES with COUNTY_MIN_VOLUME's minimum (where a service states none) and its source appended."""
+    out = {}
+    for sid, rec in services.items():
+        least, why = COUNTY_MIN_VOLUME[sid]
+        out[sid] = rec if "min_volume" in rec else {**rec, "min_volume": least, "source": f"{rec['source']}; {why}"}
+    return out
+
+
 def scaled_zones(zones_raw, total):
     """Zones with raw populations scaled to ``total`` (rounded; the rounding remainder goes to the first)."""
     raw = sum(z[4] for z in zones_raw)
@@ -120,13 +197,16 @@ def write_county(spec):
     write_csv(here / "roads.csv", ["from_node", "to_node", "road_class", "length_km", "speed_kmh", "name", "source"],
               edges_with_lengths(spec.NODES, spec.EDGES, spec.DETOUR, spec.SPEED))
     modes = [("car", c, 1.0, "est.: the road's car speed") for c in spec.SPEED] + \
-            [("bluelight", c, 1.25, "est.: blue-light ~1/0.8 of car speed (CASES.md)") for c in spec.SPEED]
+            [("bluelight", c, 1.25, "est.: blue-light ~1/0.8 of car speed") for c in spec.SPEED]
     write_csv(here / "modes.csv", ["mode", "road_class", "speed_factor", "source"], modes)
     write_csv(here / "site_resources.csv",
               ["site_id", "resource", "capacity", "max_expansion", "expansion_capital_gbp_m", "source"],
               spec.SITE_RESOURCES)
-    write_csv(here / "resource_use.csv", ["service_id", "resource", "per_activity", "source"],
-              [(s, r, round(v[0], 6), v[1]) for s, d in spec.RESOURCE_USE.items() for r, v in d.items()])
+    least = COUNTY_MIN_CAPACITY
+    write_csv(here / "resource_use.csv", ["service_id", "resource", "per_activity", "min_capacity", "source"],
+              [(s, r, round(v[0], 6), least.get((s, r), (None,))[0],
+                v[1] + (f"; {least[s, r][1]}" if (s, r) in least else ""))
+               for s, d in spec.RESOURCE_USE.items() for r, v in d.items()])
     write_csv(here / "codependencies.csv",
               ["service_a", "rule", "service_b", "within_min", "mode", "grade", "source"], spec.CODEPENDENCIES)
     out = [f"# Service lines of the {name} instance; written by derive.py (see README.md)."]
@@ -229,6 +309,12 @@ def derive_county(spec):
             c, e = capacity.loc[(site, res), ["capacity", "max_expansion"]] if (site, res) in capacity.index else (0, 0)
             flag = "OK" if u <= c else ("needs expansion" if u <= c + e else "DOES NOT FIT")
             print(f"  {site:12s} {res:18s} need {u:7.1f}  capacity {c:5g} (+{e:g})  {flag}")
+        for (s, res), (least, _) in COUNTY_MIN_CAPACITY.items():
+            for site, sv in hosted.items():
+                c, e = capacity.loc[(site, res), ["capacity", "max_expansion"]] if (site, res) in capacity.index \
+                    else (0, 0)
+                if s in sv and c + e < least:
+                    print(f"  !! {s} at {site}: {res} {c:g} (+{e:g}) < least {least:g}")
         for rule in instance.codependencies.itertuples():
             for site, sv in hosted.items():
                 if rule.service_a in sv and rule.rule == "colocated" and rule.service_b not in sv:
