@@ -30,12 +30,19 @@ def beds(los_days, occupancy):
     return los_days / 365 / occupancy
 
 
+#: Share of A&E attendances an urgent treatment centre can see (the minors), est.
+MINORS_SHARE = 0.55
+MINORS_SOURCE = ("minors est. 55% of attendances: Poole's 24/7 urgent treatment centre is to see 50,000-60,000 a "
+                 "year, 'the majority' of Poole's A&E attendances (S, Bournemouth Echo 2019)")
+
 #: Resource use per unit of yearly activity, shared by the county instances: service -> {resource:
 #: (per_activity, source)}; every figure est., with how it was made.
 COUNTY_RESOURCE_USE = {
-    "emergency": {"beds": (0.30 * beds(4.5, 0.92),
-                           "est.: 30% of attendances admitted x 4.5 days mean LOS / 365 / 0.92 occupancy"),
-                  "theatres": (0.00003, "est.: ~1 emergency theatre per ~33,000 attendances")},
+    "emergency": {"beds": (0.30 / (1 - MINORS_SHARE) * beds(4.5, 0.92),
+                           "est.: 30% of all attendances admitted, so 67% of the majors, x 4.5 days mean LOS / 365 / "
+                           "0.92 occupancy"),
+                  "theatres": (0.00003 / (1 - MINORS_SHARE),
+                               "est.: ~1 emergency theatre per ~33,000 attendances, ~15,000 majors")},
     "critical_care": {"critical_care_beds": (beds(3.5, 0.80),
                                              "est.: 3.5 days mean critical care LOS / 365 / 0.80 occupancy")},
     "obstetrics": {"beds": (beds(2.0, 0.75), "est.: 2.0 days antenatal+postnatal LOS per birth / 365 / 0.75"),
@@ -69,6 +76,8 @@ DORSET_CSR = "NHS Dorset CCG, Clinical Services Review public consultation (Dec 
 COUNTY_CODEPENDENCIES = [
     ("emergency", "colocated", "critical_care", None, None, "purple",
      f"type-1 ED needs critical care on site (S, {SENATE})"),
+    ("emergency", "colocated", "urgent_care", None, None, "purple",
+     "est. (encoding): a type-1 department sees the minor attendances that reach it"),
     ("obstetrics", "colocated", "critical_care", None, None, "purple",
      f"consultant-led obstetrics with critical care on the same site (S, {HAMPSHIRE_TOGETHER})"),
     ("obstetrics", "colocated", "neonatal", None, None, "purple",
@@ -95,8 +104,9 @@ COUNTY_CODEPENDENCIES = [
 #: Smallest viable unit by activity (min_volume), shared by the county instances: service -> (minimum, source).
 #: Every figure est. with its method, except stroke's (S); a county may keep its own (its SERVICES' min_volume).
 COUNTY_MIN_VOLUME = {
-    "emergency": (20000, "viable size est.: ~55 attendances a day, a third of the ~57,000 a year of a typical "
-                         "type-1 department in these counties (Dorset's ~170,000 over three, S/est.)"),
+    "emergency": (9000, "viable size est.: ~25 majors a day, a third of the ~26,000 majors a year of a typical "
+                        "type-1 department in these counties (Dorset's ~170,000 attendances over three, S/est., x 45%)"),
+    "urgent_care": (5000, "viable size est.: ~14 minor attendances a day, a small community minor injuries unit"),
     "critical_care": (200, "viable size est.: ~200 admissions a year keep a 6-bed unit (min_capacity) "
                            "about a third occupied at 3.5 days a stay"),
     "obstetrics": (1000, "viable size est.: ~3 births a day, about half the smallest consultant-led unit in "
@@ -118,6 +128,26 @@ COUNTY_MIN_CAPACITY = {
     ("elective", "theatres"): (
         2, "least 2 theatres est.: an inpatient surgical unit keeps one theatre free for returns to theatre"),
 }
+
+
+def split_attendances(services):
+    """SERVICES with A&E attendances split: ``emergency`` keeps the majors, 1 - MINORS_SHARE of its rate; a new
+    ``urgent_care`` (an urgent treatment centre, or the minors stream of an ED) takes the rest."""
+    out = {}
+    for sid, rec in services.items():
+        if sid != "emergency":
+            out[sid] = rec
+            continue
+        rate = rec["demand_per_1000"]
+        out["emergency"] = {**rec, "name": "Type-1 emergency department (24/7 A&E, majors)",
+                            "activity": "major A&E attendances", "demand_per_1000": round(rate * (1 - MINORS_SHARE), 3),
+                            "source": f"{rec['source']}; majors only ({MINORS_SOURCE})"}
+        out["urgent_care"] = dict(
+            name="Urgent treatment centre (minor injuries and illness, 24/7)", activity="minor A&E attendances",
+            demand_per_1000=round(rate * MINORS_SHARE, 3), min_sites=1, rotas_24_7=0, running_cost_gbp_m=3.0,
+            opening_capital_gbp_m=3.0, source=f"{MINORS_SOURCE}; GP- and nurse-led, no consultant rota (est.); "
+                                              "costs est.")
+    return out
 
 
 def with_viable_minima(services):

@@ -16,7 +16,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from derive_common import (  # noqa: E402
-    ALLEN_2017, COUNTY_CODEPENDENCIES, COUNTY_RESOURCE_USE, DORSET_CSR, derive_county, with_viable_minima)
+    ALLEN_2017, COUNTY_CODEPENDENCIES, COUNTY_RESOURCE_USE, DORSET_CSR, derive_county, split_attendances,
+    with_viable_minima)
 
 # --- instance -----------------------------------------------------------------------------
 INSTANCE = dict(
@@ -143,7 +144,7 @@ ACCESS_SOURCE = ("95% within 55 min by car, ~45 min blue-light (est. encoding): 
                  "quoted by CPRE Purbeck and Poole, Bournemouth Echo 2019; disputed), and SWASFT's modelling found "
                  "blue-light times from Purbeck of 25-42 min (S, dorsetsvision.nhs.uk); 95% leaves room for the "
                  "north Dorset towns that use Salisbury and Yeovil, not modelled")
-SERVICES = with_viable_minima({
+SERVICES = with_viable_minima(split_attendances({
     "emergency": dict(
         name="Type-1 emergency department (24/7 A&E)", activity="A&E attendances",
         demand_per_1000=200.0, min_sites=1, rotas_24_7=1, running_cost_gbp_m=20.0, opening_capital_gbp_m=25.0,
@@ -193,7 +194,7 @@ SERVICES = with_viable_minima({
         demand_per_1000=1.3, min_sites=1, max_sites=2, rotas_24_7=1, running_cost_gbp_m=3.0, opening_capital_gbp_m=5.0,
         source="est.: ~1.3 trauma admissions per 1000 a year; major trauma goes to "
                "Southampton (S); one east and one west trauma unit (est.); costs est."),
-})
+}))
 RESOURCE_USE = COUNTY_RESOURCE_USE
 SITE_RESOURCES = [
     ("bournemouth", "beds", 600, 200, 0.5, "S: ~600 inpatient beds (123 day beds not counted); expansion "
@@ -212,15 +213,17 @@ SITE_RESOURCES = [
     ("dorchester", "critical_care_beds", 12, 4, 1.0, "est.; new ED and critical care unit being built (S)"),
 ]
 CODEPENDENCIES = COUNTY_CODEPENDENCIES
-ALL = ["emergency", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective", "stroke", "cancer", "trauma"]
-WEST = ["emergency", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective", "stroke", "trauma"]
+ALL = ["emergency", "urgent_care", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective", "stroke",
+       "cancer", "trauma"]
+WEST = ["emergency", "urgent_care", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective", "stroke",
+        "trauma"]
 OPTIONS = {
     "status_quo": dict(
         name="Status quo before the 2017 decision",
         services={
-            "bournemouth": ["emergency", "critical_care", "elective", "stroke"],
-            "poole": ["emergency", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective", "cancer",
-                      "trauma"],
+            "bournemouth": ["emergency", "urgent_care", "critical_care", "elective", "stroke"],
+            "poole": ["emergency", "urgent_care", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective",
+                      "cancer", "trauma"],
             "dorchester": WEST,
         },
         description="All three sites with a type-1 A&E, critical care and planned surgery; consultant "
@@ -230,22 +233,23 @@ OPTIONS = {
                "at Poole rather than Bournemouth, stroke, cancer and trauma sites est. (see README)"),
     "decision_2017": dict(
         name="2017 decision: Bournemouth major emergency, Poole major planned, Dorchester emergency and planned",
-        services={"bournemouth": ALL, "poole": ["elective"], "dorchester": WEST},
+        services={"bournemouth": ALL, "poole": ["elective", "urgent_care"], "dorchester": WEST},
         description="Bournemouth: A&E with major trauma, stroke, Level 3 critical care, consultant "
                     "maternity, LNU, inpatient paediatrics, complex and cancer care. Poole: major "
-                    "planned hospital with a 24/7 urgent treatment centre (UTC not modelled). "
+                    "planned hospital with a 24/7 urgent treatment centre. "
                     "Dorchester keeps A&E, consultant maternity and overnight paediatrics.",
         source="NHS Dorset CCG governing body decision on the Clinical Services Review, September 2017; upheld on "
                "judicial review and by the Secretary of State, 2019 (S: dorsetsvision.nhs.uk, HSJ)"),
     "poole_major_emergency": dict(
         name="Alternative: Poole major emergency, Bournemouth major planned",
-        services={"poole": ALL, "bournemouth": ["elective"], "dorchester": WEST},
+        services={"poole": ALL, "bournemouth": ["elective", "urgent_care"], "dorchester": WEST},
         description="The 2017 model with the east Dorset roles swapped: Poole (which already had "
                     "maternity, paediatrics and the cancer centre) as the major emergency hospital.",
         source="alternative reconstructed for comparison (est.), not a consulted option as far as found"),
     "single_major_emergency_east": dict(
         name="Alternative: one emergency hospital for Dorset at Bournemouth",
-        services={"bournemouth": ALL, "poole": ["elective"], "dorchester": ["elective"]},
+        services={"bournemouth": ALL, "poole": ["elective", "urgent_care"],
+                  "dorchester": ["elective", "urgent_care"]},
         description="Every emergency, maternity and stroke service at Bournemouth; Dorchester planned care only. Shows "
                     "why the west keeps its hospital: stroke access fails for west Dorset and Bournemouth overflows.",
         source="illustrative alternative (est.), not a consulted option"),

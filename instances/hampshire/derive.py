@@ -17,7 +17,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from derive_common import (  # noqa: E402
     ALLEN_2017, COUNTY_CODEPENDENCIES, COUNTY_RESOURCE_USE, HAMPSHIRE_TOGETHER, beds, derive_county,
-    with_viable_minima)
+    split_attendances, with_viable_minima)
 
 # --- instance -----------------------------------------------------------------------------
 INSTANCE = dict(
@@ -146,7 +146,7 @@ TOWN_PAIRS = [("basingstoke", "winchester"), ("basingstoke", "andover"), ("andov
 
 # --- services ------------------------------------------------------------------------------
 # Rates per 1000 residents a year. See README.md for each derivation.
-SERVICES = with_viable_minima({
+SERVICES = with_viable_minima(split_attendances({
     "emergency": dict(
         name="Type-1 emergency department (24/7 A&E)", activity="A&E attendances",
         demand_per_1000=150.0, min_sites=1, rotas_24_7=1, running_cost_gbp_m=20.0, opening_capital_gbp_m=25.0,
@@ -193,7 +193,7 @@ SERVICES = with_viable_minima({
         demand_per_1000=1.2, min_sites=1, max_sites=1, rotas_24_7=1, running_cost_gbp_m=3.0, opening_capital_gbp_m=5.0,
         source="est.: ~1.2 trauma admissions per 1000 a year; major accidents already on one "
                "site (S, 2023 consultation), Basingstoke taken as that site (est.); costs est."),
-})
+}))
 RESOURCE_USE = {**COUNTY_RESOURCE_USE, "stroke": {
     "beds": (beds(8.0, 0.90), "est.: 8 days HASU+acute stroke LOS / 365 / 0.90 (matches the 24-bed Twyford unit, S)")}}
 # site resources: (site, resource, capacity, max_expansion, capital per unit, source)
@@ -218,25 +218,29 @@ SITE_RESOURCES = [
     ("m3j7", "critical_care_beds", 0, 40, 0.0, "est.: ~10% of beds critical care in the 2014 plan (S); 40 est."),
 ]
 CODEPENDENCIES = COUNTY_CODEPENDENCIES
-ALL = ["emergency", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective", "stroke", "cancer", "trauma"]
+ALL = ["emergency", "urgent_care", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective", "stroke",
+       "cancer", "trauma"]
 OPTIONS = {
     "status_quo": dict(
         name="Status quo (2019)",
         services={
-            "basingstoke": ["emergency", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective", "cancer",
-                            "trauma"],
-            "winchester": ["emergency", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective", "stroke"],
+            "basingstoke": ["emergency", "urgent_care", "critical_care", "obstetrics", "neonatal", "paediatrics",
+                            "elective", "cancer", "trauma"],
+            "winchester": ["emergency", "urgent_care", "critical_care", "obstetrics", "neonatal", "paediatrics",
+                           "elective", "stroke"],
+            "andover": ["urgent_care"],
         },
         description="Two district general hospitals each with ED, critical care, consultant "
                     "maternity, neonatal unit and paediatrics; stroke (HASU) at Winchester; "
-                    "trauma and cancer centre at Basingstoke; Andover a community hospital.",
+                    "trauma and cancer centre at Basingstoke; Andover a community hospital with a minor "
+                    "injuries unit (S), modelled as urgent care.",
         source="two district general hospitals (S, HHFT); stroke at Winchester (S, trust stroke page); trauma and "
                "cancer at Basingstoke est."),
     "option6_centralise_existing": dict(
         name="Option 6: centralise essential services at Basingstoke in existing buildings",
         services={
             "basingstoke": ALL,
-            "winchester": ["elective"],
+            "winchester": ["elective", "urgent_care"],
         },
         description="TCS review Option 6 on the larger site: every essential service at Basingstoke, "
                     "Winchester keeps planned care. Needs ~590 beds and ~31 critical care beds at "
@@ -247,7 +251,7 @@ OPTIONS = {
         name="Option 6 variant: centralise essential services at Winchester in existing buildings",
         services={
             "winchester": ALL,
-            "basingstoke": ["elective"],
+            "basingstoke": ["elective", "urgent_care"],
         },
         description="The same centralisation on the Winchester site; "
                     "fails on beds and critical care even more clearly.",
@@ -256,12 +260,12 @@ OPTIONS = {
         name="New specialist acute hospital at M3 J7, Winchester planned care (2023-24 preferred option)",
         services={
             "m3j7": ALL,
-            "winchester": ["elective"],
+            "winchester": ["elective", "urgent_care"],
         },
         description="New hospital at M3 J7: ED, stroke, trauma, emergency surgery, consultant maternity, "
                     "neonatal, critical care, children's ED and inpatients, cancer centre, complex planned "
                     "care. Winchester: planned surgery centre, 24/7 urgent treatment centre, SDEC, "
-                    "midwife-led unit (UTC, SDEC and MLU not modelled). Basingstoke hospital closes (S, 2022).",
+                    "midwife-led unit (SDEC and MLU not modelled). Basingstoke hospital closes (S, 2022).",
         source=f"the preferred option after Option 6 was found not viable (S, {HAMPSHIRE_TOGETHER}); "
                "Basingstoke closure (S, Portsmouth News 2022)"),
 }
