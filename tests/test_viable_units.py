@@ -16,7 +16,7 @@ import pytest
 
 from optimiser import load_instance
 from optimiser.checker import check_solution
-from optimiser.configuration import Configuration
+from optimiser.configuration import Configuration, option_configuration
 from optimiser.pmedian import TRAVEL_ONLY
 from optimiser.solve import Engine, solve
 from solvers.highs import Status
@@ -144,3 +144,63 @@ def test_a_unit_below_its_least_resource_is_infeasible_in_model_and_checker(crit
     assert [(v.subject, v.message) for v in found] == [
         ("emergency at east", "emergency at east needs at least 6 critical_care_beds on site, but east has 0 "
                               "(short by 6)")]
+
+
+# --- the county instances ---------------------------------------------------------------------------
+
+#: The decision each county took, as a named option: site -> services (the sources' wording in README.md).
+DECISIONS = {
+    "hampshire": ("critical_treatment_m3j7", {
+        "m3j7": {"emergency", "urgent_care", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective",
+                 "stroke", "cancer", "trauma"},  # the critical treatment hospital (children's ED within emergency)
+        "winchester": {"elective", "urgent_care"},  # planned care with a 24/7 urgent treatment centre
+    }),
+    "dorset": ("decision_2017", {
+        "bournemouth": {"emergency", "urgent_care", "critical_care", "obstetrics", "neonatal", "paediatrics",
+                        "elective", "stroke", "cancer", "trauma"},  # the major emergency hospital
+        "poole": {"elective", "urgent_care"},  # major planned care with a 24/7 urgent treatment centre
+        "dorchester": {"emergency", "urgent_care", "critical_care", "obstetrics", "neonatal", "paediatrics",
+                       "elective", "stroke", "trauma"},  # emergency and planned care for the west
+    }),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DECISIONS))
+def test_each_real_decision_is_a_named_option_that_meets_every_rule(name):
+    option, hosts = DECISIONS[name]
+    instance = load_instance(name)
+    configuration = option_configuration(instance, option)
+    assert {(site, service) for site, services in hosts.items() for service in services} == configuration.hosts
+    solution = Engine.build(instance).evaluate(option)
+    assert solution.status is Status.OPTIMAL
+    assert check_solution(instance, configuration, solution.allocation, solution.expansion) == []
+
+
+@pytest.fixture(scope="module", params=sorted(DECISIONS))
+def county_best(request):
+    instance = load_instance(request.param)
+    return instance, solve(instance).best
+
+
+def test_every_unit_of_a_countys_best_configuration_is_viable(county_best):
+    """Each hosted unit handles at least its service's min_volume (every service of these instances states one,
+    so no unit stands empty); critical care only where 6 critical-care beds can be; none at Andover, a
+    community hospital with a minor injuries unit."""
+    instance, best = county_best
+    demand = instance.demand.stack().rename("demand")
+    flows = best.allocation.join(demand, on=["zone_id", "service_id"])
+    volume = (flows["share"] * flows["demand"]).groupby([flows["site_id"], flows["service_id"]]).sum()
+    least = instance.services["min_volume"]
+    assert (least > 0).all()
+    for site, service in best.configuration.hosts:
+        assert volume.get((site, service), 0.0) >= least[service] - 1e-6, f"{service} at {site}"
+    assert best.configuration.sites_of("critical_care") and "andover" not in best.configuration.sites_of(
+        "critical_care")
+    assert {service for site, service in best.configuration.hosts if site == "andover"} <= {"urgent_care"}
+
+
+def test_dorsets_best_has_no_neonatal_unit_without_an_obstetric_unit():
+    """Before the rule, the best kept Dorchester's neonatal unit and sent every birth to Poole."""
+    best = solve(load_instance("dorset")).best
+    assert best.configuration.sites_of("neonatal") == best.configuration.sites_of("obstetrics")
+    assert "dorchester" in best.configuration.sites_of("obstetrics")
