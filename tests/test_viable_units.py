@@ -17,6 +17,7 @@ import pytest
 from optimiser import load_instance
 from optimiser.checker import check_solution
 from optimiser.configuration import Configuration, option_configuration
+from optimiser.diagnose import diagnose
 from optimiser.pmedian import TRAVEL_ONLY
 from optimiser.solve import Engine, solve
 from solvers.highs import Status
@@ -204,3 +205,14 @@ def test_dorsets_best_has_no_neonatal_unit_without_an_obstetric_unit():
     best = solve(load_instance("dorset")).best
     assert best.configuration.sites_of("neonatal") == best.configuration.sites_of("obstetrics")
     assert "dorchester" in best.configuration.sites_of("obstetrics")
+
+
+def test_the_diagnosis_names_the_missing_resource(critical_care):
+    """A department at east would need 6 critical-care beds there: the least relaxation of that configuration
+    adds them."""
+    hosts = {(s, l) for s in ("north", "south", "east") for l in ("emergency", "obstetrics")} | {("east", "cancer")}
+    found = diagnose(load_instance(critical_care.path), Configuration.of(hosts))
+    [short] = [r for r in found.relaxations if r.rule == "resource_minimum"]  # and the beds its patients use
+    assert (short.subject, short.amount) == ("emergency at east", pytest.approx(6.0))
+    assert short.message == ("Emergency department at east: 6.0 critical_care_beds short of the least a unit needs "
+                             "on site")
