@@ -84,7 +84,7 @@ def test_a_unit_that_can_take_no_patient_is_infeasible_in_model_and_checker(empt
                                 "1 a year (instance.yaml min_unit_activity)")
 
 
-def test_the_radius_search_hands_a_binding_floor_to_the_classic_model(empty_east):
+def test_the_radius_search_hands_a_binding_floor_to_the_classic_model(empty_east, monkeypatch):
     """Without resources or volume minima the allocation is free of rows but the floor's, so the radius
     search runs without it; its answer leaves east's department empty, so the classic model decides.
     Obstetrics everywhere (east now needs no 500 births): 300 × 6 = 1,800; emergency with the floor of
@@ -93,8 +93,11 @@ def test_the_radius_search_hands_a_binding_floor_to_the_classic_model(empty_east
     empty_east.remove("resource_use.csv").replace("services.yaml", "  min_volume: 500\n", "")
     empty_east.append("instance.yaml", "min_unit_activity: 100")
     instance = load_instance(empty_east.path)
+    searched = []
+    by_radius = Engine._by_radius
+    monkeypatch.setattr(Engine, "_by_radius", lambda engine, *args: searched.append(1) or by_radius(engine, *args))
     result = Engine.build(instance).solve(weights=TRAVEL_ONLY)
-    assert result.formulation == "classic"
+    assert searched and result.formulation == "classic"  # the radius search ran, and its answer was not kept
     assert result.best.criteria["travel"] == pytest.approx((36_600 + 1_800 + 9_900) / TOTAL)
     assert check_solution(instance, result.best.configuration, result.best.allocation) == []
     empty_east.remove("demand.csv")
