@@ -69,7 +69,7 @@ ZONES_RAW = [
     ("eastleigh_north", "Chandler's Ford and North Baddesley (share)", 50.984, -1.385, 40000, 4, "Eastleigh"),
     ("whitehill_bordon", "Bordon and Whitehill (share)", 51.113, -0.860, 10000, 3, "East Hampshire"),
 ]
-POPULATION_TOTAL = 570000  # S: 4OC case study of the trust "approximately 570,000 people"; 550,000-600,000 (S)
+POPULATION_TOTAL = 570000  # S: 4OC case study of the trust, "approximately 570,000 people"
 
 # --- road graph ---------------------------------------------------------------------------
 SPEED = {"motorway": 100, "dual": 80, "single": 60, "minor": 50, "urban": 35}  # km/h, est. (brief)
