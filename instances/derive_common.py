@@ -30,12 +30,19 @@ def beds(los_days, occupancy):
     return los_days / 365 / occupancy
 
 
+#: Share of A&E attendances an urgent treatment centre can see (the minors), est.
+MINORS_SHARE = 0.55
+MINORS_SOURCE = ("minors est. 55% of attendances: Poole's 24/7 urgent treatment centre is to see 50,000-60,000 a "
+                 "year, 'the majority' of Poole's A&E attendances (S, Bournemouth Echo 2019)")
+
 #: Resource use per unit of yearly activity, shared by the county instances: service -> {resource:
 #: (per_activity, source)}; every figure est., with how it was made.
 COUNTY_RESOURCE_USE = {
-    "emergency": {"beds": (0.30 * beds(4.5, 0.92),
-                           "est.: 30% of attendances admitted x 4.5 days mean LOS / 365 / 0.92 occupancy"),
-                  "theatres": (0.00003, "est.: ~1 emergency theatre per ~33,000 attendances")},
+    "emergency": {"beds": (0.30 / (1 - MINORS_SHARE) * beds(4.5, 0.92),
+                           "est.: 30% of all attendances admitted, so 67% of the majors, x 4.5 days mean LOS / 365 / "
+                           "0.92 occupancy"),
+                  "theatres": (0.00003 / (1 - MINORS_SHARE),
+                               "est.: ~1 emergency theatre per ~33,000 attendances, ~15,000 majors")},
     "critical_care": {"critical_care_beds": (beds(3.5, 0.80),
                                              "est.: 3.5 days mean critical care LOS / 365 / 0.80 occupancy")},
     "obstetrics": {"beds": (beds(2.0, 0.75), "est.: 2.0 days antenatal+postnatal LOS per birth / 365 / 0.75"),
@@ -50,6 +57,106 @@ COUNTY_RESOURCE_USE = {
     "trauma": {"beds": (beds(9.0, 0.90), "est.: 9 days mean trauma LOS / 365 / 0.90"),
                "theatres": (0.0005, "est.: ~2,000 trauma operations per theatre-year")},
 }
+
+
+#: Original public sources the county instances cite (short names used in the files).
+SENATE = ("South East Coast Clinical Senate, 'The clinical co-dependencies of acute hospital services' "
+          "(December 2014)")
+ALLEN_2017 = ("Allen M et al., 'Feasibility of a hyper-acute stroke unit model of care across England: a modelling "
+              "analysis', BMJ Open 2017;7:e018143")
+NEONATAL_SPEC = ("NHS England, 'Neonatal critical care (intensive care, HDU and special care)' service "
+                 "specification E08/S/a (2015): neonatal units sit with the maternity unit whose babies they care for")
+
+HAMPSHIRE_TOGETHER = ("Hampshire Together (Hampshire and Isle of Wight ICB with Hampshire Hospitals NHS FT), public "
+                      "consultation on modernising hospitals in mid and north Hampshire, Dec 2023 - Mar 2024")
+DORSET_CSR = "NHS Dorset CCG, Clinical Services Review public consultation (Dec 2016 - Feb 2017; dorsetsvision.nhs.uk)"
+
+#: Co-dependencies of the county instances: (a, rule, b, within_min, mode, grade, source). Purple -> colocated,
+#: amber -> within a transfer time (the senate's grades).
+COUNTY_CODEPENDENCIES = [
+    ("emergency", "colocated", "critical_care", None, None, "purple",
+     f"type-1 ED needs critical care on site (S, {SENATE})"),
+    ("emergency", "colocated", "urgent_care", None, None, "purple",
+     "est. (encoding): a type-1 department sees the minor attendances that reach it"),
+    ("obstetrics", "colocated", "critical_care", None, None, "purple",
+     f"consultant-led obstetrics with critical care on the same site (S, {HAMPSHIRE_TOGETHER})"),
+    ("obstetrics", "colocated", "neonatal", None, None, "purple",
+     f"consultant-led obstetrics with a neonatal unit on the same site (S, {HAMPSHIRE_TOGETHER})"),
+    ("neonatal", "colocated", "obstetrics", None, None, "purple",
+     f"a neonatal unit only beside a consultant-led obstetric unit (S, {NEONATAL_SPEC})"),
+    ("obstetrics", "colocated", "paediatrics", None, None, "purple",
+     f"consultant-led maternity and inpatient paediatrics together (S, {DORSET_CSR})"),
+    ("neonatal", "colocated", "paediatrics", None, None, "purple",
+     f"local neonatal unit needs inpatient paediatrics (S, {SENATE})"),
+    ("paediatrics", "colocated", "critical_care", None, None, "purple",
+     "est. (K): a child who deteriorates on an inpatient ward is stabilised by the site's anaesthetic and critical "
+     "care team before transfer to a paediatric ICU, so inpatient paediatrics stands only on a site with them"),
+    ("stroke", "colocated", "emergency", None, None, "purple", f"HASU needs ED and CT on site (S/K, {SENATE})"),
+    ("trauma", "colocated", "emergency", None, None, "purple", f"trauma care needs ED (S, {SENATE})"),
+    ("trauma", "colocated", "critical_care", None, None, "purple",
+     f"trauma / emergency surgery needs critical care (S, {SENATE})"),
+    ("cancer", "colocated", "critical_care", None, None, "purple",
+     f"complex cancer care needs critical care (S/K, {SENATE})"),
+    ("elective", "within", "critical_care", 60, "bluelight", "amber",
+     f"complex elective surgery needs critical care, amber: network transfer (S, {SENATE}); within 60 min est."),
+]
+
+#: Smallest viable unit by activity (min_volume), shared by the county instances: service -> (minimum, source).
+#: Every figure est. with its method, except stroke's (S); a county may keep its own (its SERVICES' min_volume).
+COUNTY_MIN_VOLUME = {
+    "emergency": (9000, "viable size est.: ~25 majors a day, a third of the ~26,000 majors a year of a typical "
+                        "type-1 department in these counties (Dorset's ~170,000 attendances over three, S/est., x 45%)"),
+    "urgent_care": (5000, "viable size est.: ~14 minor attendances a day, a small community minor injuries unit"),
+    "critical_care": (200, "viable size est.: ~200 admissions a year keep a 6-bed unit (min_capacity) "
+                           "about a third occupied at 3.5 days a stay"),
+    "obstetrics": (1000, "viable size est.: ~3 births a day, about half the smallest consultant-led unit in "
+                         "these cases (Dorchester ~1,850 births 2014/15, S), rounded down"),
+    "neonatal": (100, "viable size est.: ~10% (S) of the smallest viable obstetric unit's 1,000 births"),
+    "paediatrics": (1500, "viable size est.: ~4 admissions a day for a unit with its own 24/7 rota"),
+    "elective": (1000, "viable size est.: a year of one theatre's inpatient operations at this instance's "
+                       "rate (~1,000)"),
+    "stroke": (600, f"viable size S: >=600 admissions a year ({ALLEN_2017})"),
+    "cancer": (1000, "viable size est.: ~3 complex cancer admissions a day"),
+    "trauma": (200, "viable size est.: ~4 trauma admissions a week"),
+}
+#: Least resource on a site hosting a service (resource_use.csv min_capacity): (service, resource) -> (least, source).
+COUNTY_MIN_CAPACITY = {
+    ("critical_care", "critical_care_beds"): (
+        6, "least 6 beds est.: adult ICUs range from four to over 50 beds (S, Royal College of Physicians, "
+           "'Medical care: intensive care medicine, physical environment'); 6 taken as the least that carries "
+           "its own 24/7 consultant rota (est.)"),
+    ("elective", "theatres"): (
+        2, "least 2 theatres est.: an inpatient surgical unit keeps one theatre free for returns to theatre"),
+}
+
+
+def split_attendances(services):
+    """SERVICES with A&E attendances split: ``emergency`` keeps the majors, 1 - MINORS_SHARE of its rate; a new
+    ``urgent_care`` (an urgent treatment centre, or the minors stream of an ED) takes the rest."""
+    out = {}
+    for sid, rec in services.items():
+        if sid != "emergency":
+            out[sid] = rec
+            continue
+        rate = rec["demand_per_1000"]
+        out["emergency"] = {**rec, "name": "Type-1 emergency department (24/7 A&E, majors)",
+                            "activity": "major A&E attendances", "demand_per_1000": round(rate * (1 - MINORS_SHARE), 3),
+                            "source": f"{rec['source']}; majors only ({MINORS_SOURCE})"}
+        out["urgent_care"] = dict(
+            name="Urgent treatment centre (minor injuries and illness, 24/7)", activity="minor A&E attendances",
+            demand_per_1000=round(rate * MINORS_SHARE, 3), min_sites=1, rotas_24_7=0, running_cost_gbp_m=3.0,
+            opening_capital_gbp_m=3.0, source=f"{MINORS_SOURCE}; GP- and nurse-led, no consultant rota (est.); "
+                                              "costs est.")
+    return out
+
+
+def with_viable_minima(services):
+    """SERVICES with COUNTY_MIN_VOLUME's minimum (where a service states none) and its source appended."""
+    out = {}
+    for sid, rec in services.items():
+        least, why = COUNTY_MIN_VOLUME[sid]
+        out[sid] = rec if "min_volume" in rec else {**rec, "min_volume": least, "source": f"{rec['source']}; {why}"}
+    return out
 
 
 def scaled_zones(zones_raw, total):
@@ -120,13 +227,16 @@ def write_county(spec):
     write_csv(here / "roads.csv", ["from_node", "to_node", "road_class", "length_km", "speed_kmh", "name", "source"],
               edges_with_lengths(spec.NODES, spec.EDGES, spec.DETOUR, spec.SPEED))
     modes = [("car", c, 1.0, "est.: the road's car speed") for c in spec.SPEED] + \
-            [("bluelight", c, 1.25, "est.: blue-light ~1/0.8 of car speed (CASES.md)") for c in spec.SPEED]
+            [("bluelight", c, 1.25, "est.: blue-light ~1/0.8 of car speed") for c in spec.SPEED]
     write_csv(here / "modes.csv", ["mode", "road_class", "speed_factor", "source"], modes)
     write_csv(here / "site_resources.csv",
               ["site_id", "resource", "capacity", "max_expansion", "expansion_capital_gbp_m", "source"],
               spec.SITE_RESOURCES)
-    write_csv(here / "resource_use.csv", ["service_id", "resource", "per_activity", "source"],
-              [(s, r, round(v[0], 6), v[1]) for s, d in spec.RESOURCE_USE.items() for r, v in d.items()])
+    least = COUNTY_MIN_CAPACITY
+    write_csv(here / "resource_use.csv", ["service_id", "resource", "per_activity", "min_capacity", "source"],
+              [(s, r, round(v[0], 6), least.get((s, r), (None,))[0],
+                v[1] + (f"; {least[s, r][1]}" if (s, r) in least else ""))
+               for s, d in spec.RESOURCE_USE.items() for r, v in d.items()])
     write_csv(here / "codependencies.csv",
               ["service_a", "rule", "service_b", "within_min", "mode", "grade", "source"], spec.CODEPENDENCIES)
     out = [f"# Service lines of the {name} instance; written by derive.py (see README.md)."]
@@ -229,6 +339,12 @@ def derive_county(spec):
             c, e = capacity.loc[(site, res), ["capacity", "max_expansion"]] if (site, res) in capacity.index else (0, 0)
             flag = "OK" if u <= c else ("needs expansion" if u <= c + e else "DOES NOT FIT")
             print(f"  {site:12s} {res:18s} need {u:7.1f}  capacity {c:5g} (+{e:g})  {flag}")
+        for (s, res), (least, _) in COUNTY_MIN_CAPACITY.items():
+            for site, sv in hosted.items():
+                c, e = capacity.loc[(site, res), ["capacity", "max_expansion"]] if (site, res) in capacity.index \
+                    else (0, 0)
+                if s in sv and c + e < least:
+                    print(f"  !! {s} at {site}: {res} {c:g} (+{e:g}) < least {least:g}")
         for rule in instance.codependencies.itertuples():
             for site, sv in hosted.items():
                 if rule.service_a in sv and rule.rule == "colocated" and rule.service_b not in sv:

@@ -42,7 +42,8 @@ TOL = 1e-6
 #: Rule families in report order.
 RULES: tuple[str, ...] = (
     "demand", "linking", "travel", "coverage", "capacity", "expansion", "colocated", "within",
-    "excludes", "min_sites", "max_sites", "min_volume", "max_volume", "given", "role", "closest",
+    "excludes", "min_sites", "max_sites", "min_volume", "max_volume", "activity_floor", "min_capacity", "given",
+    "role", "closest",
 )
 
 
@@ -83,6 +84,7 @@ def check_solution(instance: Instance, configuration: Configuration, allocation:
         *expansion_limits(instance, added),
         *_configuration_rules(instance, configuration, clock),
         *volumes(instance, configuration, flows),
+        *unit_capacity(instance, configuration, added),
     ]
     if closest_assignment:
         found += closest(instance, configuration, flows, clock)
@@ -296,9 +298,12 @@ def expansion_limits(instance: Instance, added: pd.DataFrame) -> Iterator[Violat
 
 
 def volumes(instance: Instance, configuration: Configuration, flows: pd.DataFrame) -> Iterator[Violation]:
-    """Each hosting site handles at least min_volume and at most max_volume of the service a year."""
+    """Each hosting site handles at least min_volume and at most max_volume of the service a year, and, for a
+    service with demand, at least the instance's min_unit_activity: a unit with no patients is no unit."""
     handled = flows.groupby(["site_id", "service_id"])["activity"].sum()
     services = instance.services
+    demanded = instance.demand.sum(axis=0) > 0
+    floor = float(instance.settings.get("min_unit_activity") or 0.0)
     for site, service in sorted(configuration.hosts, key=lambda pair: (pair[1], pair[0])):
         volume = float(handled.get((site, service), 0.0))
         low, high = services.loc[service, "min_volume"], services.loc[service, "max_volume"]
@@ -310,6 +315,25 @@ def volumes(instance: Instance, configuration: Configuration, flows: pd.DataFram
         if pd.notna(high) and volume > high + _slack(high):
             yield Violation("max_volume", subject, f"{subject} handles {_num(volume)} {activity}, above the maximum "
                             f"{_num(high)} (over by {_num(volume - high)})", volume - high)
+        if demanded[service] and volume < floor - _slack(floor) and not (pd.notna(low) and low >= floor):
+            yield Violation("activity_floor", subject, f"{subject} handles {_num(volume)} {activity}, below the "
+                            f"least a hosted unit handles, {_num(floor)} a year (instance.yaml min_unit_activity)",
+                            floor - volume)
+
+
+def unit_capacity(instance: Instance, configuration: Configuration, added: pd.DataFrame) -> Iterator[Violation]:
+    """A site hosting a service has at least the service's min_capacity of each resource (with what is added)."""
+    least = instance.resource_use.dropna(subset=["min_capacity"])
+    have = instance.site_resources.set_index(["site_id", "resource"])["capacity"]
+    more = added.set_index(["site_id", "resource"])["added"]
+    for rule in least[least["min_capacity"] > 0].itertuples():
+        for site in configuration.sites_of(rule.service_id):
+            held = float(have.get((site, rule.resource), 0.0)) + float(more.get((site, rule.resource), 0.0))
+            if held < rule.min_capacity - _slack(rule.min_capacity):
+                yield Violation("min_capacity", f"{rule.service_id} at {site}",
+                                f"{rule.service_id} at {site} needs at least {_num(rule.min_capacity)} "
+                                f"{rule.resource} on site, but {site} has {_num(held)} (short by "
+                                f"{_num(rule.min_capacity - held)})", rule.min_capacity - held)
 
 
 def closest(instance: Instance, configuration: Configuration, flows: pd.DataFrame,

@@ -29,8 +29,8 @@ from .modeldata import ModelOptions
 from .solve import Engine
 
 #: Constraint families the relaxation may violate; every other row is a definition.
-RELAXABLE = ("capacity", "colocated", "excludes", "within", "sites_min", "sites_max", "volume_min", "volume_max",
-             "coverage", "travel_max", "closest")
+RELAXABLE = ("capacity", "resource_minimum", "colocated", "excludes", "within", "sites_min", "sites_max", "volume_min",
+             "volume_max", "activity_floor", "coverage", "travel_max", "closest")
 #: Relative violations below this are rounding, not a broken rule.
 TOLERANCE = 1e-6
 
@@ -183,6 +183,16 @@ def _describe_row(engine: Engine, row_name: str, excess: float) -> Relaxation:
         return Relaxation(family, f"{resource} at {site}", excess,
                           f"{resource} at {site}: {excess:,.1f} more needed than its capacity and permitted "
                           "expansion")
+    if family == "resource_minimum":
+        site, service, resource = keys
+        return Relaxation(family, f"{service} at {site}", excess,
+                          f"{_name(engine, service)} at {site}: {excess:,.1f} {resource} short of the least a unit "
+                          "needs on site")
+    if family == "activity_floor":
+        site, service = keys
+        return Relaxation(family, f"{service} at {site}", excess,
+                          f"{_name(engine, service)} at {site}: {excess:,.1f} {services.loc[service, 'activity']} "
+                          "short of the least a hosted unit handles (min_unit_activity)")
     if family in ("colocated", "excludes", "within"):
         site, a, b = keys
         text = {"colocated": f"{_name(engine, a)} at {site} without {_name(engine, b)} on the same site",

@@ -38,7 +38,7 @@ from scipy.sparse import coo_array, csr_array
 from solvers.milp import StandardForm
 
 from .configuration import bundled_services
-from .modeldata import CRITERIA, DEPRIVATION_WEIGHT, ModelData
+from .modeldata import CRITERIA, DEPRIVATION_WEIGHT, ModelData, activity_floor
 
 # --- names ------------------------------------------------------------------------------------
 
@@ -324,6 +324,28 @@ def _last(rows: pd.DataFrame, m: _Layout, column: str) -> dict[tuple[str, str], 
     return dict(zip(zip(rows["site_id"], rows["resource"], strict=True), rows[column].astype(float), strict=True))
 
 
+def resource_minimum(m: _Layout, out: _Rows) -> None:
+    r"""``resource_minimum[s,l,r]``: :math:`m_{lr} y_{sl} - e_{sr} \le C_{sr}` for every site and every
+    (service, resource) with a ``min_capacity`` (:math:`e` only where the site may expand)."""
+    instance = m.data.instance
+    rows = instance.resource_use.dropna(subset=["min_capacity"])
+    rows = rows[rows["min_capacity"] > 0]
+    S, n = len(m.sites), len(rows)
+    if not n:
+        return
+    site = np.repeat(np.arange(S), n)
+    l, least = np.tile(m.service_code(rows["service_id"]), S), np.tile(rows["min_capacity"].to_numpy(float), S)
+    resource = np.tile(rows["resource"].to_numpy(object), S)
+    keys = list(zip(np.asarray(m.data.sites, dtype=object)[site], resource, strict=True))
+    capacity_of = _last(instance.site_resources, m, "capacity")
+    expand_at = dict(zip(m.expand_keys, m.expand, strict=True))
+    added = np.array([expand_at.get(key, -1) for key in keys], dtype=np.int64)
+    has = np.flatnonzero(added >= 0)
+    out.add(_names("resource_minimum", _join(m.sites[site], m.services[l], _quoted(resource))),
+            [(np.arange(S * n), m.y[site, l], least), (has, added[has], -1.0)], -np.inf,
+            np.array([capacity_of.get(key, 0.0) for key in keys]))
+
+
 def codependencies(m: _Layout, out: _Rows) -> None:
     r"""``colocated[s,a,b]``: :math:`y_{sa} - y_{sb} \le 0`; ``excludes[s,a,b]``: :math:`y_{sa} + y_{sb} \le 1`;
     ``within[s,a,b]``: :math:`y_{sa} - \sum_{s': t_{ss'} \le N} y_{s'b} \le 0`."""
@@ -368,19 +390,22 @@ def site_counts(m: _Layout, out: _Rows) -> None:
 def volumes(m: _Layout, out: _Rows) -> None:
     r"""``volume_min[s,l]``: :math:`v^{min}_l y_{sl} - \sum_z d_{zl} x_{zsl} - a_{sl} \le 0`;
     ``volume_max[s,l]``: :math:`\sum_z d_{zl} x_{zsl} + a_{sl} - v^{max}_l y_{sl} \le 0`, or
-    :math:`v^{max}_l y_{sl} \ge 0` where no zone can reach the unit (Pyomo's form of ``0 ≤ v y``)."""
+    :math:`v^{max}_l y_{sl} \ge 0` where no zone can reach the unit (Pyomo's form of ``0 ≤ v y``);
+    ``activity_floor[s,l]``: :math:`\varphi_l y_{sl} - \sum_z d_{zl} x_{zsl} - a_{sl} \le 0`."""
     services = _services_frame(m)
     S, L = m.y.shape
     unit_of_pair, unit_of_beyond = m.ps * L + m.pl, m.us * L + m.ul
     reached = np.bincount(np.concatenate([unit_of_pair, unit_of_beyond]), minlength=S * L) > 0
-    for family, column in (("volume_min", "min_volume"), ("volume_max", "max_volume")):
-        limit = services[column].to_numpy(dtype=float, na_value=np.nan)
-        chosen = limit > 0 if family == "volume_min" else ~np.isnan(limit)
+    floor = activity_floor(m.data).to_numpy(float)
+    for family, limit in (("volume_min", services["min_volume"].to_numpy(dtype=float, na_value=np.nan)),
+                          ("volume_max", services["max_volume"].to_numpy(dtype=float, na_value=np.nan)),
+                          ("activity_floor", floor)):
+        chosen = ~np.isnan(limit) if family == "volume_max" else limit > 0
         units = np.flatnonzero(np.tile(chosen, S))  # unit = s * L + l
         row_of_unit = np.full(S * L, -1)
         row_of_unit[units] = np.arange(len(units))
-        sign = -1.0 if family == "volume_min" else 1.0
-        flip = np.where(reached[units] | (family == "volume_min"), 1.0, -1.0)
+        sign = 1.0 if family == "volume_max" else -1.0
+        flip = np.where(reached[units] | (family != "volume_max"), 1.0, -1.0)
         in_row, placed_row = row_of_unit[unit_of_pair], row_of_unit[unit_of_beyond]
         mine, placed = in_row >= 0, placed_row >= 0
         rows = np.arange(len(units))
@@ -504,7 +529,7 @@ def worst_zone(m: _Layout, out: _Rows) -> None:
 
 #: Mirrors :data:`optimiser.model.CONSTRAINT_FAMILIES`, in the same order and by the same names.
 CONSTRAINT_FAMILIES: tuple[Callable[[_Layout, _Rows], None], ...] = (
-    demand_allocation, linking, capacity, codependencies, site_counts, volumes, travel_standards,
+    demand_allocation, linking, capacity, resource_minimum, codependencies, site_counts, volumes, travel_standards,
     closest_assignment, roles, givens, beyond_placement, worst_zone)
 
 

@@ -36,7 +36,7 @@ import pyomo.environ as pyo
 
 from .configuration import bundled_services
 from .instance import Instance
-from .modeldata import CRITERIA, DEPRIVATION_WEIGHT, ModelData, ModelOptions, candidate_pairs, prepare
+from .modeldata import CRITERIA, DEPRIVATION_WEIGHT, ModelData, ModelOptions, activity_floor, candidate_pairs, prepare
 
 __all__ = ["CONSTRAINT_FAMILIES", "CRITERIA", "ModelData", "ModelOptions", "build_model", "candidate_pairs",
            "criteria", "prepare"]
@@ -159,6 +159,20 @@ def capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.capacity = pyo.Constraint(rows, rule=rule)
 
 
+def resource_minimum(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""A unit is viable only on a site with enough of a resource (``min_capacity`` of resource_use.csv,
+    e.g. 6 critical-care beds): :math:`m_{lr}\, y_{sl} \le C_{sr} + e_{sr}`. On the site's capacity, not
+    on the unit's load: a critical care unit with no beds is impossible even if no patient would use them."""
+    rows = data.instance.resource_use.dropna(subset=["min_capacity"])
+    least = {(r.service_id, r.resource): r.min_capacity for r in rows.itertuples(index=False) if r.min_capacity > 0}
+    capacity_of = {(row.site_id, row.resource): row.capacity
+                   for row in data.instance.site_resources.itertuples(index=False)}
+    m.resource_minimum = pyo.Constraint(
+        [(s, l, r) for s in data.sites for l, r in least],
+        rule=lambda m, s, l, r: least[l, r] * m.y[s, l]
+        <= capacity_of.get((s, r), 0.0) + (m.expand[s, r] if (s, r) in m.EXPAND else 0))
+
+
 def codependencies(m: pyo.ConcreteModel, data: ModelData) -> None:
     r"""Clinical co-dependencies between service lines A and B, at every site :math:`s`:
 
@@ -196,7 +210,14 @@ def site_counts(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 def volumes(m: pyo.ConcreteModel, data: ModelData) -> None:
     r"""Volume per unit: :math:`v^{min}_l y_{sl} \le \sum_z d_{zl} x_{zsl} + a_{sl} \le v^{max}_l y_{sl}`
-    (:math:`a_{sl}`, the beyond demand placed there, only in a restricted model)."""
+    (:math:`a_{sl}`, the beyond demand placed there, only in a restricted model).
+
+    A hosted unit with no patients is not a unit, whatever ``min_volume`` says: for a service with
+    demand whose :math:`v^{min}_l` is below the instance's floor :math:`\varphi` (``min_unit_activity``,
+    1 a year unless stated), ``activity_floor[s,l]``: :math:`\varphi\, y_{sl} \le \sum_z d_{zl} x_{zsl} + a_{sl}`.
+    A minimum volume, so exact, with coefficients of the demand's own order: sounder than
+    :math:`y \le \sum_z d x / \varepsilon`, whose tiny :math:`\varepsilon` would be. A family of its own, so
+    the radius search (:mod:`optimiser.radius`) may solve without it and check that it holds."""
     services = data.instance.services
     by_unit = _by(data.pairs, "site_id", "service_id")
     demand = dict(zip(zip(data.pairs["zone_id"], data.pairs["service_id"], strict=True), data.pairs["demand"],
@@ -206,10 +227,13 @@ def volumes(m: pyo.ConcreteModel, data: ModelData) -> None:
         return sum(demand[z, l] * m.x[z, s, l] for z, _, _ in by_unit.get((s, l), [])) + _beyond_at(m, s, l)
     low = [(s, l) for s in data.sites for l in data.services if services.loc[l, "min_volume"] > 0]
     high = [(s, l) for s in data.sites for l in data.services if pd.notna(services.loc[l, "max_volume"])]
+    floor = activity_floor(data)
     m.volume_min = pyo.Constraint(low, rule=lambda m, s, l: volume(m, s, l)
                                   >= services.loc[l, "min_volume"] * m.y[s, l])
     m.volume_max = pyo.Constraint(high, rule=lambda m, s, l: volume(m, s, l)
                                   <= services.loc[l, "max_volume"] * m.y[s, l])
+    m.activity_floor = pyo.Constraint([(s, l) for s in data.sites for l in data.services if floor[l] > 0],
+                                      rule=lambda m, s, l: volume(m, s, l) >= floor[l] * m.y[s, l])
 
 
 def travel_standards(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -317,7 +341,7 @@ def _beyond_minutes(data: ModelData) -> dict[tuple[str, str], float]:
                     strict=True))
 
 
-CONSTRAINT_FAMILIES = (demand_allocation, linking, capacity, codependencies, site_counts, volumes,
+CONSTRAINT_FAMILIES = (demand_allocation, linking, capacity, resource_minimum, codependencies, site_counts, volumes,
                        travel_standards, closest_assignment, roles, givens, beyond_placement, worst_zone)
 
 

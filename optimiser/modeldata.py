@@ -105,6 +105,17 @@ def unservable(instance: Instance, candidates: pd.DataFrame) -> pd.DataFrame:
     return wanted[~wanted.isin(served)].to_frame(index=False)
 
 
+def activity_floor(data: ModelData) -> pd.Series:
+    """Per service, the floor a hosted unit's yearly activity keeps beyond its ``min_volume``: the
+    instance's ``min_unit_activity`` for a service with demand whose ``min_volume`` is lower, else 0
+    (a service nobody demands has no patients to give; a higher ``min_volume`` is the floor already)."""
+    services = data.instance.services.reindex(data.services)
+    floor = float(data.instance.settings.get("min_unit_activity") or 0.0)
+    demanded = data.instance.demand.sum(axis=0).reindex(data.services, fill_value=0.0) > 0
+    return pd.Series(np.where(demanded & (services["min_volume"].fillna(0.0) < floor), floor, 0.0),
+                     index=data.services)
+
+
 def candidate_pairs(instance: Instance, times: dict[str, TravelTimes], options: ModelOptions) -> pd.DataFrame:
     """Zone–site pairs that can carry demand, per service line, for the instance's zones (``times``
     may hold more: those of the zones before merging).

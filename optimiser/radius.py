@@ -46,6 +46,9 @@ from .modeldata import ModelData
 #: Row families that may touch the allocation for it to be projected out (the worst zone's only
 #: without weight on it); any other row on an allocation column keeps the classic model.
 ALLOCATION_ROWS = frozenset({"demand", "linking", "beyond_placed", "beyond_hosted", "worst_bound"})
+#: Rows on the allocation the master leaves out, so that it is a relaxation: its answers are then served
+#: in the full model, which holds them; where one binds, the classic model decides (``Engine.solve``).
+CHECKED_ROWS = frozenset({"activity_floor"})
 #: Criteria an allocation column may cost: the rest must have no weight on allocation columns.
 ALLOCATION_CRITERIA = ("travel", "equity")
 #: A row is broken when θ is below it by more than this, relative (θ is scaled to about 1 per group;
@@ -276,7 +279,7 @@ def _allocation_columns(form: StandardForm, columns: dict) -> np.ndarray | None:
     """Columns of the allocation (x, beyond shares and placements, the worst zone), or None when a
     row outside :data:`ALLOCATION_ROWS` touches one."""
     family = np.array([name.split("[", 1)[0] for name in form.rows], dtype=object)
-    of_allocation = np.isin(family, list(ALLOCATION_ROWS))
+    of_allocation = np.isin(family, list(ALLOCATION_ROWS | CHECKED_ROWS))
     touched = np.unique(form.A[np.flatnonzero(of_allocation)].indices)
     allocation = np.setdiff1d(touched, columns["y"].ravel())
     if not len(allocation):

@@ -159,6 +159,10 @@ class Scout:
         return relative_gap(self.served.objective, self.bound) <= mip_gap + 1e-9
 
 
+class _FloorBinds(Exception):
+    """The radius master's answer breaks a row it leaves out (a hosted unit without patients)."""
+
+
 @dataclass
 class Engine:
     """One instance's model, compiled once and loaded in HiGHS, ready for many solves.
@@ -236,11 +240,15 @@ class Engine:
         self.formulation = "radius" if master else "classic"
         self.relaxation_bound, self.scout_objective, self.scouted = None, None, False
         self.openings = self.closings = 0
+        deadline = self.session.deadline
         try:
             if not self.data.unservable.empty:
                 results = [self._unservable()]
             else:
                 results = self._by_radius(master, top, progress) if master else self._classic(top, progress)
+        except _FloorBinds:  # a unit the master opened would have no patients: the classic model decides
+            self.formulation, self.session.deadline = "classic", deadline
+            results = self._classic(top, progress)
         finally:
             self.session.watch = None
         limit = self.session.options.time_limit_s
@@ -370,6 +378,9 @@ class Engine:
             return replace(found, status=Status.NO_SOLUTION, objective=None, gap=None, values=None)
         if found.has_solution and (not served.has_solution or abs(served.objective - found.objective)
                                    > RADIUS_TOLERANCE * max(1.0, abs(found.objective))):
+            if any(row.startswith("activity_floor[") for row in self.form.rows) and (
+                    not served.has_solution or served.objective > found.objective):
+                raise _FloorBinds  # the master leaves those rows out (radius.CHECKED_ROWS), so costs less
             raise SolverDefect(f"the radius formulation found a configuration of objective {found.objective:.9g}, "
                                f"but allocated in the full model it has {served.objective!r}; no answer is given. "
                                "Set ModelOptions(radius=False) to use the classic model, and report this.")

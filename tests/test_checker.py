@@ -152,7 +152,8 @@ def test_coverage_counts_shares(tiny):
     configuration = without_roles(*hosts)
     split = feasible(obstetrics={"z_east": {"south": 0.5, "east": 0.5}})
     found = check_solution(instance, configuration, split)
-    assert [v.rule for v in found] == ["coverage", "min_volume"]  # east: 200 births < 500
+    assert [v.rule for v in found] == ["coverage", "min_volume", "activity_floor"]  # east: 200 births < 500,
+    assert found[2].subject == "emergency at east"  # and an emergency department nobody is sent to
     assert found[0].message.startswith("obstetrics reaches 88.89% of the population")
     assert found[0].amount == pytest.approx(2_000 / 180_000)
 
@@ -232,13 +233,16 @@ def test_within_counts_the_site_itself_and_reports_a_missing_partner(tiny):
 
 
 def test_excludes(tiny):
-    """No roles: emergency also at east, which hosts cancer (it receives nobody: no volume floor)."""
+    """No roles: emergency also at east, which hosts cancer; it receives nobody, below the floor of one
+    attendance a year that every hosted unit of a service with demand handles."""
     tiny.append("codependencies.csv", "emergency,excludes,cancer,,,red,test")
     instance = load_instance(tiny.path)
     configuration = without_roles(*status_quo(instance).hosts, ("east", "emergency"))
     assert_violations(check_solution(instance, configuration, feasible()), [
         Violation("excludes", "emergency and cancer at east",
                   "emergency and cancer may not share a site, but east hosts both", 1.0),
+        Violation("activity_floor", "emergency at east", "emergency at east handles 0 attendances, below the least "
+                  "a hosted unit handles, 1 a year (instance.yaml min_unit_activity)", 1.0),
     ])
 
 

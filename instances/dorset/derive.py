@@ -15,7 +15,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from derive_common import COUNTY_RESOURCE_USE, derive_county  # noqa: E402
+from derive_common import (  # noqa: E402
+    ALLEN_2017, COUNTY_CODEPENDENCIES, COUNTY_RESOURCE_USE, DORSET_CSR, derive_county, split_attendances,
+    with_viable_minima)
 
 # --- instance -----------------------------------------------------------------------------
 INSTANCE = dict(
@@ -28,7 +30,7 @@ INSTANCE = dict(
 )
 MARGIN = 0.05
 
-# --- sites (CASES.md; S unless marked) ----------------------------------------------------
+# --- sites (S unless marked; coordinates from maps) -------------------------------------
 SITES = [
     ("bournemouth", "Royal Bournemouth Hospital", 50.746, -1.821, True, 0,
      "~600 inpatient + 123 day beds (S); major emergency hospital from the 2017 decision (S)"),
@@ -63,7 +65,7 @@ ZONES_RAW = [
     ("bridport", "Bridport and Beaminster", 50.733, -2.758, 25000, 4, "Dorset"),
     ("lyme_regis", "Lyme Regis and Charmouth", 50.725, -2.937, 10000, 3, "Dorset"),
 ]
-POPULATION_TOTAL = 850000  # S: seed 004 "Patient population: 850,000"
+POPULATION_TOTAL = 850000  # S: NHS England acute care collaboration vanguards, "Developing One NHS in Dorset"
 
 # --- road graph ---------------------------------------------------------------------------
 SPEED = {"motorway": 100, "dual": 80, "single": 60, "minor": 50, "urban": 35}  # km/h, est. (brief)
@@ -130,17 +132,26 @@ EDGES = [
     ("shaftesbury", "gillingham", "minor", "B3081"), ("sherborne", "shaftesbury", "single", "A30"),
 ]
 
-# zone pairs whose road distance is checked against CASES.md
+# zone pairs whose road distance is checked against the sourced distances (README)
 TOWN_PAIRS = [("poole_town", "bournemouth_central"), ("dorchester", "poole_town"),
               ("dorchester", "bournemouth_central")]
 
 # --- services ------------------------------------------------------------------------------
-SERVICES = {
+#: Emergency and maternity access: 95% of people within 55 min by car, about 45 min by blue light (x 1.25).
+ACCESS_CAR_MIN = 55
+ACCESS_SOURCE = ("95% within 55 min by car, ~45 min blue-light (est. encoding): the CCG held that after the change "
+                 "residents would reach emergency and maternity care within about 40 minutes (S, NHS Dorset CCG as "
+                 "quoted by CPRE Purbeck and Poole, Bournemouth Echo 2019; disputed), and SWASFT's modelling found "
+                 "blue-light times from Purbeck of 25-42 min (S, dorsetsvision.nhs.uk); 95% leaves room for the "
+                 "north Dorset towns that use Salisbury and Yeovil, not modelled")
+SERVICES = with_viable_minima(split_attendances({
     "emergency": dict(
         name="Type-1 emergency department (24/7 A&E)", activity="A&E attendances",
         demand_per_1000=200.0, min_sites=1, rotas_24_7=1, running_cost_gbp_m=20.0, opening_capital_gbp_m=25.0,
+        coverage_travel_min=ACCESS_CAR_MIN, coverage_share=0.95,
         source="est.: ~170,000 type-1 attendances a year over 850,000 people (S); Poole's urgent treatment "
-               "centre alone is to see 50,000-60,000 a year (S), most of Poole's ED attendances; costs est."),
+               "centre alone is to see 50,000-60,000 a year (S), most of Poole's ED attendances; costs est.; "
+               f"access: {ACCESS_SOURCE}"),
     "critical_care": dict(
         name="Adult critical care (ICU/HDU)", activity="critical care admissions",
         demand_per_1000=4.5, min_sites=1, rotas_24_7=1, running_cost_gbp_m=8.0, opening_capital_gbp_m=15.0,
@@ -148,12 +159,14 @@ SERVICES = {
     "obstetrics": dict(
         name="Consultant-led obstetric unit", activity="births",
         demand_per_1000=7.35, min_sites=1, rotas_24_7=1, running_cost_gbp_m=10.0, opening_capital_gbp_m=15.0,
+        coverage_travel_min=ACCESS_CAR_MIN, coverage_share=0.95,
         source="S/est.: Poole ~4,400 + Dorchester ~1,850 births 2014/15 (S) = 6,250 over 850,000 (S) = 7.35 "
-               "per 1000; births of Dorset residents elsewhere (Salisbury, Yeovil) not counted; costs est."),
+               "per 1000; births of Dorset residents elsewhere (Salisbury, Yeovil) not counted; costs est.; "
+               f"access: {ACCESS_SOURCE}"),
     "neonatal": dict(
         name="Neonatal unit (local neonatal unit / SCBU)", activity="neonatal admissions",
         demand_per_1000=0.735, min_sites=1, rotas_24_7=0, running_cost_gbp_m=4.0, opening_capital_gbp_m=8.0,
-        source="S/est.: ~10% of births need neonatal care (RULES.md, S) x 7.35 births per "
+        source="est.: ~10% of births need neonatal care (est.: national figures put it at one birth in seven to ten) x 7.35 births per "
                "1000; medical cover shared with the paediatric rota (est.); costs est."),
     "paediatrics": dict(
         name="Inpatient paediatrics", activity="paediatric admissions",
@@ -168,9 +181,9 @@ SERVICES = {
         name="Hyper-acute stroke unit", activity="stroke admissions",
         demand_per_1000=1.65, min_sites=1, min_volume=250, mode="bluelight",
         coverage_travel_min=45, coverage_share=0.95, rotas_24_7=1, running_cost_gbp_m=4.0, opening_capital_gbp_m=6.0,
-        source="S: ~1,400 stroke patients a year (CASES.md) over 850,000 = 1.65 per 1000; "
-               "95% within 45 min (S, RULES.md); min volume relaxed from 600 (S) to 250 "
-               "(est.) so the rural Dorchester unit stays legal, see README; costs est."),
+        source=f"S: ~1,400 stroke patients a year (S, {DORSET_CSR}) over 850,000 = 1.65 per 1000; 95% within "
+               f"45 min (S, {ALLEN_2017}); min volume relaxed from its 600 (S) to 250 (est.) so the rural "
+               "Dorchester unit stays legal, see README; costs est."),
     "cancer": dict(
         name="Cancer centre (complex cancer surgery, oncology)", activity="cancer inpatient admissions",
         demand_per_1000=3.0, min_sites=1, max_sites=1, rotas_24_7=0, running_cost_gbp_m=6.0, opening_capital_gbp_m=20.0,
@@ -181,7 +194,7 @@ SERVICES = {
         demand_per_1000=1.3, min_sites=1, max_sites=2, rotas_24_7=1, running_cost_gbp_m=3.0, opening_capital_gbp_m=5.0,
         source="est.: ~1.3 trauma admissions per 1000 a year; major trauma goes to "
                "Southampton (S); one east and one west trauma unit (est.); costs est."),
-}
+}))
 RESOURCE_USE = COUNTY_RESOURCE_USE
 SITE_RESOURCES = [
     ("bournemouth", "beds", 600, 200, 0.5, "S: ~600 inpatient beds (123 day beds not counted); expansion "
@@ -199,59 +212,44 @@ SITE_RESOURCES = [
     ("dorchester", "theatres", 9, 2, 5.0, "est."),
     ("dorchester", "critical_care_beds", 12, 4, 1.0, "est.; new ED and critical care unit being built (S)"),
 ]
-CODEPENDENCIES = [
-    ("emergency", "colocated", "critical_care", None, None, "purple",
-        "RULES.md: type-1 ED needs critical care on site (S, South East Coast Clinical Senate)"),
-    ("obstetrics", "colocated", "critical_care", None, None, "purple",
-        "RULES.md: consultant-led obstetrics needs critical care (S, Hampshire; applied here too)"),
-    ("obstetrics", "colocated", "neonatal", None, None, "purple",
-        "RULES.md: consultant-led obstetrics needs a neonatal unit (S, Hampshire; applied here too)"),
-    ("obstetrics", "colocated", "paediatrics", None, None, "purple",
-        "RULES.md: consultant-led obstetrics needs inpatient paediatrics (S, Dorset)"),
-    ("neonatal", "colocated", "paediatrics", None, None, "purple",
-        "RULES.md: local neonatal unit needs inpatient paediatrics (S)"),
-    ("stroke", "colocated", "emergency", None, None, "purple", "RULES.md: HASU needs ED and CT on site (S/K)"),
-    ("trauma", "colocated", "emergency", None, None, "purple", "RULES.md: trauma care needs ED (S)"),
-    ("trauma", "colocated", "critical_care", None, None, "purple",
-        "RULES.md: trauma / emergency surgery needs critical care (S)"),
-    ("cancer", "colocated", "critical_care", None, None, "purple",
-        "RULES.md: complex cancer care needs critical care (S/K)"),
-    ("elective", "within", "critical_care", 60, "bluelight", "amber",
-        "RULES.md: complex elective surgery needs critical care; amber network transfer within 60 min (est. encoding)"),
-]
-ALL = ["emergency", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective", "stroke", "cancer", "trauma"]
-WEST = ["emergency", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective", "stroke", "trauma"]
+CODEPENDENCIES = COUNTY_CODEPENDENCIES
+ALL = ["emergency", "urgent_care", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective", "stroke",
+       "cancer", "trauma"]
+WEST = ["emergency", "urgent_care", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective", "stroke",
+        "trauma"]
 OPTIONS = {
     "status_quo": dict(
         name="Status quo before the 2017 decision",
         services={
-            "bournemouth": ["emergency", "critical_care", "elective", "stroke"],
-            "poole": ["emergency", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective", "cancer",
-                      "trauma"],
+            "bournemouth": ["emergency", "urgent_care", "critical_care", "elective", "stroke"],
+            "poole": ["emergency", "urgent_care", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective",
+                      "cancer", "trauma"],
             "dorchester": WEST,
         },
         description="All three sites with a type-1 A&E, critical care and planned surgery; consultant "
                     "maternity, neonatal and inpatient paediatrics at Poole (for east Dorset) and Dorchester; "
                     "stroke units at Bournemouth and Dorchester; cancer centre and east trauma unit at Poole.",
-        source="CASES.md (S: three A&Es; births at Poole and Dorchester); maternity and paediatrics "
+        source=f"three type-1 A&Es, births at Poole and Dorchester (S, {DORSET_CSR}); maternity and paediatrics "
                "at Poole rather than Bournemouth, stroke, cancer and trauma sites est. (see README)"),
     "decision_2017": dict(
         name="2017 decision: Bournemouth major emergency, Poole major planned, Dorchester emergency and planned",
-        services={"bournemouth": ALL, "poole": ["elective"], "dorchester": WEST},
+        services={"bournemouth": ALL, "poole": ["elective", "urgent_care"], "dorchester": WEST},
         description="Bournemouth: A&E with major trauma, stroke, Level 3 critical care, consultant "
                     "maternity, LNU, inpatient paediatrics, complex and cancer care. Poole: major "
-                    "planned hospital with a 24/7 urgent treatment centre (UTC not modelled). "
+                    "planned hospital with a 24/7 urgent treatment centre. "
                     "Dorchester keeps A&E, consultant maternity and overnight paediatrics.",
-        source="Dorset CCG Clinical Services Review decision 2017, upheld 2019 (S: dorsetsvision.nhs.uk, HSJ)"),
+        source="NHS Dorset CCG governing body decision on the Clinical Services Review, September 2017; upheld on "
+               "judicial review and by the Secretary of State, 2019 (S: dorsetsvision.nhs.uk, HSJ)"),
     "poole_major_emergency": dict(
         name="Alternative: Poole major emergency, Bournemouth major planned",
-        services={"poole": ALL, "bournemouth": ["elective"], "dorchester": WEST},
+        services={"poole": ALL, "bournemouth": ["elective", "urgent_care"], "dorchester": WEST},
         description="The 2017 model with the east Dorset roles swapped: Poole (which already had "
                     "maternity, paediatrics and the cancer centre) as the major emergency hospital.",
         source="alternative reconstructed for comparison (est.), not a consulted option as far as found"),
     "single_major_emergency_east": dict(
         name="Alternative: one emergency hospital for Dorset at Bournemouth",
-        services={"bournemouth": ALL, "poole": ["elective"], "dorchester": ["elective"]},
+        services={"bournemouth": ALL, "poole": ["elective", "urgent_care"],
+                  "dorchester": ["elective", "urgent_care"]},
         description="Every emergency, maternity and stroke service at Bournemouth; Dorchester planned care only. Shows "
                     "why the west keeps its hospital: stroke access fails for west Dorset and Bournemouth overflows.",
         source="illustrative alternative (est.), not a consulted option"),

@@ -15,7 +15,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from derive_common import COUNTY_RESOURCE_USE, beds, derive_county  # noqa: E402
+from derive_common import (  # noqa: E402
+    ALLEN_2017, COUNTY_CODEPENDENCIES, COUNTY_RESOURCE_USE, HAMPSHIRE_TOGETHER, beds, derive_county,
+    split_attendances, with_viable_minima)
 
 # --- instance -----------------------------------------------------------------------------
 INSTANCE = dict(
@@ -30,7 +32,7 @@ INSTANCE = dict(
 )
 MARGIN = 0.05  # degrees of margin around every site, zone and node
 
-# --- sites (CASES.md; S unless marked) ----------------------------------------------------
+# --- sites (S unless marked; coordinates from maps) -------------------------------------
 # id, name, lat, lon, exists, new_build_capital_gbp_m, notes
 SITES = [
     ("basingstoke", "Basingstoke and North Hampshire Hospital", 51.279, -1.111, True, 0,
@@ -67,7 +69,7 @@ ZONES_RAW = [
     ("eastleigh_north", "Chandler's Ford and North Baddesley (share)", 50.984, -1.385, 40000, 4, "Eastleigh"),
     ("whitehill_bordon", "Bordon and Whitehill (share)", 51.113, -0.860, 10000, 3, "East Hampshire"),
 ]
-POPULATION_TOTAL = 570000  # S: seed 002 "approximately 570,000 people"; CASES.md 550,000-600,000
+POPULATION_TOTAL = 570000  # S: 4OC case study of the trust, "approximately 570,000 people"
 
 # --- road graph ---------------------------------------------------------------------------
 SPEED = {"motorway": 100, "dual": 80, "single": 60, "minor": 50, "urban": 35}  # km/h, est. (brief)
@@ -139,12 +141,12 @@ EDGES = [  # from, to, class, road name
     ("m3_j7", "oakley_overton", "minor", "local roads (Dummer-Oakley)"),
 ]
 
-# zone pairs whose road distance is checked against CASES.md
+# zone pairs whose road distance is checked against the sourced distances (README)
 TOWN_PAIRS = [("basingstoke", "winchester"), ("basingstoke", "andover"), ("andover", "winchester")]
 
 # --- services ------------------------------------------------------------------------------
 # Rates per 1000 residents a year. See README.md for each derivation.
-SERVICES = {
+SERVICES = with_viable_minima(split_attendances({
     "emergency": dict(
         name="Type-1 emergency department (24/7 A&E)", activity="A&E attendances",
         demand_per_1000=150.0, min_sites=1, rotas_24_7=1, running_cost_gbp_m=20.0, opening_capital_gbp_m=25.0,
@@ -159,12 +161,11 @@ SERVICES = {
         name="Consultant-led obstetric unit", activity="births",
         demand_per_1000=9.6, min_sites=1, rotas_24_7=1, running_cost_gbp_m=10.0, opening_capital_gbp_m=15.0,
         source="est.: Basingstoke >2,800 births (S, Wikipedia) + Winchester ~2,500 (est.) + "
-               "Andover ~200 (S, 4 a week) = ~5,500 over 570,000 = 9.6 per 1000; the 2,500-birth "
-               "figure (RULES.md, S) splits unit types and is not used as a minimum; costs est."),
+               "Andover ~200 (S, 4 a week) = ~5,500 over 570,000 = 9.6 per 1000; costs est."),
     "neonatal": dict(
         name="Neonatal unit (local neonatal unit / SCBU)", activity="neonatal admissions",
         demand_per_1000=0.96, min_sites=1, rotas_24_7=0, running_cost_gbp_m=4.0, opening_capital_gbp_m=8.0,
-        source="S/est.: ~10% of births need neonatal care (RULES.md, S) x 9.6 births per "
+        source="est.: ~10% of births need neonatal care (est.: national figures put it at one birth in seven to ten) x 9.6 births per "
                "1000 (est.); medical cover shared with the paediatric rota (est.); costs est."),
     "paediatrics": dict(
         name="Inpatient paediatrics", activity="paediatric admissions",
@@ -179,9 +180,9 @@ SERVICES = {
         name="Hyper-acute stroke unit", activity="stroke admissions",
         demand_per_1000=1.65, min_sites=1, min_volume=600, mode="bluelight",
         coverage_travel_min=45, coverage_share=0.95, rotas_24_7=1, running_cost_gbp_m=4.0, opening_capital_gbp_m=6.0,
-        source="rate est. from Dorset's ~1,400 stroke patients a year for 850,000 people "
-               "(S, CASES.md) = 1.65 per 1000; size >=600 a year and 95% within 45 min "
-               "(S, RULES.md; 98% within 60 min not encodable, see README); costs est."),
+        source="rate est. from Dorset's ~1,400 stroke patients a year for 850,000 people (S, Dorset CSR) = 1.65 "
+               f"per 1000; size >=600 a year and 95% within 45 min (S, {ALLEN_2017}; its 98% within 60 min "
+               "not encodable, see README); costs est."),
     "cancer": dict(
         name="Cancer centre (complex cancer surgery and acute oncology)", activity="cancer inpatient admissions",
         demand_per_1000=3.0, min_sites=1, max_sites=1, rotas_24_7=0, running_cost_gbp_m=6.0, opening_capital_gbp_m=20.0,
@@ -192,7 +193,7 @@ SERVICES = {
         demand_per_1000=1.2, min_sites=1, max_sites=1, rotas_24_7=1, running_cost_gbp_m=3.0, opening_capital_gbp_m=5.0,
         source="est.: ~1.2 trauma admissions per 1000 a year; major accidents already on one "
                "site (S, 2023 consultation), Basingstoke taken as that site (est.); costs est."),
-}
+}))
 RESOURCE_USE = {**COUNTY_RESOURCE_USE, "stroke": {
     "beds": (beds(8.0, 0.90), "est.: 8 days HASU+acute stroke LOS / 365 / 0.90 (matches the 24-bed Twyford unit, S)")}}
 # site resources: (site, resource, capacity, max_expansion, capital per unit, source)
@@ -216,69 +217,57 @@ SITE_RESOURCES = [
                                      "beds (S); 16 for a larger hospital est."),
     ("m3j7", "critical_care_beds", 0, 40, 0.0, "est.: ~10% of beds critical care in the 2014 plan (S); 40 est."),
 ]
-CODEPENDENCIES = [  # a, rule, b, within_min, mode, grade, source
-    ("emergency", "colocated", "critical_care", None, None, "purple",
-        "RULES.md: type-1 ED needs critical care on site (S, South East Coast Clinical Senate)"),
-    ("obstetrics", "colocated", "critical_care", None, None, "purple",
-        "RULES.md: consultant-led obstetrics needs critical care (S, Hampshire)"),
-    ("obstetrics", "colocated", "neonatal", None, None, "purple",
-        "RULES.md: consultant-led obstetrics needs a neonatal unit (S, Hampshire)"),
-    ("obstetrics", "colocated", "paediatrics", None, None, "purple",
-        "RULES.md: consultant-led obstetrics needs inpatient paediatrics (S, Dorset; applied here too)"),
-    ("neonatal", "colocated", "paediatrics", None, None, "purple",
-        "RULES.md: local neonatal unit needs inpatient paediatrics (S)"),
-    ("stroke", "colocated", "emergency", None, None, "purple", "RULES.md: HASU needs ED and CT on site (S/K)"),
-    ("trauma", "colocated", "emergency", None, None, "purple", "RULES.md: trauma care needs ED (S)"),
-    ("trauma", "colocated", "critical_care", None, None, "purple",
-        "RULES.md: trauma / emergency surgery needs critical care (S)"),
-    ("cancer", "colocated", "critical_care", None, None, "purple",
-        "RULES.md: complex cancer care needs critical care (S/K)"),
-    ("elective", "within", "critical_care", 60, "bluelight", "amber",
-        "RULES.md: complex elective surgery needs critical care; amber network transfer within 60 min (est. encoding)"),
-]
-ALL = ["emergency", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective", "stroke", "cancer", "trauma"]
+CODEPENDENCIES = COUNTY_CODEPENDENCIES
+ALL = ["emergency", "urgent_care", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective", "stroke",
+       "cancer", "trauma"]
 OPTIONS = {
     "status_quo": dict(
         name="Status quo (2019)",
         services={
-            "basingstoke": ["emergency", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective", "cancer",
-                            "trauma"],
-            "winchester": ["emergency", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective", "stroke"],
+            "basingstoke": ["emergency", "urgent_care", "critical_care", "obstetrics", "neonatal", "paediatrics",
+                            "elective", "cancer", "trauma"],
+            "winchester": ["emergency", "urgent_care", "critical_care", "obstetrics", "neonatal", "paediatrics",
+                           "elective", "stroke"],
+            "andover": ["urgent_care"],
         },
         description="Two district general hospitals each with ED, critical care, consultant "
                     "maternity, neonatal unit and paediatrics; stroke (HASU) at Winchester; "
-                    "trauma and cancer centre at Basingstoke; Andover a community hospital.",
-        source="CASES.md; stroke at Winchester (S, trust stroke page); trauma and cancer at Basingstoke est."),
+                    "trauma and cancer centre at Basingstoke; Andover a community hospital with a minor "
+                    "injuries unit (S), modelled as urgent care.",
+        source="two district general hospitals (S, HHFT); stroke at Winchester (S, trust stroke page); trauma and "
+               "cancer at Basingstoke est."),
     "option6_centralise_existing": dict(
         name="Option 6: centralise essential services at Basingstoke in existing buildings",
         services={
             "basingstoke": ALL,
-            "winchester": ["elective"],
+            "winchester": ["elective", "urgent_care"],
         },
         description="TCS review Option 6 on the larger site: every essential service at Basingstoke, "
                     "Winchester keeps planned care. Needs ~590 beds and ~31 critical care beds at "
                     "Basingstoke against 450 (+30) and 18 (+2): not viable without a new building.",
-        source="seed 002 (Option 6 found not viable, S); site choice and service split reconstructed (est.)"),
+        source="Option 6 of the county-wide TCS review found not viable (S, 4OC case study of the trust's clinical "
+               "strategy); site choice and service split reconstructed (est.)"),
     "option6_winchester": dict(
         name="Option 6 variant: centralise essential services at Winchester in existing buildings",
         services={
             "winchester": ALL,
-            "basingstoke": ["elective"],
+            "basingstoke": ["elective", "urgent_care"],
         },
         description="The same centralisation on the Winchester site; "
                     "fails on beds and critical care even more clearly.",
-        source="seed 002 (S); reconstructed (est.)"),
+        source="as option 6 (S, 4OC case study); reconstructed (est.)"),
     "critical_treatment_m3j7": dict(
         name="New specialist acute hospital at M3 J7, Winchester planned care (2023-24 preferred option)",
         services={
             "m3j7": ALL,
-            "winchester": ["elective"],
+            "winchester": ["elective", "urgent_care"],
         },
         description="New hospital at M3 J7: ED, stroke, trauma, emergency surgery, consultant maternity, "
                     "neonatal, critical care, children's ED and inpatients, cancer centre, complex planned "
                     "care. Winchester: planned surgery centre, 24/7 urgent treatment centre, SDEC, "
-                    "midwife-led unit (UTC, SDEC and MLU not modelled). Basingstoke hospital closes (S, 2022).",
-        source="Hampshire Together consultation Dec 2023-Mar 2024 (S); Basingstoke closure (S, Portsmouth News 2022)"),
+                    "midwife-led unit (SDEC and MLU not modelled). Basingstoke hospital closes (S, 2022).",
+        source=f"the preferred option after Option 6 was found not viable (S, {HAMPSHIRE_TOGETHER}); "
+               "Basingstoke closure (S, Portsmouth News 2022)"),
 }
 
 
