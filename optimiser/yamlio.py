@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from .errors import ProblemLog
+from .files import read_text
 
 #: libyaml's parser where PyYAML was built with it (several times faster), else the pure-Python one.
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -19,10 +20,13 @@ def read_yaml(path: Path, log: ProblemLog) -> tuple[Any, KeyLines] | None:
     """Parse a YAML file; report syntax errors and duplicate keys to ``log``.
 
     Returns the document and the line of every mapping key, or ``None`` if the
-    file cannot be parsed. Duplicate keys are errors because PyYAML would silently
-    keep the last one.
+    file cannot be read or parsed. Duplicate keys are errors because PyYAML would
+    silently keep the last one.
     """
-    loader = Loader(path.read_text(encoding="utf-8"))
+    text = read_text(path, path.name, log)
+    if text is None:
+        return None
+    loader = Loader(text)
     try:
         root = loader.get_single_node()
         document = loader.construct_document(root) if root is not None else None
