@@ -319,11 +319,11 @@ def _check_bounds(values: pd.Series, f: Field, table: Table, log: ProblemLog) ->
         numbers = values.to_numpy(dtype=float, na_value=np.nan)
         if f.min is not None:
             _report(log, table, np.flatnonzero(numbers < f.min), f.name,
-                    lambda i: f"{numbers[i]:g} is below the smallest allowed value, {f.min:g}{unit}",
+                    lambda i: f"{numbers[i]:g} is below the smallest allowed value, {f.min:,.12g}{unit}",
                     f"{f.description}")
         if f.max is not None:
             _report(log, table, np.flatnonzero(numbers > f.max), f.name,
-                    lambda i: f"{numbers[i]:g} is above the largest allowed value, {f.max:g}{unit}",
+                    lambda i: f"{numbers[i]:g} is above the largest allowed value, {f.max:,.12g}{unit}",
                     f"{f.description}")
     if f.allowed:
         wrong = ~values.isin((*f.allowed, "")).to_numpy(dtype=bool)
