@@ -15,8 +15,6 @@ from pathlib import Path
 
 from .errors import ProblemLog
 
-UTF8_FIX = "Save it as UTF-8 text (in Excel: Save As, 'CSV UTF-8'; in a text editor: encoding UTF-8)"
-
 
 def links_outside(folder: Path, log: ProblemLog) -> set[str]:
     """Every entry of ``folder`` (at any depth) that resolves outside it, as a path relative to it.
@@ -32,8 +30,8 @@ def links_outside(folder: Path, log: ProblemLog) -> set[str]:
             if entry.is_symlink() and not _resolves_inside(entry, root):
                 relative = entry.relative_to(root).as_posix()
                 outside.add(relative)
-                log.add(relative, "links to a file outside the instance folder, which is all the engine reads",
-                        fix="Copy the file into the folder instead of linking to it")
+                log.add(relative, "links outside the instance folder, which is all the engine reads",
+                        fix="Copy what it links to into the folder instead of linking to it")
     return outside
 
 
@@ -81,10 +79,16 @@ def encoding_problem(path: Path, file: str, log: ProblemLog) -> None:
     """Say where a file that is not UTF-8 first breaks, and how to save it."""
     data = path.read_bytes()
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        log.add(file, "is UTF-16 text, not UTF-8", fix=UTF8_FIX)
+        log.add(file, "is UTF-16 text, not UTF-8", fix=_utf8_fix(file))
         return
     try:
         data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         log.add(file, f"is not UTF-8 text: byte 0x{data[error.start]:02x} cannot be read (Latin-1 or Windows-1252?)",
-                row=data.count(b"\n", 0, error.start) + 1, fix=UTF8_FIX)
+                row=data.count(b"\n", 0, error.start) + 1, fix=_utf8_fix(file))
+
+
+def _utf8_fix(file: str) -> str:
+    if file.endswith(".csv"):
+        return "Save it as UTF-8 (in Excel: Save As, 'CSV UTF-8'; in a text editor: encoding UTF-8)"
+    return "Save it as UTF-8 (in a text editor: encoding UTF-8)"

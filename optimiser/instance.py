@@ -200,12 +200,12 @@ def _graphml(folder: Path, roads: str, settings: Table | None, log: ProblemLog) 
         return None
     row = settings.row(0, "roads") if settings is not None else None
     if not roads.endswith(".graphml"):
-        log.add("instance.yaml", f"roads: {roads!r} is neither roads.csv nor a GraphML file", row=row,
+        log.add("instance.yaml", f"{roads!r} is neither roads.csv nor a GraphML file (.graphml)", row=row,
                 column="roads", fix="Write roads: roads.csv (with road_nodes.csv), or the name of a .graphml file "
                                     "in the instance folder")
     elif not inside(folder, roads):
-        log.add("instance.yaml", f"roads: {roads!r} lies outside the instance folder, which is all the engine "
-                "reads", row=row, column="roads",
+        log.add("instance.yaml", f"{roads!r} lies outside the instance folder, which is all the engine reads",
+                row=row, column="roads",
                 fix="Copy the GraphML file into the folder and name it there, e.g. roads: roads.graphml")
     else:
         return roads
