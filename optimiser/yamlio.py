@@ -31,10 +31,7 @@ def read_yaml(path: Path, log: ProblemLog) -> tuple[Any, KeyLines] | None:
         root = loader.get_single_node()
         document = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        reason = getattr(error, "problem", None) or str(error)
-        log.add(path.name, f"is not valid YAML: {reason}", row=mark.line + 1 if mark else None,
-                fix="Check the indentation and quoting on that line")
+        _syntax_problem(error, text, path.name, log)
         return None
     finally:
         loader.dispose()
@@ -42,6 +39,21 @@ def read_yaml(path: Path, log: ProblemLog) -> tuple[Any, KeyLines] | None:
     if root is not None:
         _collect_lines(root, (), lines, path.name, log)
     return document, lines
+
+
+def _syntax_problem(error: yaml.YAMLError, text: str, file: str, log: ProblemLog) -> None:
+    """The parser's reason and line; a character YAML refuses is named with its row, which the parser's
+    error (an offset only) does not give."""
+    bad = yaml.reader.Reader.NON_PRINTABLE.search(text) if isinstance(error, yaml.reader.ReaderError) else None
+    if bad:
+        log.add(file, f"holds a control character (U+{ord(bad.group()):04X}), which YAML does not allow",
+                row=text.count("\n", 0, bad.start()) + 1,
+                fix='Remove it; inside double quotes, write it as an escape such as "\\e"')
+        return
+    mark = getattr(error, "problem_mark", None)
+    reason = getattr(error, "problem", None) or str(error)
+    log.add(file, f"is not valid YAML: {reason}", row=mark.line + 1 if mark else None,
+            fix="Check the indentation and quoting on that line")
 
 
 def _collect_lines(node: yaml.Node, prefix: tuple[str, ...], lines: KeyLines, file: str,

@@ -58,6 +58,10 @@ HOSTILE: dict[str, tuple[Callable, str]] = {
     "yaml in UTF-16": (
         lambda f: encode(f, "services.yaml", "utf-16"),
         f"services.yaml: is UTF-16 text, not UTF-8. {UTF8_YAML}"),
+    "yaml with a raw escape character": (
+        lambda f: f.replace("roles.yaml", "name: Acute hospital", "name: Acute\x1b[2J hospital"),
+        'roles.yaml, row 2: holds a control character (U+001B), which YAML does not allow. Remove it; inside '
+        'double quotes, write it as an escape such as "\\e"'),
     "csv in Latin-1": (
         lambda f: encode(f, "zones.csv", "latin-1", "Middle Town", "Middle Töwn"),
         f"zones.csv, row 3: is not UTF-8 text: byte 0xf6 cannot be read (Latin-1 or Windows-1252?). {UTF8_CSV}"),
