@@ -295,6 +295,14 @@ def test_a_wrong_option_is_one_line_and_exit_2(capsys, argv, message):
     assert err.splitlines() == [f"error: optimiser {argv[0]}: {message} (see optimiser {argv[0]} --help)"]
 
 
+@pytest.mark.parametrize("weight, shown", [("1e308", "1e+308"), ("nan", "nan"), ("-1", "-1.0")])
+def test_a_weight_beyond_the_schemas_bounds_is_refused_before_it_overflows(capsys, tiny, weight, shown):
+    """The bounds of weights.yaml's schema hold for --weight too: 1e308 used to overflow the objective."""
+    code, _, err = run(capsys, "solve", str(tiny.path), "--weight", f"travel={weight}")
+    assert code == 2
+    assert err.splitlines() == [f"error: the weight of travel must be a number from 0 to 1,000,000, not {shown}"]
+
+
 def test_a_wrong_option_with_json_is_json(capsys):
     code, out, err = run(capsys, "solve", "--gap", "2", "--json")
     assert (code, err) == (2, "")
