@@ -20,10 +20,13 @@ def links_outside(folder: Path, log: ProblemLog) -> set[str]:
     """Every entry of ``folder`` (at any depth) that resolves outside it, as a path relative to it.
 
     Only links can: the walk does not follow linked folders, so it reports the link and never what
-    lies behind it.
+    lies behind it. A folder without ``instance.yaml`` is no instance (loading it fails on that), so it
+    is not walked: ``optimiser validate ~`` must not read a whole home folder.
     """
     root = folder.resolve()
-    outside = set()
+    outside: set[str] = set()
+    if not os.path.lexists(root / "instance.yaml"):
+        return outside
     for parent, folders, files in os.walk(root):
         for name in sorted(folders + files):
             entry = Path(parent, name)

@@ -169,7 +169,7 @@ def load_instance(name_or_path: str | os.PathLike) -> Instance:
     run here; proofs of infeasibility run in :func:`optimiser.proofs.prove_infeasible`.
     """
     folder = resolve(name_or_path)
-    label = folder.resolve().name  # problems of a copied folder name the copy, not the original
+    label = folder.resolve().name or str(folder.resolve())  # a copied folder is named as the copy, not the original
     log = ProblemLog()
     outside = links_outside(folder, log)
     tables = {schema.stem: None if schema.file in outside else read_table(folder, schema, log)
