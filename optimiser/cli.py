@@ -447,7 +447,7 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="show the traceback of an error")
     parser = _Parser(prog="optimiser", parents=[common],
-                                     description="Which hospital site should host which service line.")
+                     description="Which hospital site should host which service line.")
     verbs = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     def verb(name: str, run, help_text: str) -> argparse.ArgumentParser:
