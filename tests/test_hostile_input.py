@@ -203,6 +203,8 @@ def test_a_missing_instance_with_json_is_json(capsys, command, tmp_path):
 
 #: Rich markup and terminal control sequences (a colour, an OSC hyperlink, a bell, a title change).
 HOSTILE_NAME = "Leigh [/] Westcliff [b]bold[/b] \x1b[31mred \x1b]8;;http://x.example\x07link\x1b]8;;\x07 \x9b2J"
+#: The same in a double-quoted YAML string, which writes ESC as \e.
+HOSTILE_YAML = HOSTILE_NAME.replace("\x1b", "\\e").replace("\x07", "\\a").replace("\x9b", "\\x9b")
 #: The same as it must be printed: every character but the control ones.
 SHOWN_NAME = "Leigh [/] Westcliff [b]bold[/b] [31mred ]8;;http://x.examplelink]8;; 2J"
 
@@ -211,13 +213,12 @@ SHOWN_NAME = "Leigh [/] Westcliff [b]bold[/b] [31mred ]8;;http://x.examplelink]8
 def marked_up(tiny):
     """Markup and control characters in every free-text field a command prints: the instance's name and
     title (YAML writes ESC as \\e), zone and site names, and a service's activity."""
-    yaml_name = HOSTILE_NAME.replace("\x1b", "\\e").replace("\x07", "\\a").replace("\x9b", "\\x9b")
-    tiny.replace("instance.yaml", "name: tiny", f'name: "tiny {yaml_name}"')
+    tiny.replace("instance.yaml", "name: tiny", f'name: "tiny {HOSTILE_YAML}"')
     tiny.replace("instance.yaml", "title: Tiny hand-checkable test instance",
-                 f'title: "{yaml_name} Tiny hand-checkable test instance"')
+                 f'title: "{HOSTILE_YAML} Tiny hand-checkable test instance"')
     tiny.replace("zones.csv", "Middle Town", HOSTILE_NAME)
     tiny.replace("sites.csv", "North Hospital", HOSTILE_NAME)
-    tiny.replace("services.yaml", "activity: births", f'activity: "births {yaml_name}"')
+    tiny.replace("services.yaml", "activity: births", f'activity: "births {HOSTILE_YAML}"')
     return tiny
 
 
@@ -234,6 +235,19 @@ def test_markup_and_control_characters_are_printed_as_text(capsys, marked_up, co
     code, out, err = run(capsys, command, str(marked_up.path))
     assert (code, err) == (0, "")
     assert shown in out
+    assert not {"\x1b", "\x07", "\x9b"} & set(out)
+
+
+@pytest.mark.parametrize("command, exit_code", [("evaluate", 0), ("solve", 1)])
+def test_markup_and_control_characters_in_a_broken_rule_are_printed_as_text(capsys, marked_up, command, exit_code):
+    """A service's name reaches the diagnosis: obstetrics at 1,000 births per unit cannot be met (1,800 births)
+    with the status quo's two units, nor by any configuration with the south's 200 births apart."""
+    marked_up.replace("services.yaml", "name: Obstetrics", f'name: "{HOSTILE_YAML}"')
+    marked_up.replace("services.yaml", "min_volume: 500", "min_volume: 1000")
+    code, out, err = run(capsys, command, str(marked_up.path))
+    assert (code, err) == (exit_code, "")
+    assert f"  - {SHOWN_NAME} at south: 200 births {SHOWN_NAME} below the minimum of 1,000 per unit" \
+        in out.splitlines()
     assert not {"\x1b", "\x07", "\x9b"} & set(out)
 
 
