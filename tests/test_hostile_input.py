@@ -21,6 +21,7 @@ from test_cli import run
 
 from optimiser import InstanceError, load_instance
 from optimiser.errors import Problem, Severity
+from optimiser.instance import instance_folders
 from optimiser.schema import instance_schema
 
 UTF8_CSV = "Save it as UTF-8 (in Excel: Save As, 'CSV UTF-8'; in a text editor: encoding UTF-8)"
@@ -29,21 +30,21 @@ OUTSIDE = "links outside the instance folder, which is all the engine reads. Cop
           "folder instead of linking to it"
 
 
-def text(folder, file: str) -> str:
+def text(folder: Folder, file: str) -> str:
     return (folder.path / file).read_text(encoding="utf-8")
 
 
-def encode(folder, file: str, encoding: str, old: str = "", new: str = "") -> None:
+def encode(folder: Folder, file: str, encoding: str, old: str = "", new: str = "") -> None:
     """Write ``file`` again in another encoding, with ``old`` replaced by ``new`` (a character it changes)."""
     (folder.path / file).write_bytes(text(folder, file).replace(old, new).encode(encoding))
 
 
-def make_folder(folder, file: str) -> None:
+def make_folder(folder: Folder, file: str) -> None:
     (folder.path / file).unlink()
     (folder.path / file).mkdir()
 
 
-def link_out(folder, file: str) -> None:
+def link_out(folder: Folder, file: str) -> None:
     """Move ``file`` out of the folder and leave a link to it: its content is valid, its place is not."""
     moved = folder.path.parent / f"elsewhere-{file}"
     (folder.path / file).rename(moved)
@@ -196,12 +197,12 @@ def test_a_missing_instance_with_json_is_json(capsys, command, tmp_path):
     code, out, err = run(capsys, command, str(tmp_path / "nowhere"), "--json")
     assert (code, err) == (2, "")
     assert json.loads(out) == {"valid": False, "error": f"no instance {str(tmp_path / 'nowhere')!r}: it is neither "
-                               "a folder nor a named instance (named instances: dorset, hampshire, mse)"}
+                               f"a folder nor a named instance (named instances: {', '.join(instance_folders())})"}
 
 
 # --- item 8: instance text is printed as text -----------------------------------------------------
 
-#: Rich markup and terminal control sequences (a colour, an OSC hyperlink, a bell, a title change).
+#: Rich markup and terminal control sequences: a colour, an OSC 8 hyperlink ended by a bell, a C1 "clear screen".
 HOSTILE_NAME = "Leigh [/] Westcliff [b]bold[/b] \x1b[31mred \x1b]8;;http://x.example\x07link\x1b]8;;\x07 \x9b2J"
 #: The same in a double-quoted YAML string, which writes ESC as \e.
 HOSTILE_YAML = HOSTILE_NAME.replace("\x1b", "\\e").replace("\x07", "\\a").replace("\x9b", "\\x9b")
