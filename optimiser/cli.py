@@ -13,17 +13,18 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any, NoReturn
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from solvers.highs import SolverDefect
 
+from .display import shown
 from .errors import InstanceError, OptimiserError, Problem, Severity
 from .instance import Instance, instance_folders, load_instance
 from .travel import TravelTimes, travel_times, travel_times_by_mode
@@ -39,30 +40,48 @@ EXPLAINED = 6
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``optimiser`` console script."""
-    args = _parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
     console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else WIDE)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    args = None
     try:
+        args = _parser().parse_args(argv)
         return args.run(args, console)
-    except InstanceError as error:
-        if args.debug:
+    except (OptimiserError, SolverDefect) as error:
+        if args is not None and args.debug:
             raise
-        if getattr(args, "json", False):
-            console.print_json(json.dumps({"instance": error.instance, "valid": False,
-                                           "problems": [_problem_json(p) for p in error.problems]}))
+        as_json = getattr(args, "json", False) if args is not None else "--json" in argv
+        _print_error(console if as_json else errors, error, as_json=as_json)
+        return EXIT_NO_ANSWER if isinstance(error, SolverDefect) else EXIT_BAD_INPUT
+
+
+def _print_error(console: Console, error: OptimiserError | SolverDefect, *, as_json: bool) -> None:
+    """Every error as one red line (an instance's problems, one line each), or as JSON with ``--json``."""
+    if isinstance(error, InstanceError):
+        if as_json:
+            _print_json(console, {"instance": error.instance, "valid": False,
+                                  "problems": [_problem_json(p) for p in error.problems]})
         else:
-            _print_problems(errors, error.problems, f"instance {error.instance!r} cannot be used")
-        return EXIT_BAD_INPUT
-    except OptimiserError as error:
-        if args.debug:
-            raise
-        errors.print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True)
-        return EXIT_BAD_INPUT
-    except SolverDefect as error:
-        if args.debug:
-            raise
-        errors.print(f"[bold red]solver error:[/] {escape(str(error))}", soft_wrap=True)
-        return EXIT_NO_ANSWER
+            _print_problems(console, error.problems, f"instance {error.instance!r} cannot be used")
+    elif as_json:
+        _print_json(console, {"valid": False, "error": str(error)})
+    else:
+        label = "solver error" if isinstance(error, SolverDefect) else "error"
+        console.print(f"[bold red]{label}:[/] {shown(error)}")
+
+
+def _print_json(console: Console, document: Any) -> None:
+    """JSON for machines: every character beyond ASCII escaped, so no control character reaches a terminal."""
+    console.print_json(json.dumps(document), ensure_ascii=True)
+
+
+class _UsageError(OptimiserError):
+    """An option the parser refused: one line, or JSON with ``--json``, and exit 2 like any bad input."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
 # --- verbs ------------------------------------------------------------------------------------
@@ -73,11 +92,11 @@ def _list(args: argparse.Namespace, console: Console) -> int:
         try:
             instance = load_instance(folder)
         except InstanceError as error:
-            console.print(f"{name:<12} [red]does not load: {len(error.problems)} problems[/] "
-                          f"(optimiser validate {name})")
+            console.print(f"{shown(name):<12} [red]does not load: {len(error.problems)} problems[/] "
+                          f"(optimiser validate {shown(name)})")
             continue
-        console.print(f"{name:<12} {len(instance.sites):>4} sites {len(instance.zones):>6} zones "
-                      f"{len(instance.services):>3} services  {instance.settings['title']}", markup=False)
+        console.print(shown(f"{name:<12} {len(instance.sites):>4} sites {len(instance.zones):>6} zones "
+                            f"{len(instance.services):>3} services  {instance.settings['title']}"))
     return EXIT_OK
 
 
@@ -85,14 +104,14 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
     """Check every file, then look for cheap proofs of infeasibility."""
     from .proofs import prove_infeasible
 
-    with console.status(f"Loading {args.instance} …"):
+    with console.status(f"Loading {shown(args.instance)} …"):
         instance = load_instance(args.instance)
         times = travel_times_by_mode(instance)
         proofs = prove_infeasible(instance, times)
     problems = list(instance.warnings) + proofs
     if args.json:
-        console.print_json(json.dumps({"instance": instance.name, "valid": True,
-                                       "problems": [_problem_json(p) for p in problems]}))
+        _print_json(console, {"instance": instance.name, "valid": True,
+                              "problems": [_problem_json(p) for p in problems]})
     else:
         _print_summary(console, instance, times[instance.settings["default_mode"]])
         if instance.warnings:
@@ -100,25 +119,25 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
         if proofs:
             _print_problems(console, proofs, "no configuration can meet these rules")
         else:
-            console.print(f"[green]✓[/] {escape(instance.name)}: every file is valid; no cheap proof of infeasibility")
+            console.print(f"[green]✓[/] {shown(instance.name)}: every file is valid; no cheap proof of infeasibility")
     return EXIT_INFEASIBLE if proofs else EXIT_OK
 
 
 def _travel(args: argparse.Namespace, console: Console) -> int:
     """Print (or write as CSV) the zone→site travel-time matrix of one mode."""
     instance = load_instance(args.instance)
-    with console.status(f"Travel times by {args.mode or instance.settings['default_mode']} …"):
+    with console.status(f"Travel times by {shown(args.mode or instance.settings['default_mode'])} …"):
         times = travel_times(instance, args.mode)
     if args.csv:
         path = _new_file(args.csv, args.force)
         times.zone_site_min.round(2).to_csv(path)
-        console.print(f"wrote {path}", markup=False)
+        console.print(f"wrote {shown(path)}")
         return EXIT_OK
-    table = Table("zone", *times.zone_site_min.columns, title=f"{instance.name}: minutes by {times.mode}",
+    table = Table("zone", *times.zone_site_min.columns, title=f"{shown(instance.name)}: minutes by {times.mode}",
                   box=None, header_style="bold")
     names = instance.zones["name"]
     for zone_id, minutes in times.zone_site_min.iterrows():
-        table.add_row(str(names[zone_id]), *(f"{m:.0f}" for m in minutes))
+        table.add_row(shown(names[zone_id]), *(f"{m:.0f}" for m in minutes))
     console.print(table)
     return EXIT_OK
 
@@ -130,7 +149,7 @@ def _generate(args: argparse.Namespace, console: Console) -> int:
     with console.status("Generating …"):
         folder = generate_instance(Path(args.out), sites=args.sites, zones=args.zones, services=args.services,
                                    seed=args.seed, road_nodes=args.road_nodes)
-    console.print(f"wrote synthetic instance to {folder} (seed {args.seed})", markup=False)
+    console.print(f"wrote synthetic instance to {shown(folder)} (seed {args.seed})")
     return EXIT_OK
 
 
@@ -141,7 +160,7 @@ def _roads_from_osm(args: argparse.Namespace, console: Console) -> int:
     with console.status(f"Reading {args.osm_file} …"):
         road_nodes, roads = roads_from_osm(Path(args.osm_file))
     write_roads(Path(args.folder), road_nodes, roads)
-    console.print(f"wrote {len(road_nodes):,} junctions and {len(roads):,} roads to {args.folder}", markup=False)
+    console.print(f"wrote {len(road_nodes):,} junctions and {len(roads):,} roads to {shown(args.folder)}")
     return EXIT_OK
 
 
@@ -154,15 +173,15 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
     from .solve import solve
 
     instance = load_instance(args.instance)
-    with console.status(f"Building and solving {instance.name} …") as status:
+    with console.status(f"Building and solving {shown(instance.name)} …") as status:
         found_so_far = [0]
 
         def progress(found: int, result) -> None:
             found_so_far[0] = found
-            status.update(f"Solving {instance.name}: {found} of {args.top} configurations found …")
+            status.update(f"Solving {shown(instance.name)}: {found} of {args.top} configurations found …")
 
         def watch(now) -> None:
-            status.update(f"Solving {instance.name}: {found_so_far[0]} of {args.top} configurations found; "
+            status.update(f"Solving {shown(instance.name)}: {found_so_far[0]} of {args.top} configurations found; "
                           f"{progress_text(now)} …")
 
         result = solve(instance, top=args.top, weights=_weights(args.weight), time_limit_s=args.time_limit,
@@ -171,13 +190,13 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
         diagnosis = diagnose(instance) if result.status is Status.INFEASIBLE else None
     code = EXIT_INFEASIBLE if diagnosis else EXIT_OK if result.ranked else EXIT_NO_ANSWER
     if args.json:
-        console.print_json(json.dumps(solve_json(instance, result, diagnosis)))
+        _print_json(console, solve_json(instance, result, diagnosis))
         return code
     if diagnosis:
         _print_diagnosis(console, f"{instance.name}: no configuration meets every rule", diagnosis)
         return code
     if not result.ranked:
-        console.print(f"[red]{escape(result.why_no_answer())} with --time-limit[/]")
+        console.print(f"[red]{shown(result.why_no_answer())} with --time-limit[/]")
         return code
     console.print(ranked_table(instance, result))
     _print_names(console, instance, result, args.distinct)
@@ -223,19 +242,19 @@ def _evaluate(args: argparse.Namespace, console: Console) -> int:
     instance = load_instance(args.instance)
     option_ids = args.options or list(instance.options.index)
     outcomes = {}
-    with console.status(f"Evaluating {len(option_ids)} options of {instance.name} …"):
+    with console.status(f"Evaluating {len(option_ids)} options of {shown(instance.name)} …"):
         for option_id in option_ids:
             configuration = option_configuration(instance, option_id)
             outcome = evaluate(instance, configuration, weights=_weights(args.weight))
             outcomes[option_id] = outcome if isinstance(outcome, Solution) else diagnose(instance, configuration)
     if args.json:
-        console.print_json(json.dumps({o: {"feasible": True, "objective": e.objective, "criteria": e.criteria}
-                                       if isinstance(e, Solution) else {"feasible": False, **diagnosis_json(e)}
-                                       for o, e in outcomes.items()}))
+        _print_json(console, {o: {"feasible": True, "objective": e.objective, "criteria": e.criteria}
+                              if isinstance(e, Solution) else {"feasible": False, **diagnosis_json(e)}
+                              for o, e in outcomes.items()})
     else:
         console.print(options_table(instance, outcomes))
         for line in broken_rules(outcomes):
-            console.print(line, markup=False)
+            console.print(shown(line))
         _print_review(console, instance, {o: e for o, e in outcomes.items() if isinstance(e, Solution)})
     return EXIT_OK
 
@@ -285,6 +304,9 @@ def _report(args: argparse.Namespace, console: Console) -> int:
 
     from .study import study
 
+    if Path(args.output).suffix.lower() == ".pdf":  # with --pdf, the PDF beside it would replace it
+        raise OptimiserError(f"-o {args.output}: the report is HTML, so name an .html file "
+                             f"({Path(args.output).with_suffix('.html')}); --pdf writes the PDF beside it")
     output = _new_file(args.output, args.force)
     if args.pdf:
         _new_file(str(output.with_suffix(".pdf")), args.force)
@@ -303,14 +325,14 @@ def _report(args: argparse.Namespace, console: Console) -> int:
             raise OptimiserError(f"--sweep {args.sweep}: cannot read the sweep ({type(error).__name__}: "
                                  f"{error})") from None
     instance = load_instance(args.instance)
-    with console.status(f"Solving and appraising {instance.name} …"):
+    with console.status(f"Solving and appraising {shown(instance.name)} …"):
         result = study(instance, top=args.top, weights=_weights(args.weight), samples=args.samples, seed=args.seed)
     with console.status("Writing the report …"):
         written = report(result, output, pdf=args.pdf, overwrite=args.force, sweep=swept)
     recommended = result.appraisal.recommended
-    console.print(f"recommended: {recommended}" if recommended else "[yellow]no option passes every hurdle[/]")
+    console.print(f"recommended: {shown(recommended)}" if recommended else "[yellow]no option passes every hurdle[/]")
     for path in written:
-        console.print(f"wrote {path}", markup=False)
+        console.print(f"wrote {shown(path)}")
     return EXIT_OK
 
 
@@ -320,6 +342,9 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
         from .scenario import load_scenarios
         from .sweep import Design, sweep
 
+    if Path(args.output).exists() and not Path(args.output).is_dir():
+        raise OptimiserError(f"-o {args.output} is a file: name the folder of the sweep's results "
+                             "(a new one, or one to resume)")
     instance = load_instance(args.instance)
     params = args.param or []
     if args.design == "named":
@@ -340,14 +365,14 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
     result = sweep(instance, design, out=args.output, workers=args.workers, scheduler=args.scheduler,
                    top=args.top, options=args.option or None, progress=not args.json)
     if args.json:
-        console.print_json(result.summary().to_json(orient="records"))
+        console.print_json(result.summary().to_json(orient="records"), ensure_ascii=True)
         return EXIT_OK
-    console.print(f"{len(result.solved)} scenarios solved, {len(result.failed)} failed; results in {args.output}",
-                  markup=False)
-    console.print(result.summary().drop(columns="key").to_string(index=False), markup=False)
+    console.print(f"{len(result.solved)} scenarios solved, {len(result.failed)} failed; results in "
+                  f"{shown(args.output)}")
+    console.print(shown(result.summary().drop(columns="key").to_string(index=False)))
     extra = {"oat": result.tornado, "sobol": result.indices, "morris": result.indices}.get(args.design)
     if extra is not None:
-        console.print(extra().to_string(index=False), markup=False)
+        console.print(shown(extra().to_string(index=False)))
     return EXIT_OK
 
 
@@ -379,22 +404,22 @@ def _weights(pairs: list[str] | None) -> dict[str, float] | None:
 
 def _print_summary(console: Console, instance: Instance, times: TravelTimes) -> None:
     population = instance.zones["population"].sum()
-    console.print(f"[bold]{escape(instance.name)}[/] — {escape(instance.settings['title'])} "
+    console.print(f"[bold]{shown(instance.name)}[/] — {shown(instance.settings['title'])} "
                   f"({instance.settings['year']})")
     console.print(f"  {len(instance.sites)} sites, {len(instance.zones)} zones ({population:,.0f} people), "
                   f"{len(instance.services)} service lines, {len(instance.road_nodes):,} road junctions, "
                   f"{len(instance.roads):,} roads, {len(instance.options)} named options")
     totals = instance.demand.sum()
     activity = instance.services["activity"]
-    console.print("  yearly demand: " + "; ".join(
-        f"{service} {total:,.0f} {activity[service]}" for service, total in totals.items()), markup=False)
+    console.print(shown("  yearly demand: " + "; ".join(
+        f"{service} {total:,.0f} {activity[service]}" for service, total in totals.items())))
     snapped = times.snapped.loc[times.snapped["snap_km"].idxmax()]
     console.print(f"  every site and zone is within {snapped['snap_km']:.1f} km of a road junction "
-                  f"(furthest: {snapped['name']})", markup=False)
+                  f"(furthest: {shown(snapped['name'])})")
     nearest = times.zone_site_min.min(axis=1)
     worst = nearest.idxmax()
     console.print(f"  by {times.mode}, the nearest site is {nearest.median():.0f} min away for the median zone, "
-                  f"{nearest.max():.0f} min at worst ({instance.zones.loc[worst, 'name']})", markup=False)
+                  f"{nearest.max():.0f} min at worst ({shown(instance.zones.loc[worst, 'name'])})")
 
 
 def _print_names(console: Console, instance: Instance, result, level: str | None) -> None:
@@ -403,7 +428,7 @@ def _print_names(console: Console, instance: Instance, result, level: str | None
 
     for ranked, label in zip(result.ranked, names(instance, [r.configuration for r in result.ranked],
                                                    distinct(instance, level)), strict=True):
-        console.print(f"  {ranked.configuration.name}  {label}", markup=False)
+        console.print(f"  {shown(ranked.configuration.name)}  {shown(label)}")
 
 
 def _print_review(console: Console, instance: Instance, solutions: dict) -> None:
@@ -418,18 +443,18 @@ def _print_review(console: Console, instance: Instance, solutions: dict) -> None
     console.print("[bold yellow]plausibility review[/] (rules met, but worth a look):")
     for label, found in findings.items():
         for message in found["message"]:
-            console.print(f"  {label}: {message}", markup=False)
+            console.print(f"  {shown(label)}: {shown(message)}")
 
 
 def _print_problems(console: Console, problems: list[Problem], heading: str, style: str = "red") -> None:
-    console.print(f"[bold {style}]{escape(heading)}[/] ({len(problems)}):")
+    console.print(f"[bold {style}]{shown(heading)}[/] ({len(problems)}):")
     for problem in problems:
         label = "warning" if problem.severity is Severity.WARNING else problem.severity.value
-        console.print(f"  [{style}]{label}[/] {escape(str(problem))}", soft_wrap=True, highlight=False)
+        console.print(f"  [{style}]{label}[/] {shown(problem)}", soft_wrap=True, highlight=False)
 
 
 def _print_diagnosis(console: Console, heading: str, diagnosis) -> None:
-    console.print(f"[bold red]{escape(heading)}[/]")
+    console.print(f"[bold red]{shown(heading)}[/]")
     if not diagnosis.relaxations:
         console.print(f"  the relaxation found no explanation (status: {diagnosis.status.value})")
         return
@@ -438,7 +463,7 @@ def _print_diagnosis(console: Console, heading: str, diagnosis) -> None:
         console.print("  the least relaxation that makes a configuration possible:" if number == 0
                       else "  or else:")
         for relaxation in way:
-            console.print(f"  - {relaxation.message}", markup=False)
+            console.print(f"  - {shown(relaxation.message)}")
 
 
 def _problem_json(problem: Problem) -> dict:
@@ -446,14 +471,40 @@ def _problem_json(problem: Problem) -> dict:
 
 
 def _new_file(path: str, force: bool) -> Path:
+    """A file to write: never a folder, never one that exists unless ``force``; its folder made if need be."""
     target = Path(path)
+    if target.is_dir():
+        raise OptimiserError(f"{target} is a folder: name the file to write (inside it, if you like)")
     if target.exists() and not force:
         raise OptimiserError(f"{target} exists: choose a new file name, or pass --force to replace it")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OptimiserError(f"cannot make the folder of {target}: {error.strerror}") from None
     return target
 
 
 # --- parser -----------------------------------------------------------------------------------
+
+def _number(kind: type[int] | type[float], expected: str, accept: Callable[[float], bool]) -> Callable[[str], float]:
+    """An argparse ``type``: the text as a finite number that ``accept`` takes, else one line saying what
+    was expected (exit 2), never a traceback from the solver it would reach."""
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and accept(value)):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {expected}")
+        return value
+    return parse
+
+
+SECONDS = _number(float, "a number of seconds, 0 or more", lambda v: v >= 0)
+FRACTION = _number(float, "a fraction from 0 up to, not including, 1 (0.01 is 1%)", lambda v: 0 <= v < 1)
+COUNT = _number(int, "a whole number of 1 or more", lambda v: v >= 1)
+NATURAL = _number(int, "a whole number of 0 or more", lambda v: v >= 0)
+
 
 def _model_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--weight", action="append", metavar="CRITERION=W",
@@ -464,8 +515,8 @@ def _model_arguments(sub: argparse.ArgumentParser) -> None:
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="show the traceback of an error")
-    parser = argparse.ArgumentParser(prog="optimiser", parents=[common],
-                                     description="Which hospital site should host which service line.")
+    parser = _Parser(prog="optimiser", parents=[common],
+                     description="Which hospital site should host which service line.")
     verbs = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     def verb(name: str, run, help_text: str) -> argparse.ArgumentParser:
@@ -481,14 +532,14 @@ def _parser() -> argparse.ArgumentParser:
     sub = verb("solve", _solve, "the best configurations, ranked, with proof of optimality")
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
                      help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")
-    sub.add_argument("--top", type=int, default=1, help="how many distinct configurations (default 1)")
+    sub.add_argument("--top", type=COUNT, default=1, help="how many distinct configurations (default 1)")
     _model_arguments(sub)
-    sub.add_argument("--time-limit", type=float, default=None,
+    sub.add_argument("--time-limit", type=SECONDS, default=None,
                      help="seconds for the whole search, every round and ranked configuration (default: none)")
-    sub.add_argument("--gap", type=float, default=0.0, help="relative MIP gap accepted (default 0: proved optimal)")
-    sub.add_argument("--threads", type=int, default=1, help="solver threads (default 1, for repeatable results)")
+    sub.add_argument("--gap", type=FRACTION, default=0.0, help="relative MIP gap accepted (default 0: proved optimal)")
+    sub.add_argument("--threads", type=COUNT, default=1, help="solver threads (default 1, for repeatable results)")
     sub.add_argument("--closest", action="store_true", help="patients use their nearest open site")
-    sub.add_argument("--nearest", type=int, metavar="N",
+    sub.add_argument("--nearest", type=NATURAL, metavar="N",
                      help="start each zone with its N nearest sites, grown until the result is exact "
                           "(0: every pair; default: by size)")
     sub.add_argument("--distinct", metavar="LEVEL",
@@ -516,9 +567,9 @@ def _parser() -> argparse.ArgumentParser:
                      help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")
     sub.add_argument("-o", "--output", required=True, help="the HTML file to write, e.g. out/mse.html")
     sub.add_argument("--pdf", action="store_true", help="also write a PDF of the same content beside it")
-    sub.add_argument("--top", type=int, default=5, help="how many of the optimiser's configurations (default 5)")
-    sub.add_argument("--samples", type=int, default=20_000, help="weight samples for rank acceptability")
-    sub.add_argument("--seed", type=int, default=0, help="seed of the weight samples (default 0)")
+    sub.add_argument("--top", type=COUNT, default=5, help="how many of the optimiser's configurations (default 5)")
+    sub.add_argument("--samples", type=COUNT, default=20_000, help="weight samples for rank acceptability")
+    sub.add_argument("--seed", type=NATURAL, default=0, help="seed of the weight samples (default 0)")
     sub.add_argument("--force", action="store_true", help="replace the report files if they exist")
     sub.add_argument("--sweep", metavar="DIR", help="add a sensitivity section from a finished sweep's folder "
                                                     "(the -o of 'optimiser sweep')")
@@ -533,13 +584,13 @@ def _parser() -> argparse.ArgumentParser:
                      help="a parameter and its range, e.g. weights.travel=0.5:2, demand.obstetrics=0.9,1,1.1, "
                           "speed.bluelight.*=triangular(1.1,1.25,1.4); repeat for several")
     sub.add_argument("--scenario", action="append", help="a scenario of scenarios.yaml (with --design named)")
-    sub.add_argument("--samples", type=int, help="draws (montecarlo), base sample (sobol, a power of 2) or "
+    sub.add_argument("--samples", type=COUNT, help="draws (montecarlo), base sample (sobol, a power of 2) or "
                                                  "trajectories (morris)")
-    sub.add_argument("--levels", type=int, help="levels per parameter (grid, morris)")
-    sub.add_argument("--seed", type=int, default=0, help="seed of the design (default 0)")
-    sub.add_argument("--top", type=int, default=3, help="configurations ranked per scenario (default 3)")
+    sub.add_argument("--levels", type=COUNT, help="levels per parameter (grid, morris)")
+    sub.add_argument("--seed", type=NATURAL, default=0, help="seed of the design (default 0)")
+    sub.add_argument("--top", type=COUNT, default=3, help="configurations ranked per scenario (default 3)")
     sub.add_argument("--option", action="append", help="named option to evaluate in each scenario (default: all)")
-    sub.add_argument("--workers", type=int, help="local worker processes (default: the cores; 0: in this process)")
+    sub.add_argument("--workers", type=NATURAL, help="local worker processes (default: the cores; 0: in this process)")
     sub.add_argument("--scheduler", help="address of a Dask scheduler to run on instead of local processes")
     sub.add_argument("-o", "--output", required=True, help="folder of the sweep's results (resumed if it exists)")
     sub.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -551,11 +602,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--force", action="store_true", help="replace the CSV file if it exists")
     sub = verb("generate", _generate, "write a synthetic instance of any size")
     sub.add_argument("out", help="new folder to write the instance into")
-    sub.add_argument("--sites", type=int, default=10, help="number of sites (default 10)")
-    sub.add_argument("--zones", type=int, default=200, help="number of zones (default 200)")
-    sub.add_argument("--services", type=int, default=8, help="number of service lines (default 8)")
-    sub.add_argument("--seed", type=int, default=0, help="random seed: same seed, same files (default 0)")
-    sub.add_argument("--road-nodes", type=int, default=None, help="road junctions (default: scales with zones)")
+    sub.add_argument("--sites", type=COUNT, default=10, help="number of sites (default 10)")
+    sub.add_argument("--zones", type=COUNT, default=200, help="number of zones (default 200)")
+    sub.add_argument("--services", type=COUNT, default=8, help="number of service lines (default 8)")
+    sub.add_argument("--seed", type=NATURAL, default=0, help="random seed: same seed, same files (default 0)")
+    sub.add_argument("--road-nodes", type=COUNT, default=None, help="road junctions (default: scales with zones)")
     sub = verb("roads-from-osm", _roads_from_osm, "build an instance's road graph from a local .osm file")
     sub.add_argument("osm_file", help="OpenStreetMap XML file (.osm)")
     sub.add_argument("folder", help="instance folder to write road_nodes.csv and roads.csv into")

@@ -20,22 +20,32 @@ import pandas as pd
 from .errors import ProblemLog
 from .io import ROWS_LISTED, Table
 from .roads import road_components
+from .schema import file_schema
 
 Tables = dict[str, Table | None]
 
 
 def check_consistency(tables: Tables, settings: dict[str, Any], log: ProblemLog) -> None:
-    """Run every cross-file check; each adds what it finds to ``log``."""
-    if log.errors:  # a file that did not type cleanly would only cause echoes of its problems
-        return
+    """Run every cross-file check whose files are clean so far; each adds what it finds to ``log``.
+
+    A check that reads a file with problems would only echo them, and one that reads none must still
+    run: a bad latitude in sites.csv may not hide an unknown service in codependencies.csv.
+    """
+    def clean(*stems: str) -> bool:
+        broken = {p.file for p in log.errors}
+        return all(tables.get(stem) is not None and tables[stem].schema.file not in broken for stem in stems)
+
     check_references(tables, log)
-    check_settings(tables, settings, log)
-    if log.errors:
-        return
-    check_services(tables, log)
-    check_codependencies(tables, log)
-    check_area(tables, settings, log)
-    check_modes(tables, log)
+    if clean("instance"):
+        check_settings(tables, settings, log)
+    if clean("services"):
+        check_services(tables, log)
+    if clean("codependencies") and (tables["givens"] is None or clean("givens")):
+        check_codependencies(tables, log)
+    if clean("instance"):
+        check_area({stem: table if clean(stem) else None for stem, table in tables.items()}, settings, log)
+    if clean("modes", "roads"):
+        check_modes(tables, log)
 
 
 # --- references -------------------------------------------------------------------------------
@@ -53,12 +63,13 @@ def _known(tables: Tables, target: str) -> pd.Series:
 
 def check_references(tables: Tables, log: ProblemLog) -> None:
     """Every id a file names (a site, zone, service, role, mode, road class…) must exist."""
+    broken = {p.file for p in log.errors}  # their references would echo their own problems
     for table in tables.values():
-        if table is None:
+        if table is None or table.schema.file in broken:
             continue
         for f in table.schema.fields:
             targets = f.reference_targets
-            if not targets:
+            if not targets or any(_file_of(tables, target) in broken for target in targets):
                 continue
             column = table.frame[f.name]
             if f.type == "id":  # vectorised: road tables have millions of rows
@@ -76,6 +87,13 @@ def check_references(tables: Tables, log: ProblemLog) -> None:
             if len(cells) > ROWS_LISTED:
                 log.add(table.schema.file, f"and {len(cells) - ROWS_LISTED} more rows with unknown ids",
                         column=f.name, fix="Correct the ids, or add what they name")
+
+
+def _file_of(tables: Tables, target: str) -> str:
+    """The file a reference target (``sites.site_id``) points into, as problems name it."""
+    stem = target.split(".")[0]
+    table = tables.get(stem)
+    return file_schema(stem).file if table is None else table.schema.file
 
 
 def _named_ids(value: Any, targets: tuple[str, ...], known: list[set[str]]):
@@ -261,16 +279,18 @@ def check_road_graph(tables: Tables, graphml: str | None, log: ProblemLog) -> No
     """A road graph must be given, with junctions and roads: without either no travel time exists.
     Checked whatever else is wrong with the files, since nothing can be computed without it."""
     nodes, roads = tables["road_nodes"], tables["roads"]
-    if nodes is None and roads is None:
-        if graphml:  # its reader has said why it could not be read
-            return
-        log.add("roads.csv", "is missing",
-                fix="Give the road graph as roads.csv with road_nodes.csv, or as a GraphML file "
-                    "named in instance.yaml (roads: roads.graphml)")
+    said = {p.file for p in log.errors}  # a file that is there but could not be read is not missing
+    if nodes is None and roads is None and not said & {"road_nodes.csv", "roads.csv"}:
+        if not graphml:  # else its reader, or the roads setting, has said what is wrong
+            log.add("roads.csv", "is missing",
+                    fix="Give the road graph as roads.csv with road_nodes.csv, or as a GraphML file "
+                        "named in instance.yaml (roads: roads.graphml)")
         return
     for table, file, what in ((nodes, "road_nodes.csv", "junctions"), (roads, "roads.csv", "roads")):
         if table is None:
-            log.add(file, "is missing", fix="Give roads.csv and road_nodes.csv together: the roads join the junctions")
+            if file not in said:
+                log.add(file, "is missing",
+                        fix="Give roads.csv and road_nodes.csv together: the roads join the junctions")
         elif table.frame.empty:
             log.add(graphml or file, f"has no {what}", fix="Give the road graph that serves the sites and zones")
 

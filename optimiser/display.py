@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections import Counter
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from solvers.highs import Progress
@@ -16,9 +18,19 @@ from .diagnose import Diagnosis
 from .instance import Instance
 from .solve import Solution, SolveResult
 
+#: Characters an instance's text may hold that a terminal would obey rather than show: C0 and C1 controls
+#: but tab and newline (ESC starts colour, cursor and OSC sequences) and the bidirectional overrides.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
 #: Criteria shown beside each configuration, with their headings.
 KEY_CRITERIA = {"travel": "travel min", "capital": "capital £m", "running": "running £m/yr",
                 "workforce": "24/7 rotas", "disruption": "moves"}
+
+
+def shown(text: object) -> str:
+    """Text from an instance, a path or a message as Rich prints it literally: markup escaped (a zone named
+    ``Leigh [/] Westcliff`` is a name, not a closing tag) and control characters removed."""
+    return escape(CONTROL.sub("", str(text)))
 
 
 def site_summary(instance: Instance, configuration: Configuration, site_id: str) -> str:
@@ -31,7 +43,7 @@ def site_summary(instance: Instance, configuration: Configuration, site_id: str)
 
 
 def ranked_table(instance: Instance, result: SolveResult) -> Table:
-    table = Table(title=f"{instance.name}: best {len(result.ranked)} configurations", header_style="bold")
+    table = Table(title=f"{shown(instance.name)}: best {len(result.ranked)} configurations", header_style="bold")
     table.add_column("rank", justify="right")
     table.add_column("objective", justify="right")
     table.add_column("gap", justify="right")
@@ -49,7 +61,7 @@ def ranked_table(instance: Instance, result: SolveResult) -> Table:
 
 def options_table(instance: Instance, evaluations: dict[str, Solution | Diagnosis]) -> Table:
     """Feasible options with their objective and key criteria; infeasible ones marked (see :func:`broken_rules`)."""
-    table = Table(title=f"{instance.name}: named options", header_style="bold")
+    table = Table(title=f"{shown(instance.name)}: named options", header_style="bold")
     table.add_column("option")
     table.add_column("feasible")
     table.add_column("objective", justify="right")

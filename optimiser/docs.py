@@ -25,7 +25,10 @@ problem is reported with its file, row and column.
 - CSV: UTF-8, comma-separated, one header row; row numbers count the header as row 1.
 - Booleans: `true`/`false` (also `yes`/`no`, `1`/`0`). Blank cells take the default.
 - Numbers: decimal, with an exponent or not (`1500`, `0.25`, `2.5e3`); never infinite: where a
-  field allows no limit, leave it blank.
+  field allows no limit, leave it blank. Each lies within the bounds of its *allowed* column:
+  beyond them a number is a slip (a population of `1e308`), not data.
+- The folder is all the engine reads: a file or folder in it that links outside it, and a
+  `roads:` setting naming a file outside it, are errors.
 - Identifiers: letters, digits, `_`, `.` and `-`.
 - YAML *records* files map an identifier to a mapping of the keys listed;
   *settings* files are one mapping of the keys listed.

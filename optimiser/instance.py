@@ -19,6 +19,7 @@ import pandas as pd
 
 from .consistency import check_consistency, check_reachable, check_road_graph
 from .errors import InstanceNotFound, OptimiserError, Problem, ProblemLog
+from .files import inside, links_outside, unreadable
 from .io import Table, read_table, write_table
 from .roads import read_graphml_tables, snap_warnings, snapped_places
 from .schema import file_schema, instance_schema
@@ -168,25 +169,47 @@ def load_instance(name_or_path: str | os.PathLike) -> Instance:
     run here; proofs of infeasibility run in :func:`optimiser.proofs.prove_infeasible`.
     """
     folder = resolve(name_or_path)
+    label = folder.resolve().name or str(folder.resolve())  # a copied folder is named as the copy, not the original
     log = ProblemLog()
-    tables = {schema.stem: read_table(folder, schema, log) for schema in instance_schema()}
+    outside = links_outside(folder, log)
+    tables = {schema.stem: None if schema.file in outside else read_table(folder, schema, log)
+              for schema in instance_schema()}
     settings = _settings(tables["instance"])
-    name = settings.get("name") or folder.name
-    roads = settings.get("roads", "")
-    graphml = roads if roads.endswith(".graphml") else None
-    if graphml:
+    name = settings.get("name") or label
+    roads = settings.get("roads") or "roads.csv"
+    graphml = _graphml(folder, roads, tables["instance"], log)
+    if graphml and not ((folder / graphml).exists() and unreadable(folder / graphml, graphml, log)):
         tables["road_nodes"], tables["roads"] = read_graphml_tables(folder / graphml, log)
-    check_road_graph(tables, graphml, log)
+    check_road_graph(tables, None if roads == "roads.csv" else roads, log)
     check_consistency(tables, settings, log)
-    log.raise_if_errors(name)
+    log.raise_if_errors(label)
     del tables["instance"]
     frames = {stem: (table.frame if table is not None else _empty(stem)) for stem, table in tables.items()}
     sources = {stem: table for stem, table in tables.items() if table is not None}
     instance = Instance(name=name, path=folder, settings=settings, tables=frames,
                         demand=_demand(frames), sources=sources)
     check_reachable(instance.snapped, instance.road_nodes, instance.roads, log)
-    log.raise_if_errors(name)
+    log.raise_if_errors(label)
     return instance
+
+
+def _graphml(folder: Path, roads: str, settings: Table | None, log: ProblemLog) -> str | None:
+    """The GraphML file the ``roads`` setting names, if it names one inside the folder; any other
+    value than roads.csv is a problem, since reading roads.csv instead would hide the mistake."""
+    if roads == "roads.csv":
+        return None
+    row = settings.row(0, "roads") if settings is not None else None
+    if not roads.endswith(".graphml"):
+        log.add("instance.yaml", f"{roads!r} is neither roads.csv nor a GraphML file (.graphml)", row=row,
+                column="roads", fix="Write roads: roads.csv (with road_nodes.csv), or the name of a .graphml file "
+                                    "in the instance folder")
+    elif not inside(folder, roads):
+        log.add("instance.yaml", f"{roads!r} lies outside the instance folder, which is all the engine reads",
+                row=row, column="roads",
+                fix="Copy the GraphML file into the folder and name it there, e.g. roads: roads.graphml")
+    else:
+        return roads
+    return None
 
 
 def _settings(table: Table | None) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import ProblemLog
+from .files import encoding_problem, unreadable
 from .schema import Field, FileSchema
 from .yamlio import KeyLines, read_yaml, write_yaml
 
@@ -51,29 +52,61 @@ class Table:
 
 
 def read_table(folder: Path, schema: FileSchema, log: ProblemLog) -> Table | None:
-    """Read one file of the instance; ``None`` if it is absent or unreadable."""
+    """Read one file of the instance; ``None`` if it is absent or unreadable.
+
+    A required file without a single record is a problem too: no instance has no sites.
+    """
     path = folder / schema.file
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         if schema.required:
             log.add(schema.file, "is missing", fix=f"Every instance needs it: {schema.description}")
         return None
-    if schema.kind == "table":
-        return _read_csv(path, schema, log)
-    return _read_yaml(path, schema, log)
+    table = _read_csv(path, schema, log) if schema.kind == "table" else _read_yaml(path, schema, log)
+    if table is not None and schema.required and table.frame.empty:
+        what = "rows" if schema.kind == "table" else "records"
+        log.add(schema.file, f"has no {what}", fix=f"Every instance needs at least one: {schema.description}")
+    return table
 
 
 # --- CSV --------------------------------------------------------------------------------------
 
+#: How pandas words a row with more cells than the header.
+EXTRA_CELLS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
 def _read_csv(path: Path, schema: FileSchema, log: ProblemLog) -> Table | None:
+    if unreadable(path, schema.file, log):
+        return None
     try:
-        text = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, UnicodeDecodeError) as error:
-        log.add(schema.file, f"cannot be read as CSV: {error}",
-                fix="Save it as comma-separated UTF-8 text with one header row")
+        text = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        encoding_problem(path, schema.file, log)
+        return None
+    except pd.errors.EmptyDataError:
+        log.add(schema.file, "is empty: it has no header row",
+                fix=f"Write the header row ({','.join(schema.names)}) and the rows under it, or remove the file")
+        return None
+    except pd.errors.ParserError as error:
+        _parser_problem(error, schema, log)
+        return None
+    if not isinstance(text.index, pd.RangeIndex):  # pandas took the first column as an index
+        log.add(schema.file, "every row has one cell more than the header (a comma at the end of each row?)",
+                row=2, fix="Remove the trailing commas, or add the missing column to the header")
         return None
     text.columns = [str(c).strip() for c in text.columns]
     _check_header(text.columns, schema, log)
     return table_from_text(schema, {name: text[name] for name in text.columns}, log, first_row=2)
+
+
+def _parser_problem(error: pd.errors.ParserError, schema: FileSchema, log: ProblemLog) -> None:
+    extra = EXTRA_CELLS.search(str(error))
+    if extra:
+        expected, line, seen = extra.groups()
+        log.add(schema.file, f"the row has {seen} cells where the header has {expected}", row=int(line),
+                fix="Remove the extra commas, or put a cell that holds a comma in double quotes")
+    else:
+        log.add(schema.file, f"cannot be read as CSV: {error}",
+                fix="Save it as comma-separated UTF-8 text with one header row")
 
 
 def table_from_text(schema: FileSchema, columns: dict[str, Any], log: ProblemLog, *,
@@ -114,6 +147,9 @@ def _read_yaml(path: Path, schema: FileSchema, log: ProblemLog) -> Table | None:
     if parsed is None:
         return None
     document, lines = parsed
+    if document is None and schema.required:
+        log.add(schema.file, "is empty", fix=f"Every instance needs it: {schema.description}")
+        return None
     document = document or {}
     if not isinstance(document, dict):
         log.add(schema.file, "must be a mapping of keys to values", row=1,
@@ -283,11 +319,11 @@ def _check_bounds(values: pd.Series, f: Field, table: Table, log: ProblemLog) ->
         numbers = values.to_numpy(dtype=float, na_value=np.nan)
         if f.min is not None:
             _report(log, table, np.flatnonzero(numbers < f.min), f.name,
-                    lambda i: f"{numbers[i]:g} is below the smallest allowed value, {f.min:g}{unit}",
+                    lambda i: f"{numbers[i]:g} is below the smallest allowed value, {f.min:,.12g}{unit}",
                     f"{f.description}")
         if f.max is not None:
             _report(log, table, np.flatnonzero(numbers > f.max), f.name,
-                    lambda i: f"{numbers[i]:g} is above the largest allowed value, {f.max:g}{unit}",
+                    lambda i: f"{numbers[i]:g} is above the largest allowed value, {f.max:,.12g}{unit}",
                     f"{f.description}")
     if f.allowed:
         wrong = ~values.isin((*f.allowed, "")).to_numpy(dtype=bool)

@@ -23,6 +23,7 @@ import pandas as pd
 
 from .errors import OptimiserError
 from .modeldata import CRITERIA, DEPRIVATION_WEIGHT, ModelData
+from .schema import file_schema
 
 
 def criterion_scales(data: ModelData) -> dict[str, float]:
@@ -54,13 +55,16 @@ def criterion_scales(data: ModelData) -> dict[str, float]:
 
 
 def resolve_weights(defaults: Mapping[str, float], overrides: Mapping[str, float] | None) -> dict[str, float]:
-    """The instance's weights with the caller's overrides; unknown names and negative weights are errors."""
+    """The instance's weights with the caller's overrides; unknown names, and weights beyond the bounds
+    weights.yaml's schema states (negative, or so large the objective overflows), are errors."""
     weights = dict(defaults)
     for name, value in (overrides or {}).items():
         if name not in CRITERIA:
             raise OptimiserError(f"unknown criterion {name!r} in the weights: criteria are {', '.join(CRITERIA)}")
-        if not np.isfinite(value) or value < 0:
-            raise OptimiserError(f"the weight of {name} must be a number ≥ 0, not {value!r}")
+        bounds = file_schema("weights").field(name)
+        if not (np.isfinite(value) and bounds.min <= value <= bounds.max):
+            raise OptimiserError(f"the weight of {name} must be a number from {bounds.min:g} to "
+                                 f"{bounds.max:,.12g}, not {value!r}")
         weights[name] = float(value)
     if not any(weights.values()):
         raise OptimiserError("every criterion weight is 0: give at least one a positive weight")

@@ -261,12 +261,6 @@ def test_solve_stopped_with_farther_sites_needed_says_the_answer_was_evaluated(c
     assert "rank 1 is feasible, not proved optimal: gap no bound yet" in out
 
 
-def test_solve_negative_nearest_is_a_clear_error(capsys, tiny):
-    code, _, err = run(capsys, "solve", str(tiny.path), "--nearest", "-1")
-    assert code == 2
-    assert "nearest sites must be 0 (every pair) or more, not -1" in err
-
-
 def test_a_solver_defect_is_one_red_line_and_exit_3(capsys, tiny, monkeypatch):
     """What the solver returned is not an answer (solvers.highs.SolverDefect): no traceback, no result."""
     from solvers.highs import HighsSession, SolverDefect
