@@ -27,8 +27,8 @@ from optimiser import load_instance, road_graph, roads, travel_times  # noqa: E4
 
 EARTH_RADIUS_KM = 6371.0  # the radius roads.csv was made with (the package's 6371.0088 moves one edge by 0.01 km)
 DETOUR = 1.03  # est.: road length / great-circle length between neighbouring nodes; calibrated, README.md
-SPEED = {"motorway": 100, "dual": 80, "single": 60, "minor": 50, "urban": 35}  # km/h, est. (CASES.md)
-BLUELIGHT = 1.25  # est.: blue-light speed = car speed / 0.8 (CASES.md)
+SPEED = {"motorway": 100, "dual": 80, "single": 60, "minor": 50, "urban": 35}  # km/h, est.
+BLUELIGHT = 1.25  # est.: blue-light speed = car speed / 0.8
 
 # from to class road [speed override km/h]; class and road names est. from the road map
 EDGES = """
@@ -76,10 +76,12 @@ south_ockendon m25_j29 minor B186 | south_ockendon a13_stifford minor B1335 | co
 
 # Bed days (or theatre or critical-care use) per unit of activity and occupancy; all est. (README.md).
 # Emergency length of stay is solved so that the bed days of emergency, major_emergency, paediatrics
-# and elective equal the sourced 296.4 bed days per 1,000 a year (S, seed 003, 2016/17).
+# and elective equal the sourced 296.4 bed days per 1,000 a year (S, 2016 STP update, 2016/17).
 BED_DAYS_PER_1000 = 296.4  # S
 EMERGENCY_ADMISSIONS_PER_1000 = 91.3  # S
 OCC_GA, OCC_WOMEN_CHILD, OCC_CC = 0.90, 0.85, 0.85  # est.
+DAY_CASE_SHARE = 0.80  # S: day cases are ~80% of elective admissions in England (NHS England hospital activity)
+ELECTIVE_BED_DAYS, ELECTIVE_OPERATED = 0.30, 0.30  # est.: per elective admission, day cases and inpatients together
 
 
 def rates(pop):
@@ -87,20 +89,29 @@ def rates(pop):
     births = 11_050 / pop * 1000  # est. from S monthly births at the three sites
     major = 0.20 * EMERGENCY_ADMISSIONS_PER_1000 + 2.0  # est.: emergency surgery 20% + stroke 2.0
     paeds = 9.0  # est.
+    elective = 217_000 / pop * 1000  # est. (13k = 6%)
     return {
-        "emergency": 277_000 / pop * 1000,  # est. from seed 003's cuts (36k = 13%)
+        "emergency": 277_000 / pop * 1000,  # est. from the 2016 STP's cuts (36k = 13%)
         "major_emergency": major,
         "critical_care": 2.8, "obstetrics": 0.9 * births, "specialist_obstetrics": 0.1 * births,
-        "paediatrics": paeds, "elective": 217_000 / pop * 1000,  # est. (13k = 6%)
-        "cancer": 2.4, "cardiothoracic": 2.4, "burns": 1.0, "vascular": 0.6, "vascular_spoke": 1.0,
+        "neonatal": births / 7,  # S: about 1 in 7 babies admitted to neonatal care (Bliss, NNAP 2016)
+        "paediatrics": paeds, "paediatric_hdu": 0.02 * paeds,  # est.: 2% of children's admissions
+        "paediatric_surgery": 1.0,  # est.
+        "day_surgery": DAY_CASE_SHARE * elective, "elective_inpatient": (1 - DAY_CASE_SHARE) * elective,
+        "cancer": 2.4, "specialist_urology": 0.3, "cardiothoracic": 2.4, "burns": 1.0, "vascular": 0.6,
+        "vascular_spoke": 1.0,
         "_medical_admissions": EMERGENCY_ADMISSIONS_PER_1000 - major - paeds,
+        "_elective": elective,
     }
 
 
 def resource_use(r):
     """(service, resource, per_activity, how) rows of resource_use.csv."""
-    elective_los, major_los, paeds_los = 0.30, 3.5, 1.3  # est. bed days per admission
-    rest = BED_DAYS_PER_1000 - r["elective"] * elective_los - r["major_emergency"] * major_los \
+    major_los, paeds_los = 3.5, 1.3  # est. bed days per admission
+    inpatient_los = ELECTIVE_BED_DAYS / (1 - DAY_CASE_SHARE)  # day cases occupy no overnight bed
+    day_operated = 0.15  # est.: most day cases (endoscopy, minor procedures) use no main theatre
+    inpatient_operated = (ELECTIVE_OPERATED - DAY_CASE_SHARE * day_operated) / (1 - DAY_CASE_SHARE)
+    rest = BED_DAYS_PER_1000 - r["_elective"] * ELECTIVE_BED_DAYS - r["major_emergency"] * major_los \
         - r["paediatrics"] * paeds_los
     medical_los = rest / r["_medical_admissions"]
     per_attendance = r["_medical_admissions"] / r["emergency"] * medical_los
@@ -118,9 +129,20 @@ def resource_use(r):
         ("specialist_obstetrics", "theatres", 1 / 1500, "est.: higher caesarean rate, one theatre per 1,500"),
         ("paediatrics", "beds", beds(paeds_los, OCC_WOMEN_CHILD),
          f"est.: LOS {paeds_los} days / 365 / {OCC_WOMEN_CHILD}"),
-        ("elective", "beds", beds(elective_los, OCC_GA),
-         f"est.: {elective_los} bed days per admission (~85% day cases) / 365 / {OCC_GA}"),
-        ("elective", "theatres", 0.30 / 2200, "est.: 30% operated / 2,200 cases per theatre a year"),
+        ("paediatric_hdu", "beds", beds(3.0, OCC_WOMEN_CHILD), f"est.: 3 HDU days / 365 / {OCC_WOMEN_CHILD}"),
+        ("paediatric_surgery", "beds", beds(1.5, OCC_WOMEN_CHILD), f"est.: 1.5 bed days / 365 / {OCC_WOMEN_CHILD}"),
+        ("paediatric_surgery", "theatres", 0.8 / 1500, "est.: 0.8 operations per admission / 1,500 per theatre"),
+        ("day_surgery", "theatres", day_operated / 2200,
+         f"est.: {day_operated:.0%} of day cases in a main theatre / 2,200 cases per theatre a year"),
+        ("elective_inpatient", "beds", beds(inpatient_los, OCC_GA),
+         f"est.: {inpatient_los:.1f} bed days per inpatient admission (the {ELECTIVE_BED_DAYS} bed days per elective "
+         f"admission, all on the {1 - DAY_CASE_SHARE:.0%} inpatients) / 365 / {OCC_GA}"),
+        ("elective_inpatient", "theatres", inpatient_operated / 2200,
+         f"est.: {inpatient_operated:.0%} operated (with day cases, {ELECTIVE_OPERATED:.0%} of elective admissions) / "
+         "2,200 cases per theatre a year"),
+        ("specialist_urology", "beds", beds(5.0, OCC_GA), f"est.: 5 bed days per operation / 365 / {OCC_GA}"),
+        ("specialist_urology", "theatres", 1 / 500, "est.: one major operation / 500 per theatre a year"),
+        ("specialist_urology", "critical_care_beds", beds(0.5, OCC_CC), "est.: 0.5 ICU days per operation"),
         ("cancer", "beds", beds(5.0, OCC_GA), f"est.: 5 oncology bed days per patient / 365 / {OCC_GA}"),
         ("cardiothoracic", "beds", beds(3.0, OCC_GA), f"est.: 3 bed days (PCI 1, surgery 7) / 365 / {OCC_GA}"),
         ("cardiothoracic", "theatres", 0.25 / 400, "est.: 25% surgical / 400 operations per theatre"),
