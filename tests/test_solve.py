@@ -71,7 +71,7 @@ def test_best_is_at_least_as_good_as_every_named_option(mse, mse_top50):
             feasible += 1
             assert mse_top50.best.objective <= outcome.objective + 1e-9, option_id
             assert check_solution(mse, outcome.configuration, outcome.allocation, outcome.expansion) == []
-    assert feasible == 3  # 1A, 1B, 1C; the status quo and 2A, 2B break rules (below)
+    assert feasible == 4  # 1A, 1B, 1C, decision_2018; the status quo and 2A, 2B break rules (below)
 
 
 @pytest.mark.parametrize(("option_id", "rules"), [("status_quo", ["sites_max"]), ("2A", ["colocated"]),

@@ -6,6 +6,9 @@ Run with the project's environment (it has the optimiser package):
                                                rates and the road checks quoted in README.md
     python derive.py --check    also checks the named options: nearest-site (car) volumes,
                                                resources against capacity, coverage and the rules
+    python derive.py --flips    also solves for the best configuration with the specialist emergency
+                                               hospital at each site, and finds by bisection the weights
+                                               and day-case share at which the best site changes
 
 Road lengths are great-circle distances between the junctions × DETOUR; bed, theatre and critical-care
 use per unit of activity come from lengths of stay and occupancies (resource_use below). Every constant
@@ -15,6 +18,7 @@ optimiser package (travel_times, road_graph); helpers shared with the other inst
 """
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +28,7 @@ sys.path.insert(0, str(HERE.parent))
 from derive_common import KM_PER_MILE, beds, nearest_volumes, option_hosts, path_sum, write_csv  # noqa: E402
 
 from optimiser import load_instance, road_graph, roads, travel_times  # noqa: E402
+from optimiser.solve import Engine  # noqa: E402
 
 EARTH_RADIUS_KM = 6371.0  # the radius roads.csv was made with (the package's 6371.0088 moves one edge by 0.01 km)
 DETOUR = 1.03  # est.: road length / great-circle length between neighbouring nodes; calibrated, README.md
@@ -81,6 +86,7 @@ BED_DAYS_PER_1000 = 296.4  # S
 EMERGENCY_ADMISSIONS_PER_1000 = 91.3  # S
 OCC_GA, OCC_WOMEN_CHILD, OCC_CC = 0.90, 0.85, 0.85  # est.
 DAY_CASE_SHARE = 0.80  # S: day cases are ~80% of elective admissions in England (NHS England hospital activity)
+DAY_CASE_RANGE = (0.5, 0.95)  # est.: shares a flip search tries (the national share has risen from ~50% in 1990)
 ELECTIVE_BED_DAYS, ELECTIVE_OPERATED = 0.30, 0.30  # est.: per elective admission, day cases and inpatients together
 
 
@@ -220,6 +226,78 @@ def check(instance, times, use):
                     print(f"   BREAKS {a} {rule.rule} {b} at {site}")
 
 
+def seh_engines(instance):
+    """One engine per site with the specialist emergency hospital (major_emergency) given there, so that
+    each solves for the best configuration of its kind."""
+    engines = {}
+    for site in instance.sites["site_id"]:
+        pinned = pd.DataFrame([{"site_id": site, "service_id": "major_emergency", "hosts": True, "source": "flips"}])
+        givens = pd.concat([instance.givens, pinned], ignore_index=True)
+        engines[site] = Engine.build(replace(instance, tables={**instance.tables, "givens": givens}))
+    scales = {tuple(sorted(e.scales.items())) for e in engines.values()}
+    assert len(scales) == 1, "the engines' objectives must share their scales to be compared"
+    return engines
+
+
+def best_seh_site(engines, weights=None):
+    """Where the best configuration puts the specialist emergency hospital, and each site's best objective
+    (infinite where no configuration with it there meets every rule)."""
+    results = {site: engine.solve(weights=weights) for site, engine in engines.items()}
+    best = {site: r.ranked[0].objective if r.ranked else float("inf") for site, r in results.items()}
+    return min(best, key=best.get), best
+
+
+def bisect(site_at, low, high, tolerance):
+    """The interval (low, high] in which ``site_at`` changes from its value at ``low``, or None if it is
+    the same at both ends (the first change found, if there are several)."""
+    first = site_at(low)
+    if site_at(high) == first:
+        return None
+    while high - low > tolerance:
+        middle = (low + high) / 2
+        low, high = (middle, high) if site_at(middle) == first else (low, middle)
+    return low, high, first, site_at(high)
+
+
+def weighted_demand(instance, day_case_share):
+    """The instance with elective admissions split at ``day_case_share`` instead of DAY_CASE_SHARE."""
+    demand = instance.demand.copy()
+    demand["day_surgery"] *= day_case_share / DAY_CASE_SHARE
+    demand["elective_inpatient"] *= (1 - day_case_share) / (1 - DAY_CASE_SHARE)
+    return replace(instance, demand=demand)
+
+
+def flips(instance):
+    """The best site for the specialist emergency hospital, and the assumptions that move it (README.md)."""
+    engines = seh_engines(instance)
+    site, best = best_seh_site(engines)
+    print("\nbest objective by specialist emergency hospital site: " +
+          ", ".join(f"{s} {v:.6f}" for s, v in sorted(best.items(), key=lambda kv: kv[1])))
+    for criterion, weight in instance.weights.items():
+        def site_at(w, criterion=criterion):
+            return best_seh_site(engines, {criterion: w})[0]
+        below = bisect(lambda w: site_at(-w), -weight, 0.0, weight * 1e-3) if weight > 0 else None
+        above = bisect(site_at, weight, max(20 * weight, 2.0), max(weight, 0.1) * 1e-3)
+        for side, found in (("down", below), ("up", above)):
+            if found:
+                low, high, first, then = found
+                print(f"  {criterion} {weight:g} {side}: {first} -> {then} between {abs(low):.4g} and {abs(high):.4g}")
+            else:
+                print(f"  {criterion} {weight:g} {side}: {site} throughout")
+    def site_at_share(share):
+        return best_seh_site(seh_engines(weighted_demand(instance, share)))[0]
+    for side, found in (("down", bisect(lambda x: site_at_share(-x), -DAY_CASE_SHARE, -DAY_CASE_RANGE[0], 1e-3)),
+                        ("up", bisect(site_at_share, DAY_CASE_SHARE, DAY_CASE_RANGE[1], 1e-3))):
+        print(f"  day-case share {DAY_CASE_SHARE:g} {side} (to {DAY_CASE_RANGE[side == 'up']:g}): " + (
+            f"{found[2]} -> {found[3]} between {abs(found[0]):.4g} and {abs(found[1]):.4g}" if found else
+            f"{site} throughout"))
+    no_day_surgery = instance.roles.copy()
+    no_day_surgery.at["seh", "services"] = [s for s in no_day_surgery.at["seh", "services"] if s != "day_surgery"]
+    plain = best_seh_site(seh_engines(replace(instance, tables={**instance.tables, "roles": no_day_surgery})))
+    print(f"  without day surgery in the specialist emergency hospital: best at {plain[0]} " +
+          ", ".join(f"{s} {v:.6f}" for s, v in sorted(plain[1].items(), key=lambda kv: kv[1])))
+
+
 def main():
     nodes = pd.read_csv(HERE / "road_nodes.csv").set_index("node_id")
     pop = pd.read_csv(HERE / "zones.csv")["population"].sum()
@@ -249,6 +327,8 @@ def main():
     print(f"  largest zone-to-node distance {snapped.loc[snapped['kind'] == 'zone', 'snap_km'].max():.2f} km")
     if "--check" in sys.argv:
         check(instance, times, use)
+    if "--flips" in sys.argv:
+        flips(instance)
 
 
 if __name__ == "__main__":
