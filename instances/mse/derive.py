@@ -267,30 +267,32 @@ def weighted_demand(instance, day_case_share):
     return replace(instance, demand=demand)
 
 
+def flip_range(site_at, value, low_end, high_end, tolerance):
+    """Where ``site_at`` first changes going down from ``value`` to ``low_end``, and going up to ``high_end``."""
+    return {"down": bisect(lambda x: site_at(-x), -value, -low_end, tolerance) if value > low_end else None,
+            "up": bisect(site_at, value, high_end, tolerance)}
+
+
+def say(label, site, found):
+    for side, flip in found.items():
+        print(f"  {label} {side}: " + (f"{flip[2]} -> {flip[3]} between {abs(flip[0]):.4g} and {abs(flip[1]):.4g}"
+                                       if flip else f"{site} throughout"))
+
+
 def flips(instance):
-    """The best site for the specialist emergency hospital, and the assumptions that move it (README.md)."""
+    """The best site for the specialist emergency hospital, and the assumptions that move it (README.md):
+    each weight from 0 to 20 times its value (2 for a weight of 0), the day-case share over DAY_CASE_RANGE,
+    and the SEH model without day surgery."""
     engines = seh_engines(instance)
     site, best = best_seh_site(engines)
     print("\nbest objective by specialist emergency hospital site: " +
           ", ".join(f"{s} {v:.6f}" for s, v in sorted(best.items(), key=lambda kv: kv[1])))
     for criterion, weight in instance.weights.items():
-        def site_at(w, criterion=criterion):
-            return best_seh_site(engines, {criterion: w})[0]
-        below = bisect(lambda w: site_at(-w), -weight, 0.0, weight * 1e-3) if weight > 0 else None
-        above = bisect(site_at, weight, max(20 * weight, 2.0), max(weight, 0.1) * 1e-3)
-        for side, found in (("down", below), ("up", above)):
-            if found:
-                low, high, first, then = found
-                print(f"  {criterion} {weight:g} {side}: {first} -> {then} between {abs(low):.4g} and {abs(high):.4g}")
-            else:
-                print(f"  {criterion} {weight:g} {side}: {site} throughout")
-    def site_at_share(share):
-        return best_seh_site(seh_engines(weighted_demand(instance, share)))[0]
-    for side, found in (("down", bisect(lambda x: site_at_share(-x), -DAY_CASE_SHARE, -DAY_CASE_RANGE[0], 1e-3)),
-                        ("up", bisect(site_at_share, DAY_CASE_SHARE, DAY_CASE_RANGE[1], 1e-3))):
-        print(f"  day-case share {DAY_CASE_SHARE:g} {side} (to {DAY_CASE_RANGE[side == 'up']:g}): " + (
-            f"{found[2]} -> {found[3]} between {abs(found[0]):.4g} and {abs(found[1]):.4g}" if found else
-            f"{site} throughout"))
+        say(f"{criterion} {weight:g}", site, flip_range(lambda w, c=criterion: best_seh_site(engines, {c: w})[0],
+                                                        weight, 0.0, max(20 * weight, 2.0), max(weight, 0.1) * 1e-3))
+    say(f"day-case share {DAY_CASE_SHARE:g} (within {DAY_CASE_RANGE})", site,
+        flip_range(lambda share: best_seh_site(seh_engines(weighted_demand(instance, share)))[0], DAY_CASE_SHARE,
+                   *DAY_CASE_RANGE, 1e-3))
     no_day_surgery = instance.roles.copy()
     no_day_surgery.at["seh", "services"] = [s for s in no_day_surgery.at["seh", "services"] if s != "day_surgery"]
     plain = best_seh_site(seh_engines(replace(instance, tables={**instance.tables, "roles": no_day_surgery})))
