@@ -114,7 +114,8 @@ def test_mse_study_ranks_the_optimiser_and_the_named_options_together():
     mse = load_instance("mse")
     result = study(mse, top=3, samples=2000)
     a = result.appraisal
-    assert set(a.options.index) == {"#1", "#2", "#3", "status_quo", "1A", "1B", "1C", "2A", "2B"}
+    assert set(a.options.index) == {"#1", "#2", "#3", "status_quo", "1A", "1B", "1C", "2A", "2B",
+                                     "decision_2018"}
     assert a.options.loc["status_quo", "source"] == "status quo"
     failed = set(a.ranking.loc[a.ranking["rank"].isna(), "option"])
     assert failed == {"status_quo", "2A", "2B"}  # they break clinical rules (see tests/test_solve.py)

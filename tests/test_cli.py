@@ -117,7 +117,7 @@ def test_list_shows_one_line_per_bundled_instance(capsys):
     code, out, _ = run(capsys, "list")
     assert code == 0
     lines = {line.split()[0]: line for line in out.splitlines()}
-    assert lines["mse"].split()[1:7] == ["3", "sites", "26", "zones", "12", "services"]
+    assert lines["mse"].split()[1:7] == ["3", "sites", "26", "zones", "17", "services"]
     assert {"hampshire", "dorset"} <= set(lines)
 
 

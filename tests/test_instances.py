@@ -39,21 +39,22 @@ def test_readme_cites_every_file_and_marks_estimates(bundled):
     assert "est." in readme
 
 
-def test_mse_holds_the_case_of_seed_003():
+def test_mse_holds_its_three_sites_localities_and_named_options():
     mse = load_instance("mse")
     assert list(mse.sites.index) == ["basildon", "southend", "broomfield"]
     assert len(mse.zones) == 26
-    # Census 2021 district total 1,199,552 (CASES.md, S); the localities are scaled estimates of it.
+    # Census 2021 district total 1,199,552 (ONS, S); the localities are scaled estimates of it.
     assert mse.zones["population"].sum() == pytest.approx(1_199_552, rel=0.01)
-    assert {"status_quo", "1A", "1B", "1C", "2A", "2B"} <= set(mse.options.index)
+    assert {"status_quo", "1A", "1B", "1C", "2A", "2B", "decision_2018"} <= set(mse.options.index)
     givens = {(g.site_id, g.service_id) for g in mse.givens.itertuples() if g.hosts}
-    assert givens == {("broomfield", "burns"), ("basildon", "cardiothoracic"), ("southend", "cancer")}
+    assert givens == {("broomfield", "burns"), ("basildon", "cardiothoracic"), ("broomfield", "paediatric_hdu"),
+                      ("southend", "cancer"), ("southend", "specialist_urology")}  # tests/test_mse_faithful.py
     assert set(mse.roles.index) == {"seh", "ec", "lec"}
 
 
 @pytest.mark.parametrize(("a", "b", "miles"), [("basildon", "southend", 13), ("basildon", "broomfield", 22)])
 def test_mse_road_distances_match_the_sourced_figures(a, b, miles):
-    """CASES.md (S): Basildon–Southend 13 miles, Basildon–Broomfield 22 miles, measured along the fastest
+    """Sourced road distances (S): Basildon–Southend 13 miles, Basildon–Broomfield 22 miles, measured along the fastest
     car route (as route planners quote them); within 10%."""
     mse = load_instance("mse")
     graph = nx.DiGraph()  # of parallel roads, the fastest

@@ -6,6 +6,9 @@ Run with the project's environment (it has the optimiser package):
                                                rates and the road checks quoted in README.md
     python derive.py --check    also checks the named options: nearest-site (car) volumes,
                                                resources against capacity, coverage and the rules
+    python derive.py --flips    also solves for the best configuration with the specialist emergency
+                                               hospital at each site, and finds by bisection the weights
+                                               and day-case share at which the best site changes
 
 Road lengths are great-circle distances between the junctions × DETOUR; bed, theatre and critical-care
 use per unit of activity come from lengths of stay and occupancies (resource_use below). Every constant
@@ -15,6 +18,7 @@ optimiser package (travel_times, road_graph); helpers shared with the other inst
 """
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -24,11 +28,12 @@ sys.path.insert(0, str(HERE.parent))
 from derive_common import KM_PER_MILE, beds, nearest_volumes, option_hosts, path_sum, write_csv  # noqa: E402
 
 from optimiser import load_instance, road_graph, roads, travel_times  # noqa: E402
+from optimiser.solve import Engine  # noqa: E402
 
 EARTH_RADIUS_KM = 6371.0  # the radius roads.csv was made with (the package's 6371.0088 moves one edge by 0.01 km)
 DETOUR = 1.03  # est.: road length / great-circle length between neighbouring nodes; calibrated, README.md
-SPEED = {"motorway": 100, "dual": 80, "single": 60, "minor": 50, "urban": 35}  # km/h, est. (CASES.md)
-BLUELIGHT = 1.25  # est.: blue-light speed = car speed / 0.8 (CASES.md)
+SPEED = {"motorway": 100, "dual": 80, "single": 60, "minor": 50, "urban": 35}  # km/h, est.
+BLUELIGHT = 1.25  # est.: blue-light speed = car speed / 0.8
 
 # from to class road [speed override km/h]; class and road names est. from the road map
 EDGES = """
@@ -76,10 +81,13 @@ south_ockendon m25_j29 minor B186 | south_ockendon a13_stifford minor B1335 | co
 
 # Bed days (or theatre or critical-care use) per unit of activity and occupancy; all est. (README.md).
 # Emergency length of stay is solved so that the bed days of emergency, major_emergency, paediatrics
-# and elective equal the sourced 296.4 bed days per 1,000 a year (S, seed 003, 2016/17).
+# and elective equal the sourced 296.4 bed days per 1,000 a year (S, 2016 STP update, 2016/17).
 BED_DAYS_PER_1000 = 296.4  # S
 EMERGENCY_ADMISSIONS_PER_1000 = 91.3  # S
 OCC_GA, OCC_WOMEN_CHILD, OCC_CC = 0.90, 0.85, 0.85  # est.
+DAY_CASE_SHARE = 0.80  # S: 80.4% of elective admissions in England, 2008-13 (NHS England hospital activity)
+DAY_CASE_RANGE = (0.5, 0.95)  # est.: shares a flip search tries (the national share has risen from ~50% in 1990)
+ELECTIVE_BED_DAYS, ELECTIVE_OPERATED = 0.30, 0.30  # est.: per elective admission, day cases and inpatients together
 
 
 def rates(pop):
@@ -87,20 +95,29 @@ def rates(pop):
     births = 11_050 / pop * 1000  # est. from S monthly births at the three sites
     major = 0.20 * EMERGENCY_ADMISSIONS_PER_1000 + 2.0  # est.: emergency surgery 20% + stroke 2.0
     paeds = 9.0  # est.
+    elective = 217_000 / pop * 1000  # est. (13k = 6%)
     return {
-        "emergency": 277_000 / pop * 1000,  # est. from seed 003's cuts (36k = 13%)
+        "emergency": 277_000 / pop * 1000,  # est. from the 2016 STP's cuts (36k = 13%)
         "major_emergency": major,
         "critical_care": 2.8, "obstetrics": 0.9 * births, "specialist_obstetrics": 0.1 * births,
-        "paediatrics": paeds, "elective": 217_000 / pop * 1000,  # est. (13k = 6%)
-        "cancer": 2.4, "cardiothoracic": 2.4, "burns": 1.0, "vascular": 0.6, "vascular_spoke": 1.0,
+        "neonatal": births / 7,  # S: about 1 in 7 babies admitted to neonatal care (Bliss, NNAP 2016)
+        "paediatrics": paeds, "paediatric_hdu": 0.02 * paeds,  # est.: 2% of children's admissions
+        "paediatric_surgery": 1.0,  # est.
+        "day_surgery": DAY_CASE_SHARE * elective, "elective_inpatient": (1 - DAY_CASE_SHARE) * elective,
+        "cancer": 2.4, "specialist_urology": 0.3, "cardiothoracic": 2.4, "burns": 1.0, "vascular": 0.6,
+        "vascular_spoke": 1.0,
         "_medical_admissions": EMERGENCY_ADMISSIONS_PER_1000 - major - paeds,
+        "_elective": elective,
     }
 
 
 def resource_use(r):
     """(service, resource, per_activity, how) rows of resource_use.csv."""
-    elective_los, major_los, paeds_los = 0.30, 3.5, 1.3  # est. bed days per admission
-    rest = BED_DAYS_PER_1000 - r["elective"] * elective_los - r["major_emergency"] * major_los \
+    major_los, paeds_los = 3.5, 1.3  # est. bed days per admission
+    inpatient_los = ELECTIVE_BED_DAYS / (1 - DAY_CASE_SHARE)  # day cases occupy no overnight bed
+    day_operated = 0.15  # est.: most day cases (endoscopy, minor procedures) use no main theatre
+    inpatient_operated = (ELECTIVE_OPERATED - DAY_CASE_SHARE * day_operated) / (1 - DAY_CASE_SHARE)
+    rest = BED_DAYS_PER_1000 - r["_elective"] * ELECTIVE_BED_DAYS - r["major_emergency"] * major_los \
         - r["paediatrics"] * paeds_los
     medical_los = rest / r["_medical_admissions"]
     per_attendance = r["_medical_admissions"] / r["emergency"] * medical_los
@@ -118,9 +135,20 @@ def resource_use(r):
         ("specialist_obstetrics", "theatres", 1 / 1500, "est.: higher caesarean rate, one theatre per 1,500"),
         ("paediatrics", "beds", beds(paeds_los, OCC_WOMEN_CHILD),
          f"est.: LOS {paeds_los} days / 365 / {OCC_WOMEN_CHILD}"),
-        ("elective", "beds", beds(elective_los, OCC_GA),
-         f"est.: {elective_los} bed days per admission (~85% day cases) / 365 / {OCC_GA}"),
-        ("elective", "theatres", 0.30 / 2200, "est.: 30% operated / 2,200 cases per theatre a year"),
+        ("paediatric_hdu", "beds", beds(3.0, OCC_WOMEN_CHILD), f"est.: 3 HDU days / 365 / {OCC_WOMEN_CHILD}"),
+        ("paediatric_surgery", "beds", beds(1.5, OCC_WOMEN_CHILD), f"est.: 1.5 bed days / 365 / {OCC_WOMEN_CHILD}"),
+        ("paediatric_surgery", "theatres", 0.8 / 1500, "est.: 0.8 operations per admission / 1,500 per theatre"),
+        ("day_surgery", "theatres", day_operated / 2200,
+         f"est.: {day_operated:.0%} of day cases in a main theatre / 2,200 cases per theatre a year"),
+        ("elective_inpatient", "beds", beds(inpatient_los, OCC_GA),
+         f"est.: {inpatient_los:.1f} bed days per inpatient admission (the {ELECTIVE_BED_DAYS} bed days per elective "
+         f"admission, all on the {1 - DAY_CASE_SHARE:.0%} inpatients) / 365 / {OCC_GA}"),
+        ("elective_inpatient", "theatres", inpatient_operated / 2200,
+         f"est.: {inpatient_operated:.0%} operated (with day cases, {ELECTIVE_OPERATED:.0%} of elective admissions) / "
+         "2,200 cases per theatre a year"),
+        ("specialist_urology", "beds", beds(5.0, OCC_GA), f"est.: 5 bed days per operation / 365 / {OCC_GA}"),
+        ("specialist_urology", "theatres", 1 / 500, "est.: one major operation / 500 per theatre a year"),
+        ("specialist_urology", "critical_care_beds", beds(0.5, OCC_CC), "est.: 0.5 ICU days per operation"),
         ("cancer", "beds", beds(5.0, OCC_GA), f"est.: 5 oncology bed days per patient / 365 / {OCC_GA}"),
         ("cardiothoracic", "beds", beds(3.0, OCC_GA), f"est.: 3 bed days (PCI 1, surgery 7) / 365 / {OCC_GA}"),
         ("cardiothoracic", "theatres", 0.25 / 400, "est.: 25% surgical / 400 operations per theatre"),
@@ -198,6 +226,80 @@ def check(instance, times, use):
                     print(f"   BREAKS {a} {rule.rule} {b} at {site}")
 
 
+def seh_engines(instance):
+    """One engine per site with the specialist emergency hospital (major_emergency) given there, so that
+    each solves for the best configuration of its kind."""
+    engines = {}
+    for site in instance.sites["site_id"]:
+        pinned = pd.DataFrame([{"site_id": site, "service_id": "major_emergency", "hosts": True, "source": "flips"}])
+        givens = pd.concat([instance.givens, pinned], ignore_index=True)
+        engines[site] = Engine.build(replace(instance, tables={**instance.tables, "givens": givens}))
+    scales = {tuple(sorted(e.scales.items())) for e in engines.values()}
+    assert len(scales) == 1, "the engines' objectives must share their scales to be compared"
+    return engines
+
+
+def best_seh_site(engines, weights=None):
+    """Where the best configuration puts the specialist emergency hospital, and each site's best objective
+    (infinite where no configuration with it there meets every rule)."""
+    results = {site: engine.solve(weights=weights) for site, engine in engines.items()}
+    best = {site: r.ranked[0].objective if r.ranked else float("inf") for site, r in results.items()}
+    return min(best, key=best.get), best
+
+
+def bisect(site_at, low, high, tolerance):
+    """The interval (low, high] in which ``site_at`` changes from its value at ``low``, or None if it is
+    the same at both ends (the first change found, if there are several)."""
+    first = site_at(low)
+    if site_at(high) == first:
+        return None
+    while high - low > tolerance:
+        middle = (low + high) / 2
+        low, high = (middle, high) if site_at(middle) == first else (low, middle)
+    return low, high, first, site_at(high)
+
+
+def weighted_demand(instance, day_case_share):
+    """The instance with elective admissions split at ``day_case_share`` instead of DAY_CASE_SHARE."""
+    demand = instance.demand.copy()
+    demand["day_surgery"] *= day_case_share / DAY_CASE_SHARE
+    demand["elective_inpatient"] *= (1 - day_case_share) / (1 - DAY_CASE_SHARE)
+    return replace(instance, demand=demand)
+
+
+def flip_range(site_at, value, low_end, high_end, tolerance):
+    """Where ``site_at`` first changes going down from ``value`` to ``low_end``, and going up to ``high_end``."""
+    return {"down": bisect(lambda x: site_at(-x), -value, -low_end, tolerance) if value > low_end else None,
+            "up": bisect(site_at, value, high_end, tolerance)}
+
+
+def say(label, site, found):
+    for side, flip in found.items():
+        print(f"  {label} {side}: " + (f"{flip[2]} -> {flip[3]} between {abs(flip[0]):.4g} and {abs(flip[1]):.4g}"
+                                       if flip else f"{site} throughout"))
+
+
+def flips(instance):
+    """The best site for the specialist emergency hospital, and the assumptions that move it (README.md):
+    each weight from 0 to 20 times its value (2 for a weight of 0), the day-case share over DAY_CASE_RANGE,
+    and the SEH model without day surgery."""
+    engines = seh_engines(instance)
+    site, best = best_seh_site(engines)
+    print("\nbest objective by specialist emergency hospital site: " +
+          ", ".join(f"{s} {v:.6f}" for s, v in sorted(best.items(), key=lambda kv: kv[1])))
+    for criterion, weight in instance.weights.items():
+        say(f"{criterion} {weight:g}", site, flip_range(lambda w, c=criterion: best_seh_site(engines, {c: w})[0],
+                                                        weight, 0.0, max(20 * weight, 2.0), max(weight, 0.1) * 1e-3))
+    say(f"day-case share {DAY_CASE_SHARE:g} (within {DAY_CASE_RANGE})", site,
+        flip_range(lambda share: best_seh_site(seh_engines(weighted_demand(instance, share)))[0], DAY_CASE_SHARE,
+                   *DAY_CASE_RANGE, 1e-3))
+    no_day_surgery = instance.roles.copy()
+    no_day_surgery.at["seh", "services"] = [s for s in no_day_surgery.at["seh", "services"] if s != "day_surgery"]
+    plain = best_seh_site(seh_engines(replace(instance, tables={**instance.tables, "roles": no_day_surgery})))
+    print(f"  without day surgery in the specialist emergency hospital: best at {plain[0]} " +
+          ", ".join(f"{s} {v:.6f}" for s, v in sorted(plain[1].items(), key=lambda kv: kv[1])))
+
+
 def main():
     nodes = pd.read_csv(HERE / "road_nodes.csv").set_index("node_id")
     pop = pd.read_csv(HERE / "zones.csv")["population"].sum()
@@ -227,6 +329,8 @@ def main():
     print(f"  largest zone-to-node distance {snapped.loc[snapped['kind'] == 'zone', 'snap_km'].max():.2f} km")
     if "--check" in sys.argv:
         check(instance, times, use)
+    if "--flips" in sys.argv:
+        flips(instance)
 
 
 if __name__ == "__main__":
