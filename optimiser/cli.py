@@ -33,6 +33,8 @@ EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_NO_ANSWER = 0, 1, 2, 3
 WIDE = 200
 #: The instance a command works on when none is named.
 DEFAULT_INSTANCE = "mse"
+#: How each builder made the model, in the words of ``solve``'s summary line.
+BUILT_BY = {"matrix": "matrices assembled with numpy", "pyomo": "model stated in Pyomo"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -165,7 +167,7 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
 
         result = solve(instance, top=args.top, weights=_weights(args.weight), time_limit_s=args.time_limit,
                        mip_gap=args.gap, threads=args.threads, closest_assignment=args.closest or None,
-                       nearest_sites=args.nearest, progress=progress, watch=watch)
+                       nearest_sites=args.nearest, progress=progress, watch=watch, builder=args.builder)
         diagnosis = diagnose(instance) if result.status is Status.INFEASIBLE else None
     code = EXIT_INFEASIBLE if diagnosis else EXIT_OK if result.ranked else EXIT_NO_ANSWER
     if args.json:
@@ -180,7 +182,7 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
         return code
     console.print(ranked_table(instance, result))
     console.print(f"solver {result.solver}: {result.status.value}; model built in {result.build_s:.2f} s, "
-                  f"solved in {result.solve_s:.2f} s; weights "
+                  f"solved in {result.solve_s:.2f} s ({BUILT_BY[result.builder]}); weights "
                   + ", ".join(f"{k} {v:g}" for k, v in result.weights.items() if v))
     if result.restriction:
         r = result.restriction
@@ -204,6 +206,18 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
     unproved = [r for r in result.ranked if r.status.value != "optimal"]
     for r in unproved:
         console.print(f"[yellow]rank {r.rank} is {r.status.value}, not proved optimal: gap {gap_text(r.gap)}[/]")
+    return EXIT_OK
+
+
+def _export_model(args: argparse.Namespace, console: Console) -> int:
+    """Write the instance's Pyomo model as MPS or LP, its weighted objective included, for other solvers."""
+    from .export import export_model
+
+    target = _new_file(args.output, args.force)
+    instance = load_instance(args.instance)
+    with console.status(f"Writing the model of {instance.name} …"):
+        export_model(instance, target, weights=_weights(args.weight))
+    console.print(f"wrote {target}", markup=False)
     return EXIT_OK
 
 
@@ -422,6 +436,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--nearest", type=int, metavar="N",
                      help="start each zone with its N nearest sites, grown until the result is exact "
                           "(0: every pair; default: by size)")
+    sub.add_argument("--builder", choices=list(BUILT_BY), default="matrix",
+                     help="build the model with numpy (matrix, the default) or state it in Pyomo (pyomo); "
+                          "the two give the same model")
     sub.add_argument("--json", action="store_true", help="print the result as JSON")
     sub = verb("evaluate", _evaluate, "evaluate named options (default: all of the instance's options)")
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
@@ -461,6 +478,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--scheduler", help="address of a Dask scheduler to run on instead of local processes")
     sub.add_argument("-o", "--output", required=True, help="folder of the sweep's results (resumed if it exists)")
     sub.add_argument("--json", action="store_true", help="print the summary as JSON")
+    sub = verb("export-model", _export_model, "write the instance's model as an MPS or LP file for other solvers")
+    sub.add_argument("instance", help="a named instance or an instance folder")
+    sub.add_argument("output", help="the file to write: .mps or .lp")
+    _model_arguments(sub)
+    sub.add_argument("--force", action="store_true", help="replace the file if it exists")
     sub = verb("travel", _travel, "travel times from every zone to every site")
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
                      help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")

@@ -108,7 +108,8 @@ def solve_json(instance: Instance, result: SolveResult, diagnosis: Diagnosis | N
     return {
         "instance": instance.name, "status": result.status.value, "solver": result.solver,
         "weights": result.weights, "scales": result.scales, "build_s": result.build_s, "solve_s": result.solve_s,
-        "exhausted": result.exhausted, "formulation": result.formulation,
+        "exhausted": result.exhausted, "formulation": result.formulation, "builder": result.builder,
+        "extension": result.extension,
         "relaxation_bound": result.relaxation_bound if result.relaxation_bound is None
         or math.isfinite(result.relaxation_bound) else None,
         "restriction": None if result.restriction is None else dataclasses.asdict(result.restriction),

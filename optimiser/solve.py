@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,9 @@ from .nearest import grow, to_hosts, widen
 from .objective import criterion_scales, resolve_weights, solver_weights
 from .radius import RadiusMaster
 from .travel import TravelTimes
+
+#: Rules of one's own added to the Pyomo model before it is compiled: ``extend(model, data)`` (:meth:`Engine.build`).
+Extension = Callable[[Any, ModelData], None]
 
 #: Objectives closer than this (relative) are reported as a tie.
 TIE_TOLERANCE = 1e-9
@@ -84,6 +88,8 @@ class SolveResult:
     restriction: Restriction | None = None  # the nearest-site restriction, when the model was restricted
     formulation: str = "classic"  # or "radius": the allocation projected out (optimiser.radius)
     relaxation_bound: float | None = None  # classic search of a restricted model: its relaxation's bound
+    builder: str = "matrix"  # or "pyomo": the model stated in Pyomo (optimiser.model) and compiled
+    extension: str | None = None  # the name of the user's rules added to the Pyomo model (Engine.build's extend)
 
     @property
     def best(self) -> RankedSolution:
@@ -155,6 +161,7 @@ class Engine:
     build_s: float
     columns: dict[str, np.ndarray | dict] = field(repr=False, default_factory=dict)
     builder: str = "matrix"
+    extend: Extension | None = field(repr=False, default=None)
     rounds: int = 0  # restricted model: rounds of the last solve or evaluation
     repaired: bool = False  # restricted model: the last solve's final solution was repaired (_repaired)
     formulation: str = "classic"  # of the last search: "radius" where the allocation was projected out
@@ -167,20 +174,27 @@ class Engine:
     @classmethod
     def build(cls, instance: Instance, *, options: ModelOptions | None = None,
               solver: SolverOptions | None = None, times: dict[str, TravelTimes] | None = None,
-              builder: str = "matrix") -> Engine:
+              builder: str = "matrix", extend: Extension | None = None) -> Engine:
         """Build the model once and load it into HiGHS.
 
         ``builder="matrix"`` assembles the matrices with numpy (:mod:`optimiser.matrix`, fast at any
         size); ``"pyomo"`` states the model in Pyomo (:mod:`optimiser.model`, the readable statement)
         and compiles it. Tests hold the two equal.
+
+        ``extend(model, data)`` adds rules of one's own to the Pyomo model (constraints over ``model.y``,
+        ``model.r``, ``model.x`` …) before it is compiled, so that ranking, evaluation and the report see
+        them; it implies the Pyomo builder and is applied again to every model this engine rebuilds (a
+        restricted model's rounds). A rule on the allocation ``x`` should skip pairs not in ``model.X``.
         """
+        if extend is not None:
+            builder = "pyomo"
         start = time.perf_counter()
         options = options or ModelOptions(closest_assignment=bool(instance.settings.get("closest_assignment")))
         data = prepare(instance, options, times)
-        form, columns = _compile(data, builder)
+        form, columns = _compile(data, builder, extend)
         session = HighsSession(form, solver)
         return cls(instance, data, form, session, criterion_scales(data), time.perf_counter() - start, columns,
-                   builder)
+                   builder, extend)
 
     @property
     def restriction(self) -> Restriction | None:
@@ -221,7 +235,7 @@ class Engine:
         exhausted = len(ranked) < top and (not results or results[-1].status in (Status.OPTIMAL, Status.INFEASIBLE))
         return SolveResult(self.instance.name, status, ranked, chosen, self.scales, self.build_s, seconds,
                            results[0].solver if results else "", exhausted, self.restriction, self.formulation,
-                           self.relaxation_bound)
+                           self.relaxation_bound, self.builder, _name(self.extend))
 
     def _telling(self, watch: Callable[[Progress], None]) -> Callable[[Progress], None]:
         """``watch``, told of this engine's searches: in a classic model of each zone's nearest sites
@@ -644,9 +658,9 @@ class Engine:
     def _with_reach(self, reach: np.ndarray | None) -> Engine:
         """This instance under the same weights, in a model of another reach and its own HiGHS session."""
         data = self.data.restricted_to(reach)
-        form, columns = _compile(data, self.builder)
+        form, columns = _compile(data, self.builder, self.extend)
         engine = Engine(self.instance, data, form, HighsSession(form, self.session.options), self.scales, 0.0, columns,
-                        self.builder)
+                        self.builder, self.extend)
         engine.session.set_weights(self.session.weights)
         return engine
 
@@ -728,8 +742,9 @@ class Engine:
         return pd.DataFrame([row for row in rows if row[2] > 1e-9], columns=["site_id", "resource", "added"])
 
 
-def _compile(data: ModelData, builder: str) -> tuple[StandardForm, dict[str, np.ndarray | dict]]:
-    """The model's matrices and where its variables are, by numpy or through Pyomo."""
+def _compile(data: ModelData, builder: str,
+             extend: Extension | None = None) -> tuple[StandardForm, dict[str, np.ndarray | dict]]:
+    """The model's matrices and where its variables are, by numpy or through Pyomo (extended)."""
     if builder == "matrix":
         built = build_matrix(data)
         return built.form, built.columns
@@ -739,9 +754,16 @@ def _compile(data: ModelData, builder: str) -> tuple[StandardForm, dict[str, np.
         from .model import build_model
 
         model = build_model(data)
+        if extend is not None:
+            extend(model, data)
         form = compile_pyomo(model)
         return form, _locate(model, data, form)
     raise OptimiserError(f"unknown builder {builder!r}: 'matrix' or 'pyomo'")
+
+
+def _name(extend: Extension | None) -> str | None:
+    """How a report names the user's rules: the function's name."""
+    return None if extend is None else getattr(extend, "__name__", type(extend).__name__)
 
 
 def _locate(model, data: ModelData, form: StandardForm) -> dict[str, np.ndarray | dict]:
@@ -762,23 +784,27 @@ def solve(instance: Instance, *, top: int = 1, weights: Mapping[str, float] | No
           time_limit_s: float | None = None, mip_gap: float = 0.0, threads: int = 1,
           closest_assignment: bool | None = None, nearest_sites: int | None = None,
           progress: Callable[[int, SolverResult], None] | None = None,
-          watch: Callable[[Progress], None] | None = None) -> SolveResult:
+          watch: Callable[[Progress], None] | None = None, builder: str = "matrix",
+          extend: Extension | None = None) -> SolveResult:
     """The best ``top`` distinct configurations of ``instance``, best first, each proved optimal
     (or reported with its status and gap). ``nearest_sites`` starts each zone with its N nearest
     sites and grows them until the results are the full model's (None: by size; 0: every pair).
-    ``progress`` and ``watch`` are those of :meth:`Engine.solve`."""
+    ``progress`` and ``watch`` are those of :meth:`Engine.solve`; ``builder`` and ``extend`` those
+    of :meth:`Engine.build`."""
     if nearest_sites is not None and nearest_sites < 0:
         raise OptimiserError(f"nearest sites must be 0 (every pair) or more, not {nearest_sites}")
     options = ModelOptions(closest_assignment=bool(instance.settings.get("closest_assignment"))
                            if closest_assignment is None else closest_assignment, nearest_sites=nearest_sites)
     engine = Engine.build(instance, options=options,
-                          solver=SolverOptions(time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads))
+                          solver=SolverOptions(time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads),
+                          builder=builder, extend=extend)
     return engine.solve(top=top, weights=weights, progress=progress, watch=watch)
 
 
 def evaluate(instance: Instance, configuration: Configuration | str, *,
-             weights: Mapping[str, float] | None = None) -> Solution | SolverResult:
-    """A named option or any configuration under the instance's model.
+             weights: Mapping[str, float] | None = None, extend: Extension | None = None) -> Solution | SolverResult:
+    """A named option or any configuration under the instance's model (with ``extend``'s rules,
+    :meth:`Engine.build`).
 
     A configuration stated without roles (the status quo) is evaluated without
     the role layer, since today's sites need not follow the hospital models.
@@ -786,7 +812,7 @@ def evaluate(instance: Instance, configuration: Configuration | str, *,
     if isinstance(configuration, str):
         configuration = option_configuration(instance, configuration)
     options = evaluation_options(instance, configuration)
-    return Engine.build(instance, options=options).evaluate(configuration, weights=weights)
+    return Engine.build(instance, options=options, extend=extend).evaluate(configuration, weights=weights)
 
 
 def evaluation_options(instance: Instance, configuration: Configuration) -> ModelOptions:
