@@ -91,13 +91,8 @@ def moves_text(openings: int, closings: int) -> str:
 
 
 def progress_text(progress: Progress) -> str:
-    """A running solve in a few words: the best objective found, the bound, the gap, the time."""
-    best = "no configuration yet" if progress.objective is None else f"best {progress.objective:.4f}"
-    if progress.provisional and progress.objective is not None:
-        best += " over the nearest sites kept"
-    bound = "" if progress.bound is None else f", bound {progress.bound:.4f}"
-    gap = "" if progress.gap is None else f" (gap {gap_text(progress.gap)})"
-    return f"{best}{bound}{gap} after {progress.seconds:.0f} s"
+    """A running solve in a few words (:meth:`Progress.__str__`)."""
+    return str(progress)
 
 
 def _criteria_cells(solution: Solution) -> list[str]:

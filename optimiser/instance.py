@@ -20,6 +20,7 @@ import pandas as pd
 from .consistency import check_consistency, check_reachable, check_road_graph
 from .errors import InstanceNotFound, OptimiserError, Problem, ProblemLog
 from .io import Table, read_table, write_table
+from .notebook import html_view
 from .roads import read_graphml_tables, snap_warnings, snapped_places
 from .schema import file_schema, instance_schema
 
@@ -115,6 +116,17 @@ class Instance:
     def warnings(self) -> tuple[Problem, ...]:
         """Problems that do not stop the work (a site far from any road), of the tables as they are."""
         return tuple(snap_warnings(self))
+
+    def __repr__(self) -> str:
+        return (f"Instance({self.name!r}: {len(self.sites)} sites, {len(self.zones)} zones, {len(self.services)} "
+                f"services, {len(self.options)} named options)")
+
+    def _repr_html_(self) -> str:
+        return html_view(f"{self.name}: {self.settings.get('title', '')}",
+                         {"folder": self.path, "year": self.settings.get("year"), "sites": len(self.sites),
+                          "zones": len(self.zones), "services": len(self.services),
+                          "named options": len(self.options)},
+                         {"sites": self.sites, "services": self.services, "yearly demand": self.demand})
 
     @property
     def mode_names(self) -> list[str]:

@@ -28,6 +28,7 @@ from .instance import Instance
 from .matrix import build_matrix
 from .modeldata import CRITERIA, ModelData, ModelOptions, prepare
 from .nearest import grow, to_hosts, widen
+from .notebook import html_view
 from .objective import criterion_scales, resolve_weights, solver_weights
 from .radius import RadiusMaster
 from .travel import TravelTimes
@@ -64,7 +65,7 @@ MOVE_TOLERANCE = 1e-7
 REPAIR_RESERVE = 1.5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # Solution's short repr
 class RankedSolution(Solution):
     """A solution with its place in the ranking; ``tied_with_previous`` when its objective equals the one above."""
 
@@ -99,6 +100,16 @@ class SolveResult:
             raise OptimiserError(f"{self.instance}: the search ended ({self.status.value}) before it found any "
                                  "configuration; allow more time")
         return self.ranked[0]
+
+    def __repr__(self) -> str:
+        best = f", best {self.ranked[0].objective:.6g}" if self.ranked else ""
+        return f"SolveResult({self.instance!r}: {self.status.value}, {len(self.ranked)} ranked{best})"
+
+    def _repr_html_(self) -> str:
+        return html_view(f"{self.instance}: {len(self.ranked)} configurations ranked",
+                         {"status": self.status.value, "solver": self.solver, "builder": self.builder,
+                          "formulation": self.formulation, "solved in": f"{self.solve_s:.2f} s"},
+                         {"ranking": self.table(), "hosts": self.assignments()})
 
     def table(self) -> pd.DataFrame:
         """One row per ranked configuration: rank, objective, gap, status and every criterion."""
@@ -196,6 +207,10 @@ class Engine:
         return cls(instance, data, form, session, criterion_scales(data), time.perf_counter() - start, columns,
                    builder, extend)
 
+    def __repr__(self) -> str:
+        rows, columns = self.form.shape
+        return f"Engine({self.instance.name!r}: {self.builder} builder, {columns:,} columns × {rows:,} rows)"
+
     @property
     def restriction(self) -> Restriction | None:
         if self.formulation == "radius" or (self.data.reach is None and self.rounds <= 1):  # every pair
@@ -213,8 +228,9 @@ class Engine:
         configuration, so that a search stopped early has at least today's configuration to show.
         ``progress`` hears of each configuration found; ``watch`` of where each running solve stands
         (best objective, bound, gap), about once per ``SolverOptions.watch_interval_s`` (1 s unless
-        set), the last news again while HiGHS says nothing. An exception a watcher raises ends the
-        search (at HiGHS's next report or the solve's end, from the heartbeat) and reaches the caller."""
+        set), and only news it has not heard (``watch=print`` prints readable lines). An exception a
+        watcher raises ends the search (at HiGHS's next report or the solve's end, from the heartbeat)
+        and reaches the caller."""
         if top < 1:
             raise OptimiserError(f"top must be at least 1, not {top}")
         chosen = self._set_weights(weights)
@@ -240,7 +256,11 @@ class Engine:
     def _telling(self, watch: Callable[[Progress], None]) -> Callable[[Progress], None]:
         """``watch``, told of this engine's searches: in a classic model of each zone's nearest sites
         (scout included), the best objective marked provisional, unless the scout's served
-        configuration, a true cost, is better; the bound the better of the search's and the scout's."""
+        configuration, a true cost, is better; the bound the better of the search's and the scout's.
+        News the watcher has heard already (the same objective, bound and gap; the heartbeat's of a
+        silent solve) is not told again."""
+        heard: list[tuple] = []
+
         def told(progress: Progress) -> None:
             objective, bound = progress.objective, progress.bound
             provisional = self.formulation == "classic" and self.data.reach is not None
@@ -250,6 +270,10 @@ class Engine:
             if scouted is not None and math.isfinite(scouted) and (bound is None or scouted > bound):
                 bound = scouted
             gap = progress.gap if objective is None or bound is None else max(relative_gap(objective, bound), 0.0)
+            news = (objective, bound, gap, provisional)
+            if heard and heard[-1] == news:
+                return
+            heard[:] = [news]
             watch(replace(progress, objective=objective, bound=bound, gap=gap, provisional=provisional))
         return told
 
