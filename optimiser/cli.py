@@ -17,16 +17,17 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
-
-from solvers.highs import SolverDefect
 
 from .errors import InstanceError, OptimiserError, Problem, Severity
-from .instance import Instance, instance_folders, load_instance
-from .travel import TravelTimes, travel_times, travel_times_by_mode
+
+if TYPE_CHECKING:  # imported where used: `optimiser --help` loads neither pandas nor the solver
+    from rich.console import Console
+
+    from .instance import Instance
+    from .travel import TravelTimes
 
 EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_NO_ANSWER = 0, 1, 2, 3
 #: Width of tables written to a file or pipe, where no terminal says how wide to be.
@@ -40,6 +41,8 @@ BUILT_BY = {"matrix": "matrices assembled with numpy", "pyomo": "model stated in
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``optimiser`` console script."""
     args = _parser().parse_args(argv)
+    from rich.console import Console
+
     console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else WIDE)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
@@ -58,32 +61,41 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         errors.print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True)
         return EXIT_BAD_INPUT
-    except SolverDefect as error:
-        if args.debug:
+    except Exception as error:
+        if args.debug or not _solver_defect(error):
             raise
         errors.print(f"[bold red]solver error:[/] {escape(str(error))}", soft_wrap=True)
         return EXIT_NO_ANSWER
 
 
+def _solver_defect(error: Exception) -> bool:
+    """Whether the solver's answer was at odds with its own report (solvers.highs, loaded only by a solve)."""
+    highs = sys.modules.get("solvers.highs")
+    return highs is not None and isinstance(error, highs.SolverDefect)
+
+
+
 # --- verbs ------------------------------------------------------------------------------------
 
 def _list(args: argparse.Namespace, console: Console) -> int:
-    """One line per named instance: name, size and title, or why it does not load."""
+    """One line per named instance: name, size and title (read, not checked: ``validate`` checks)."""
+    from .catalogue import entry, instance_folders
+
     for name, folder in instance_folders().items():
-        try:
-            instance = load_instance(folder)
-        except InstanceError as error:
-            console.print(f"{name:<12} [red]does not load: {len(error.problems)} problems[/] "
-                          f"(optimiser validate {name})")
+        listed = entry(name, folder)
+        if listed.unreadable:
+            console.print(f"{name:<12} [red]cannot be read: {escape(listed.unreadable)}[/] (optimiser validate {name})")
             continue
-        console.print(f"{name:<12} {len(instance.sites):>4} sites {len(instance.zones):>6} zones "
-                      f"{len(instance.services):>3} services  {instance.settings['title']}", markup=False)
+        console.print(f"{name:<12} {listed.sites:>4} sites {listed.zones:>6} zones {listed.services:>3} services  "
+                      f"{listed.title}", markup=False)
     return EXIT_OK
 
 
 def _validate(args: argparse.Namespace, console: Console) -> int:
     """Check every file, then look for cheap proofs of infeasibility."""
+    from .instance import load_instance
     from .proofs import prove_infeasible
+    from .travel import travel_times_by_mode
 
     with console.status(f"Loading {args.instance} …"):
         instance = load_instance(args.instance)
@@ -106,6 +118,11 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
 
 def _travel(args: argparse.Namespace, console: Console) -> int:
     """Print (or write as CSV) the zone→site travel-time matrix of one mode."""
+    from rich.table import Table
+
+    from .instance import load_instance
+    from .travel import travel_times
+
     instance = load_instance(args.instance)
     with console.status(f"Travel times by {args.mode or instance.settings['default_mode']} …"):
         times = travel_times(instance, args.mode)
@@ -151,6 +168,7 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
 
     from .diagnose import diagnose
     from .display import gap_text, moves_text, progress_text, ranked_table, solve_json
+    from .instance import load_instance
     from .solve import solve
 
     instance = load_instance(args.instance)
@@ -212,6 +230,7 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
 def _export_model(args: argparse.Namespace, console: Console) -> int:
     """Write the instance's Pyomo model as MPS or LP, its weighted objective included, for other solvers."""
     from .export import export_model
+    from .instance import load_instance
 
     target = _new_file(args.output, args.force)
     instance = load_instance(args.instance)
@@ -226,6 +245,7 @@ def _evaluate(args: argparse.Namespace, console: Console) -> int:
     from .configuration import option_configuration
     from .diagnose import diagnose
     from .display import broken_rules, diagnosis_json, options_table
+    from .instance import load_instance
     from .solve import Solution, evaluate
 
     instance = load_instance(args.instance)
@@ -249,6 +269,8 @@ def _evaluate(args: argparse.Namespace, console: Console) -> int:
 
 def _report(args: argparse.Namespace, console: Console) -> int:
     """Solve, appraise the optimiser's best and the named options together, and write the option report."""
+    from .instance import load_instance
+
     with _optional_extra("report", "the report"):
         from reports.render import report
 
@@ -285,6 +307,8 @@ def _report(args: argparse.Namespace, console: Console) -> int:
 
 def _sweep(args: argparse.Namespace, console: Console) -> int:
     """Many scenarios solved and summarised; re-running the same command resumes an interrupted sweep."""
+    from .instance import load_instance
+
     with _optional_extra("sweep", "sweeps"):
         from .scenario import load_scenarios
         from .sweep import Design, sweep
