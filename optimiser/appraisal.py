@@ -27,6 +27,7 @@ import pandas as pd
 from .checker import check_configuration, check_solution
 from .configuration import Configuration, Solution, baseline_configuration
 from .instance import Instance
+from .notebook import html_view
 from .travel import TravelTimes, travel_times_by_mode
 
 #: Each measure: (unit, which way is better, what it is). The report and FORMAT.md quote these.
@@ -95,6 +96,15 @@ class Appraisal:
     samples: int = 0
     seed: int = 0
     notes: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"Appraisal({self.instance!r}: {len(self.options)} options, recommended {self.recommended})"
+
+    def _repr_html_(self) -> str:
+        return html_view(f"{self.instance}: appraisal of {len(self.options)} options",
+                         {"recommended": self.recommended or "none passes every hurdle",
+                          "weight samples": f"{self.samples:,}"},
+                         {"ranking": self.ranking, "scores": self.scores})
 
     @property
     def recommended(self) -> str | None:

@@ -17,17 +17,16 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from rich.console import Console
-from rich.table import Table
-
-from solvers.highs import SolverDefect
-
-from .display import shown
 from .errors import InstanceError, OptimiserError, Problem, Severity
-from .instance import Instance, instance_folders, load_instance
-from .travel import TravelTimes, travel_times, travel_times_by_mode
+from .text import shown
+
+if TYPE_CHECKING:  # imported where used: `optimiser --help` loads neither pandas nor the solver
+    from rich.console import Console
+
+    from .instance import Instance
+    from .travel import TravelTimes
 
 EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_NO_ANSWER = 0, 1, 2, 3
 #: Width of tables written to a file or pipe, where no terminal says how wide to be.
@@ -36,10 +35,14 @@ WIDE = 200
 DEFAULT_INSTANCE = "mse"
 #: Assumptions ``explain`` prints.
 EXPLAINED = 6
+#: How each builder made the model, in the words of ``solve``'s summary line.
+BUILT_BY = {"matrix": "matrices assembled with numpy", "pyomo": "model stated in Pyomo"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``optimiser`` console script."""
+    from rich.console import Console
+
     argv = list(sys.argv[1:] if argv is None else argv)
     console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else WIDE)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -47,15 +50,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         return args.run(args, console)
-    except (OptimiserError, SolverDefect) as error:
-        if args is not None and args.debug:
+    except Exception as error:
+        if (not isinstance(error, OptimiserError) and not _solver_defect(error)) or (args is not None and args.debug):
             raise
         as_json = getattr(args, "json", False) if args is not None else "--json" in argv
         _print_error(console if as_json else errors, error, as_json=as_json)
-        return EXIT_NO_ANSWER if isinstance(error, SolverDefect) else EXIT_BAD_INPUT
+        return EXIT_BAD_INPUT if isinstance(error, OptimiserError) else EXIT_NO_ANSWER
 
 
-def _print_error(console: Console, error: OptimiserError | SolverDefect, *, as_json: bool) -> None:
+def _print_error(console: Console, error: Exception, *, as_json: bool) -> None:
     """Every error as one red line (an instance's problems, one line each), or as JSON with ``--json``."""
     if isinstance(error, InstanceError):
         if as_json:
@@ -66,7 +69,7 @@ def _print_error(console: Console, error: OptimiserError | SolverDefect, *, as_j
     elif as_json:
         _print_json(console, {"valid": False, "error": str(error)})
     else:
-        label = "solver error" if isinstance(error, SolverDefect) else "error"
+        label = "solver error" if _solver_defect(error) else "error"
         console.print(f"[bold red]{label}:[/] {shown(error)}")
 
 
@@ -84,25 +87,35 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
+def _solver_defect(error: Exception) -> bool:
+    """Whether the solver's answer was at odds with its own report (solvers.highs, loaded only by a solve)."""
+    highs = sys.modules.get("solvers.highs")
+    return highs is not None and isinstance(error, highs.SolverDefect)
+
+
+
 # --- verbs ------------------------------------------------------------------------------------
 
 def _list(args: argparse.Namespace, console: Console) -> int:
-    """One line per named instance: name, size and title, or why it does not load."""
+    """One line per named instance: name, size and title (read, not checked: ``validate`` checks)."""
+    from .catalogue import entry, instance_folders
+
     for name, folder in instance_folders().items():
-        try:
-            instance = load_instance(folder)
-        except InstanceError as error:
-            console.print(f"{shown(name):<12} [red]does not load: {len(error.problems)} problems[/] "
+        listed = entry(name, folder)
+        if listed.unreadable:
+            console.print(f"{shown(name):<12} [red]cannot be read: {shown(listed.unreadable)}[/] "
                           f"(optimiser validate {shown(name)})")
             continue
-        console.print(shown(f"{name:<12} {len(instance.sites):>4} sites {len(instance.zones):>6} zones "
-                            f"{len(instance.services):>3} services  {instance.settings['title']}"))
+        console.print(shown(f"{name:<12} {listed.sites:>4} sites {listed.zones:>6} zones {listed.services:>3} "
+                            f"services  {listed.title}"))
     return EXIT_OK
 
 
 def _validate(args: argparse.Namespace, console: Console) -> int:
     """Check every file, then look for cheap proofs of infeasibility."""
+    from .instance import load_instance
     from .proofs import prove_infeasible
+    from .travel import travel_times_by_mode
 
     with console.status(f"Loading {shown(args.instance)} …"):
         instance = load_instance(args.instance)
@@ -125,6 +138,11 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
 
 def _travel(args: argparse.Namespace, console: Console) -> int:
     """Print (or write as CSV) the zone→site travel-time matrix of one mode."""
+    from rich.table import Table
+
+    from .instance import load_instance
+    from .travel import travel_times
+
     instance = load_instance(args.instance)
     with console.status(f"Travel times by {shown(args.mode or instance.settings['default_mode'])} …"):
         times = travel_times(instance, args.mode)
@@ -170,6 +188,7 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
 
     from .diagnose import diagnose
     from .display import gap_text, moves_text, progress_text, ranked_table, solve_json
+    from .instance import load_instance
     from .solve import solve
 
     instance = load_instance(args.instance)
@@ -186,7 +205,8 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
 
         result = solve(instance, top=args.top, weights=_weights(args.weight), time_limit_s=args.time_limit,
                        mip_gap=args.gap, threads=args.threads, closest_assignment=args.closest or None,
-                       nearest_sites=args.nearest, progress=progress, watch=watch, distinct=args.distinct)
+                       nearest_sites=args.nearest, progress=progress, watch=watch, distinct=args.distinct,
+                       builder=args.builder)
         diagnosis = diagnose(instance) if result.status is Status.INFEASIBLE else None
     code = EXIT_INFEASIBLE if diagnosis else EXIT_OK if result.ranked else EXIT_NO_ANSWER
     if args.json:
@@ -202,7 +222,7 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
     _print_names(console, instance, result, args.distinct)
     _print_review(console, instance, {r.configuration.name: r for r in result.ranked})
     console.print(f"solver {result.solver}: {result.status.value}; model built in {result.build_s:.2f} s, "
-                  f"solved in {result.solve_s:.2f} s; weights "
+                  f"solved in {result.solve_s:.2f} s ({BUILT_BY[result.builder]}); weights "
                   + ", ".join(f"{k} {v:g}" for k, v in result.weights.items() if v))
     if result.restriction:
         r = result.restriction
@@ -232,11 +252,25 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def _export_model(args: argparse.Namespace, console: Console) -> int:
+    """Write the instance's Pyomo model as MPS or LP, its weighted objective included, for other solvers."""
+    from .export import export_model
+    from .instance import load_instance
+
+    target = _new_file(args.output, args.force)
+    instance = load_instance(args.instance)
+    with console.status(f"Writing the model of {instance.name} …"):
+        export_model(instance, target, weights=_weights(args.weight))
+    console.print(f"wrote {target}", markup=False)
+    return EXIT_OK
+
+
 def _evaluate(args: argparse.Namespace, console: Console) -> int:
     """Each named option under the instance's model: its criteria, or the rules it breaks."""
     from .configuration import option_configuration
     from .diagnose import diagnose
     from .display import broken_rules, diagnosis_json, options_table
+    from .instance import load_instance
     from .solve import Solution, evaluate
 
     instance = load_instance(args.instance)
@@ -262,7 +296,10 @@ def _evaluate(args: argparse.Namespace, console: Console) -> int:
 def _explain(args: argparse.Namespace, console: Console) -> int:
     """Two configurations side by side: the difference by criterion, service line and zone, in words,
     the assumptions it rests on, and the weights at which their order flips."""
+    from rich.table import Table
+
     from .explain import explain
+    from .instance import load_instance
 
     instance = load_instance(args.instance)
     if len(args.configurations) == 1:
@@ -299,6 +336,8 @@ def _share(share: float) -> str:
 
 def _report(args: argparse.Namespace, console: Console) -> int:
     """Solve, appraise the optimiser's best and the named options together, and write the option report."""
+    from .instance import load_instance
+
     with _optional_extra("report", "the report"):
         from reports.render import report
 
@@ -338,6 +377,8 @@ def _report(args: argparse.Namespace, console: Console) -> int:
 
 def _sweep(args: argparse.Namespace, console: Console) -> int:
     """Many scenarios solved and summarised; re-running the same command resumes an interrupted sweep."""
+    from .instance import load_instance
+
     with _optional_extra("sweep", "sweeps"):
         from .scenario import load_scenarios
         from .sweep import Design, sweep
@@ -434,6 +475,7 @@ def _print_names(console: Console, instance: Instance, result, level: str | None
 def _print_review(console: Console, instance: Instance, solutions: dict) -> None:
     """The plausibility review of each solution (optimiser.plausibility), one line per finding."""
     from .plausibility import review
+    from .travel import travel_times_by_mode
 
     times = travel_times_by_mode(instance)
     findings = {label: review(instance, solution, times=times) for label, solution in solutions.items()}
@@ -546,6 +588,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="what makes the --top configurations different, each the best of its kind: roles (the "
                           "hospital model of each site), all (every service line) or services:A,B (where those "
                           "services are); default: roles where the instance has them, else all")
+    sub.add_argument("--builder", choices=list(BUILT_BY), default="matrix",
+                     help="build the model with numpy (matrix, the default) or state it in Pyomo (pyomo); "
+                          "the two give the same model")
     sub.add_argument("--json", action="store_true", help="print the result as JSON")
     sub = verb("evaluate", _evaluate, "evaluate named options (default: all of the instance's options)")
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
@@ -594,6 +639,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--scheduler", help="address of a Dask scheduler to run on instead of local processes")
     sub.add_argument("-o", "--output", required=True, help="folder of the sweep's results (resumed if it exists)")
     sub.add_argument("--json", action="store_true", help="print the summary as JSON")
+    sub = verb("export-model", _export_model, "write the instance's model as an MPS or LP file for other solvers")
+    sub.add_argument("instance", help="a named instance or an instance folder")
+    sub.add_argument("output", help="the file to write: .mps or .lp")
+    _model_arguments(sub)
+    sub.add_argument("--force", action="store_true", help="replace the file if it exists")
     sub = verb("travel", _travel, "travel times from every zone to every site")
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
                      help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .errors import OptimiserError
 from .instance import Instance
+from .notebook import hosts_frame, html_view
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,22 @@ class Solution:
     expansion: pd.DataFrame  # site_id, resource, added
     status: str
     gap: float | None
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(objective {self.objective:.6g}, {_status_text(self.status)}, "
+                f"{len(self.configuration.hosts)} services hosted)")
+
+    def _repr_html_(self) -> str:
+        criteria = pd.DataFrame({"value": self.criteria}).rename_axis("criterion")
+        return html_view(f"{self.configuration.name or 'solution'}: objective {self.objective:.6g}",
+                         {"status": _status_text(self.status), "gap": self.gap},
+                         {"hosts": hosts_frame(self.configuration.hosts), "criteria": criteria,
+                          "allocation": self.allocation})
+
+
+def _status_text(status: object) -> str:
+    """A solver status enum's value, or the status as given."""
+    return str(getattr(status, "value", status))
 
 
 def role_services(instance: Instance) -> dict[str, list[str]]:

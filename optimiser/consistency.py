@@ -13,7 +13,6 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -184,11 +183,22 @@ def check_codependencies(tables: Tables, log: ProblemLog) -> None:
 
 
 def colocation_closure(codependencies: pd.DataFrame) -> dict[str, set[str]]:
-    """Every service each service needs on its own site, directly or through others."""
-    graph = nx.DiGraph()
+    """Every service each service needs on its own site, directly or through others (a search of the
+    colocated rules from each service: a few dozen rows, so no graph library is loaded for it)."""
     colocated = codependencies[codependencies["rule"] == "colocated"]
-    graph.add_edges_from(zip(colocated["service_a"], colocated["service_b"], strict=True))
-    return {a: nx.descendants(graph, a) - {a} for a in graph.nodes}
+    direct: dict[str, set[str]] = {}
+    for a, b in zip(colocated["service_a"], colocated["service_b"], strict=True):
+        direct.setdefault(a, set()).add(b)
+        direct.setdefault(b, set())
+    closure = {}
+    for a in direct:
+        reached, frontier = set(), [a]
+        while frontier:
+            for b in direct[frontier.pop()] - reached:
+                reached.add(b)
+                frontier.append(b)
+        closure[a] = reached - {a}
+    return closure
 
 
 def _exclusions(codependencies: pd.DataFrame) -> dict[frozenset[str], int]:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections import Counter
 from typing import Any
 
-from rich.markup import escape
 from rich.table import Table
 
 from solvers.highs import Progress
@@ -17,20 +15,11 @@ from .configuration import Configuration, role_services
 from .diagnose import Diagnosis
 from .instance import Instance
 from .solve import Solution, SolveResult
-
-#: Characters an instance's text may hold that a terminal would obey rather than show: C0 and C1 controls
-#: but tab and newline (ESC starts colour, cursor and OSC sequences) and the bidirectional overrides.
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+from .text import shown
 
 #: Criteria shown beside each configuration, with their headings.
 KEY_CRITERIA = {"travel": "travel min", "capital": "capital £m", "running": "running £m/yr",
                 "workforce": "24/7 rotas", "disruption": "moves"}
-
-
-def shown(text: object) -> str:
-    """Text from an instance, a path or a message as Rich prints it literally: markup escaped (a zone named
-    ``Leigh [/] Westcliff`` is a name, not a closing tag) and control characters removed."""
-    return escape(CONTROL.sub("", str(text)))
 
 
 def site_summary(instance: Instance, configuration: Configuration, site_id: str) -> str:
@@ -103,13 +92,8 @@ def moves_text(openings: int, closings: int) -> str:
 
 
 def progress_text(progress: Progress) -> str:
-    """A running solve in a few words: the best objective found, the bound, the gap, the time."""
-    best = "no configuration yet" if progress.objective is None else f"best {progress.objective:.4f}"
-    if progress.provisional and progress.objective is not None:
-        best += " over the nearest sites kept"
-    bound = "" if progress.bound is None else f", bound {progress.bound:.4f}"
-    gap = "" if progress.gap is None else f" (gap {gap_text(progress.gap)})"
-    return f"{best}{bound}{gap} after {progress.seconds:.0f} s"
+    """A running solve in a few words (:meth:`Progress.__str__`)."""
+    return str(progress)
 
 
 def _criteria_cells(solution: Solution) -> list[str]:
@@ -120,8 +104,9 @@ def solve_json(instance: Instance, result: SolveResult, diagnosis: Diagnosis | N
     return {
         "instance": instance.name, "status": result.status.value, "solver": result.solver,
         "weights": result.weights, "scales": result.scales, "build_s": result.build_s, "solve_s": result.solve_s,
-        "exhausted": result.exhausted, "formulation": result.formulation,
+        "exhausted": result.exhausted, "formulation": result.formulation, "builder": result.builder,
         "time_limit_s": result.time_limit_s, "limited": result.limited,
+        "extension": result.extension,
         "relaxation_bound": result.relaxation_bound if result.relaxation_bound is None
         or math.isfinite(result.relaxation_bound) else None,
         "restriction": None if result.restriction is None else dataclasses.asdict(result.restriction),

@@ -17,17 +17,14 @@ from typing import Any
 
 import pandas as pd
 
+from .catalogue import instance_folders
 from .consistency import check_consistency, check_reachable, check_road_graph
 from .errors import InstanceNotFound, OptimiserError, Problem, ProblemLog
 from .files import inside, links_outside, unreadable
 from .io import Table, read_table, write_table
+from .notebook import html_view
 from .roads import read_graphml_tables, snap_warnings, snapped_places
 from .schema import file_schema, instance_schema
-
-#: Where bundled instances live in a source checkout (the project's `instances/`).
-BUNDLED = Path(__file__).resolve().parents[1] / "instances"
-#: Extra folders of named instances, separated like PATH.
-SEARCH_PATH_VARIABLE = "OPTIMISER_INSTANCES"
 
 
 @dataclass(frozen=True)
@@ -117,6 +114,17 @@ class Instance:
         """Problems that do not stop the work (a site far from any road), of the tables as they are."""
         return tuple(snap_warnings(self))
 
+    def __repr__(self) -> str:
+        return (f"Instance({self.name!r}: {len(self.sites)} sites, {len(self.zones)} zones, {len(self.services)} "
+                f"services, {len(self.options)} named options)")
+
+    def _repr_html_(self) -> str:
+        return html_view(f"{self.name}: {self.settings.get('title', '')}",
+                         {"folder": self.path, "year": self.settings.get("year"), "sites": len(self.sites),
+                          "zones": len(self.zones), "services": len(self.services),
+                          "named options": len(self.options)},
+                         {"sites": self.sites, "services": self.services, "yearly demand": self.demand})
+
     @property
     def mode_names(self) -> list[str]:
         return sorted(self.modes["mode"].unique())
@@ -132,18 +140,6 @@ class Instance:
 
 
 # --- finding instances ------------------------------------------------------------------------
-
-def instance_folders() -> dict[str, Path]:
-    """Named instances: the bundled ones, then those on ``$OPTIMISER_INSTANCES``."""
-    roots = [BUNDLED] + [Path(p) for p in os.environ.get(SEARCH_PATH_VARIABLE, "").split(os.pathsep) if p]
-    found: dict[str, Path] = {}
-    for root in roots:
-        if root.is_dir():
-            for folder in sorted(root.iterdir()):
-                if (folder / "instance.yaml").is_file():
-                    found.setdefault(folder.name, folder)
-    return found
-
 
 def resolve(name_or_path: str | os.PathLike) -> Path:
     """A folder path as given, or the folder of a named instance."""

@@ -10,8 +10,8 @@ the tables with numpy so that a million-node graph takes seconds.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
@@ -21,6 +21,9 @@ from scipy.spatial import cKDTree
 from .errors import Problem, ProblemLog, Severity
 from .io import Table, table_from_text
 from .schema import file_schema
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -110,6 +113,8 @@ def road_graph(instance, mode: str | None = None) -> nx.MultiDiGraph:
 
     Two-way roads appear once in each direction, as OSMnx graphs do.
     """
+    import networkx as nx  # only here and for GraphML: loading an instance of CSV files needs no graph library
+
     mode = instance.mode_or_default(mode)
     roads = instance.roads.reset_index(drop=True)
     minutes = edge_minutes(roads, instance.modes, mode)
@@ -135,6 +140,8 @@ def read_graphml_tables(path: Path, log: ProblemLog) -> tuple[Table | None, Tabl
     if not path.is_file():
         log.add(path.name, "is missing", fix="instance.yaml names it as the road graph (key roads)")
         return None, None
+    import networkx as nx
+
     try:
         graph = nx.read_graphml(path)
     except Exception as error:  # networkx raises several unrelated types for bad XML

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,9 +39,13 @@ from .instance import Instance
 from .matrix import build_matrix
 from .modeldata import CRITERIA, ModelData, ModelOptions, prepare
 from .nearest import grow, to_hosts, widen
+from .notebook import html_view
 from .objective import criterion_scales, resolve_weights, solver_weights
 from .radius import RadiusMaster
 from .travel import TravelTimes
+
+#: Rules of one's own added to the Pyomo model before it is compiled: ``extend(model, data)`` (:meth:`Engine.build`).
+Extension = Callable[[Any, ModelData], None]
 
 #: Objectives closer than this (relative) are reported as a tie.
 TIE_TOLERANCE = 1e-9
@@ -74,7 +79,7 @@ REPAIR_RESERVE = 1.5
 REPAIR_SHARE = 0.25
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # Solution's short repr
 class RankedSolution(Solution):
     """A solution with its place in the ranking; ``tied_with_previous`` when its objective equals the one above."""
 
@@ -100,6 +105,8 @@ class SolveResult:
     relaxation_bound: float | None = None  # classic search of a restricted model: its relaxation's bound
     time_limit_s: float | None = None  # the search's time limit, where one was set
     limited: bool = False  # the time limit ended the search: the answers are the best found in it
+    builder: str = "matrix"  # or "pyomo": the model stated in Pyomo (optimiser.model) and compiled
+    extension: str | None = None  # the name of the user's rules added to the Pyomo model (Engine.build's extend)
 
     @property
     def best(self) -> RankedSolution:
@@ -114,6 +121,16 @@ class SolveResult:
         ended = (f"the time limit of {self.time_limit_s:g} s ended the search" if self.limited
                  else f"the search ended ({self.status.value})")
         return f"{self.instance}: {ended} before it found any configuration; allow more time"
+
+    def __repr__(self) -> str:
+        best = f", best {self.ranked[0].objective:.6g}" if self.ranked else ""
+        return f"SolveResult({self.instance!r}: {self.status.value}, {len(self.ranked)} ranked{best})"
+
+    def _repr_html_(self) -> str:
+        return html_view(f"{self.instance}: {len(self.ranked)} configurations ranked",
+                         {"status": self.status.value, "solver": self.solver, "builder": self.builder,
+                          "formulation": self.formulation, "solved in": f"{self.solve_s:.2f} s"},
+                         {"ranking": self.table(), "hosts": self.assignments()})
 
     def table(self) -> pd.DataFrame:
         """One row per ranked configuration: rank, objective, gap, status and every criterion."""
@@ -180,6 +197,7 @@ class Engine:
     build_s: float
     columns: dict[str, np.ndarray | dict] = field(repr=False, default_factory=dict)
     builder: str = "matrix"
+    extend: Extension | None = field(repr=False, default=None)
     rounds: int = 0  # restricted model: rounds of the last solve or evaluation
     repaired: bool = False  # restricted model: the last solve's final solution was repaired (_repaired)
     formulation: str = "classic"  # of the last search: "radius" where the allocation was projected out
@@ -193,20 +211,31 @@ class Engine:
     @classmethod
     def build(cls, instance: Instance, *, options: ModelOptions | None = None,
               solver: SolverOptions | None = None, times: dict[str, TravelTimes] | None = None,
-              builder: str = "matrix") -> Engine:
+              builder: str = "matrix", extend: Extension | None = None) -> Engine:
         """Build the model once and load it into HiGHS.
 
         ``builder="matrix"`` assembles the matrices with numpy (:mod:`optimiser.matrix`, fast at any
         size); ``"pyomo"`` states the model in Pyomo (:mod:`optimiser.model`, the readable statement)
         and compiles it. Tests hold the two equal.
+
+        ``extend(model, data)`` adds rules of one's own to the Pyomo model (constraints over ``model.y``,
+        ``model.r``, ``model.x`` …) before it is compiled, so that ranking, evaluation and the report see
+        them; it implies the Pyomo builder and is applied again to every model this engine rebuilds (a
+        restricted model's rounds). A rule on the allocation ``x`` should skip pairs not in ``model.X``.
         """
+        if extend is not None:
+            builder = "pyomo"
         start = time.perf_counter()
         options = options or ModelOptions(closest_assignment=bool(instance.settings.get("closest_assignment")))
         data = prepare(instance, options, times)
-        form, columns = _compile(data, builder)
+        form, columns = _compile(data, builder, extend)
         session = HighsSession(form, solver)
         return cls(instance, data, form, session, criterion_scales(data), time.perf_counter() - start, columns,
-                   builder)
+                   builder, extend)
+
+    def __repr__(self) -> str:
+        rows, columns = self.form.shape
+        return f"Engine({self.instance.name!r}: {self.builder} builder, {columns:,} columns × {rows:,} rows)"
 
     @property
     def restriction(self) -> Restriction | None:
@@ -227,8 +256,9 @@ class Engine:
         configuration, so that a search stopped early has at least today's configuration to show.
         ``progress`` hears of each configuration found; ``watch`` of where each running solve stands
         (best objective, bound, gap), about once per ``SolverOptions.watch_interval_s`` (1 s unless
-        set), the last news again while HiGHS says nothing. An exception a watcher raises ends the
-        search (at HiGHS's next report or the solve's end, from the heartbeat) and reaches the caller."""
+        set), and only news it has not heard (``watch=print`` prints readable lines). An exception a
+        watcher raises ends the search (at HiGHS's next report or the solve's end, from the heartbeat)
+        and reaches the caller."""
         if top < 1:
             raise OptimiserError(f"top must be at least 1, not {top}")
         chosen = self._set_weights(weights)
@@ -260,12 +290,16 @@ class Engine:
         exhausted = len(ranked) < top and (not results or results[-1].status in (Status.OPTIMAL, Status.INFEASIBLE))
         return SolveResult(self.instance.name, status, ranked, chosen, self.scales, self.build_s, seconds,
                            results[0].solver if results else "", exhausted, self.restriction, self.formulation,
-                           self.relaxation_bound, limit, limited)
+                           self.relaxation_bound, limit, limited, self.builder, _name(self.extend))
 
     def _telling(self, watch: Callable[[Progress], None]) -> Callable[[Progress], None]:
         """``watch``, told of this engine's searches: in a classic model of each zone's nearest sites
         (scout included), the best objective marked provisional, unless the scout's served
-        configuration, a true cost, is better; the bound the better of the search's and the scout's."""
+        configuration, a true cost, is better; the bound the better of the search's and the scout's.
+        News the watcher has heard already (the same objective, bound and gap; the heartbeat's of a
+        silent solve) is not told again."""
+        heard: list[tuple] = []
+
         def told(progress: Progress) -> None:
             objective, bound = progress.objective, progress.bound
             provisional = self.formulation == "classic" and self.data.reach is not None
@@ -275,6 +309,10 @@ class Engine:
             if scouted is not None and math.isfinite(scouted) and (bound is None or scouted > bound):
                 bound = scouted
             gap = progress.gap if objective is None or bound is None else max(relative_gap(objective, bound), 0.0)
+            news = (objective, bound, gap, provisional)
+            if heard and heard[-1] == news:
+                return
+            heard[:] = [news]
             watch(replace(progress, objective=objective, bound=bound, gap=gap, provisional=provisional))
         return told
 
@@ -737,9 +775,9 @@ class Engine:
     def _with_reach(self, reach: np.ndarray | None) -> Engine:
         """This instance under the same weights, in a model of another reach and its own HiGHS session."""
         data = self.data.restricted_to(reach)
-        form, columns = _compile(data, self.builder)
+        form, columns = _compile(data, self.builder, self.extend)
         engine = Engine(self.instance, data, form, HighsSession(form, self.session.options), self.scales, 0.0, columns,
-                        self.builder)
+                        self.builder, self.extend)
         engine.session.set_weights(self.session.weights)
         engine.session.share_budget(self.session)
         return engine
@@ -850,8 +888,9 @@ def _proof(objective: float, bound: float | None) -> tuple[Status, float | None]
     return Status.OPTIMAL if proved(objective, bound) else Status.FEASIBLE, max(relative_gap(objective, bound), 0.0)
 
 
-def _compile(data: ModelData, builder: str) -> tuple[StandardForm, dict[str, np.ndarray | dict]]:
-    """The model's matrices and where its variables are, by numpy or through Pyomo."""
+def _compile(data: ModelData, builder: str,
+             extend: Extension | None = None) -> tuple[StandardForm, dict[str, np.ndarray | dict]]:
+    """The model's matrices and where its variables are, by numpy or through Pyomo (extended)."""
     if builder == "matrix":
         built = build_matrix(data)
         return built.form, built.columns
@@ -861,9 +900,16 @@ def _compile(data: ModelData, builder: str) -> tuple[StandardForm, dict[str, np.
         from .model import build_model
 
         model = build_model(data)
+        if extend is not None:
+            extend(model, data)
         form = compile_pyomo(model)
         return form, _locate(model, data, form)
     raise OptimiserError(f"unknown builder {builder!r}: 'matrix' or 'pyomo'")
+
+
+def _name(extend: Extension | None) -> str | None:
+    """How a report names the user's rules: the function's name."""
+    return None if extend is None else getattr(extend, "__name__", type(extend).__name__)
 
 
 def _locate(model, data: ModelData, form: StandardForm) -> dict[str, np.ndarray | dict]:
@@ -884,26 +930,29 @@ def solve(instance: Instance, *, top: int = 1, weights: Mapping[str, float] | No
           time_limit_s: float | None = None, mip_gap: float = 0.0, threads: int = 1,
           closest_assignment: bool | None = None, nearest_sites: int | None = None,
           progress: Callable[[int, SolverResult], None] | None = None,
-          watch: Callable[[Progress], None] | None = None, distinct: str | None = None) -> SolveResult:
+          watch: Callable[[Progress], None] | None = None, distinct: str | None = None, builder: str = "matrix",
+          extend: Extension | None = None) -> SolveResult:
     """The best ``top`` distinct configurations of ``instance``, best first, each proved optimal
     (or reported with its status and gap). ``nearest_sites`` starts each zone with its N nearest
     sites and grows them until the results are the full model's (None: by size; 0: every pair).
     ``distinct`` is the level they differ at (``roles``, ``all``, ``services:a,b``; by default roles
     where the instance has them, :func:`optimiser.naming.distinct`). ``progress`` and ``watch`` are
-    those of :meth:`Engine.solve`."""
+    those of :meth:`Engine.solve`; ``builder`` and ``extend`` those of :meth:`Engine.build`."""
     if nearest_sites is not None and nearest_sites < 0:
         raise OptimiserError(f"nearest sites must be 0 (every pair) or more, not {nearest_sites}")
     options = ModelOptions(closest_assignment=bool(instance.settings.get("closest_assignment"))
                            if closest_assignment is None else closest_assignment, nearest_sites=nearest_sites)
     engine = Engine.build(instance, options=options,
-                          solver=SolverOptions(time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads))
+                          solver=SolverOptions(time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads),
+                          builder=builder, extend=extend)
     return engine.solve(top=top, weights=weights, progress=progress, watch=watch,
                         distinct=naming.distinct(instance, distinct))
 
 
 def evaluate(instance: Instance, configuration: Configuration | str, *,
-             weights: Mapping[str, float] | None = None) -> Solution | SolverResult:
-    """A named option or any configuration under the instance's model.
+             weights: Mapping[str, float] | None = None, extend: Extension | None = None) -> Solution | SolverResult:
+    """A named option or any configuration under the instance's model (with ``extend``'s rules,
+    :meth:`Engine.build`).
 
     A configuration stated without roles (the status quo) is evaluated without
     the role layer, since today's sites need not follow the hospital models.
@@ -911,7 +960,7 @@ def evaluate(instance: Instance, configuration: Configuration | str, *,
     if isinstance(configuration, str):
         configuration = option_configuration(instance, configuration)
     options = evaluation_options(instance, configuration)
-    return Engine.build(instance, options=options).evaluate(configuration, weights=weights)
+    return Engine.build(instance, options=options, extend=extend).evaluate(configuration, weights=weights)
 
 
 def evaluation_options(instance: Instance, configuration: Configuration) -> ModelOptions:

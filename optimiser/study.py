@@ -15,16 +15,17 @@ from solvers.highs import solver_version
 from .appraisal import Study, appraise
 from .configuration import Configuration, Solution, baseline_configuration, option_configuration
 from .instance import Instance
-from .solve import Engine, evaluation_options
+from .solve import Engine, Extension, evaluation_options
 
 #: Packages whose versions a report records.
 RECORDED_PACKAGES = ("hospital-site-optimiser", "pyomo", "highspy", "pandas", "numpy", "scipy", "networkx")
 
 
 def study(instance: Instance, *, top: int = 5, weights: Mapping[str, float] | None = None,
-          samples: int = 20_000, seed: int = 0) -> Study:
-    """The optimiser's best ``top`` configurations and every named option, appraised together."""
-    engine = Engine.build(instance)
+          samples: int = 20_000, seed: int = 0, extend: Extension | None = None) -> Study:
+    """The optimiser's best ``top`` configurations and every named option, appraised together, under
+    the instance's rules and ``extend``'s (:meth:`~optimiser.solve.Engine.build`)."""
+    engine = Engine.build(instance, extend=extend)
     result = engine.solve(top=top, weights=weights)
     options: dict[str, Solution | Configuration] = {r.configuration.name: r for r in result.ranked}
     sources = dict.fromkeys(options, "optimiser")
@@ -34,7 +35,7 @@ def study(instance: Instance, *, top: int = 5, weights: Mapping[str, float] | No
         configuration = option_configuration(instance, option_id)
         formulation = evaluation_options(instance, configuration)
         if formulation not in engines:
-            engines[formulation] = Engine.build(instance, options=formulation, times=engine.data.times)
+            engines[formulation] = Engine.build(instance, options=formulation, times=engine.data.times, extend=extend)
         outcome = engines[formulation].evaluate(configuration, weights=weights)
         options[option_id] = outcome if isinstance(outcome, Solution) else configuration
         sources[option_id] = "status quo" if baseline is not None and option_id == instance.settings["baseline"] \
@@ -43,7 +44,7 @@ def study(instance: Instance, *, top: int = 5, weights: Mapping[str, float] | No
     configurations = {label: (o.configuration if isinstance(o, Solution) else o) for label, o in options.items()}
     gaps = [r.gap for r in result.ranked if r.gap is not None]
     solver = {"status": result.status.value, "gap": max(gaps) if gaps else None, "solver": result.solver,
-              "weights": result.weights, "top": top}
+              "weights": result.weights, "top": top, "builder": result.builder, "extension": result.extension}
     return Study(instance, appraisal, configurations, solver, instance_checksum(instance), package_versions())
 
 

@@ -60,6 +60,7 @@ from .configuration import Configuration, option_configuration
 from .errors import OptimiserError
 from .instance import Instance
 from .modeldata import CRITERIA, ModelOptions
+from .notebook import html_view
 from .scenario import Scenario, apply, base_value, check_overrides, check_value, parameter
 from .solve import Engine
 
@@ -508,6 +509,15 @@ class SweepResult:
     ran: int = 0
     skipped: int = 0
     seconds: float = 0.0
+
+    def __repr__(self) -> str:
+        return (f"SweepResult({self.instance!r}: {self.design.kind} design, {len(self.solved)} solved, "
+                f"{len(self.failed)} failed, in {self.out})")
+
+    def _repr_html_(self) -> str:
+        return html_view(f"{self.instance}: {self.design.kind} sweep", {
+            "scenarios solved": len(self.solved), "failed": len(self.failed), "folder": self.out},
+            {"how often each configuration is best": self.summary()})
 
     @property
     def solved(self) -> pd.DataFrame:

@@ -873,10 +873,19 @@ def footer(study: Study, today: dt.date) -> dict[str, Any]:
         "gap": "—" if gap is None or (isinstance(gap, float) and math.isnan(gap)) else
                "no bound yet" if math.isinf(float(gap)) else f"{float(gap):.4%}",
         "top": solver.get("top"),
+        "model": _model_text(solver.get("builder"), solver.get("extension")),
         "weights": sorted((str(k), float(v)) for k, v in dict(solver.get("weights") or {}).items()),
         "seed": study.appraisal.seed, "samples": study.appraisal.samples,
         "instance": study.instance.name,
     }
+
+
+def _model_text(builder: str | None, extension: str | None) -> str | None:
+    """How the model was built, as the footer says it; None where no solve ran."""
+    if builder is None:
+        return None
+    built = "stated in Pyomo and compiled" if builder == "pyomo" else "assembled as matrices with numpy"
+    return built + (f", with the user's rules of {extension}" if extension else "")
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -107,6 +107,19 @@ class Progress:
     nodes: int
     provisional: bool = False
 
+    def __str__(self) -> str:
+        """In a few words, for ``watch=print``: the best objective found, the bound, the gap, the time."""
+        best = "no configuration yet" if self.objective is None else f"best {self.objective:.4f}"
+        if self.provisional and self.objective is not None:
+            best += " over the nearest sites kept"
+        bound = "" if self.bound is None else f", bound {self.bound:.4f}"
+        return f"{best}{bound}{self._gap_text()} after {self.seconds:.0f} s"
+
+    def _gap_text(self) -> str:
+        if self.gap is None:
+            return ""
+        return " (gap no bound yet)" if math.isinf(self.gap) else f" (gap {self.gap:.2%})" if self.gap else " (gap 0)"
+
 
 @dataclass(frozen=True)
 class SolverResult:
