@@ -19,12 +19,13 @@ Nothing is lost. The output folder holds::
     out/
       sweep.json                      the manifest: instance, its digest, the design, top, options
       scenarios.parquet               every scenario of the design: scenario_id, index, digest, parameters
-      results/part-<first>-<hash>.parquet   one file per finished batch, written to a temporary
-                                      name and renamed, so a file is either whole or absent
+      results/part-<first>-<hash>.parquet   one file per finished batch
 
-On start, a folder that already holds ``sweep.json`` is resumed: its manifest must match
-(same instance data, design, seed and options, else an error says so), scenarios whose ids are
-already in ``results/`` are skipped and only the rest are run. A scenario that raises is written
+Each file is written to a temporary name and renamed, so it is whole or absent, and the manifest
+comes first: a process killed at any point leaves a folder the same sweep resumes. On start, a
+folder that already holds ``sweep.json`` is resumed: its manifest must match (same instance data,
+design, seed and options, else an error says so), scenarios whose ids are already in ``results/``
+are skipped and only the rest are run. A scenario that raises is written
 with ``status`` ``error`` and its error text; a worker process that dies is replaced and the
 scenarios it held are run again, each at most :data:`MAX_ATTEMPTS` times before being written as
 an error. Nothing in the folder is ever deleted or overwritten.
@@ -73,6 +74,8 @@ FORMAT_VERSION = 1
 RESULTS = "results"
 MANIFEST = "sweep.json"
 SCENARIOS = "scenarios.parquet"
+#: Suffix of a file being written (renamed to its own name once whole).
+TEMPORARY = ".tmp"
 
 
 # --- parameters and designs -------------------------------------------------------------------
@@ -449,14 +452,23 @@ def _frame(rows: list[dict[str, Any]], columns: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def _write_atomic(frame: pd.DataFrame, target: Path) -> Path:
-    """Write Parquet to a temporary name beside ``target``, then rename; never replaces a file."""
+def _write_atomic(content: pd.DataFrame | str, target: Path) -> Path:
+    """Write Parquet (a frame) or text to a temporary name beside ``target``, then rename, so that a
+    killed process leaves the file whole or absent; never replaces a file."""
     while target.exists():
         target = target.with_name(f"{target.stem}-{uuid.uuid4().hex[:6]}{target.suffix}")
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
-    frame.to_parquet(temporary, index=False)
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}{TEMPORARY}")
+    if isinstance(content, str):
+        temporary.write_text(content, encoding="utf-8")
+    else:
+        content.to_parquet(temporary, index=False)
     os.replace(temporary, target)  # the same folder: atomic
     return target
+
+
+def _temporary(path: Path) -> bool:
+    """Whether ``path`` is a file :func:`_write_atomic` left half-written (ignored, never read)."""
+    return path.name.startswith(".") and path.name.endswith(TEMPORARY)
 
 
 def _write_batch(folder: Path, frame: pd.DataFrame) -> Path:
@@ -758,8 +770,15 @@ def sweep(instance: Instance, design: Design, *, out: str | os.PathLike, workers
 
 def _open_folder(out: Path, manifest: dict, scenarios: list[Scenario], design: Design, labels: list[str],
                  instance: Instance) -> None:
-    """Create the sweep folder, or check that the one there is the same sweep (to resume it)."""
+    """Create the sweep folder, or check that the one there is the same sweep (to resume it).
+
+    The manifest is written first and the scenarios table after it, each whole or not at all, so a
+    process killed at any point leaves a folder that the same sweep resumes: a manifest missing means a
+    new sweep (only our own temporary files can be there), a scenarios table missing is written again.
+    """
     path = out / MANIFEST
+    if out.exists() and not out.is_dir():
+        raise OptimiserError(f"{out} is a file: write the sweep to a new or empty folder")
     if path.exists():
         found = json.loads(path.read_text(encoding="utf-8"))
         different = [key for key in ("instance", "instance_digest", "design", "top", "options", "closest_assignment")
@@ -768,19 +787,19 @@ def _open_folder(out: Path, manifest: dict, scenarios: list[Scenario], design: D
             raise OptimiserError(
                 f"{out} holds another sweep (its {', '.join(different)} differ{'s' if len(different) == 1 else ''}): "
                 "resume it with the same instance, design, seed and options, or write to a new folder")
-        return
-    if out.exists() and any(p for p in out.iterdir() if p.name != RESULTS):
+    elif out.exists() and any(p.name != RESULTS and not _temporary(p) for p in out.iterdir()):
         raise OptimiserError(f"{out} already holds files and no sweep: write the sweep to a new or empty folder")
-    (out / RESULTS).mkdir(parents=True, exist_ok=True)
+    else:
+        (out / RESULTS).mkdir(parents=True, exist_ok=True)
+        _write_atomic(json.dumps(manifest, indent=2, default=str), path)
+    if (out / SCENARIOS).exists():
+        return
     table = pd.DataFrame({"scenario_id": [s.name for s in scenarios], "index": range(len(scenarios)),
                           "digest": [s.digest() for s in scenarios], "label": labels,
                           "overrides": [json.dumps(s.overrides) for s in scenarios]})
     for name in design.names:
         table[name] = [s.overrides.get(name, base_value(instance, name)) for s in scenarios]
     _write_atomic(table, out / SCENARIOS)
-    temporary = out / f".{MANIFEST}.{uuid.uuid4().hex[:8]}.tmp"
-    temporary.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
-    os.replace(temporary, path)
 
 
 def _check_done(done: pd.DataFrame, scenarios: list[Scenario]) -> None:

@@ -1,0 +1,159 @@
+"""Sweeps never hang or leak: workers that die at start-up stop the sweep with a message, workers end with
+their sweep's process, and a folder interrupted at any write resumes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("pyarrow")
+
+from optimiser import OptimiserError
+from optimiser import sweep as sweeps
+from optimiser.sweep import Design, read_results, sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = Path(__file__).parent / "data" / "tiny"
+GRID_PARAMS = ["weights.travel=0.2,1.0,3.0", "demand.emergency=0.8:1.2"]
+GRID = Design.grid(GRID_PARAMS)
+#: Seconds a test waits for processes to end before calling them leaked.
+PATIENCE_S = 10
+
+
+def run_script(script: Path, text: str, **kwargs) -> subprocess.Popen:
+    """``text`` saved as ``script`` and run by a new Python process in its own session (so that what it
+    leaves behind can be cleaned up), with this worktree first on the path."""
+    script.write_text(text, encoding="utf-8")
+    return subprocess.Popen([sys.executable, str(script)], cwd=ROOT, start_new_session=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, **kwargs)
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for a reaper has ended)."""
+    psutil = pytest.importorskip("psutil")
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def end_session(process: subprocess.Popen) -> None:
+    """Kill whatever the test's script left in its session, so a failing test leaks nothing."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+# --- a worker that dies at start-up -------------------------------------------------------------
+
+@pytest.mark.slow
+def test_a_script_without_the_main_guard_stops_at_once_with_what_to_do(tmp_path, tiny_instance):
+    """The README's pattern saved as a script without ``if __name__ == "__main__":``: each spawned worker
+    imports the script, calls sweep() again while starting and dies. The sweep stops within seconds (it
+    used to re-spawn workers for every scenario) saying what to do, and keeps the folder to resume."""
+    out = tmp_path / "out"
+    process = run_script(
+        tmp_path / "unguarded.py",
+        "from optimiser import load_instance\n"
+        "from optimiser.sweep import Design, sweep\n"
+        f"tiny = load_instance({str(TINY)!r})\n"
+        f"sweep(tiny, Design.grid({GRID_PARAMS!r}), out={str(out)!r}, workers=2, batch_size=1)\n",
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        end_session(process)
+    assert process.returncode == 1
+    assert stderr.strip().splitlines()[-1] == (
+        "optimiser.errors.OptimiserError: the sweep's worker processes died as they started, before solving "
+        "any scenario (their error is printed above). A script that runs a sweep must call it under "
+        "'if __name__ == \"__main__\":', since each worker process imports the script; or pass workers=0 to "
+        f"solve in this process. 0 of 9 results are written in {out}: run the sweep again to resume it.")
+    assert read_results(out).empty  # no scenario is recorded as failed, so a resume runs them all
+    resumed = sweep(tiny_instance, GRID, out=out, workers=0)
+    assert (resumed.ran, resumed.skipped) == (9, 0)
+    assert (resumed.results["status"] == "optimal").all()
+
+
+# --- a killed sweep leaves no process behind --------------------------------------------------
+
+@pytest.mark.slow
+def test_workers_and_the_resource_tracker_end_when_the_sweep_process_is_killed(tmp_path):
+    """SIGKILL of the process running a sweep (its workers mid-way through 400 scenarios): every process
+    it started (two workers and multiprocessing's resource tracker) ends within seconds."""
+    psutil = pytest.importorskip("psutil")
+    out = tmp_path / "out"
+    process = run_script(
+        tmp_path / "long.py",
+        "from optimiser import load_instance\n"
+        "from optimiser.sweep import Design, sweep\n"
+        "if __name__ == '__main__':\n"
+        f"    sweep(load_instance({str(TINY)!r}), Design.monte_carlo(['demand.emergency=0.8:1.2'], samples=400),\n"
+        f"          out={str(out)!r}, workers=2, batch_size=1)\n")
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(list((out / "results").glob("part-*.parquet"))) < 4:
+            time.sleep(0.02)
+        started = [child.pid for child in psutil.Process(process.pid).children(recursive=True)]
+        assert len(started) == 3, "two workers and the resource tracker"
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        deadline = time.monotonic() + PATIENCE_S
+        while time.monotonic() < deadline and any(alive(pid) for pid in started):
+            time.sleep(0.1)
+        assert [pid for pid in started if alive(pid)] == []
+        assert len(read_results(out)) < 400
+    finally:
+        end_session(process)
+
+
+# --- a folder interrupted at any write --------------------------------------------------------
+
+class Killed(BaseException):
+    """The sweep's process stopping at a chosen write, as SIGKILL would stop it there."""
+
+
+@pytest.mark.parametrize("renames", [0, 1, 2])
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_folder_interrupted_at_any_write_resumes(tiny_instance, tmp_path, monkeypatch, renames, when):
+    """Every file of a sweep folder is written to a temporary name and renamed; the process is stopped just
+    before or just after the rename number ``renames`` (0: the manifest, 1: the scenarios table, 2: the first
+    batch of results). Run again, the sweep resumes and ends with what an uninterrupted sweep gives."""
+    out = tmp_path / "s"
+    real, count = os.replace, 0
+
+    def replace(source, target):
+        nonlocal count
+        count += 1
+        if count - 1 == renames and when == "before":
+            raise Killed
+        real(source, target)
+        if count - 1 == renames:
+            raise Killed
+
+    monkeypatch.setattr(sweeps.os, "replace", replace)
+    with pytest.raises(Killed):
+        sweep(tiny_instance, GRID, out=out, workers=0, batch_size=4)
+    monkeypatch.undo()
+    resumed = sweep(tiny_instance, GRID, out=out, workers=0, batch_size=4)
+    assert resumed.ran + resumed.skipped == 9
+    assert resumed.skipped == (4 if (renames, when) == (2, "after") else 0)
+    assert list(resumed.results["scenario_id"]) == [f"s{i:06d}" for i in range(9)]
+    assert (resumed.results["status"] == "optimal").all()
+    scenarios = pd.read_parquet(out / "scenarios.parquet")
+    assert list(scenarios["scenario_id"]) == list(resumed.results["scenario_id"])
+
+
+def test_a_file_as_the_sweep_folder_is_refused(tiny_instance, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(OptimiserError, match=r"notes.txt is a file: write the sweep to a new or empty folder$"):
+        sweep(tiny_instance, GRID, out=tmp_path / "notes.txt", workers=0)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
