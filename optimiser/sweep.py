@@ -38,9 +38,11 @@ import itertools
 import json
 import math
 import multiprocessing
+import multiprocessing.connection
 import os
 import re
 import socket
+import threading
 import time
 import uuid
 import warnings
@@ -400,9 +402,31 @@ class _Worker:
 _WORKERS: dict[str, _Worker] = {}
 
 
-def _init_worker(token: str, instance: Instance, settings: _Settings) -> None:
-    """ProcessPoolExecutor initializer: build this process's engine once."""
+def _init_worker(token: str, instance: Instance, settings: _Settings, ready: Any) -> None:
+    """ProcessPoolExecutor initializer: end with the sweep's process, build this process's engine once,
+    then say so through the event ``ready`` (a pool that breaks before that died at start-up)."""
+    _end_with_parent()
     _WORKERS[token] = _Worker(instance, settings)
+    ready.set()
+
+
+def _end_with_parent() -> None:
+    """End this worker process as soon as the process that started it ends, however it ends (SIGKILL too).
+
+    A daemon thread waits on the parent's sentinel (``multiprocessing.parent_process().sentinel``: on
+    POSIX a pipe that only the parent holds open, on Windows its process handle) and exits when it is
+    ready. This is chosen over ``prctl(PR_SET_PDEATHSIG)``, which is Linux only and fires when the
+    *thread* that started the worker ends, and over polling ``os.getppid()``, which adds a delay and
+    fails on Windows (an orphan keeps its parent's pid). HiGHS releases the GIL while it solves, so
+    the thread runs mid-solve. Once the workers are gone, the resource tracker they keep open ends too.
+    """
+    sentinel = multiprocessing.parent_process().sentinel
+
+    def exit_when_parent_ends() -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(1)  # at once: the results this worker holds have nowhere to go
+
+    threading.Thread(target=exit_when_parent_ends, name="end-with-parent", daemon=True).start()
 
 
 def _run_batch(token: str, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -820,6 +844,7 @@ class _ProgressWriter:
     def __init__(self, out: Path, to_frame: Callable[[list[dict]], pd.DataFrame], total: int, done: int,
                  progress: bool):
         self.out, self.to_frame = out, to_frame
+        self.total, self.written = total, done
         self.bar = None
         if progress:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -836,8 +861,14 @@ class _ProgressWriter:
         if self.bar is not None:
             self.bar.stop()
 
+    def kept(self) -> str:
+        """What a stopped sweep leaves, for its error message."""
+        return (f"{self.written} of {self.total} results are written in {self.out}: "
+                "run the sweep again to resume it.")
+
     def __call__(self, rows: list[dict[str, Any]]) -> None:
         _write_batch(self.out, self.to_frame(rows))
+        self.written += len(rows)
         if self.bar is not None:
             self.bar.advance(self.task, len(rows))
 
@@ -849,14 +880,16 @@ def _died(batch: list[dict[str, Any]], attempts: int) -> list[dict[str, Any]]:
 
 
 def _run_local(workers: int, instance: Instance, settings: _Settings, batches: list[list[dict]],
-               write: Callable[[list[dict]], None]) -> None:
-    """Worker processes (spawned, each building its engine once); a dead worker's scenarios are retried."""
+               write: _ProgressWriter) -> None:
+    """Worker processes (spawned, each building its engine once); a dead worker's scenarios are retried,
+    but workers that die as they start stop the sweep: they would die again at every retry."""
     token = uuid.uuid4().hex
     context = multiprocessing.get_context("spawn")
     queue: deque[tuple[list[dict], int]] = deque((batch, 1) for batch in batches)
     while queue:
+        ready = context.Event()
         pool = ProcessPoolExecutor(max_workers=min(workers, len(queue)), mp_context=context,
-                                   initializer=_init_worker, initargs=(token, instance, settings))
+                                   initializer=_init_worker, initargs=(token, instance, settings, ready))
         running: dict[Any, tuple[list[dict], int]] = {}
         try:
             # Keep a few batches per worker in flight, so a dead worker costs little work.
@@ -870,6 +903,12 @@ def _run_local(workers: int, instance: Instance, settings: _Settings, batches: l
                     del running[future]
                     write(rows)
         except BrokenProcessPool:
+            if not ready.is_set():
+                raise OptimiserError(
+                    "the sweep's worker processes died as they started, before solving any scenario (their error "
+                    "is printed above). A script that runs a sweep must call it under "
+                    "'if __name__ == \"__main__\":', since each worker process imports the script; or pass "
+                    f"workers=0 (--workers 0) to solve in this process. {write.kept()}") from None
             for future, (batch, attempt) in running.items():
                 if future.done() and not future.cancelled() and future.exception() is None:
                     write(future.result())

@@ -75,8 +75,9 @@ def test_a_script_without_the_main_guard_stops_at_once_with_what_to_do(tmp_path,
     assert stderr.strip().splitlines()[-1] == (
         "optimiser.errors.OptimiserError: the sweep's worker processes died as they started, before solving "
         "any scenario (their error is printed above). A script that runs a sweep must call it under "
-        "'if __name__ == \"__main__\":', since each worker process imports the script; or pass workers=0 to "
-        f"solve in this process. 0 of 9 results are written in {out}: run the sweep again to resume it.")
+        "'if __name__ == \"__main__\":', since each worker process imports the script; or pass workers=0 "
+        f"(--workers 0) to solve in this process. 0 of 9 results are written in {out}: run the sweep again "
+        "to resume it.")
     assert read_results(out).empty  # no scenario is recorded as failed, so a resume runs them all
     resumed = sweep(tiny_instance, GRID, out=out, workers=0)
     assert (resumed.ran, resumed.skipped) == (9, 0)
