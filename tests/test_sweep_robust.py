@@ -84,6 +84,22 @@ def test_a_script_without_the_main_guard_stops_at_once_with_what_to_do(tmp_path,
     assert (resumed.results["status"] == "optimal").all()
 
 
+@pytest.mark.slow
+def test_the_worked_example_runs_as_a_script(tmp_path):
+    """examples/sweep_mse.py, run as written (guarded, with spawned workers), a few scenarios per design:
+    the one-at-a-time design has 1 + 2 · 5 scenarios, Monte Carlo 8, Sobol 4 · (3 + 2)."""
+    pytest.importorskip("SALib")
+    completed = subprocess.run([sys.executable, "examples/sweep_mse.py", str(tmp_path), "--quick"], cwd=ROOT,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+                               timeout=600)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.rstrip().endswith(f"8 Monte Carlo results in {tmp_path / 'montecarlo'}")
+    for design, scenarios in [("oat", 11), ("montecarlo", 8), ("sobol", 20)]:
+        results = read_results(tmp_path / design)
+        assert len(results) == scenarios
+        assert (results["status"] == "optimal").all()
+
+
 # --- a killed sweep leaves no process behind --------------------------------------------------
 
 @pytest.mark.slow
