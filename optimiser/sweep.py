@@ -28,7 +28,9 @@ design, seed and options, else an error says so), scenarios whose ids are alread
 are skipped and only the rest are run. A scenario that raises is written
 with ``status`` ``error`` and its error text; a worker process that dies is replaced and the
 scenarios it held are run again, each at most :data:`MAX_ATTEMPTS` times before being written as
-an error. Nothing in the folder is ever deleted or overwritten.
+an error. Worker processes that die as they start (a script without ``if __name__ ==
+"__main__":``) stop the sweep with an error saying so, and workers end when the sweep's process
+ends, even if it is killed. Nothing in the folder is ever deleted or overwritten.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
+from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any, Literal
 
@@ -402,7 +405,7 @@ class _Worker:
 _WORKERS: dict[str, _Worker] = {}
 
 
-def _init_worker(token: str, instance: Instance, settings: _Settings, ready: Any) -> None:
+def _init_worker(token: str, instance: Instance, settings: _Settings, ready: Event) -> None:
     """ProcessPoolExecutor initializer: end with the sweep's process, build this process's engine once,
     then say so through the event ``ready`` (a pool that breaks before that died at start-up)."""
     _end_with_parent()
