@@ -5,9 +5,9 @@ Morris, or a list of named scenarios), turns the design into scenarios with dete
 (``s000000``, ``s000001`` … in design order: the same design and seed always give the same
 scenarios), solves each, and writes the results as they finish.
 
-Execution. Each worker process loads the instance and builds the model **once** (a
-``ProcessPoolExecutor`` initializer with the spawn start method, or a per-process cache on a
-Dask worker). A scenario that changes only weights re-solves that persistent HiGHS session; a
+Execution. Each worker process loads the instance (from a temporary pickle) and builds the model
+**once** (a ``ProcessPoolExecutor`` initializer with the spawn start method, or a per-process
+cache on a Dask worker). A scenario that changes only weights re-solves that persistent HiGHS session; a
 scenario that changes data (demand, speeds, capacities, standards, costs) builds its own model,
 reusing the worker's travel times unless speeds change, and keeps the last few such models in
 case the next scenario shares them. HiGHS runs with one thread per worker, so ``workers``
@@ -42,16 +42,20 @@ import math
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 import re
+import shutil
 import socket
+import tempfile
 import threading
 import time
 import uuid
 import warnings
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from multiprocessing.synchronize import Event
 from pathlib import Path
@@ -405,16 +409,18 @@ class _Worker:
 _WORKERS: dict[str, _Worker] = {}
 
 
-def _init_worker(token: str, instance: Instance, settings: _Settings, ready: Event) -> None:
-    """ProcessPoolExecutor initializer: end with the sweep's process, build this process's engine once,
-    then say so through the event ``ready`` (a pool that breaks before that died at start-up)."""
-    _end_with_parent()
-    _WORKERS[token] = _Worker(instance, settings)
+def _init_worker(token: str, shipped: Path, settings: _Settings, ready: Event) -> None:
+    """ProcessPoolExecutor initializer: end with the sweep's process, build this process's engine once
+    (from the instance :func:`_shipped` wrote), then say so through the event ``ready`` (a pool that
+    breaks before that died at start-up)."""
+    _end_with_parent(shipped)
+    _WORKERS[token] = _Worker(pickle.loads(shipped.read_bytes()), settings)
     ready.set()
 
 
-def _end_with_parent() -> None:
-    """End this worker process as soon as the process that started it ends, however it ends (SIGKILL too).
+def _end_with_parent(shipped: Path) -> None:
+    """End this worker process as soon as the process that started it ends, however it ends (SIGKILL too),
+    removing the instance file the parent could not.
 
     A daemon thread waits on the parent's sentinel (``multiprocessing.parent_process().sentinel``: on
     POSIX a pipe that only the parent holds open, on Windows its process handle) and exits when it is
@@ -427,6 +433,7 @@ def _end_with_parent() -> None:
 
     def exit_when_parent_ends() -> None:
         multiprocessing.connection.wait([sentinel])
+        shutil.rmtree(shipped.parent, ignore_errors=True)
         os._exit(1)  # at once: the results this worker holds have nowhere to go
 
     threading.Thread(target=exit_when_parent_ends, name="end-with-parent", daemon=True).start()
@@ -790,7 +797,8 @@ def sweep(instance: Instance, design: Design, *, out: str | os.PathLike, workers
                 for batch in batches:
                     write([worker.run(task) for task in batch])
             else:
-                _run_local(n_workers, instance, settings, batches, write)
+                with _shipped(instance) as shipped:
+                    _run_local(n_workers, shipped, settings, batches, write)
     return SweepResult(instance.name, design, out, read_results(out), top, option_ids, option_keys,
                        ran=len(pending), skipped=len(done_ids), seconds=time.perf_counter() - start)
 
@@ -882,7 +890,21 @@ def _died(batch: list[dict[str, Any]], attempts: int) -> list[dict[str, Any]]:
             for task in batch]
 
 
-def _run_local(workers: int, instance: Instance, settings: _Settings, batches: list[list[dict]],
+@contextmanager
+def _shipped(instance: Instance) -> Iterator[Path]:
+    """The instance pickled to a temporary file, which worker processes read as they start.
+
+    Not through the spawn pipe: CPython writes a new process's start-up data to a pipe whose read end
+    it holds itself, so once that data outgrows the pipe's buffer (64 KB on Linux; ``mse`` is 81 KB), a
+    worker that dies before reading it all (a script without the main guard) blocks the sweep for ever.
+    """
+    with tempfile.TemporaryDirectory(prefix="optimiser-sweep-") as folder:
+        path = Path(folder) / "instance.pickle"
+        path.write_bytes(pickle.dumps(instance, protocol=pickle.HIGHEST_PROTOCOL))
+        yield path
+
+
+def _run_local(workers: int, shipped: Path, settings: _Settings, batches: list[list[dict]],
                write: _ProgressWriter) -> None:
     """Worker processes (spawned, each building its engine once); a dead worker's scenarios are retried,
     but workers that die as they start stop the sweep: they would die again at every retry."""
@@ -892,7 +914,7 @@ def _run_local(workers: int, instance: Instance, settings: _Settings, batches: l
     while queue:
         ready = context.Event()
         pool = ProcessPoolExecutor(max_workers=min(workers, len(queue)), mp_context=context,
-                                   initializer=_init_worker, initargs=(token, instance, settings, ready))
+                                   initializer=_init_worker, initargs=(token, shipped, settings, ready))
         running: dict[Any, tuple[list[dict], int]] = {}
         try:
             # Keep a few batches per worker in flight, so a dead worker costs little work.
