@@ -4,6 +4,8 @@ Run from the project folder (needs the ``sweep`` extra: dask[distributed], SALib
 
     python examples/sweep_mse.py out/sweep-example
 
+``--quick`` runs a few scenarios of each design instead (to check that the script runs, as the tests do).
+
 1. One at a time: each assumption at its low and high end (weights, emergency demand growth,
    blue-light speeds, Basildon's beds, the obstetric volume floor), for a tornado chart.
 2. Monte Carlo: 200 scenarios drawn from the stated distributions; how often each
@@ -16,7 +18,7 @@ Each sweep streams to its own folder; run the script again after Ctrl-C and it r
 
 from __future__ import annotations
 
-import sys
+import argparse
 from pathlib import Path
 
 import pandas as pd
@@ -26,7 +28,7 @@ from optimiser.scenario import apply
 from optimiser.sweep import Design, open_sweep, sweep
 
 
-def main(out: Path) -> None:
+def main(out: Path, *, quick: bool = False) -> None:
     pd.set_option("display.width", 160)
     pd.set_option("display.max_columns", 12)
     mse = load_instance("mse")
@@ -45,7 +47,7 @@ def main(out: Path) -> None:
     # 2. Monte Carlo from stated distributions.
     mc = sweep(mse, Design.monte_carlo(["weights.travel=uniform(0.5,1.5)", "weights.capital=triangular(0.1,0.25,0.5)",
                                         "demand.emergency=normal(1.05,0.05)", "speed.bluelight.*=uniform(0.85,1.15)"],
-                                       samples=200, seed=2016),
+                                       samples=8 if quick else 200, seed=2016),
                out=out / "montecarlo", progress=True)
     print("\nHow often each configuration is optimal or in the top 3:")
     print(mc.summary().drop(columns="key"))
@@ -54,7 +56,7 @@ def main(out: Path) -> None:
 
     # 3. Sobol indices with confidence intervals (weights only: a persistent re-solve per scenario).
     sobol = sweep(mse, Design.sobol(["weights.travel=0.5:1.5", "weights.capital=0.1:0.5",
-                                     "weights.disruption=0:0.3"], samples=64, seed=1),
+                                     "weights.disruption=0:0.3"], samples=4 if quick else 64, seed=1),
                   out=out / "sobol", progress=True)
     indices = sobol.indices()
     print("\nSobol indices (first order S1, total ST, with 95% intervals):")
@@ -65,4 +67,8 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":  # required: worker processes are spawned and import this module
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "out/sweep-example"))
+    parser = argparse.ArgumentParser(description="A worked sensitivity sweep on Mid and South Essex.")
+    parser.add_argument("out", nargs="?", type=Path, default=Path("out/sweep-example"), help="folder of the sweeps")
+    parser.add_argument("--quick", action="store_true", help="a few scenarios of each design")
+    arguments = parser.parse_args()
+    main(arguments.out, quick=arguments.quick)

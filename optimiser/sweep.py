@@ -5,9 +5,9 @@ Morris, or a list of named scenarios), turns the design into scenarios with dete
 (``s000000``, ``s000001`` … in design order: the same design and seed always give the same
 scenarios), solves each, and writes the results as they finish.
 
-Execution. Each worker process loads the instance and builds the model **once** (a
-``ProcessPoolExecutor`` initializer with the spawn start method, or a per-process cache on a
-Dask worker). A scenario that changes only weights re-solves that persistent HiGHS session; a
+Execution. Each worker process loads the instance (from a temporary pickle) and builds the model
+**once** (a ``ProcessPoolExecutor`` initializer with the spawn start method, or a per-process
+cache on a Dask worker). A scenario that changes only weights re-solves that persistent HiGHS session; a
 scenario that changes data (demand, speeds, capacities, standards, costs) builds its own model,
 reusing the worker's travel times unless speeds change, and keeps the last few such models in
 case the next scenario shares them. HiGHS runs with one thread per worker, so ``workers``
@@ -19,15 +19,18 @@ Nothing is lost. The output folder holds::
     out/
       sweep.json                      the manifest: instance, its digest, the design, top, options
       scenarios.parquet               every scenario of the design: scenario_id, index, digest, parameters
-      results/part-<first>-<hash>.parquet   one file per finished batch, written to a temporary
-                                      name and renamed, so a file is either whole or absent
+      results/part-<first>-<hash>.parquet   one file per finished batch
 
-On start, a folder that already holds ``sweep.json`` is resumed: its manifest must match
-(same instance data, design, seed and options, else an error says so), scenarios whose ids are
-already in ``results/`` are skipped and only the rest are run. A scenario that raises is written
+Each file is written to a temporary name and renamed, so it is whole or absent, and the manifest
+comes first: a process killed at any point leaves a folder the same sweep resumes. On start, a
+folder that already holds ``sweep.json`` is resumed: its manifest must match (same instance data,
+design, seed and options, else an error says so), scenarios whose ids are already in ``results/``
+are skipped and only the rest are run. A scenario that raises is written
 with ``status`` ``error`` and its error text; a worker process that dies is replaced and the
 scenarios it held are run again, each at most :data:`MAX_ATTEMPTS` times before being written as
-an error. Nothing in the folder is ever deleted or overwritten.
+an error. Worker processes that die as they start (a script without ``if __name__ ==
+"__main__":``) stop the sweep with an error saying so, and workers end when the sweep's process
+ends, even if it is killed. Nothing in the folder is ever deleted or overwritten.
 """
 
 from __future__ import annotations
@@ -37,17 +40,24 @@ import itertools
 import json
 import math
 import multiprocessing
+import multiprocessing.connection
 import os
+import pickle
 import re
+import shutil
 import socket
+import tempfile
+import threading
 import time
 import uuid
 import warnings
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any, Literal
 
@@ -74,6 +84,8 @@ FORMAT_VERSION = 1
 RESULTS = "results"
 MANIFEST = "sweep.json"
 SCENARIOS = "scenarios.parquet"
+#: Suffix of a file being written (renamed to its own name once whole).
+TEMPORARY = ".tmp"
 
 
 # --- parameters and designs -------------------------------------------------------------------
@@ -398,9 +410,34 @@ class _Worker:
 _WORKERS: dict[str, _Worker] = {}
 
 
-def _init_worker(token: str, instance: Instance, settings: _Settings) -> None:
-    """ProcessPoolExecutor initializer: build this process's engine once."""
-    _WORKERS[token] = _Worker(instance, settings)
+def _init_worker(token: str, shipped: Path, settings: _Settings, ready: Event) -> None:
+    """ProcessPoolExecutor initializer: end with the sweep's process, build this process's engine once
+    (from the instance :func:`_shipped` wrote), then say so through the event ``ready`` (a pool that
+    breaks before that died at start-up)."""
+    _end_with_parent(shipped)
+    _WORKERS[token] = _Worker(pickle.loads(shipped.read_bytes()), settings)
+    ready.set()
+
+
+def _end_with_parent(shipped: Path) -> None:
+    """End this worker process as soon as the process that started it ends, however it ends (SIGKILL too),
+    removing the instance file the parent could not.
+
+    A daemon thread waits on the parent's sentinel (``multiprocessing.parent_process().sentinel``: on
+    POSIX a pipe that only the parent holds open, on Windows its process handle) and exits when it is
+    ready. This is chosen over ``prctl(PR_SET_PDEATHSIG)``, which is Linux only and fires when the
+    *thread* that started the worker ends, and over polling ``os.getppid()``, which adds a delay and
+    fails on Windows (an orphan keeps its parent's pid). HiGHS releases the GIL while it solves, so
+    the thread runs mid-solve. Once the workers are gone, the resource tracker they keep open ends too.
+    """
+    sentinel = multiprocessing.parent_process().sentinel
+
+    def exit_when_parent_ends() -> None:
+        multiprocessing.connection.wait([sentinel])
+        shutil.rmtree(shipped.parent, ignore_errors=True)
+        os._exit(1)  # at once: the results this worker holds have nowhere to go
+
+    threading.Thread(target=exit_when_parent_ends, name="end-with-parent", daemon=True).start()
 
 
 def _run_batch(token: str, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -450,14 +487,23 @@ def _frame(rows: list[dict[str, Any]], columns: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def _write_atomic(frame: pd.DataFrame, target: Path) -> Path:
-    """Write Parquet to a temporary name beside ``target``, then rename; never replaces a file."""
+def _write_atomic(content: pd.DataFrame | str, target: Path) -> Path:
+    """Write Parquet (a frame) or text to a temporary name beside ``target``, then rename, so that a
+    killed process leaves the file whole or absent; never replaces a file."""
     while target.exists():
         target = target.with_name(f"{target.stem}-{uuid.uuid4().hex[:6]}{target.suffix}")
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
-    frame.to_parquet(temporary, index=False)
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}{TEMPORARY}")
+    if isinstance(content, str):
+        temporary.write_text(content, encoding="utf-8")
+    else:
+        content.to_parquet(temporary, index=False)
     os.replace(temporary, target)  # the same folder: atomic
     return target
+
+
+def _temporary(path: Path) -> bool:
+    """Whether ``path`` is a file :func:`_write_atomic` left half-written (ignored, never read)."""
+    return path.name.startswith(".") and path.name.endswith(TEMPORARY)
 
 
 def _write_batch(folder: Path, frame: pd.DataFrame) -> Path:
@@ -761,15 +807,23 @@ def sweep(instance: Instance, design: Design, *, out: str | os.PathLike, workers
                 for batch in batches:
                     write([worker.run(task) for task in batch])
             else:
-                _run_local(n_workers, instance, settings, batches, write)
+                with _shipped(instance) as shipped:
+                    _run_local(n_workers, shipped, settings, batches, write)
     return SweepResult(instance.name, design, out, read_results(out), top, option_ids, option_keys,
                        ran=len(pending), skipped=len(done_ids), seconds=time.perf_counter() - start)
 
 
 def _open_folder(out: Path, manifest: dict, scenarios: list[Scenario], design: Design, labels: list[str],
                  instance: Instance) -> None:
-    """Create the sweep folder, or check that the one there is the same sweep (to resume it)."""
+    """Create the sweep folder, or check that the one there is the same sweep (to resume it).
+
+    The manifest is written first and the scenarios table after it, each whole or not at all, so a
+    process killed at any point leaves a folder that the same sweep resumes: a manifest missing means a
+    new sweep (only our own temporary files can be there), a scenarios table missing is written again.
+    """
     path = out / MANIFEST
+    if out.exists() and not out.is_dir():
+        raise OptimiserError(f"{out} is a file: write the sweep to a new or empty folder")
     if path.exists():
         found = json.loads(path.read_text(encoding="utf-8"))
         different = [key for key in ("instance", "instance_digest", "design", "top", "options", "closest_assignment")
@@ -778,19 +832,19 @@ def _open_folder(out: Path, manifest: dict, scenarios: list[Scenario], design: D
             raise OptimiserError(
                 f"{out} holds another sweep (its {', '.join(different)} differ{'s' if len(different) == 1 else ''}): "
                 "resume it with the same instance, design, seed and options, or write to a new folder")
-        return
-    if out.exists() and any(p for p in out.iterdir() if p.name != RESULTS):
+    elif out.exists() and any(p.name != RESULTS and not _temporary(p) for p in out.iterdir()):
         raise OptimiserError(f"{out} already holds files and no sweep: write the sweep to a new or empty folder")
-    (out / RESULTS).mkdir(parents=True, exist_ok=True)
+    else:
+        (out / RESULTS).mkdir(parents=True, exist_ok=True)
+        _write_atomic(json.dumps(manifest, indent=2, default=str), path)
+    if (out / SCENARIOS).exists():
+        return
     table = pd.DataFrame({"scenario_id": [s.name for s in scenarios], "index": range(len(scenarios)),
                           "digest": [s.digest() for s in scenarios], "label": labels,
                           "overrides": [json.dumps(s.overrides) for s in scenarios]})
     for name in design.names:
         table[name] = [s.overrides.get(name, base_value(instance, name)) for s in scenarios]
     _write_atomic(table, out / SCENARIOS)
-    temporary = out / f".{MANIFEST}.{uuid.uuid4().hex[:8]}.tmp"
-    temporary.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
-    os.replace(temporary, path)
 
 
 def _check_done(done: pd.DataFrame, scenarios: list[Scenario]) -> None:
@@ -811,6 +865,7 @@ class _ProgressWriter:
     def __init__(self, out: Path, to_frame: Callable[[list[dict]], pd.DataFrame], total: int, done: int,
                  progress: bool):
         self.out, self.to_frame = out, to_frame
+        self.total, self.written = total, done
         self.bar = None
         if progress:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -827,8 +882,14 @@ class _ProgressWriter:
         if self.bar is not None:
             self.bar.stop()
 
+    def kept(self) -> str:
+        """What a stopped sweep leaves, for its error message."""
+        return (f"{self.written} of {self.total} results are written in {self.out}: "
+                "run the sweep again to resume it.")
+
     def __call__(self, rows: list[dict[str, Any]]) -> None:
         _write_batch(self.out, self.to_frame(rows))
+        self.written += len(rows)
         if self.bar is not None:
             self.bar.advance(self.task, len(rows))
 
@@ -839,15 +900,31 @@ def _died(batch: list[dict[str, Any]], attempts: int) -> list[dict[str, Any]]:
             for task in batch]
 
 
-def _run_local(workers: int, instance: Instance, settings: _Settings, batches: list[list[dict]],
-               write: Callable[[list[dict]], None]) -> None:
-    """Worker processes (spawned, each building its engine once); a dead worker's scenarios are retried."""
+@contextmanager
+def _shipped(instance: Instance) -> Iterator[Path]:
+    """The instance pickled to a temporary file, which worker processes read as they start.
+
+    Not through the spawn pipe: CPython writes a new process's start-up data to a pipe whose read end
+    it holds itself, so once that data outgrows the pipe's buffer (64 KB on Linux; ``mse`` is 81 KB), a
+    worker that dies before reading it all (a script without the main guard) blocks the sweep for ever.
+    """
+    with tempfile.TemporaryDirectory(prefix="optimiser-sweep-") as folder:
+        path = Path(folder) / "instance.pickle"
+        path.write_bytes(pickle.dumps(instance, protocol=pickle.HIGHEST_PROTOCOL))
+        yield path
+
+
+def _run_local(workers: int, shipped: Path, settings: _Settings, batches: list[list[dict]],
+               write: _ProgressWriter) -> None:
+    """Worker processes (spawned, each building its engine once); a dead worker's scenarios are retried,
+    but workers that die as they start stop the sweep: they would die again at every retry."""
     token = uuid.uuid4().hex
     context = multiprocessing.get_context("spawn")
     queue: deque[tuple[list[dict], int]] = deque((batch, 1) for batch in batches)
     while queue:
+        ready = context.Event()
         pool = ProcessPoolExecutor(max_workers=min(workers, len(queue)), mp_context=context,
-                                   initializer=_init_worker, initargs=(token, instance, settings))
+                                   initializer=_init_worker, initargs=(token, shipped, settings, ready))
         running: dict[Any, tuple[list[dict], int]] = {}
         try:
             # Keep a few batches per worker in flight, so a dead worker costs little work.
@@ -861,6 +938,12 @@ def _run_local(workers: int, instance: Instance, settings: _Settings, batches: l
                     del running[future]
                     write(rows)
         except BrokenProcessPool:
+            if not ready.is_set():
+                raise OptimiserError(
+                    "the sweep's worker processes died as they started, before solving any scenario (their error "
+                    "is printed above). A script that runs a sweep must call it under "
+                    "'if __name__ == \"__main__\":', since each worker process imports the script; or pass "
+                    f"workers=0 (--workers 0) to solve in this process. {write.kept()}") from None
             for future, (batch, attempt) in running.items():
                 if future.done() and not future.cancelled() and future.exception() is None:
                     write(future.result())

@@ -184,7 +184,7 @@ def test_a_killed_sweep_resumes_to_the_same_result_set(tiny_instance, tmp_path, 
               " batch_size=1)\n")
     root = Path(__file__).resolve().parents[1]
     process = subprocess.Popen([sys.executable, "-c", script], cwd=root, start_new_session=True,
-                               env={**os.environ, "PYTHONPATH": str(root)})
+                               env={**os.environ, "PYTHONPATH": str(root), "TMPDIR": str(tmp_path)})
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(list((out / "results").glob("part-*.parquet"))) < 3:
         time.sleep(0.02)
