@@ -69,10 +69,17 @@ def broken_rules(evaluations: dict[str, Solution | Diagnosis]) -> list[str]:
     for option_id, outcome in evaluations.items():
         if isinstance(outcome, Diagnosis):
             lines.append(f"{option_id} breaks {', '.join(outcome.rules) or 'rules the relaxation could not name'}:")
-            lines += [f"  - {r.message}" for r in outcome.relaxations]
-            for way in outcome.alternatives:
-                lines.append("  or else:")
-                lines += [f"  - {r.message}" for r in way]
+            lines += [f"  - {line}" if not line.startswith("or else") else f"  {line}"
+                      for line in diagnosis_lines(outcome)]
+    return lines
+
+
+def diagnosis_lines(diagnosis: Diagnosis) -> list[str]:
+    """What must give way for a configuration to meet the rules, in the analyst's words: the least relaxation,
+    then each other way out (``or else: …``). The CLI's ``evaluate`` and the report both say this."""
+    lines = [r.message for r in diagnosis.relaxations]
+    for way in diagnosis.alternatives:
+        lines.append("or else: " + "; ".join(r.message for r in way))
     return lines
 
 

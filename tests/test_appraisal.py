@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimiser.appraisal import appraise, linear_scores, nearest_allocation, rank_acceptability, weight_ranges
+from optimiser.appraisal import appraise, linear_scores, rank_acceptability, weight_ranges
 from optimiser.configuration import option_configuration
+from optimiser.metrics import nearest_allocation
 from optimiser.travel import travel_times
 
 
