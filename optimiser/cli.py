@@ -148,7 +148,7 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
     from solvers.highs import Status
 
     from .diagnose import diagnose
-    from .display import gap_text, moves_text, progress_text, ranked_table, solve_json
+    from .display import figures, gap_text, moves_text, progress_text, ranked_table, solve_json
     from .solve import solve
 
     instance = load_instance(args.instance)
@@ -168,8 +168,9 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
                        nearest_sites=args.nearest, progress=progress, watch=watch)
         diagnosis = diagnose(instance) if result.status is Status.INFEASIBLE else None
     code = EXIT_INFEASIBLE if diagnosis else EXIT_OK if result.ranked else EXIT_NO_ANSWER
+    shown = figures(instance, result.ranked)
     if args.json:
-        console.print_json(json.dumps(solve_json(instance, result, diagnosis)))
+        console.print_json(json.dumps(solve_json(instance, result, diagnosis, shown)))
         return code
     if diagnosis:
         _print_diagnosis(console, f"{instance.name}: no configuration meets every rule", diagnosis)
@@ -178,7 +179,7 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
         console.print(f"[red]{instance.name}: the search ended ({result.status.value}) before it found any "
                       "configuration; allow more time with --time-limit[/]")
         return code
-    console.print(ranked_table(instance, result))
+    console.print(ranked_table(instance, result, shown))
     console.print(f"solver {result.solver}: {result.status.value}; model built in {result.build_s:.2f} s, "
                   f"solved in {result.solve_s:.2f} s; weights "
                   + ", ".join(f"{k} {v:g}" for k, v in result.weights.items() if v))
@@ -348,8 +349,10 @@ def _print_summary(console: Console, instance: Instance, times: TravelTimes) -> 
                   f"(furthest: {snapped['name']})", markup=False)
     nearest = times.zone_site_min.min(axis=1)
     worst = nearest.idxmax()
-    console.print(f"  by {times.mode}, the nearest site is {nearest.median():.0f} min away for the median zone, "
-                  f"{nearest.max():.0f} min at worst ({instance.zones.loc[worst, 'name']})", markup=False)
+    console.print(f"  by {times.mode}, with every site open (no configuration yet), the nearest site is "
+                  f"{nearest.median():.0f} min away for the median zone, {nearest.max():.0f} min at worst "
+                  f"({instance.zones.loc[worst, 'name']}); a configuration's figures are in solve and report",
+                  markup=False)
 
 
 def _print_problems(console: Console, problems: list[Problem], heading: str, style: str = "red") -> None:

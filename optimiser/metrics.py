@@ -58,6 +58,12 @@ ACCESS_MINUTES = (15, 30, 45, 60)
 #: Figures the command line and the report's summary show for each configuration, in this order.
 HEADLINE = ("mean_travel_min", "worst_zone_min", "within_standard_share", "transfers_per_year", "capital_gbp_m",
             "running_gbp_m", "rotas_24_7", "moves")
+#: The headline figures' names in a report's words.
+HEADLINE_NAMES = {"mean_travel_min": "Mean trip per patient journey", "worst_zone_min": "Worst locality's trip",
+                  "within_standard_share": "Journeys within the access standard",
+                  "transfers_per_year": "Inter-site transfers", "capital_gbp_m": "Capital",
+                  "running_gbp_m": "Running cost",
+                  "rotas_24_7": "Consultant-led 24/7 rotas", "moves": "Service lines that move"}
 #: Optional zone columns giving population groups for the access view: column → the group's name.
 POPULATION_GROUPS = {"population_0_15": "aged 0–15", "population_65_plus": "aged 65+"}
 

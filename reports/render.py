@@ -32,10 +32,11 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
-from optimiser.appraisal import Appraisal, Study
+from optimiser.appraisal import Appraisal, Study, scale_text
 from optimiser.configuration import Configuration
 from optimiser.errors import OptimiserError
 from optimiser.instance import Instance
+from optimiser.metrics import HEADLINE_NAMES, MEASURES, headline, own_mode
 
 from . import charts
 
@@ -119,6 +120,8 @@ def context(study: Study, today: dt.date, sweep: SweepResult | None = None) -> d
         "estimates": _has_estimates(instance, readme_text),
         "estimates_banner": ESTIMATES_BANNER,
         "summary": summary(appraisal, names, evaluation),
+        "what_moves": what_moves(instance, appraisal, study.configurations, names, reference),
+        "orders": order_note(appraisal, names),
         "ranked_table": ranked_table(appraisal, names, evaluation),
         "score_table": score_table(appraisal, names, evaluation),
         "hosts_table": hosts_table(instance, study.configurations, mapped, names),
@@ -160,6 +163,28 @@ class OptionNames:
                                             if option in named.index and "description" in named else "")
                                         or _roles_summary(instance, configurations.get(option)))
 
+        self._distinguish(configurations)
+
+    def _distinguish(self, configurations: Mapping[str, Configuration]) -> None:
+        """Options sharing a title get, after it, where their services differ from the others': ``…; Vascular
+        at Basildon`` (a configuration name is better, where the instance gives one)."""
+        groups: dict[str, list[str]] = {}
+        for option, title in self.title.items():
+            groups.setdefault(title, []).append(option)
+        site_names = self.instance.sites["name"].astype(str).map(_short_site).to_dict()
+        service_names = self.instance.services["name"].astype(str).to_dict()
+        for title, members in groups.items():
+            known = [o for o in members if o in configurations]
+            if len(known) < 2:
+                continue
+            for option in known:
+                mine = configurations[option]
+                differ = sorted({l for o in known if o != option for _, l in mine.hosts ^ configurations[o].hosts})
+                parts = [f"{_first_words(service_names.get(l, l))} at "
+                         f"{', '.join(sorted(site_names.get(x, x) for x in mine.sites_of(l))) or 'no site'}"
+                         for l in differ]
+                self.title[option] = f"{title}; " + "; ".join(parts) if parts else title
+
     def short(self, option: str) -> str:
         """``#1`` or ``1A``, or the status quo's title."""
         return "status quo" if self.source.get(option) == "status quo" else self.label.get(option, option)
@@ -193,6 +218,11 @@ def _roles_summary(instance: Instance, configuration: Configuration | None) -> s
     for site, _ in sorted(configuration.hosts):
         counts[site] = counts.get(site, 0) + 1
     return "; ".join(f"{_short_site(site_names.get(s, s))}: {n} service lines" for s, n in sorted(counts.items()))
+
+
+def _first_words(name: str) -> str:
+    """A service's name before any bracket: ``Obstetrician-led maternity unit``."""
+    return name.split(" (", 1)[0]
 
 
 def _short_site(name: str) -> str:
@@ -247,6 +277,48 @@ def summary(appraisal: Appraisal, names: OptionNames, evaluation: pd.DataFrame) 
         "best_named": best_named,
     })
     return result
+
+
+def what_moves(instance: Instance, appraisal: Appraisal, configurations: Mapping[str, Configuration],
+               names: OptionNames, reference: str | None) -> dict[str, Any] | None:
+    """The recommended option against the status quo, in a clinician's terms: which services move where, the
+    headline figures before and after, and who travels further and by how much."""
+    recommended = appraisal.recommended
+    if recommended is None or reference is None or recommended not in configurations or \
+            reference not in configurations:
+        return None
+    site_names = instance.sites["name"].astype(str).map(_short_site).to_dict()
+    after, before = configurations[recommended], configurations[reference]
+    moves = []
+    for service in instance.services.itertuples(index=False):
+        now, then = set(after.sites_of(service.service_id)), set(before.sites_of(service.service_id))
+        if now != then:
+            moves.append({"service": _first_words(_text(service.name) or service.service_id),
+                          "before": ", ".join(sorted(site_names.get(x, x) for x in then)) or "none",
+                          "after": ", ".join(sorted(site_names.get(x, x) for x in now)) or "none"})
+    figures_before = headline(appraisal.metrics, reference)
+    figures_after = headline(appraisal.metrics, recommended)
+    rows = [{"measure": HEADLINE_NAMES[m], "unit": MEASURES[m][0], "definition": MEASURES[m][2],
+             "before": figures_before.get(m), "after": figures_after.get(m)} for m in figures_after]
+    change = appraisal.change[appraisal.change["option"].astype(str) == recommended].dropna(
+        subset=["minutes_change"]).set_index("zone_id")["minutes_change"]
+    population = instance.zones["population"].astype(float)
+    longer = change[change > 0.05]
+    worst = longer.idxmax() if len(longer) else None
+    return {"option": names.short(recommended), "reference": names.short(reference), "moves": moves,
+            "figures": rows, "losers": float(population.reindex(longer.index).sum()),
+            "share_losers": float(population.reindex(longer.index).sum() / population.sum()),
+            "worst_zone": _text(instance.zones.loc[worst, "name"]) if worst is not None else "",
+            "worst_increase": float(longer.max()) if worst is not None else None}
+
+
+def order_note(appraisal: Appraisal, names: OptionNames) -> dict[str, Any] | None:
+    """The optimiser's order of its own configurations beside the appraisal's, when they differ."""
+    source = appraisal.options["source"].astype(str)
+    mine = appraisal.ranking[appraisal.ranking["option"].map(source) == "optimiser"]
+    appraised = [names.short(o) for o in mine.dropna(subset=["rank"])["option"].astype(str)]
+    optimised = sorted(appraised, key=lambda label: int(re.sub(r"\D", "", label) or 0))
+    return None if appraised == optimised else {"optimiser": optimised, "appraisal": appraised}
 
 
 def _failures(appraisal: Appraisal, names: OptionNames) -> list[dict[str, Any]]:
@@ -327,7 +399,7 @@ def score_table(appraisal: Appraisal, names: OptionNames, evaluation: pd.DataFra
     for criterion_id, criterion in evaluation.iterrows():
         rows.append({
             "name": _text(criterion["name"]) or str(criterion_id), "unit": _unit(metrics, criterion),
-            "weight": float(criterion["weight"]),
+            "weight": float(criterion["weight"]), "scale": scale_text(criterion),
             "cells": [{"value": _measure(metrics, o, criterion),
                        "score": float(scores.loc[o, criterion_id]) if criterion_id in scores else None}
                       for o in options],
@@ -339,27 +411,25 @@ def score_table(appraisal: Appraisal, names: OptionNames, evaluation: pd.DataFra
 # --- 4. maps ----------------------------------------------------------------------------------
 
 MAP_MEASURE = ("each locality's mean trip over all service lines, weighted by its yearly activity, each "
-               "service by its own mode (blue-light ambulance for emergency services, car for the rest): "
-               "the measure of the travel-time change below")
+               "service by its own mode (blue-light ambulance for the services the instance sends by ambulance, "
+               "car for the rest): the measure of the travel-time change below")
 
 
-def zone_minutes(instance: Instance, access: pd.DataFrame, option: str) -> pd.Series:
-    """Activity-weighted mean minutes per zone over all services, each by its own travel mode."""
-    rows = access[access["option"].astype(str) == option]
-    own = rows["service_id"].map(lambda s: instance.mode_or_default(instance.services.loc[s, "mode"]))
-    rows = rows[rows["mode"] == own]
-    demand = instance.demand.stack()
-    weight = demand.reindex(pd.MultiIndex.from_arrays([rows["zone_id"], rows["service_id"]])).to_numpy(float)
-    frame = pd.DataFrame({"zone_id": rows["zone_id"].to_numpy(), "w": weight,
-                          "wm": weight * rows["minutes"].to_numpy(float)})
-    grouped = frame.groupby("zone_id", sort=True)[["wm", "w"]].sum()
-    return grouped["wm"] / grouped["w"].where(grouped["w"] > 0)
+def headline_figures(instance: Instance, appraisal: Appraisal, option: str) -> dict[str, Any]:
+    """The metrics layer's headline figures of one option, with where the worst locality is."""
+    values = headline(appraisal.metrics, option)
+    trips = own_mode(instance, appraisal.access[appraisal.access["option"].astype(str) == option])
+    worst = trips.loc[trips["minutes"].idxmax()] if len(trips) else None
+    return {**values,
+            "worst_zone": _text(instance.zones.loc[worst["zone_id"], "name"]) if worst is not None else "",
+            "worst_service": _text(instance.services.loc[worst["service_id"], "name"]) if worst is not None else ""}
 
 
 def maps(instance: Instance, appraisal: Appraisal, options: list[str], names: OptionNames,
          configurations: Mapping[str, Configuration]) -> dict[str, Any]:
     """One map per option on one colour scale, and the legend they share."""
-    minutes = {o: zone_minutes(instance, appraisal.access, o) for o in options}
+    travel = appraisal.zone_travel
+    minutes = {o: travel[travel["option"].astype(str) == o].set_index("zone_id")["minutes"] for o in options}
     scale = charts.map_scale([float(v) for m in minutes.values() for v in m.to_numpy()])
     roles = sorted(instance.roles.index.astype(str)) if len(instance.roles) else []
     zones = instance.zones.reset_index(drop=True)
@@ -378,14 +448,8 @@ def maps(instance: Instance, appraisal: Appraisal, options: list[str], names: Op
         image = charts.option_map(zones=zones, minutes=minutes[option], nodes=instance.road_nodes,
                                   roads=instance.roads, sites=sites, roles=roles, scale=scale,
                                   title=names.short(option))
-        values = minutes[option].dropna()
-        weights = population.reindex(values.index)
-        result.append({
-            "option": names.short(option), "title": names.title[option], "image": image,
-            "mean": float((values * weights).sum() / weights.sum()) if len(values) else None,
-            "worst_zone": _text(instance.zones.loc[values.idxmax(), "name"]) if len(values) else "",
-            "worst": float(values.max()) if len(values) else None,
-        })
+        result.append({"option": names.short(option), "title": names.title[option], "image": image,
+                       **headline_figures(instance, appraisal, option)})
     legend = charts.map_legend(scale, "mean travel minutes (activity-weighted, each service by its own mode)",
                                population.tolist())
     return {"maps": result, "legend": legend}
