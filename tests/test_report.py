@@ -78,6 +78,45 @@ def test_report_is_self_contained_and_lists_every_option(mse: Study, mse_html: P
     assert "demand_allocation" in _section(html, "method", "reproducibility")  # the formulation annex
 
 
+def test_a_figure_is_the_same_number_in_every_view(mse: Study, mse_html: Path, capsys):
+    """Option #1's mean trip per patient journey and its worst locality, from the metrics layer: the same in the
+    CLI's --json (and equal to the model's own travel and worst_zone criteria, which share their definitions),
+    the appraisal's tidy frame, the map caption and the summary's before/after table of the report."""
+    import json
+
+    from optimiser.cli import main
+
+    assert main(["solve", "mse", "--top", "1", "--json"]) == 0
+    ranked = json.loads(capsys.readouterr().out)["ranked"][0]
+    travel, worst = ranked["metrics"]["mean_travel_min"], ranked["metrics"]["worst_zone_min"]
+    assert travel == pytest.approx(ranked["criteria"]["travel"], abs=1e-9)
+    assert worst == pytest.approx(ranked["criteria"]["worst_zone"], abs=1e-9)
+    frame = mse.appraisal.metrics.query("option == '#1' and service == '' and mode == ''").set_index("measure")
+    assert frame.loc["mean_travel_min", "value"] == pytest.approx(travel, abs=1e-9)
+    assert frame.loc["worst_zone_min", "value"] == pytest.approx(worst, abs=1e-9)
+    html = mse_html.read_text(encoding="utf-8")
+    caption = re.search(r"<figcaption><strong>#1</strong>.*?</figcaption>", _section(html, "maps", "change"),
+                        re.DOTALL).group(0)
+    assert f"Mean trip per patient journey {travel:.1f} min; worst locality {worst:.1f} min" in caption
+    summary = _section(html, "summary", "ranking")
+    assert re.search(rf"Mean trip per patient journey <span class=\"unit\">\(minutes\)</span></td>"
+                     rf"<td class=\"num\">[\d.]+</td><td class=\"num\">{travel:.1f}</td>", summary)
+    scores = _section(html, "ranking", "maps")
+    assert f"{travel:.1f}<br>" in scores  # the access criterion's measure in the criteria table
+
+
+def test_a_hampshire_report_names_the_capacity_its_single_site_option_lacks(tmp_path: Path):
+    """Hampshire's single-site options break capacity (optimiser evaluate hampshire says which): the report
+    names the resource and site, and by how much, not just "failed"."""
+    hampshire = _study("hampshire")
+    html = report(hampshire, tmp_path / "hampshire.html", today=DAY)[0].read_text(encoding="utf-8")
+    failures = _section(html, "summary", "ranking")
+    assert re.search(r"<strong>option6_winchester</strong>.*beds at winchester: 139\.6 more needed than its "
+                     r"capacity and permitted expansion", failures, re.DOTALL)
+    assert "critical_care_beds at basingstoke: 10.7 more needed" in failures
+    assert not hampshire.appraisal.scores.loc["option6_winchester"].notna().any()  # not scored
+
+
 def test_instance_strings_are_escaped(tmp_path: Path):
     folder = Path(shutil.copytree(MSE, tmp_path / "mse"))
     zones = (folder / "zones.csv").read_text(encoding="utf-8").splitlines()
