@@ -62,6 +62,7 @@ class Appraisal:
     - ``change``: ``option, zone_id, minutes_change``: that against the status quo (negative = gain).
     - ``access_shares``: ``option, service_id, mode, group, within_min, share``: the S-curve by group.
     - ``crossings``: zones that cross a service's access standard against the status quo.
+    - ``allocations``: ``option, service_id, zone_id, site_id, share``: where each zone's patients go.
     - ``volumes``: ``option, site_id, service_id, volume, min_volume, max_volume``.
     - ``criteria``: the criteria as read (``criteria.yaml`` or the defaults), with their weights.
     - ``method``: the method in words, for the report.
@@ -84,6 +85,7 @@ class Appraisal:
     zone_travel: pd.DataFrame
     access_shares: pd.DataFrame
     crossings: pd.DataFrame
+    allocations: pd.DataFrame
     samples: int = 0
     seed: int = 0
     notes: list[str] = field(default_factory=list)
@@ -184,6 +186,8 @@ def appraise(instance: Instance, options: Mapping[str, Solution | Configuration]
                           ignore_index=True),
         criteria=criteria, method=method_text(criteria, samples), samples=samples, seed=seed,
         zone_travel=travel, access_shares=metrics.access_shares(instance, access),
+        allocations=pd.concat([sol.allocation.assign(option=label) for label, sol in solutions.items()],
+                              ignore_index=True),
         crossings=metrics.crossings(instance, access, baseline))
 
 

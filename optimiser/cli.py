@@ -270,6 +270,24 @@ def _report(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def _export(args: argparse.Namespace, console: Console) -> int:
+    """The optimiser's best and the named options as a GeoPackage for QGIS: zones and sites layers."""
+    with _optional_extra("geo", "--gpkg"):
+        from .geography import export_gpkg
+
+    from .study import study
+
+    output = _new_file(args.gpkg, args.force)
+    instance = load_instance(args.instance)
+    with console.status(f"Solving and appraising {instance.name} …"):
+        result = study(instance, top=args.top, weights=_weights(args.weight), samples=100)  # no robustness here
+    appraisal = result.appraisal
+    export_gpkg(instance, result.configurations, appraisal.access, appraisal.allocations, output)
+    console.print(f"wrote {output} (layers zones and sites; {len(result.configurations)} configurations)",
+                  markup=False)
+    return EXIT_OK
+
+
 def _sweep(args: argparse.Namespace, console: Console) -> int:
     """Many scenarios solved and summarised; re-running the same command resumes an interrupted sweep."""
     with _optional_extra("sweep", "sweeps"):
@@ -443,6 +461,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--force", action="store_true", help="replace the report files if they exist")
     sub.add_argument("--sweep", metavar="DIR", help="add a sensitivity section from a finished sweep's folder "
                                                     "(the -o of 'optimiser sweep')")
+    _model_arguments(sub)
+    sub = verb("export", _export, "the best configurations and the named options as a GeoPackage for QGIS")
+    sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
+                     help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")
+    sub.add_argument("--gpkg", required=True, help="the GeoPackage to write, e.g. out/mse.gpkg")
+    sub.add_argument("--top", type=int, default=5, help="how many of the optimiser's configurations (default 5)")
+    sub.add_argument("--force", action="store_true", help="replace the file if it exists")
     _model_arguments(sub)
     sub = verb("sweep", _sweep, "solve many scenarios (parameter overrides) and summarise how the answer moves")
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
