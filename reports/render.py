@@ -34,6 +34,7 @@ from markupsafe import Markup, escape
 
 from optimiser.appraisal import Appraisal, Study, scale_text
 from optimiser.configuration import Configuration
+from optimiser.display import site_summary
 from optimiser.errors import OptimiserError
 from optimiser.instance import Instance
 from optimiser.metrics import HEADLINE_NAMES, MEASURES, headline, own_mode
@@ -125,7 +126,7 @@ def context(study: Study, today: dt.date, sweep: SweepResult | None = None) -> d
         "ranked_table": ranked_table(appraisal, names, evaluation),
         "score_table": score_table(appraisal, names, evaluation),
         "hosts_table": hosts_table(instance, study.configurations, mapped, names),
-        "maps": maps(instance, appraisal, mapped, names, study.configurations),
+        "maps": maps(instance, appraisal, mapped, names, study.configurations, reference),
         "map_measure": MAP_MEASURE,
         "change": change_section(instance, appraisal, short, names, reference),
         "equity": equity_section(instance, appraisal, mapped, names),
@@ -425,34 +426,60 @@ def headline_figures(instance: Instance, appraisal: Appraisal, option: str) -> d
             "worst_service": _text(instance.services.loc[worst["service_id"], "name"]) if worst is not None else ""}
 
 
+#: Two options' maps are the same map when no zone's mean trip differs by more than this (minutes).
+SAME_MAP_MIN = 0.05
+
+
 def maps(instance: Instance, appraisal: Appraisal, options: list[str], names: OptionNames,
-         configurations: Mapping[str, Configuration]) -> dict[str, Any]:
-    """One map per option on one colour scale, and the legend they share."""
+         configurations: Mapping[str, Configuration], reference: str | None) -> dict[str, Any]:
+    """One choropleth per option whose travel differs from those before it, on one colour scale; for the
+    recommended option, its change against the status quo and who gains and who loses; the legend."""
+    from optimiser.geography import zone_areas
+
     travel = appraisal.zone_travel
     minutes = {o: travel[travel["option"].astype(str) == o].set_index("zone_id")["minutes"] for o in options}
     scale = charts.map_scale([float(v) for m in minutes.values() for v in m.to_numpy()])
     roles = sorted(instance.roles.index.astype(str)) if len(instance.roles) else []
-    zones = instance.zones.reset_index(drop=True)
-    population = instance.zones["population"].astype(float)
-    result = []
+    layers = charts.MapLayers.of(zone_areas(instance), instance.road_nodes, instance.roads, instance.sites)
+    result, drawn = [], []
     for option in options:
-        configuration = configurations.get(option)
-        table = configuration.table(instance) if configuration else None
-        sites = []
-        for site in instance.sites.itertuples(index=False):
-            count = int(table.loc[site.site_id].sum()) if table is not None else 0
-            role = configuration.role_of.get(site.site_id) if configuration else None
-            detail = role.upper() if role else (f"{count} service lines" if count else "no services")
-            sites.append(charts.MapSite(float(site.lat), float(site.lon), f"{_short_site(str(site.name))}\n{detail}",
-                                        role, count > 0))
-        image = charts.option_map(zones=zones, minutes=minutes[option], nodes=instance.road_nodes,
-                                  roads=instance.roads, sites=sites, roles=roles, scale=scale,
-                                  title=names.short(option))
-        result.append({"option": names.short(option), "title": names.title[option], "image": image,
-                       **headline_figures(instance, appraisal, option)})
-    legend = charts.map_legend(scale, "mean travel minutes (activity-weighted, each service by its own mode)",
-                               population.tolist())
-    return {"maps": result, "legend": legend}
+        same = next((o for o in drawn if (minutes[o] - minutes[option]).abs().max() <= SAME_MAP_MIN), None)
+        figures = headline_figures(instance, appraisal, option)
+        entry = {"option": names.short(option), "title": names.title[option], **figures,
+                 "same_as": names.short(same) if same else None, "image": None}
+        if same is None:
+            drawn.append(option)
+            entry["image"] = charts.option_map(layers, minutes[option], sites=_map_sites(instance, configurations,
+                                                                                         option),
+                                               roles=roles, scale=scale, title=names.short(option),
+                                               label="mean trip, minutes (activity-weighted, own modes)")
+        result.append(entry)
+    recommended = appraisal.recommended
+    changes = None
+    if recommended and reference and recommended != reference:
+        change = appraisal.change[appraisal.change["option"].astype(str) == recommended].set_index("zone_id")[
+            "minutes_change"]
+        sites = _map_sites(instance, configurations, recommended)
+        title = f"{names.short(recommended)} against the {names.short(reference)}"
+        changes = {"option": names.short(recommended), "reference": names.short(reference),
+                   "change": charts.change_map(layers, change, sites=sites, roles=roles, title=title),
+                   "gainers": charts.gainers_map(layers, change, sites=sites, roles=roles, title=title,
+                                                 threshold_min=SAME_MAP_MIN)}
+    role_names = [(r, _text(instance.roles.loc[r, "name"])) for r in roles]
+    return {"maps": result, "legend": charts.map_legend(role_names), "changes": changes,
+            "approximate": bool(layers.areas["approximate"].any())}
+
+
+def _map_sites(instance: Instance, configurations: Mapping[str, Configuration], option: str) -> list[charts.MapSite]:
+    """Each site as an option's map labels it: its short name and what it hosts (role and extra services)."""
+    configuration = configurations.get(option)
+    sites = []
+    for site in instance.sites.itertuples(index=False):
+        hosts = configuration is not None and any(s == site.site_id for s, _ in configuration.hosts)
+        detail = site_summary(instance, configuration, site.site_id) if configuration else "—"
+        sites.append(charts.MapSite(site.site_id, f"{_short_site(str(site.name))}\n{detail}",
+                                    configuration.role_of.get(site.site_id) if configuration else None, hosts))
+    return sites
 
 
 def hosts_table(instance: Instance, configurations: Mapping[str, Configuration], options: list[str],
