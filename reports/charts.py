@@ -2,7 +2,8 @@
 
 Every figure is drawn with matplotlib's Agg backend under fixed settings
 (bundled DejaVu Sans, no mathtext, no PNG software tag, fixed size and
-resolution), so the same inputs give the same bytes. Figures are closed
+resolution), so the same inputs give the same bytes; the one use of mathtext is
+:func:`math_svg`, for the formulation's own LaTeX, never for instance text. Figures are closed
 after use. Text from the instance (zone and site names) is drawn as plain
 text: ``$`` or ``_`` in a name never becomes mathematics.
 """
@@ -10,8 +11,10 @@ text: ``$`` or ``_`` in a name never becomes mathematics.
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import math
+import re
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -22,12 +25,14 @@ import matplotlib
 matplotlib.use("Agg")  # before pyplot: never a window, the same pixels everywhere
 
 import matplotlib.cm
+import matplotlib.font_manager
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.mathtext import MathTextParser
 from matplotlib.ticker import PercentFormatter
 
 CM = 1 / 2.54  # inches per centimetre
@@ -224,6 +229,30 @@ def map_legend(roles: Sequence[tuple[str, str]]) -> str:
         ax.axis("off")
         fig.subplots_adjust(left=0.01, right=0.99, top=0.98, bottom=0.02)
         return _png(fig)
+
+
+# --- mathematics --------------------------------------------------------------------------------
+
+#: LaTeX spellings mathtext lacks, and the ones it knows for them.
+MATHTEXT_ALIASES = {r"\ge": r"\geq", r"\le": r"\leq", r"\ne": r"\neq"}
+
+
+@functools.lru_cache(maxsize=512)
+def math_svg(expression: str) -> tuple[str, float, float] | None:
+    """A LaTeX expression typeset by matplotlib's mathtext as an SVG data URI (glyphs as paths, so it needs no
+    font), with its height and depth in points; ``None`` when mathtext cannot parse it."""
+    text = re.sub(r"\\[a-z]+(?![a-zA-Z])", lambda m: MATHTEXT_ALIASES.get(m.group(0), m.group(0)), expression)
+    with matplotlib.rc_context(RC | {"text.parse_math": True, "mathtext.fontset": "dejavuserif", "font.size": 9}):
+        prop = matplotlib.font_manager.FontProperties(size=9)
+        try:
+            width, height, depth, _, _ = MathTextParser("path").parse(f"${text}$", dpi=72, prop=prop)
+        except ValueError:
+            return None
+        fig = Figure(figsize=(width / 72, height / 72))
+        fig.text(0, depth / height, f"${text}$", fontproperties=prop)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="svg", dpi=72, transparent=True, metadata={"Date": None, "Creator": None})
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"), height, depth
 
 
 # --- charts -----------------------------------------------------------------------------------

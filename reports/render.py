@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import html
 import importlib
 import importlib.util
 import inspect
@@ -920,7 +921,7 @@ LATEX = {
     r"\gamma": "γ", r"\delta": "δ", r"\epsilon": "ε", r"\lambda": "λ", r"\mu": "μ", r"\rho": "ρ",
     r"\sigma": "σ", r"\tau": "τ", r"\theta": "θ", r"\omega": "ω", r"\min": "min", r"\max": "max",
     r"\quad": " ", r"\,": " ", r"\;": " ", r"\neq": "≠", r"\ne": "≠", r"\to": "→", r"\mid": "|",
-    r"\ldots": "…", r"\dots": "…", r"\cup": "∪", r"\cap": "∩", r"\subseteq": "⊆", r"\lceil": "⌈",
+    r"\ni": "∋", r"\ldots": "…", r"\dots": "…", r"\cup": "∪", r"\cap": "∩", r"\subseteq": "⊆", r"\lceil": "⌈",
     r"\rceil": "⌉", r"\lfloor": "⌊", r"\rfloor": "⌋", r"\left": "", r"\right": "", r"\big": "",
 }
 
@@ -928,10 +929,23 @@ LATEX = {
 def _readable(doc: str) -> Markup:
     """Escape a docstring, then show ``:math:`...``` as math (Unicode symbols, sub- and superscripts)."""
     escaped = str(escape(doc))
-    escaped = re.sub(r":math:`([^`]*)`", lambda m: f'<span class="math">{_math(m.group(1))}</span>', escaped)
+    escaped = re.sub(r":math:`([^`]*)`", lambda m: _typeset(html.unescape(m.group(1))), escaped)
     escaped = re.sub(r":(?:func|class|mod|meth|attr):`~?([^`]*)`", r"<code>\1</code>", escaped)
     escaped = re.sub(r"``([^`]+)``", r"<code>\1</code>", escaped)
     return Markup(escaped)
+
+
+def _typeset(expression: str) -> str:
+    """An expression as an inline SVG image typeset by mathtext, its alt text the readable Unicode; where
+    mathtext cannot parse it, the Unicode text itself."""
+    readable = _math(str(escape(expression)))
+    image = charts.math_svg(expression)
+    if image is None:
+        return f'<span class="math">{readable}</span>'
+    uri, height, depth = image
+    alt = re.sub(r"<[^>]+>", "", readable)
+    return (f'<img class="math" src="{uri}" alt="{alt}" '
+            f'style="height: {height:.2f}pt; vertical-align: -{depth:.2f}pt">')
 
 
 def _math(expression: str) -> str:

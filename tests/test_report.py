@@ -64,6 +64,10 @@ def test_report_is_self_contained_and_lists_every_option(mse: Study, mse_html: P
     assert not EXTERNAL.findall(html), "the report must reference nothing outside itself"
     assert re.findall(r'<img src="([^"]{0,22})', html) and all(
         src.startswith("data:image/png;base64,") for src in re.findall(r'<img src="([^"]{0,22})', html))
+    formulas = re.findall(r'<img class="math" src="([^"]{0,26})', html)  # the formulation, typeset by mathtext
+    assert formulas and all(src == "data:image/svg+xml;base64," for src in formulas)
+    method = _section(html, "method", "reproducibility")
+    assert not re.search(r"\\[a-zA-Z]+|\^\+|_\{", re.sub(r'<img [^>]*>', "", method)), "raw LaTeX in the annex"
     ranked = _section(html, "ranking", "maps")
     for option in mse.appraisal.ranking["option"]:
         assert f"<strong>{_shown(mse, option)}</strong>" in ranked
