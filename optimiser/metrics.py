@@ -276,9 +276,9 @@ def population_groups(instance: Instance) -> pd.DataFrame:
     for column, name in POPULATION_GROUPS.items():
         if column in zones and zones[column].notna().any():
             frames.append(pd.DataFrame({"group": name, "zone_id": zones.index, "people": zones[column].fillna(0)}))
-    if "rurality" in zones:
-        for kind, members in zones.groupby(zones["rurality"].dropna().astype(str)).groups.items():
-            frames.append(pd.DataFrame({"group": kind, "zone_id": members, "people": zones.loc[members, "population"]}))
+    rurality = zones["rurality"].replace("", pd.NA).dropna().astype(str) if "rurality" in zones else pd.Series()
+    for kind, members in zones.loc[rurality.index].groupby(rurality).groups.items():
+        frames.append(pd.DataFrame({"group": kind, "zone_id": members, "people": zones.loc[members, "population"]}))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -298,6 +298,18 @@ def access_shares(instance: Instance, trips: pd.DataFrame,
         ["option", "service_id", "mode", "group"], sort=False).sum()
     share = totals[list(minutes)].div(totals["people"].where(totals["people"] > 0), axis=0)
     return share.rename_axis(columns="within_min").stack().rename("share").reset_index()
+
+
+def access_curve(instance: Instance, trips: pd.DataFrame) -> pd.DataFrame:
+    """The whole S-curve: for each option, service and mode, the share of the population whose trip is at most
+    ``minutes``, at each zone's trip (``option, service_id, mode, minutes, share``; weighted by people)."""
+    people = trips["zone_id"].map(instance.zones["population"]).astype(float)
+    rows = trips.assign(people=people.to_numpy()).sort_values(["option", "service_id", "mode", "minutes"],
+                                                              kind="stable")
+    keys = ["option", "service_id", "mode"]
+    grouped = rows.groupby(keys, sort=False)["people"]
+    share = grouped.cumsum() / grouped.transform("sum")
+    return rows.assign(share=share.to_numpy())[[*keys, "minutes", "share"]].reset_index(drop=True)
 
 
 def crossings(instance: Instance, trips: pd.DataFrame, baseline: str | None) -> pd.DataFrame:

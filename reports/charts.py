@@ -308,6 +308,40 @@ def equity_chart(equity: pd.DataFrame, options: Sequence[tuple[str, str]], modes
         return _png(fig)
 
 
+def access_chart(curves: pd.DataFrame, options: Sequence[tuple[str, str]], services: Sequence[tuple[str, str]],
+                 standards: Mapping[str, float]) -> str:
+    """The S-curve per service (a panel each): share of the population within each number of minutes, a line
+    per option, the access standard marked where the service has one."""
+    columns = min(len(services), 2)
+    rows = math.ceil(len(services) / columns)
+    with _figure(16.0, 1.2 + 5.0 * rows, nrows=rows, ncols=columns, sharey=True) as (fig, axes):
+        for ax in axes.flat[len(services):]:
+            ax.axis("off")
+        for ax, (service, title) in zip(axes.flat, services, strict=False):
+            mine = curves[curves["service_id"] == service]
+            top = max(60.0, 15 * math.ceil(float(mine["minutes"].max()) / 15)) if len(mine) else 60.0
+            for i, (option, label) in enumerate(options):
+                curve = mine[mine["option"] == option]
+                x = np.concatenate([[0.0], curve["minutes"].to_numpy(float), [top]])
+                y = np.concatenate([[0.0], curve["share"].to_numpy(float), [1.0]])
+                ax.step(x, y, where="post", label=label, color=OPTION_COLOURS[i % len(OPTION_COLOURS)],
+                        linewidth=1.2)
+            if np.isfinite(standards.get(service, np.nan)):
+                ax.axvline(standards[service], color="#888888", linestyle="--", linewidth=0.8)
+            ax.set_xlim(0, top)
+            ax.set_ylim(0, 1.02)
+            ax.set_xticks(np.arange(0, top + 1, 15))
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+            ax.set_xlabel("minutes")
+            ax.set_title(textwrap.fill(title, 48), loc="left")
+            ax.grid(color="#e5e5e5", linewidth=0.5)
+        for ax in axes[:, 0]:
+            ax.set_ylabel("share of the population within")
+        fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="upper center", ncols=len(options), frameon=False)
+        fig.tight_layout(pad=0.4, rect=(0, 0, 1, 1 - 0.8 / (1.2 + 5.0 * rows)))
+        return _png(fig)
+
+
 def acceptability_chart(acceptability: pd.DataFrame, labels: Mapping[str, str]) -> str:
     """Stacked horizontal bars: the share of weight samples giving each option each rank."""
     ranks = list(acceptability.columns)

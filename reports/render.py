@@ -38,7 +38,15 @@ from optimiser.configuration import Configuration
 from optimiser.display import site_summary
 from optimiser.errors import OptimiserError
 from optimiser.instance import Instance
-from optimiser.metrics import HEADLINE_NAMES, MEASURES, headline, own_mode
+from optimiser.metrics import (
+    HEADLINE_NAMES,
+    MEASURES,
+    access_curve,
+    headline,
+    own_mode,
+    population_groups,
+    standard_minutes,
+)
 
 from . import charts
 
@@ -131,6 +139,7 @@ def context(study: Study, today: dt.date, sweep: SweepResult | None = None) -> d
         "map_measure": MAP_MEASURE,
         "change": change_section(instance, appraisal, short, names, reference),
         "equity": equity_section(instance, appraisal, mapped, names),
+        "access": access_section(instance, appraisal, mapped, names, study.configurations),
         "acceptability": acceptability_section(appraisal, names, criteria),
         "hurdles": hurdle_table(appraisal, names, criteria),
         "volumes": volume_table(instance, appraisal, mapped, names),
@@ -550,6 +559,51 @@ def equity_section(instance: Instance, appraisal: Appraisal, options: list[str],
             cells += [float(v) for v in values]
         rows.append({"option": names.short(option), "minutes": cells})
     return {"image": image, "quintiles": quintiles, "modes": [labels[m] for m in modes], "rows": rows}
+
+
+#: Services shown in the access view: those whose sites differ most between the options mapped.
+ACCESS_SERVICES = 6
+
+
+def access_section(instance: Instance, appraisal: Appraisal, options: list[str], names: OptionNames,
+                   configurations: Mapping[str, Configuration]) -> dict[str, Any] | None:
+    """The S-curve of the services whose sites differ between the options shown (each by its own mode), the
+    shares within 15/30/45/60 minutes by population group, and the zones that cross an access standard."""
+    differ = [s for s in instance.services.index
+              if len({tuple(configurations[o].sites_of(s)) for o in options if o in configurations}) > 1]
+    if not differ:
+        return None
+    services = differ[:ACCESS_SERVICES]
+    own = {s: instance.mode_or_default(instance.services.loc[s, "mode"]) for s in services}
+    titles = [(s, f"{_first_words(_text(instance.services.loc[s, 'name']) or s)} ({_mode_words(own[s])})")
+              for s in services]
+    curves = access_curve(instance, own_mode(instance, appraisal.access[appraisal.access["option"].isin(options)]))
+    standards = standard_minutes(instance).to_dict()
+    image = charts.access_chart(curves, [(o, names.short(o)) for o in options], titles, standards)
+    shares = appraisal.access_shares
+    shares = shares[shares["option"].isin(options) & shares["service_id"].isin(services)
+                    & (shares["mode"] == shares["service_id"].map(own))]
+    minutes = sorted(int(m) for m in shares["within_min"].unique())
+    groups = [g for g in population_groups(instance)["group"].unique() if g in set(shares["group"])]
+    tables = []
+    for service, title in titles:
+        mine = shares[shares["service_id"] == service].set_index(["group", "option", "within_min"])["share"]
+        tables.append({"title": title, "rows": [
+            {"group": group, "cells": [mine.get((group, o, m)) for o in options for m in minutes]}
+            for group in groups]})
+    crossing = appraisal.crossings
+    crossing = crossing[crossing["option"].isin(options)]
+    zone_names = instance.zones["name"].astype(str).to_dict()
+    listed = [{"option": names.short(r.option), "zone": zone_names.get(r.zone_id, r.zone_id),
+               "service": _first_words(_text(instance.services.loc[r.service_id, "name"])),
+               "standard": float(r.standard_min), "before": float(r.minutes_before), "after": float(r.minutes_after),
+               "direction": r.direction} for r in crossing.itertuples(index=False)]
+    return {"image": image, "options": [names.short(o) for o in options], "minutes": minutes, "tables": tables,
+            "more": len(differ) - len(services), "crossings": listed}
+
+
+def _mode_words(mode: str) -> str:
+    return "blue-light ambulance" if mode == "bluelight" else f"by {mode}"
 
 
 def acceptability_section(appraisal: Appraisal, names: OptionNames, criteria: pd.DataFrame) -> dict[str, Any]:

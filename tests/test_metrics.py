@@ -12,6 +12,7 @@ import pytest
 from optimiser import load_instance
 from optimiser.configuration import Configuration, option_configuration
 from optimiser.metrics import (
+    access_curve,
     access_shares,
     crossings,
     headline,
@@ -46,6 +47,9 @@ def test_access_shares_are_the_s_curve_by_group(tiny_instance):
     fifth = shares[shares["group"] == "deprivation quintile 5"].set_index("within_min")["share"]
     assert fifth[15] == 0.0 and fifth[30] == 1.0
     assert "aged 65+" not in set(shares["group"])  # tiny gives no age bands
+    curve = access_curve(tiny_instance, trips).query("service_id == 'emergency' and mode == 'car'")
+    assert curve["minutes"].tolist() == [0, 0, 6, 18]  # the whole S-curve, zone by zone
+    assert curve["share"].tolist() == pytest.approx([50 / 180, 110 / 180, 140 / 180, 1.0])
 
 
 def test_age_bands_and_rurality_when_zones_give_them(tiny):
