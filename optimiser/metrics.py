@@ -111,8 +111,8 @@ def zone_trips(instance: Instance, label: str, solution: Solution,
 
 def own_mode(instance: Instance, trips: pd.DataFrame) -> pd.DataFrame:
     """Each service's trips by its own mode (blue-light for emergencies, car otherwise, as the instance says)."""
-    own = trips["service_id"].map(lambda s: instance.mode_or_default(instance.services.loc[s, "mode"]))
-    return trips[trips["mode"] == own]
+    own = {s: instance.mode_or_default(mode) for s, mode in instance.services["mode"].items()}
+    return trips[trips["mode"].to_numpy() == trips["service_id"].map(own).to_numpy()]
 
 
 def _activity(instance: Instance, trips: pd.DataFrame) -> np.ndarray:
@@ -128,30 +128,35 @@ def option_metrics(instance: Instance, label: str, solution: Solution, trips: pd
 
     ``service`` blank: over every service; ``mode`` blank: each service by its own mode.
     """
-    mine = trips[trips["option"] == label]
+    mine = _weighed(instance, trips[trips["option"] == label])
     rows = [(m, "", "", value) for m, value in _configuration_measures(instance, solution).items()]
-    for service_id in instance.services.index:
-        for mode in instance.mode_names:
-            rows += [(m, service_id, mode, v) for m, v in _travel_measures(instance, mine, [service_id], mode).items()]
-    for mode in instance.mode_names:
-        rows += [(m, "", mode, v) for m, v in _travel_measures(instance, mine, None, mode).items()]
-    rows += [(m, "", "", v) for m, v in _travel_measures(instance, own_mode(instance, mine), None, None).items()]
+    for (service_id, mode), group in mine.groupby(["service_id", "mode"], sort=True):
+        rows += [(m, service_id, mode, v) for m, v in _travel_measures(group).items()]
+    for mode, group in mine.groupby("mode", sort=True):
+        rows += [(m, "", mode, v) for m, v in _travel_measures(group).items()]
+    rows += [(m, "", "", v) for m, v in _travel_measures(own_mode(instance, mine)).items()]
     frame = pd.DataFrame(rows, columns=["measure", "service", "mode", "value"])
     frame["unit"] = frame["measure"].map({m: unit for m, (unit, _, _) in MEASURES.items()})
     return frame.assign(option=label)[["option", "measure", "service", "mode", "value", "unit"]]
 
 
-def _travel_measures(instance: Instance, trips: pd.DataFrame, services: list[str] | None,
-                     mode: str | None) -> dict[str, float]:
-    rows = trips if services is None else trips[trips["service_id"].isin(services)]
-    if mode is not None:
-        rows = rows[rows["mode"] == mode]
-    weight = _activity(instance, rows)
+def _weighed(instance: Instance, trips: pd.DataFrame) -> pd.DataFrame:
+    """Trips with what their measures weigh them by: ``activity``, ``deprived`` (quintiles 1–2), ``standard``
+    (the service's access standard in minutes)."""
+    return trips.assign(activity=_activity(instance, trips),
+                        deprived=trips["zone_id"].map(instance.zones["deprivation_quintile"].astype(int)).to_numpy()
+                        <= 2,
+                        standard=trips["service_id"].map(standard_minutes(instance)).to_numpy(float))
+
+
+def _travel_measures(rows: pd.DataFrame) -> dict[str, float]:
+    """The travel measures of some :func:`_weighed` trips (one service or all, one mode or each its own)."""
+    weight = rows["activity"].to_numpy(float)
     if rows.empty or not weight.sum() > 0:
         return {}
     minutes = rows["minutes"].to_numpy(float)
-    deprived = rows["zone_id"].map(instance.zones["deprivation_quintile"].astype(int)).to_numpy() <= 2
-    standard = rows["service_id"].map(standard_minutes(instance)).to_numpy(float)
+    deprived = rows["deprived"].to_numpy(bool)
+    standard = rows["standard"].to_numpy(float)
     has_standard = ~np.isnan(standard)
     return {
         "mean_travel_min": float(np.average(minutes, weights=weight)),
