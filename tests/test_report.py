@@ -80,6 +80,11 @@ def test_report_is_self_contained_and_lists_every_option(mse: Study, mse_html: P
     # gainers and losers of the recommended option
     same = re.findall(r"</strong> \([^)]*\): the same map as #\d", html)
     assert html.count('class="map"') == 4 - len(same) + 2
+    equity = _section(html, "equity", "robustness")  # the S-curve and shares by group, each in its unit
+    assert "Access: who is within reach" in equity and "<th class=\"num\">30 min</th>" in equity
+    assert "<td>deprivation quintile 1</td>" in equity
+    titles = re.findall(r"<figcaption><strong>(#\d)</strong>: ([^.]*)\.", html)
+    assert len({title for _, title in titles}) == len(titles)  # no two options carry the same label
     for section in ("change", "equity", "robustness", "hurdles", "assumptions", "method", "reproducibility"):
         assert f'id="{section}"' in html
     assert mse.checksum in html
