@@ -118,25 +118,29 @@ class Study:
 # --- criteria ---------------------------------------------------------------------------------
 
 #: Criteria used when an instance has no criteria.yaml (est.: the engine's defaults, for analysts to replace).
+#: Each is scored −5..+5 against the status quo, ±5 at the stated change (``score_step``, est.), so that no
+#: score depends on the other options; an instance without a status quo scores them min–max.
 DEFAULT_CRITERIA = pd.DataFrame([
-    ("rules", "Meets every clinical rule", "hurdle", "rules_met", 0.0),
-    ("access", "Mean travel time per patient journey", "evaluation", "mean_travel_min", 0.3),
-    ("equity", "Travel time of the most deprived", "evaluation", "deprived_mean_travel_min", 0.1),
-    ("quality", "Units within volume standards", "evaluation", "volume_shortfall", 0.1),
-    ("workforce", "24/7 rotas needed", "evaluation", "rotas_24_7", 0.15),
-    ("capital", "Capital", "evaluation", "capital_gbp_m", 0.1),
-    ("revenue", "Running cost", "evaluation", "running_gbp_m", 0.1),
-    ("disruption", "Services that move", "evaluation", "moves", 0.15),
-], columns=["criterion_id", "name", "kind", "measure", "weight"]).assign(
-    service="", mode="", weight_min=np.nan, weight_max=np.nan, threshold=np.nan,
-    score_0=np.nan, score_10=np.nan, score_step=np.nan,
+    ("rules", "Meets every clinical rule", "hurdle", "rules_met", 0.0, np.nan),
+    ("access", "Mean travel time per patient journey", "evaluation", "mean_travel_min", 0.3, 5.0),
+    ("equity", "Travel time of the most deprived", "evaluation", "deprived_mean_travel_min", 0.1, 5.0),
+    ("quality", "Units within volume standards", "evaluation", "volume_shortfall", 0.1, 1000.0),
+    ("workforce", "24/7 rotas needed", "evaluation", "rotas_24_7", 0.15, 5.0),
+    ("capital", "Capital", "evaluation", "capital_gbp_m", 0.1, 100.0),
+    ("revenue", "Running cost", "evaluation", "running_gbp_m", 0.1, 10.0),
+    ("disruption", "Services that move", "evaluation", "moves", 0.15, 10.0),
+], columns=["criterion_id", "name", "kind", "measure", "weight", "score_step"]).assign(
+    service="", mode="", weight_min=np.nan, weight_max=np.nan, threshold=np.nan, score_0=np.nan, score_10=np.nan,
     source="engine default (est.)").set_index("criterion_id", drop=False)
 
 
 def instance_criteria(instance: Instance) -> pd.DataFrame:
-    """The instance's criteria (criteria.yaml), or the defaults; blank modes become each service's own."""
+    """The instance's criteria (criteria.yaml), or the defaults (min–max where the instance has no status quo)."""
     criteria = instance.tables["criteria"]
-    return DEFAULT_CRITERIA.copy() if criteria.empty else criteria.copy()
+    if not criteria.empty:
+        return criteria.copy()
+    defaults = DEFAULT_CRITERIA.copy()
+    return defaults if instance.settings.get("baseline") else defaults.assign(score_step=np.nan)
 
 
 # --- appraising -------------------------------------------------------------------------------
@@ -165,7 +169,9 @@ def appraise(instance: Instance, options: Mapping[str, Solution | Configuration]
               for label, sol in solutions.items()}
     hurdles = _hurdles(criteria, measured, broken)
     passed = hurdles.groupby("option")["passed"].all().reindex(list(solutions), fill_value=True)
-    scores = _scores(criteria, measured, list(solutions), passed, baseline)
+    reference = (measured[measured["option"] == baseline] if baseline is not None
+                 else _status_quo_metrics(instance, times))
+    scores = _scores(criteria, measured, list(solutions), passed, reference)
     ranking = _ranking(scores, passed, baseline)
     ranked = ranking.dropna(subset=["rank"])["option"].tolist()
     evaluation = criteria[criteria["kind"] == "evaluation"]
@@ -261,10 +267,20 @@ def scoring(criterion: pd.Series) -> str:
     return "fixed" if all(bounds) else "status quo" if step else "min-max"
 
 
+def _status_quo_metrics(instance: Instance, times: Mapping[str, TravelTimes]) -> pd.DataFrame:
+    """The status quo's measures when it is not among the options appraised (empty without a baseline)."""
+    today = baseline_configuration(instance)
+    if today is None:
+        return pd.DataFrame(columns=["option", "measure", "service", "mode", "value", "unit"])
+    solution = _as_solution(instance, today, times)
+    return metrics.option_metrics(instance, "status quo", solution,
+                                  metrics.zone_trips(instance, "status quo", solution, times))
+
+
 def _scores(criteria: pd.DataFrame, measured: pd.DataFrame, options: list[str], passed: pd.Series,
-            baseline: str | None) -> pd.DataFrame:
+            reference: pd.DataFrame) -> pd.DataFrame:
     """Each evaluation criterion's score for each option passing the hurdles (blank for the others), on the
-    criterion's :func:`scoring` scale, and the weighted mean."""
+    criterion's :func:`scoring` scale, and the weighted mean; ``reference`` holds the status quo's measures."""
     evaluation = criteria[criteria["kind"] == "evaluation"]
     scores = pd.DataFrame(index=pd.Index(options, name="option"))
     scored = [o for o in options if passed[o]]
@@ -275,15 +291,15 @@ def _scores(criteria: pd.DataFrame, measured: pd.DataFrame, options: list[str], 
         if method == "fixed":
             points = fixed_scores(values, float(criterion["score_0"]), float(criterion["score_10"]))
         elif method == "status quo":
-            today = _criterion_value(measured, criterion, baseline) if baseline else float("nan")
-            if np.isnan(today):
+            if reference.empty:
                 raise OptimiserError(f"criteria.yaml, criterion {criterion_id!r} is scored against the status quo, "
                                      "but the instance names no baseline option (instance.yaml: baseline)")
+            today = _criterion_value(reference, criterion, str(reference["option"].iloc[0]))
             points = status_quo_scores(values, today, float(criterion["score_step"]), better)
         else:
             points = linear_scores(values, better)
         neutral = 0.0 if method == "status quo" else 10.0  # a measure no option has (no one in the group)
-        scores[criterion_id] = pd.Series(np.where(np.isnan(values), neutral, points), index=scored, dtype=float)
+        scores[criterion_id] = pd.Series(np.where(np.isnan(points), neutral, points), index=scored, dtype=float)
     weights = evaluation["weight"].to_numpy(float)
     scores["weighted"] = scores[list(evaluation.index)].to_numpy() @ weights / weights.sum()
     return scores

@@ -33,7 +33,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
-from optimiser.appraisal import Appraisal, Study, scale_text
+from optimiser.appraisal import Appraisal, Study, scale_text, scoring
 from optimiser.configuration import Configuration
 from optimiser.display import site_summary
 from optimiser.errors import OptimiserError
@@ -249,7 +249,8 @@ def summary(appraisal: Appraisal, names: OptionNames, evaluation: pd.DataFrame) 
     ranked = ranking.dropna(subset=["rank"])
     failures = _failures(appraisal, names)
     recommended = appraisal.recommended
-    result: dict[str, Any] = {"recommended": recommended, "failures": failures, "samples": appraisal.samples}
+    result: dict[str, Any] = {"recommended": recommended, "failures": failures, "samples": appraisal.samples,
+                              "scale": _score_scale(evaluation)}
     if recommended is None:
         return result
     weighted = float(ranked.iloc[0]["weighted"])
@@ -330,6 +331,16 @@ def order_note(appraisal: Appraisal, names: OptionNames) -> dict[str, Any] | Non
     appraised = [names.short(o) for o in mine.dropna(subset=["rank"])["option"].astype(str)]
     optimised = sorted(appraised, key=lambda label: int(re.sub(r"\D", "", label) or 0))
     return None if appraised == optimised else {"optimiser": optimised, "appraisal": appraised}
+
+
+def _score_scale(evaluation: pd.DataFrame) -> str:
+    """The weighted score's range in words, from its criteria's scales."""
+    methods = {scoring(criterion) for _, criterion in evaluation.iterrows()}
+    if methods == {"status quo"}:
+        return "−5 to +5, the status quo 0"
+    if "status quo" not in methods:
+        return "0 to 10"
+    return "a weighted mean of 0–10 and −5..+5 scores"
 
 
 def _failures(appraisal: Appraisal, names: OptionNames) -> list[dict[str, Any]]:

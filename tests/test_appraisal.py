@@ -68,6 +68,7 @@ def test_linear_scores():
     np.testing.assert_allclose(linear_scores(np.array([10.0, 20.0, 30.0]), "lower"), [10, 5, 0])
     np.testing.assert_allclose(linear_scores(np.array([10.0, 20.0, 30.0]), "higher"), [0, 5, 10])
     np.testing.assert_allclose(linear_scores(np.array([7.0, 7.0]), "lower"), [10, 10])
+    np.testing.assert_allclose(linear_scores(np.array([np.nan, np.nan]), "lower"), [10, 10])  # no All-NaN warning
 
 
 def test_rank_acceptability_matches_the_exact_answer_on_two_options():
@@ -182,7 +183,7 @@ def _criteria(**scale):
     """One hurdle and one evaluation criterion (mean travel per patient journey) on the given scale."""
     from optimiser.appraisal import DEFAULT_CRITERIA
 
-    criteria = DEFAULT_CRITERIA.loc[["rules", "access"]].copy()
+    criteria = DEFAULT_CRITERIA.loc[["rules", "access"]].assign(score_step=np.nan)
     for column, value in scale.items():
         criteria.loc["access", column] = value
     return criteria
@@ -225,7 +226,8 @@ def test_half_a_fixed_scale_is_an_error(tiny_instance):
 
 def test_no_zone_in_the_most_deprived_quintiles_is_no_warning(tiny):
     """With every zone in quintile 3 or above, the deprived measure has no one to measure: it is blank, and
-    every option scores alike on it (filterwarnings = error turns an All-NaN RuntimeWarning into a failure)."""
+    every option scores alike on it: 0 against the status quo (filterwarnings = error turns an All-NaN
+    RuntimeWarning into a failure)."""
     from optimiser import load_instance
 
     tiny.replace("zones.csv", "30000,2,A", "30000,3,A").replace("zones.csv", "60000,1,B", "60000,3,B")
@@ -233,4 +235,16 @@ def test_no_zone_in_the_most_deprived_quintiles_is_no_warning(tiny):
     a = appraise(instance, {"today": option_configuration(instance, "status_quo"), "three": _three(instance)},
                  samples=10)
     assert a.metrics.query("measure == 'deprived_mean_travel_min'")["value"].isna().all()
-    assert a.scores["equity"].tolist() == [10.0, 10.0]
+    assert a.scores["equity"].tolist() == [0.0, 0.0]
+
+
+def test_default_criteria_score_against_the_status_quo_even_when_it_is_not_listed(small_units):
+    """The defaults score −5..+5 against the status quo, ±5 at 5 minutes of mean trip: listed alone, the
+    three-hospital option is scored against the status quo measured aside, 5·(today − three)/5."""
+    today = appraise(small_units, {"today": option_configuration(small_units, "status_quo")},
+                     sources={"today": "status quo"}, samples=10)
+    three = appraise(small_units, {"three": _three(small_units)}, samples=10)
+    travel = {a.options.index[0]: a.metrics.query("measure == 'mean_travel_min' and service == '' and mode == ''")[
+        "value"].iloc[0] for a in (today, three)}
+    assert today.scores.loc["today", "access"] == 0.0
+    assert three.scores.loc["three", "access"] == pytest.approx(travel["today"] - travel["three"])
