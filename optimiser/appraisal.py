@@ -3,13 +3,17 @@
 The appraisal scores *any* configuration — the optimiser's best K and the
 instance's named options alike — on the criteria of ``criteria.yaml``, from
 the same data as the model. It follows the NHS options-appraisal sequence:
-hurdle criteria (pass/fail) first, then weighted evaluation criteria, each
-scored 0–10 across the options appraised (best 10, worst 0, linear between),
-summed with the stated weights; options that fail a hurdle are listed but not
-ranked. Robustness is shown two ways: rank acceptability (the share of weight
-vectors, drawn around the stated weights or within the analyst's ranges,
-under which each option takes each rank) and, for each criterion, the range
-of its weight over which the top option stays top.
+hurdle criteria (pass/fail) first; an option that fails one is explained
+(which rule, where, by how much), listed, and neither scored nor ranked. The
+others are scored on each evaluation criterion's fixed scale, stated in
+criteria.yaml (0–10 between two stated values, or −5..+5 against the status
+quo), so that a score does not depend on which other options are listed; the
+min–max scale (0–10 between the worst and best option passing the hurdles)
+remains for criteria that state no scale. Scores are averaged with the stated
+weights. The figures themselves come from :mod:`optimiser.metrics`.
+Robustness is shown two ways: rank acceptability (the share of weight vectors,
+drawn around the stated weights or within the analyst's ranges, under which
+each option takes each rank) and, for each criterion, the range of its weight over which the top option stays top.
 
 Travel times of an option come from its allocation: the model's optimal one
 where the option was solved or evaluated, else every patient at the nearest
@@ -24,34 +28,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import metrics
 from .checker import check_configuration, check_solution
 from .configuration import Configuration, Solution, baseline_configuration
+from .errors import OptimiserError
 from .instance import Instance
+from .metrics import MEASURES
 from .notebook import html_view
 from .travel import TravelTimes, travel_times_by_mode
 
-#: Each measure: (unit, which way is better, what it is). The report and FORMAT.md quote these.
-MEASURES: dict[str, tuple[str, str, str]] = {
-    "rules_met": ("pass", "higher", "every clinical standard, co-dependency, count, volume and capacity rule is met"),
-    "within_estate": ("pass", "higher", "the demand fits today's capacity, with no expansion"),
-    "mean_travel_min": ("minutes", "lower", "mean travel time, weighted by population (one service) or activity"),
-    "p95_travel_min": ("minutes", "lower", "95th percentile of zones' travel time, weighted by population"),
-    "within_standard_share": ("share", "higher",
-                              "share of people within the access standard (the service's, or threshold minutes)"),
-    "worst_zone_min": ("minutes", "lower", "the longest mean travel time of any zone"),
-    "deprived_mean_travel_min": ("minutes", "lower", "mean travel time of the two most deprived quintiles"),
-    "volume_shortfall": ("activity", "lower", "activity by which units fall short of (or exceed) volume standards"),
-    "rotas_24_7": ("rotas", "lower", "consultant-led 24/7 rotas needed"),
-    "consultant_posts": ("posts", "lower", "consultant posts for those rotas (10 per 24/7 rota, est.)"),
-    "capital_gbp_m": ("GBP m", "lower", "new sites, services opened where they are not today, expansion"),
-    "running_gbp_m": ("GBP m a year", "lower", "running cost of the units hosted"),
-    "moves": ("services", "lower", "service lines opened or closed at a site against the status quo"),
-    "transfers_per_year": ("patients", "lower",
-                           "inter-site transfers: patients at a site without a service they need within N minutes, "
-                           "times the rule's transfer share"),
-}
-#: Consultant posts per consultant-led 24/7 rota (est.: a 1-in-10 on-call rota).
-CONSULTANTS_PER_ROTA = 10
 #: Rank acceptability draws each weight within ±50% of the stated one unless the analyst gives a range.
 SPREAD = 0.5
 
@@ -64,16 +49,21 @@ class Appraisal:
       ``status quo``), ``feasible`` (meets every rule), ``allocation`` (``model`` or ``nearest``).
     - ``metrics``: tidy, one row per option and measure: ``option, measure, service, mode, value, unit``
       (``service`` and ``mode`` blank where the measure spans them).
-    - ``hurdles``: ``option, criterion, name, passed, detail``.
-    - ``scores``: options × evaluation criteria, scores 0–10, plus ``weighted`` (the weighted mean).
+    - ``hurdles``: ``option, criterion, name, passed, detail`` (for the rules hurdle, the rules broken in words).
+    - ``scores``: options × evaluation criteria on each criterion's scale (:func:`scoring`), plus ``weighted``
+      (the weighted mean); blank for an option that fails a hurdle, which is not scored.
     - ``ranking``: ``option, rank, passed_hurdles, weighted`` in rank order; rank is blank where a
       hurdle failed; the status quo is listed for reference.
     - ``acceptability``: options × ranks (1…n), share of sampled weight vectors giving that rank.
     - ``weight_ranges``: ``criterion, weight, low, high``: the weight of one criterion (others fixed)
       may move within [low, high] and the top option stays top.
-    - ``access``: ``option, zone_id, service_id, mode, minutes`` (each zone's mean trip), for maps.
-    - ``equity``: ``option, deprivation_quintile, mode, minutes`` (population-weighted mean).
-    - ``change``: ``option, zone_id, minutes_change`` against the status quo (negative = gain).
+    - ``access``: ``option, zone_id, service_id, mode, minutes`` (each zone's mean trip).
+    - ``equity``: ``option, deprivation_quintile, mode, minutes`` (activity-weighted mean).
+    - ``zone_travel``: ``option, zone_id, minutes``: each zone's activity-weighted mean trip, own modes (maps).
+    - ``change``: ``option, zone_id, minutes_change``: that against the status quo (negative = gain).
+    - ``access_shares``: ``option, service_id, mode, group, within_min, share``: the S-curve by group.
+    - ``crossings``: zones that cross a service's access standard against the status quo.
+    - ``allocations``: ``option, service_id, zone_id, site_id, share``: where each zone's patients go.
     - ``volumes``: ``option, site_id, service_id, volume, min_volume, max_volume``.
     - ``criteria``: the criteria as read (``criteria.yaml`` or the defaults), with their weights.
     - ``method``: the method in words, for the report.
@@ -93,6 +83,10 @@ class Appraisal:
     volumes: pd.DataFrame
     criteria: pd.DataFrame
     method: str
+    zone_travel: pd.DataFrame
+    access_shares: pd.DataFrame
+    crossings: pd.DataFrame
+    allocations: pd.DataFrame
     samples: int = 0
     seed: int = 0
     notes: list[str] = field(default_factory=list)
@@ -134,72 +128,89 @@ class Study:
 # --- criteria ---------------------------------------------------------------------------------
 
 #: Criteria used when an instance has no criteria.yaml (est.: the engine's defaults, for analysts to replace).
+#: Each is scored −5..+5 against the status quo, ±5 at the stated change (``score_step``, est.), so that no
+#: score depends on the other options; an instance without a status quo scores them min–max.
 DEFAULT_CRITERIA = pd.DataFrame([
-    ("rules", "Meets every clinical rule", "hurdle", "rules_met", 0.0),
-    ("access", "Mean travel time by car", "evaluation", "mean_travel_min", 0.3),
-    ("equity", "Travel time of the most deprived", "evaluation", "deprived_mean_travel_min", 0.1),
-    ("quality", "Units within volume standards", "evaluation", "volume_shortfall", 0.1),
-    ("workforce", "24/7 rotas needed", "evaluation", "rotas_24_7", 0.15),
-    ("capital", "Capital", "evaluation", "capital_gbp_m", 0.1),
-    ("revenue", "Running cost", "evaluation", "running_gbp_m", 0.1),
-    ("disruption", "Services that move", "evaluation", "moves", 0.15),
-], columns=["criterion_id", "name", "kind", "measure", "weight"]).assign(
-    service="", mode="", weight_min=np.nan, weight_max=np.nan, threshold=np.nan,
+    ("rules", "Meets every clinical rule", "hurdle", "rules_met", 0.0, np.nan),
+    ("access", "Mean travel time per patient journey", "evaluation", "mean_travel_min", 0.3, 5.0),
+    ("equity", "Travel time of the most deprived", "evaluation", "deprived_mean_travel_min", 0.1, 5.0),
+    ("quality", "Units within volume standards", "evaluation", "volume_shortfall", 0.1, 1000.0),
+    ("workforce", "24/7 rotas needed", "evaluation", "rotas_24_7", 0.15, 5.0),
+    ("capital", "Capital", "evaluation", "capital_gbp_m", 0.1, 100.0),
+    ("revenue", "Running cost", "evaluation", "running_gbp_m", 0.1, 10.0),
+    ("disruption", "Services that move", "evaluation", "moves", 0.15, 10.0),
+], columns=["criterion_id", "name", "kind", "measure", "weight", "score_step"]).assign(
+    service="", mode="", weight_min=np.nan, weight_max=np.nan, threshold=np.nan, score_0=np.nan, score_10=np.nan,
     source="engine default (est.)").set_index("criterion_id", drop=False)
 
 
 def instance_criteria(instance: Instance) -> pd.DataFrame:
-    """The instance's criteria (criteria.yaml), or the defaults; blank modes become each service's own."""
+    """The instance's criteria (criteria.yaml), or the defaults (min–max where the instance has no status quo)."""
     criteria = instance.tables["criteria"]
-    return DEFAULT_CRITERIA.copy() if criteria.empty else criteria.copy()
+    if not criteria.empty:
+        return criteria.copy()
+    defaults = DEFAULT_CRITERIA.copy()
+    return defaults if instance.settings.get("baseline") else defaults.assign(score_step=np.nan)
 
 
 # --- appraising -------------------------------------------------------------------------------
 
 def appraise(instance: Instance, options: Mapping[str, Solution | Configuration], *,
              sources: Mapping[str, str] | None = None, criteria: pd.DataFrame | None = None,
-             samples: int = 20_000, seed: int = 0, times: dict[str, TravelTimes] | None = None) -> Appraisal:
+             samples: int = 20_000, seed: int = 0, times: dict[str, TravelTimes] | None = None,
+             explanations: Mapping[str, list[str]] | None = None) -> Appraisal:
     """Measure, check, score and rank ``options`` (label → solution, or bare configuration).
 
     ``sources`` labels each option ``optimiser``, ``named`` or ``status quo`` (default: named).
     A bare configuration is allocated to the nearest hosting site; a solution keeps its allocation.
+    ``explanations`` gives, for options that break the rules, what breaks in words (the diagnosis of
+    :func:`optimiser.diagnose.diagnose`); without one, the checker's findings are quoted.
     """
     criteria = instance_criteria(instance) if criteria is None else criteria
     times = travel_times_by_mode(instance, times)
     sources = dict(sources or {})
     solutions = {label: _as_solution(instance, option, times) for label, option in options.items()}
     baseline = _baseline_label(instance, solutions, sources)
-    access = pd.concat([_access(instance, label, sol, times) for label, sol in solutions.items()],
+    access = pd.concat([metrics.zone_trips(instance, label, sol, times) for label, sol in solutions.items()],
                        ignore_index=True)
-    metrics = pd.concat([_metrics(instance, label, sol, access, times) for label, sol in solutions.items()],
-                        ignore_index=True)
-    feasible = {label: _rules_met(instance, option, sol, times) for label, (option, sol) in
-                ((label, (options[label], solutions[label])) for label in solutions)}
-    hurdles = _hurdles(criteria, metrics, feasible)
-    scores = _scores(criteria, metrics, list(solutions))
-    ranking = _ranking(scores, hurdles, baseline)
+    measured = pd.concat([metrics.option_metrics(instance, label, sol, access) for label, sol in solutions.items()],
+                         ignore_index=True)
+    broken = {label: list((explanations or {}).get(label) or []) or _broken_rules(instance, options[label], sol, times)
+              for label, sol in solutions.items()}
+    hurdles = _hurdles(criteria, measured, broken)
+    passed = hurdles.groupby("option")["passed"].all().reindex(list(solutions), fill_value=True)
+    reference = (measured[measured["option"] == baseline] if baseline is not None
+                 else _status_quo_metrics(instance, times))
+    scores = _scores(criteria, measured, list(solutions), passed, reference)
+    ranking = _ranking(scores, passed, baseline)
     ranked = ranking.dropna(subset=["rank"])["option"].tolist()
     evaluation = criteria[criteria["kind"] == "evaluation"]
+    travel = metrics.zone_travel(instance, access)
     return Appraisal(
         instance=instance.name,
         options=pd.DataFrame({"option": list(solutions),
                               "source": [sources.get(o, "status quo" if o == baseline else "named") for o in solutions],
-                              "feasible": [feasible[o] for o in solutions],
+                              "feasible": [not broken[o] for o in solutions],
                               "allocation": ["model" if isinstance(options[o], Solution) else "nearest"
                                              for o in solutions]}).set_index("option", drop=False),
-        metrics=metrics, hurdles=hurdles, scores=scores, ranking=ranking,
+        metrics=measured, hurdles=hurdles, scores=scores, ranking=ranking,
         acceptability=rank_acceptability(scores.loc[ranked, evaluation.index], _weight_bounds(evaluation),
                                          samples=samples, seed=seed),
         weight_ranges=weight_ranges(scores.loc[ranked, evaluation.index], evaluation["weight"]),
-        access=access, equity=_equity(instance, access), change=_change(instance, access, baseline),
-        volumes=pd.concat([_volumes(instance, label, sol) for label, sol in solutions.items()], ignore_index=True),
-        criteria=criteria, method=method_text(criteria, samples), samples=samples, seed=seed)
+        access=access, equity=metrics.equity(instance, access), change=metrics.change(travel, baseline),
+        volumes=pd.concat([metrics.volumes(instance, label, sol) for label, sol in solutions.items()],
+                          ignore_index=True),
+        criteria=criteria, method=method_text(criteria, samples), samples=samples, seed=seed,
+        zone_travel=travel, access_shares=metrics.access_shares(instance, access),
+        allocations=pd.concat([sol.allocation.assign(option=label) for label, sol in solutions.items()],
+                              ignore_index=True),
+        crossings=metrics.crossings(instance, access, baseline))
 
 
 def _as_solution(instance: Instance, option: Solution | Configuration, times: dict[str, TravelTimes]) -> Solution:
     if isinstance(option, Solution):
         return option
-    return Solution(option, float("nan"), {}, nearest_allocation(instance, option, times),
+    return Solution(option, float("nan"), {}, metrics.nearest_allocation(instance, option, times),
                     pd.DataFrame(columns=["site_id", "resource", "added"]), "not solved", None)
 
 
@@ -211,238 +222,124 @@ def _baseline_label(instance: Instance, solutions: Mapping[str, Solution], sourc
     return next((label for label, sol in solutions.items() if baseline and sol.configuration == baseline), None)
 
 
-def nearest_allocation(instance: Instance, configuration: Configuration,
-                       times: dict[str, TravelTimes]) -> pd.DataFrame:
-    """Every zone's demand for a service to the nearest site hosting it (by the service's mode)."""
-    rows = []
-    for service_id, service in instance.services.iterrows():
-        sites = configuration.sites_of(service_id)
-        if not sites:
-            continue
-        minutes = times[instance.mode_or_default(service["mode"])].zone_site_min[sites]
-        demanded = instance.demand[service_id] > 0
-        rows.append(pd.DataFrame({"service_id": service_id, "zone_id": minutes.index[demanded],
-                                  "site_id": minutes[demanded].idxmin(axis=1).to_numpy(), "share": 1.0}))
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
-        columns=["service_id", "zone_id", "site_id", "share"])
-
-
-def _rules_met(instance: Instance, option, solution: Solution, times) -> bool:
+def _broken_rules(instance: Instance, option: Solution | Configuration, solution: Solution,
+                  times: Mapping[str, TravelTimes]) -> list[str]:
+    """The rules an option breaks, in the checker's words ([] when it meets them all)."""
     if isinstance(option, Solution):
-        return not check_solution(instance, solution.configuration, solution.allocation, solution.expansion,
-                                  closest_assignment=bool(instance.settings.get("closest_assignment")), times=times)
-    return not check_configuration(instance, solution.configuration, times=times) and not check_solution(
-        instance, solution.configuration, solution.allocation, times=times)
-
-
-# --- measures ---------------------------------------------------------------------------------
-
-def _access(instance: Instance, label: str, solution: Solution, times: dict[str, TravelTimes]) -> pd.DataFrame:
-    """Each zone's mean trip per service and mode: Σ share × minutes over the sites it uses."""
-    allocation = solution.allocation
-    frames = []
-    for mode, matrix in times.items():
-        long = matrix.zone_site_min.stack().rename("t")
-        t = long.reindex(pd.MultiIndex.from_arrays([allocation["zone_id"], allocation["site_id"]])).to_numpy()
-        trips = allocation.assign(weighted=allocation["share"].to_numpy() * t)
-        per_zone = trips.groupby(["zone_id", "service_id"], sort=False)["weighted"].sum().rename("minutes")
-        frames.append(per_zone.reset_index().assign(option=label, mode=mode))
-    return pd.concat(frames, ignore_index=True)[["option", "zone_id", "service_id", "mode", "minutes"]]
-
-
-def _metrics(instance: Instance, label: str, solution: Solution, access: pd.DataFrame,
-             times: dict[str, TravelTimes]) -> pd.DataFrame:
-    """Every measure of one option, tidy."""
-    mine = access[access["option"] == label]
-    rows = [(m, "", "", value) for m, value in _configuration_measures(instance, solution).items()]
-    for service_id in instance.services.index:
-        for mode in instance.mode_names:
-            rows += [(m, service_id, mode, v) for m, v in _travel_measures(instance, mine, [service_id], mode).items()]
-    for mode in instance.mode_names:
-        rows += [(m, "", mode, v) for m, v in _travel_measures(instance, mine, None, mode).items()]
-    own = _own_mode_access(instance, mine)
-    rows += [(m, "", "", v) for m, v in _travel_measures(instance, own, None, None).items()]
-    frame = pd.DataFrame(rows, columns=["measure", "service", "mode", "value"])
-    frame["unit"] = frame["measure"].map({m: unit for m, (unit, _, _) in MEASURES.items()})
-    return frame.assign(option=label)[["option", "measure", "service", "mode", "value", "unit"]]
-
-
-def _own_mode_access(instance: Instance, access: pd.DataFrame) -> pd.DataFrame:
-    """Each service's trips by its own mode (blue-light for emergencies, car otherwise, as the instance says)."""
-    own = access["service_id"].map(lambda s: instance.mode_or_default(instance.services.loc[s, "mode"]))
-    return access[access["mode"] == own]
-
-
-def _travel_measures(instance: Instance, access: pd.DataFrame, services: list[str] | None,
-                     mode: str | None) -> dict[str, float]:
-    rows = access if services is None else access[access["service_id"].isin(services)]
-    if mode is not None:
-        rows = rows[rows["mode"] == mode]
-    if rows.empty:
-        return {}
-    weight = rows["zone_id"].map(instance.zones["population"]).to_numpy(float)
-    if services is None:  # across services: weight by activity, as the model does
-        weight = instance.demand.stack().reindex(pd.MultiIndex.from_arrays([rows["zone_id"], rows["service_id"]]))
-        weight = weight.to_numpy(float)
-    minutes = rows["minutes"].to_numpy(float)
-    quintile = rows["zone_id"].map(instance.zones["deprivation_quintile"].astype(int)).to_numpy()
-    deprived = quintile <= 2
-    standard = rows["service_id"].map(_standard_minutes(instance)).to_numpy(float)
-    has_standard = ~np.isnan(standard)
-    return {
-        "mean_travel_min": float(np.average(minutes, weights=weight)),
-        "p95_travel_min": _weighted_quantile(minutes, weight, 0.95),
-        "worst_zone_min": float(minutes.max()),
-        "deprived_mean_travel_min": float(np.average(minutes[deprived], weights=weight[deprived]))
-        if deprived.any() else float("nan"),
-        "within_standard_share": float(np.average(minutes[has_standard] <= standard[has_standard],
-                                                  weights=weight[has_standard]))
-        if has_standard.any() else float("nan"),
-    }
-
-
-def _standard_minutes(instance: Instance) -> pd.Series:
-    """Each service's access standard in minutes: its coverage standard, else its hard limit."""
-    services = instance.services
-    return services["coverage_travel_min"].fillna(services["max_travel_min"])
-
-
-def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
-    """The smallest value below which at least share ``q`` of the weight lies."""
-    order = np.argsort(values, kind="stable")
-    cumulative = np.cumsum(weights[order]) / weights.sum()
-    return float(values[order][np.searchsorted(cumulative, q - 1e-12)])
-
-
-def _configuration_measures(instance: Instance, solution: Solution) -> dict[str, float]:
-    """Measures of the configuration itself: workforce, money, disruption, quality, transfers."""
-    configuration, services, sites = solution.configuration, instance.services, instance.sites
-    baseline = baseline_configuration(instance)
-    base = baseline.hosts if baseline else frozenset()
-    rotas = float(sum(int(services.loc[l, "rotas_24_7"]) for _, l in configuration.hosts))
-    resources = instance.site_resources.set_index(["site_id", "resource"])
-    expansion = solution.expansion
-    expansion_capital = float(sum(row.added * resources.loc[(row.site_id, row.resource), "expansion_capital_gbp_m"]
-                                  for row in expansion.itertuples(index=False)))
-    volumes = _volumes(instance, "", solution)
-    shortfall = ((volumes["min_volume"].fillna(0) - volumes["volume"]).clip(lower=0)
-                 + (volumes["volume"] - volumes["max_volume"].fillna(np.inf)).clip(lower=0)).sum()
-    return {
-        "rotas_24_7": rotas,
-        "consultant_posts": rotas * CONSULTANTS_PER_ROTA,
-        "capital_gbp_m": float(sites.loc[configuration.opened(instance), "new_build_capital_gbp_m"].sum()
-                               + sum(services.loc[l, "opening_capital_gbp_m"] for s, l in configuration.hosts
-                                     if (s, l) not in base) + expansion_capital),
-        "running_gbp_m": float(sum(services.loc[l, "running_cost_gbp_m"] for _, l in configuration.hosts)),
-        "moves": float(len(configuration.hosts ^ base)) if baseline else 0.0,
-        "volume_shortfall": float(shortfall),
-        "transfers_per_year": _transfers(instance, configuration, volumes),
-        "within_estate": float(expansion["added"].sum() <= 1e-9) if not expansion.empty else 1.0,
-    }
-
-
-def _transfers(instance: Instance, configuration: Configuration, volumes: pd.DataFrame) -> float:
-    """Yearly transfers: A's patients treated where B (needed within N minutes) is not on site, times the
-    rule's ``transfer_share``."""
-    rules = instance.codependencies[instance.codependencies["rule"] == "within"]
-    volume = volumes.set_index(["site_id", "service_id"])["volume"]
-    return float(sum(rule.transfer_share * volume.get((site, rule.service_a), 0.0)
-                     for rule in rules.itertuples(index=False) for site in configuration.sites_of(rule.service_a)
-                     if (site, rule.service_b) not in configuration.hosts))
-
-
-def _volumes(instance: Instance, label: str, solution: Solution) -> pd.DataFrame:
-    """Each unit's yearly volume against its standards."""
-    allocation = solution.allocation
-    demand = instance.demand.stack().reindex(pd.MultiIndex.from_arrays([allocation["zone_id"],
-                                                                        allocation["service_id"]])).to_numpy(float)
-    volume = allocation.assign(volume=allocation["share"].to_numpy() * demand).groupby(
-        ["site_id", "service_id"])["volume"].sum()
-    hosts = pd.MultiIndex.from_tuples(sorted(solution.configuration.hosts), names=["site_id", "service_id"])
-    frame = volume.reindex(hosts, fill_value=0.0).reset_index()
-    frame["min_volume"] = frame["service_id"].map(instance.services["min_volume"]).replace(0.0, np.nan)
-    frame["max_volume"] = frame["service_id"].map(instance.services["max_volume"])
-    return frame.assign(option=label)[["option", "site_id", "service_id", "volume", "min_volume", "max_volume"]]
-
-
-def _equity(instance: Instance, access: pd.DataFrame) -> pd.DataFrame:
-    """Activity-weighted mean travel by deprivation quintile, per option and mode."""
-    demand = instance.demand.stack().reindex(pd.MultiIndex.from_arrays([access["zone_id"], access["service_id"]]))
-    rows = access.assign(weight=demand.to_numpy(float),
-                         deprivation_quintile=access["zone_id"].map(instance.zones["deprivation_quintile"]))
-    rows["weighted"] = rows["weight"] * rows["minutes"]
-    grouped = rows.groupby(["option", "deprivation_quintile", "mode"], sort=True)[["weighted", "weight"]].sum()
-    return (grouped["weighted"] / grouped["weight"]).rename("minutes").reset_index()
-
-
-def _change(instance: Instance, access: pd.DataFrame, baseline: str | None) -> pd.DataFrame:
-    """Each zone's activity-weighted mean trip by car (each service by its own mode) against the status quo."""
-    own = _own_mode_access(instance, access)
-    demand = instance.demand.stack().reindex(pd.MultiIndex.from_arrays([own["zone_id"], own["service_id"]]))
-    rows = own.assign(weighted=own["minutes"].to_numpy() * demand.to_numpy(float), weight=demand.to_numpy(float))
-    grouped = rows.groupby(["option", "zone_id"])[["weighted", "weight"]].sum()
-    mean = (grouped["weighted"] / grouped["weight"]).rename("minutes").reset_index()
-    if baseline is None:
-        return mean.assign(minutes_change=np.nan)[["option", "zone_id", "minutes_change"]]
-    today = mean[mean["option"] == baseline].set_index("zone_id")["minutes"]
-    mean["minutes_change"] = mean["minutes"] - mean["zone_id"].map(today)
-    return mean[["option", "zone_id", "minutes_change"]]
+        found = check_solution(instance, solution.configuration, solution.allocation, solution.expansion,
+                               closest_assignment=bool(instance.settings.get("closest_assignment")), times=times)
+    else:
+        found = check_configuration(instance, solution.configuration, times=times) or check_solution(
+            instance, solution.configuration, solution.allocation, times=times)
+    return [violation.message for violation in found]
 
 
 # --- hurdles, scores, ranks -------------------------------------------------------------------
 
-def _criterion_value(metrics: pd.DataFrame, criterion: pd.Series, option: str,
-                     feasible: Mapping[str, bool]) -> float:
-    if criterion["measure"] == "rules_met":
-        return float(feasible[option])
+def _criterion_value(measured: pd.DataFrame, criterion: pd.Series, option: str) -> float:
     service = criterion["service"] if isinstance(criterion["service"], str) else ""
     mode = criterion["mode"] if isinstance(criterion["mode"], str) else ""
-    rows = metrics[(metrics["option"] == option) & (metrics["measure"] == criterion["measure"])
-                   & (metrics["service"] == service) & (metrics["mode"] == mode)]
+    rows = measured[(measured["option"] == option) & (measured["measure"] == criterion["measure"])
+                    & (measured["service"] == service) & (measured["mode"] == mode)]
     return float(rows["value"].iloc[0]) if len(rows) else float("nan")
 
 
-def _hurdles(criteria: pd.DataFrame, metrics: pd.DataFrame, feasible: Mapping[str, bool]) -> pd.DataFrame:
+def _hurdles(criteria: pd.DataFrame, measured: pd.DataFrame, broken: Mapping[str, list[str]]) -> pd.DataFrame:
+    """Each hurdle of each option: passed or not, and why in words (the rules broken, or the value and limit)."""
     rows = []
     for criterion_id, criterion in criteria[criteria["kind"] == "hurdle"].iterrows():
         unit, better, _ = MEASURES[criterion["measure"]]
-        for option in feasible:
-            value = _criterion_value(metrics, criterion, option, feasible)
-            if unit == "pass":
-                passed, detail = value >= 0.5, "met" if value >= 0.5 else "not met"
+        for option, rules in broken.items():
+            if criterion["measure"] == "rules_met":
+                passed, detail = not rules, "; ".join(rules) or "met"
+            elif unit == "pass":
+                passed = _criterion_value(measured, criterion, option) >= 0.5
+                detail = "met" if passed else "not met"
             else:
-                limit = criterion["threshold"]
+                value, limit = _criterion_value(measured, criterion, option), criterion["threshold"]
                 passed = bool(value <= limit if better == "lower" else value >= limit)
                 detail = f"{value:,.1f} {unit} against a limit of {limit:,.1f}"
             rows.append((option, criterion_id, criterion["name"], bool(passed), detail))
     return pd.DataFrame(rows, columns=["option", "criterion", "name", "passed", "detail"])
 
 
-def _scores(criteria: pd.DataFrame, metrics: pd.DataFrame, options: list[str]) -> pd.DataFrame:
-    """0–10 per evaluation criterion across the options (best 10, worst 0, linear), and the weighted mean."""
+def scoring(criterion: pd.Series) -> str:
+    """How a criterion is scored: ``fixed`` (0–10 between ``score_0`` and ``score_10``), ``status quo``
+    (−5..+5, ±5 at a change of ``score_step`` against the status quo) or ``min-max`` (0–10 between the
+    worst and the best option passing the hurdles: the one method whose scores depend on the list)."""
+    bounds = [pd.notna(criterion.get(c)) for c in ("score_0", "score_10")]
+    step = pd.notna(criterion.get("score_step"))
+    if step and not float(criterion["score_step"]) > 0:
+        raise OptimiserError(f"criteria.yaml, criterion {criterion.name!r}: score_step must be above 0")
+    if (any(bounds) and not all(bounds)) or (all(bounds) and step):
+        raise OptimiserError(f"criteria.yaml, criterion {criterion.name!r}: give score_0 and score_10 "
+                             "(a fixed 0–10 scale) or score_step (−5..+5 against the status quo), not both or one")
+    return "fixed" if all(bounds) else "status quo" if step else "min-max"
+
+
+def _status_quo_metrics(instance: Instance, times: Mapping[str, TravelTimes]) -> pd.DataFrame:
+    """The status quo's measures when it is not among the options appraised (empty without a baseline)."""
+    today = baseline_configuration(instance)
+    if today is None:
+        return pd.DataFrame(columns=["option", "measure", "service", "mode", "value", "unit"])
+    solution = _as_solution(instance, today, times)
+    return metrics.option_metrics(instance, "status quo", solution,
+                                  metrics.zone_trips(instance, "status quo", solution, times))
+
+
+def _scores(criteria: pd.DataFrame, measured: pd.DataFrame, options: list[str], passed: pd.Series,
+            reference: pd.DataFrame) -> pd.DataFrame:
+    """Each evaluation criterion's score for each option passing the hurdles (blank for the others), on the
+    criterion's :func:`scoring` scale, and the weighted mean; ``reference`` holds the status quo's measures."""
     evaluation = criteria[criteria["kind"] == "evaluation"]
     scores = pd.DataFrame(index=pd.Index(options, name="option"))
-    feasible_dummy = dict.fromkeys(options, True)
+    scored = [o for o in options if passed[o]]
     for criterion_id, criterion in evaluation.iterrows():
-        values = np.array([_criterion_value(metrics, criterion, o, feasible_dummy) for o in options])
-        scores[criterion_id] = linear_scores(values, MEASURES[criterion["measure"]][1])
+        better = MEASURES[criterion["measure"]][1]
+        values = np.array([_criterion_value(measured, criterion, o) for o in scored])
+        method = scoring(criterion)
+        if method == "fixed":
+            points = fixed_scores(values, float(criterion["score_0"]), float(criterion["score_10"]))
+        elif method == "status quo":
+            if reference.empty:
+                raise OptimiserError(f"criteria.yaml, criterion {criterion_id!r} is scored against the status quo, "
+                                     "but the instance names no baseline option (instance.yaml: baseline)")
+            today = _criterion_value(reference, criterion, str(reference["option"].iloc[0]))
+            points = status_quo_scores(values, today, float(criterion["score_step"]), better)
+        else:
+            points = linear_scores(values, better)
+        neutral = 0.0 if method == "status quo" else 10.0  # a measure no option has (no one in the group)
+        scores[criterion_id] = pd.Series(np.where(np.isnan(points), neutral, points), index=scored, dtype=float)
     weights = evaluation["weight"].to_numpy(float)
     scores["weighted"] = scores[list(evaluation.index)].to_numpy() @ weights / weights.sum()
     return scores
 
 
+def fixed_scores(values: np.ndarray, score_0: float, score_10: float) -> np.ndarray:
+    """10 at ``score_10``, 0 at ``score_0``, linear between and held at the ends (either may be the larger)."""
+    return np.clip(10.0 * (values - score_0) / (score_10 - score_0), 0.0, 10.0)
+
+
+def status_quo_scores(values: np.ndarray, today: float, step: float, better: str) -> np.ndarray:
+    """0 for the status quo's value, ±5 for a change of ``step`` for the better (worse), held at ±5."""
+    gain = (today - values) if better == "lower" else (values - today)
+    return np.clip(5.0 * gain / step, -5.0, 5.0)
+
+
 def linear_scores(values: np.ndarray, better: str) -> np.ndarray:
-    """Best value 10, worst 0, linear between; all equal (or missing) scores 10."""
-    low, high = np.nanmin(values), np.nanmax(values)
-    if not np.isfinite(high - low) or high - low <= 1e-12 * max(1.0, abs(high)):
+    """Min–max: best value 10, worst 0, linear between; all equal (or missing) scores 10."""
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        return np.full(len(values), 10.0)
+    low, high = finite.min(), finite.max()
+    if high - low <= 1e-12 * max(1.0, abs(high)):
         return np.full(len(values), 10.0)
     share = (high - values) / (high - low) if better == "lower" else (values - low) / (high - low)
     return 10.0 * share
 
 
-def _ranking(scores: pd.DataFrame, hurdles: pd.DataFrame, baseline: str | None) -> pd.DataFrame:
-    passed = hurdles.groupby("option")["passed"].all().reindex(scores.index, fill_value=True)
-    frame = pd.DataFrame({"option": scores.index, "passed_hurdles": passed.to_numpy(),
+def _ranking(scores: pd.DataFrame, passed: pd.Series, baseline: str | None) -> pd.DataFrame:
+    frame = pd.DataFrame({"option": scores.index, "passed_hurdles": passed.reindex(scores.index).to_numpy(),
                           "weighted": scores["weighted"].to_numpy(),
                           "reference": scores.index == baseline})
     frame["rank"] = frame["weighted"].where(frame["passed_hurdles"]).rank(method="min", ascending=False)
@@ -509,13 +406,29 @@ def method_text(criteria: pd.DataFrame, samples: int) -> str:
     """The appraisal method in words, for the report's annex."""
     hurdles = ", ".join(criteria.loc[criteria["kind"] == "hurdle", "name"]) or "none"
     evaluation = criteria[criteria["kind"] == "evaluation"]
-    weighted = "; ".join(f"{row['name']} ({MEASURES[row['measure']][2]}) weight {row['weight']:g}"
-                         for _, row in evaluation.iterrows())
-    return (f"Hurdle criteria, applied first: {hurdles}. An option that fails one is listed but not ranked. "
-            f"Evaluation criteria: {weighted}. Each is scored 0–10 across the options appraised (the best value "
-            "10, the worst 0, linear between; equal values all 10) and the scores are averaged with the weights. "
+    weighted = "; ".join(f"{row['name']} ({MEASURES[row['measure']][2]}), weight {row['weight']:g}, "
+                         f"{scale_text(row)}" for _, row in evaluation.iterrows())
+    return (f"Hurdle criteria, applied first: {hurdles}. An option that fails one is listed with the reason but "
+            f"neither scored nor ranked, so adding or removing it changes no other option's score. "
+            f"Evaluation criteria: {weighted}. The scores are averaged with the weights.\n\n"
             "Travel times come from each option's allocation: the model's optimal allocation where the option was "
             "solved or evaluated under the model, otherwise every patient at the nearest site hosting the service. "
             f"Rank acceptability: {samples:,} weight vectors, each weight drawn uniformly within the analyst's range "
             f"or ±{SPREAD:.0%} of the stated weight; the share of draws giving each rank. Weight ranges: how far one "
             "weight may move, the others fixed, before the top option loses first place.")
+
+
+def scale_text(criterion: pd.Series) -> str:
+    """A criterion's scoring scale in words: ``10 at 10 min, 0 at 20 min``."""
+    unit = MEASURES[criterion["measure"]][0]
+    method = scoring(criterion)
+    if method == "fixed":
+        return f"scored 10 at {_value(criterion['score_10'], unit)} and 0 at {_value(criterion['score_0'], unit)}"
+    if method == "status quo":
+        return (f"scored 0 at the status quo's value and ±5 for {_value(criterion['score_step'], unit)} better "
+                "or worse")
+    return "scored min–max (10 for the best option passing the hurdles, 0 for the worst)"
+
+
+def _value(number: float, unit: str) -> str:
+    return f"{float(number):.0%}" if unit == "share" else f"{float(number):,.4g} {unit}"

@@ -187,7 +187,7 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
     from solvers.highs import Status
 
     from .diagnose import diagnose
-    from .display import gap_text, moves_text, progress_text, ranked_table, solve_json
+    from .display import figures, gap_text, moves_text, progress_text, ranked_table, solve_json
     from .instance import load_instance
     from .solve import solve
 
@@ -209,8 +209,9 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
                        builder=args.builder)
         diagnosis = diagnose(instance) if result.status is Status.INFEASIBLE else None
     code = EXIT_INFEASIBLE if diagnosis else EXIT_OK if result.ranked else EXIT_NO_ANSWER
+    headlines = figures(instance, result.ranked)
     if args.json:
-        _print_json(console, solve_json(instance, result, diagnosis))
+        _print_json(console, solve_json(instance, result, diagnosis, headlines))
         return code
     if diagnosis:
         _print_diagnosis(console, f"{instance.name}: no configuration meets every rule", diagnosis)
@@ -218,7 +219,7 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
     if not result.ranked:
         console.print(f"[red]{shown(result.why_no_answer())} with --time-limit[/]")
         return code
-    console.print(ranked_table(instance, result))
+    console.print(ranked_table(instance, result, headlines))
     _print_names(console, instance, result, args.distinct)
     _print_review(console, instance, {r.configuration.name: r for r in result.ranked})
     console.print(f"solver {result.solver}: {result.status.value}; model built in {result.build_s:.2f} s, "
@@ -375,6 +376,25 @@ def _report(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def _export(args: argparse.Namespace, console: Console) -> int:
+    """The optimiser's best and the named options as a GeoPackage for QGIS: zones and sites layers."""
+    with _optional_extra("geo", "--gpkg"):
+        from .geography import export_gpkg
+
+    from .instance import load_instance
+    from .study import study
+
+    output = _new_file(args.gpkg, args.force)
+    instance = load_instance(args.instance)
+    with console.status(f"Solving and appraising {instance.name} …"):
+        result = study(instance, top=args.top, weights=_weights(args.weight), samples=100)  # no robustness here
+    appraisal = result.appraisal
+    export_gpkg(instance, result.configurations, appraisal.access, appraisal.allocations, output)
+    console.print(f"wrote {output} (layers zones and sites; {len(result.configurations)} configurations)",
+                  markup=False)
+    return EXIT_OK
+
+
 def _sweep(args: argparse.Namespace, console: Console) -> int:
     """Many scenarios solved and summarised; re-running the same command resumes an interrupted sweep."""
     from .instance import load_instance
@@ -459,8 +479,10 @@ def _print_summary(console: Console, instance: Instance, times: TravelTimes) -> 
                   f"(furthest: {shown(snapped['name'])})")
     nearest = times.zone_site_min.min(axis=1)
     worst = nearest.idxmax()
-    console.print(f"  by {times.mode}, the nearest site is {nearest.median():.0f} min away for the median zone, "
-                  f"{nearest.max():.0f} min at worst ({shown(instance.zones.loc[worst, 'name'])})")
+    console.print(f"  by {times.mode}, with every site open (no configuration yet), the nearest site is "
+                  f"{nearest.median():.0f} min away for the median zone, {nearest.max():.0f} min at worst "
+                  f"({shown(instance.zones.loc[worst, 'name'])}); a configuration's figures are in solve and report")
+
 
 
 def _print_names(console: Console, instance: Instance, result, level: str | None) -> None:
@@ -618,6 +640,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--force", action="store_true", help="replace the report files if they exist")
     sub.add_argument("--sweep", metavar="DIR", help="add a sensitivity section from a finished sweep's folder "
                                                     "(the -o of 'optimiser sweep')")
+    _model_arguments(sub)
+    sub = verb("export", _export, "the best configurations and the named options as a GeoPackage for QGIS")
+    sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
+                     help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")
+    sub.add_argument("--gpkg", required=True, help="the GeoPackage to write, e.g. out/mse.gpkg")
+    sub.add_argument("--top", type=int, default=5, help="how many of the optimiser's configurations (default 5)")
+    sub.add_argument("--force", action="store_true", help="replace the file if it exists")
     _model_arguments(sub)
     sub = verb("sweep", _sweep, "solve many scenarios (parameter overrides) and summarise how the answer moves")
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,

@@ -57,6 +57,11 @@ def read_table(folder: Path, schema: FileSchema, log: ProblemLog) -> Table | Non
     A required file without a single record is a problem too: no instance has no sites.
     """
     path = folder / schema.file
+    if not path.exists() and schema.stem in GEO_TABLES:
+        geo = next((folder / f"{schema.stem}{suffix}" for suffix in (".gpkg", ".geojson")
+                    if (folder / f"{schema.stem}{suffix}").is_file()), None)
+        if geo is not None:
+            return _read_geo(geo, schema, log)
     if not path.exists() and not path.is_symlink():
         if schema.required:
             log.add(schema.file, "is missing", fix=f"Every instance needs it: {schema.description}")
@@ -73,6 +78,34 @@ def read_table(folder: Path, schema: FileSchema, log: ProblemLog) -> Table | Non
 #: How pandas words a row with more cells than the header.
 EXTRA_CELLS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
+
+#: Tables an instance may give as a GeoPackage or GeoJSON file instead of CSV (zones as polygons, sites as points).
+GEO_TABLES = ("zones", "sites")
+
+
+def _read_geo(path: Path, schema: FileSchema, log: ProblemLog) -> Table | None:
+    """A GeoPackage or GeoJSON layer read as the CSV it replaces; ``lat``/``lon``, where not given, are a point
+    inside each feature (WGS84). optimiser.geography reads the geometry itself for maps."""
+    try:
+        import geopandas as gpd
+    except ImportError:
+        log.add(path.name, "needs geopandas to be read",
+                fix=f'pip install "hospital-site-optimiser[geo]", or give {schema.file} instead')
+        return None
+    try:
+        frame = gpd.read_file(path)
+    except Exception as error:  # pyogrio raises its own errors for unreadable files
+        log.add(path.name, f"cannot be read as {path.suffix[1:]}: {error}",
+                fix=f"Save it as a GeoPackage or GeoJSON with the columns of {schema.file}")
+        return None
+    frame = frame.to_crs("EPSG:4326") if frame.crs else frame
+    inside = frame.geometry.representative_point()
+    columns = {str(c): frame[c].map(lambda v: "" if _is_missing(v) else str(v))
+               for c in frame.columns if c != frame.geometry.name}
+    columns.setdefault("lat", inside.y.map(repr))
+    columns.setdefault("lon", inside.x.map(repr))
+    _check_header(pd.Index(list(columns)), replace(schema, file=path.name), log)
+    return table_from_text(schema, columns, log, file=path.name, first_row=1)
 
 def _read_csv(path: Path, schema: FileSchema, log: ProblemLog) -> Table | None:
     if unreadable(path, schema.file, log):

@@ -14,6 +14,8 @@ from solvers.highs import solver_version
 
 from .appraisal import Study, appraise
 from .configuration import Configuration, Solution, baseline_configuration, option_configuration
+from .diagnose import diagnose
+from .display import diagnosis_lines
 from .instance import Instance
 from .solve import Engine, Extension, evaluation_options
 
@@ -31,6 +33,7 @@ def study(instance: Instance, *, top: int = 5, weights: Mapping[str, float] | No
     sources = dict.fromkeys(options, "optimiser")
     baseline = baseline_configuration(instance)
     engines = {engine.data.options: engine}  # one engine per formulation, shared by the options
+    explanations: dict[str, list[str]] = {}
     for option_id in instance.options.index:
         configuration = option_configuration(instance, option_id)
         formulation = evaluation_options(instance, configuration)
@@ -38,9 +41,12 @@ def study(instance: Instance, *, top: int = 5, weights: Mapping[str, float] | No
             engines[formulation] = Engine.build(instance, options=formulation, times=engine.data.times, extend=extend)
         outcome = engines[formulation].evaluate(configuration, weights=weights)
         options[option_id] = outcome if isinstance(outcome, Solution) else configuration
+        if not isinstance(outcome, Solution):
+            explanations[option_id] = diagnosis_lines(diagnose(instance, configuration))
         sources[option_id] = "status quo" if baseline is not None and option_id == instance.settings["baseline"] \
             else "named"
-    appraisal = appraise(instance, options, sources=sources, samples=samples, seed=seed, times=engine.data.times)
+    appraisal = appraise(instance, options, sources=sources, samples=samples, seed=seed, times=engine.data.times,
+                         explanations=explanations)
     configurations = {label: (o.configuration if isinstance(o, Solution) else o) for label, o in options.items()}
     gaps = [r.gap for r in result.ranked if r.gap is not None]
     solver = {"status": result.status.value, "gap": max(gaps) if gaps else None, "solver": result.solver,

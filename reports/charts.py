@@ -2,7 +2,8 @@
 
 Every figure is drawn with matplotlib's Agg backend under fixed settings
 (bundled DejaVu Sans, no mathtext, no PNG software tag, fixed size and
-resolution), so the same inputs give the same bytes. Figures are closed
+resolution), so the same inputs give the same bytes; the one use of mathtext is
+:func:`math_svg`, for the formulation's own LaTeX, never for instance text. Figures are closed
 after use. Text from the instance (zone and site names) is drawn as plain
 text: ``$`` or ``_`` in a name never becomes mathematics.
 """
@@ -10,8 +11,11 @@ text: ``$`` or ``_`` in a name never becomes mathematics.
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import math
+import re
+import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +31,8 @@ import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.path import Path
+from matplotlib.textpath import TextPath
 from matplotlib.ticker import PercentFormatter
 
 CM = 1 / 2.54  # inches per centimetre
@@ -76,10 +82,9 @@ def _png(fig: Figure) -> str:
 
 @dataclass(frozen=True)
 class MapSite:
-    """A site as drawn: where, its label, and the role (or None) that colours its marker."""
+    """A site as drawn: which, its label, and the role (or None) that colours its marker."""
 
-    lat: float
-    lon: float
+    site_id: str
     label: str
     role: str | None
     hosts_any: bool
@@ -91,72 +96,177 @@ def map_scale(values: Sequence[float]) -> tuple[float, float]:
     return 0.0, max(5.0, 5.0 * math.ceil(top / 5.0))
 
 
-def option_map(*, zones: pd.DataFrame, minutes: pd.Series, nodes: pd.DataFrame, roads: pd.DataFrame,
-               sites: Sequence[MapSite], roles: Sequence[str], scale: tuple[float, float], title: str) -> str:
-    """One option's map: roads, zones (size: population, colour: minutes on the shared scale), sites with roles."""
-    lat0 = float(np.mean(zones["lat"]))
-    aspect = 1.0 / math.cos(math.radians(lat0))
-    lon = np.concatenate([zones["lon"], [s.lon for s in sites]])
-    lat = np.concatenate([zones["lat"], [s.lat for s in sites]])
-    pad_lon, pad_lat = 0.05 * (lon.max() - lon.min()) + 0.01, 0.04 * (lat.max() - lat.min()) + 0.01
-    extent_lon = (lon.min() - pad_lon, lon.max() + pad_lon + 0.12 * (lon.max() - lon.min()))  # room for labels
-    extent_lat = (lat.min() - pad_lat, lat.max() + pad_lat)
-    ratio = (extent_lat[1] - extent_lat[0]) * aspect / (extent_lon[1] - extent_lon[0])
-    width_cm = 8.0
-    height_cm = min(10.0, max(5.0, width_cm * ratio + 0.6))
-    with _figure(width_cm, height_cm) as (fig, axes):
-        ax = axes[0, 0]
+@dataclass(frozen=True)
+class MapLayers:
+    """What every map of an instance draws beneath its zones and sites, in a local metric projection (metres):
+    the zones' areas (index ``zone_id``, column ``approximate``), the road graph and the sites."""
+
+    areas: object  # geopandas.GeoDataFrame: imported lazily with the geo extra
+    roads: np.ndarray  # segments × 2 ends × (x, y), metres
+    road_widths: np.ndarray
+    sites: object  # geopandas.GeoSeries of points, index site_id
+
+    @classmethod
+    def of(cls, areas, nodes: pd.DataFrame, roads: pd.DataFrame, sites: pd.DataFrame) -> MapLayers:
+        """Project the zones (WGS84 areas), the junctions and roads and the sites into the zones' UTM zone."""
+        import geopandas as gpd
+
+        local = areas.estimate_utm_crs()
         position = nodes.set_index("node_id")[["lon", "lat"]]
-        known = roads["from_node"].isin(position.index) & roads["to_node"].isin(position.index)
-        links = roads[known]
-        segments = np.stack([position.loc[links["from_node"]].to_numpy(float),
-                             position.loc[links["to_node"]].to_numpy(float)], axis=1)
-        widths = links["road_class"].map(ROAD_WIDTH).fillna(0.5).to_numpy(float)
-        ax.add_collection(LineCollection(segments, linewidths=widths, colors="#a8a8a8", zorder=1))
-        population = zones["population"].to_numpy(float)
-        sizes = 12 + 150 * population / max(population.max(), 1.0)
-        values = minutes.reindex(zones["zone_id"]).to_numpy(float)
-        ax.scatter(zones["lon"], zones["lat"], s=sizes, c=values, cmap=TRAVEL_CMAP, norm=Normalize(*scale),
-                   edgecolors="#333333", linewidths=0.4, zorder=2)
+        projected = gpd.GeoSeries(gpd.points_from_xy(position["lon"], position["lat"]), index=position.index,
+                                  crs=areas.crs).to_crs(local)
+        xy = pd.DataFrame({"x": projected.x, "y": projected.y})
+        links = roads[roads["from_node"].isin(xy.index) & roads["to_node"].isin(xy.index)]
+        segments = np.stack([xy.loc[links["from_node"]].to_numpy(float), xy.loc[links["to_node"]].to_numpy(float)],
+                            axis=1) if len(links) else np.zeros((0, 2, 2))
+        points = gpd.GeoSeries(gpd.points_from_xy(sites["lon"], sites["lat"]), index=sites.index,
+                               crs=areas.crs).to_crs(local)
+        return cls(areas.to_crs(local), segments, links["road_class"].map(ROAD_WIDTH).fillna(0.5).to_numpy(float),
+                   points)
+
+
+def option_map(layers: MapLayers, values: pd.Series, *, sites: Sequence[MapSite], roles: Sequence[str],
+               scale: tuple[float, float], title: str, cmap: str | matplotlib.colors.Colormap = TRAVEL_CMAP,
+               label: str = "minutes", ticks: Mapping[float, str] | None = None) -> str:
+    """A choropleth of the zones (``values`` by zone on ``scale``) over the road graph, sites labelled with
+    what they host, a colour bar with its unit, a scale bar and, where zones are approximate, a note."""
+    areas = layers.areas.assign(value=values.reindex(layers.areas.index).to_numpy(float))
+    west, south, east, north = areas.total_bounds
+    ratio = (north - south) / max(east - west, 1.0)
+    with _figure(8.0, min(11.0, max(6.0, 8.0 * ratio + 1.6))) as (fig, axes):
+        ax = axes[0, 0]
+        areas.plot(ax=ax, column="value", cmap=cmap, norm=Normalize(*scale), edgecolor="#666666", linewidth=0.4,
+                   missing_kwds={"color": "#eeeeee", "edgecolor": "#999999", "hatch": "//"}, zorder=1)
+        ax.add_collection(LineCollection(layers.roads, linewidths=layers.road_widths, colors="#555555", alpha=0.5,
+                                         zorder=2))
+        below = _labels_below(layers, sites, east - west)
         for site in sites:
+            point = layers.sites.loc[site.site_id]
             colour = ROLE_COLOURS[roles.index(site.role) % len(ROLE_COLOURS)] if site.role in roles else "#222222"
-            ax.scatter([site.lon], [site.lat], marker="s", s=60, zorder=4, linewidths=1.0,
+            ax.scatter([point.x], [point.y], marker="s", s=40, zorder=4, linewidths=1.0,
                        c=colour if site.hosts_any else "white", edgecolors="black")
-            ax.annotate(site.label, (site.lon, site.lat), xytext=(6, 5), textcoords="offset points", zorder=5,
-                        fontsize=6.5, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#888888",
-                                            "lw": 0.4, "alpha": 0.9})
-        ax.set_xlim(*extent_lon)
-        ax.set_ylim(*extent_lat)
-        ax.set_aspect(aspect)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        for spine in ax.spines.values():
-            spine.set_visible(True)
-            spine.set_color("#bbbbbb")
+            east_half = point.x > (west + east) / 2  # labels point inwards, so they stay on the map
+            text = "\n".join(textwrap.fill(line, 24, break_long_words=False) for line in site.label.splitlines())
+            ax.annotate(text, zorder=5,
+                        xy=(point.x, point.y), xytext=(-5 if east_half else 5, -5 if site.site_id in below else 5),
+                        textcoords="offset points", ha="right" if east_half else "left",
+                        va="top" if site.site_id in below else "bottom", fontsize=5.5,
+                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#888888", "lw": 0.4, "alpha": 0.9})
+        ax.set_xlim(west, east)
+        ax.set_ylim(south, north)
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+        _scale_bar(ax, east - west)
+        if areas["approximate"].any():
+            ax.text(0.99, 0.01, "zone areas approximate (Voronoi cells of the zones' centres)", transform=ax.transAxes,
+                    ha="right", va="bottom", fontsize=5, color="#555555")
+        bar = fig.colorbar(matplotlib.cm.ScalarMappable(norm=Normalize(*scale), cmap=cmap), ax=ax,
+                           orientation="horizontal", fraction=0.04, pad=0.02, aspect=40)
+        bar.set_label(label, fontsize=6)
+        bar.ax.tick_params(labelsize=6)
+        if ticks:
+            bar.set_ticks(list(ticks), labels=list(ticks.values()))
         ax.set_title(title, loc="left", fontweight="bold")
-        fig.tight_layout(pad=0.3)
+        fig.subplots_adjust(left=0.02, right=0.98, top=0.93, bottom=0.08)
         return _png(fig)
 
 
-def map_legend(scale: tuple[float, float], label: str, populations: Sequence[float]) -> str:
-    """The maps' shared legend: the colour bar of minutes and three dot sizes of population."""
-    with _figure(16.0, 2.0, ncols=2, gridspec_kw={"width_ratios": [3, 2]}) as (fig, axes):
-        bar_ax, size_ax = axes[0]
-        mappable = matplotlib.cm.ScalarMappable(norm=Normalize(*scale), cmap=TRAVEL_CMAP)
-        bar = fig.colorbar(mappable, cax=bar_ax.inset_axes((0.02, 0.55, 0.96, 0.25)), orientation="horizontal")
-        bar.set_label(label)
-        bar_ax.axis("off")
-        largest = max(populations, default=1.0) or 1.0
-        marks = [largest / 4, largest / 2, largest]
-        for i, value in enumerate(marks):
-            size_ax.scatter([i], [0.6], s=12 + 150 * value / largest, c="white", edgecolors="#333333", linewidths=0.6)
-            size_ax.text(i, 0.0, f"{value:,.0f}", ha="center", va="center", fontsize=7)
-        size_ax.set_xlim(-0.6, len(marks) - 0.4)
-        size_ax.set_ylim(-0.4, 1.1)
-        size_ax.set_title("people in the locality", fontsize=7, loc="center")
-        size_ax.axis("off")
-        fig.tight_layout(pad=0.2)
+def _labels_below(layers: MapLayers, sites: Sequence[MapSite], width_m: float) -> set[str]:
+    """Sites whose label goes below the marker: each that has another site north of it within a quarter of the
+    map's width, so that two neighbours' labels part instead of overlapping."""
+    points = layers.sites
+    return {a.site_id for a in sites for b in sites if a is not b
+            and abs(points[a.site_id].x - points[b.site_id].x) < width_m / 4
+            and points[b.site_id].y > points[a.site_id].y}
+
+
+def _scale_bar(ax, width_m: float) -> None:
+    """A scale bar in the lower left, a round number of kilometres about a fifth of the map's width."""
+    target = width_m / 5 / 1000
+    step = 10 ** math.floor(math.log10(target)) if target > 0 else 1
+    km = max((m * step for m in (1, 2, 5) if m * step <= target), default=step)
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    left, bottom = x0 + 0.04 * (x1 - x0), y0 + 0.04 * (y1 - y0)
+    ax.plot([left, left + km * 1000], [bottom, bottom], color="black", linewidth=2, solid_capstyle="butt", zorder=6)
+    ax.text(left + km * 1000 / 2, bottom + 0.015 * (y1 - y0), f"{km:g} km", ha="center", va="bottom",
+            fontsize=6, zorder=6)
+
+
+def change_map(layers: MapLayers, change: pd.Series, *, sites: Sequence[MapSite], roles: Sequence[str],
+               title: str) -> str:
+    """Each zone's change in minutes against the status quo on a diverging scale (blue: shorter)."""
+    top = max(1.0, math.ceil(float(np.nanmax(np.abs(change.to_numpy(float)), initial=0.0))))
+    return option_map(layers, change, sites=sites, roles=roles, scale=(-top, top), title=title, cmap="RdBu_r",
+                      label="change in mean trip, minutes (blue shorter, red longer)")
+
+
+def gainers_map(layers: MapLayers, change: pd.Series, *, sites: Sequence[MapSite], roles: Sequence[str],
+                title: str, threshold_min: float) -> str:
+    """Who gains and who loses: zones whose mean trip is shorter (blue), longer (red) or within
+    ``threshold_min`` of today's (grey)."""
+    kind = np.sign(change.where(change.abs() > threshold_min, 0.0))
+    return option_map(layers, kind, sites=sites, roles=roles, scale=(-1.0, 1.0), title=title,
+                      cmap=matplotlib.colors.ListedColormap([GAIN, "#dddddd", LOSS]),
+                      label="who gains and who loses", ticks={-2 / 3: "shorter trip", 0.0:
+                                                              f"within {threshold_min:g} min", 2 / 3: "longer trip"})
+
+
+def map_legend(roles: Sequence[tuple[str, str]]) -> str:
+    """The maps' shared legend: site markers by role, a site hosting nothing, and the roads."""
+    entries = [(ROLE_COLOURS[i % len(ROLE_COLOURS)], f"{role.upper()}: {name}") for i, (role, name) in
+               enumerate(roles)] or [("#222222", "hospital site")]
+    entries.append(("white", "site hosting no service"))
+    with _figure(16.0, 0.5 + 0.45 * (len(entries) + 1)) as (fig, axes):
+        ax = axes[0, 0]
+        for i, (colour, text) in enumerate(entries):
+            ax.scatter([0.01], [-i], marker="s", s=40, c=colour, edgecolors="black", linewidths=1.0)
+            ax.text(0.03, -i, text, va="center", fontsize=7)
+        ax.plot([0.0, 0.02], [-len(entries)] * 2, color="#555555", linewidth=1.2)
+        ax.text(0.03, -len(entries), "modelled roads (line width: road class)", va="center", fontsize=7)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(-len(entries) - 0.6, 0.6)
+        ax.axis("off")
+        fig.subplots_adjust(left=0.01, right=0.99, top=0.98, bottom=0.02)
         return _png(fig)
+
+
+# --- mathematics --------------------------------------------------------------------------------
+
+#: Size of typeset mathematics, and the margin around it (points).
+MATH_PT, MATH_PAD_PT = 9.0, 0.5
+#: LaTeX spellings mathtext lacks, and the ones it knows for them.
+MATHTEXT_ALIASES = {r"\ge": r"\geq", r"\le": r"\leq", r"\ne": r"\neq"}
+
+
+@functools.lru_cache(maxsize=512)
+def math_svg(expression: str) -> tuple[str, float, float] | None:
+    """A LaTeX expression typeset by matplotlib's mathtext as an SVG data URI of glyph outlines (so it needs no
+    font), with its height and depth below the baseline in points; ``None`` when mathtext cannot parse it.
+
+    The outlines come from :class:`matplotlib.textpath.TextPath` and are written as one SVG path: no figure
+    is drawn, which keeps typesetting a formulation of some fifty expressions well under a second."""
+    text = re.sub(r"\\[a-z]+(?![a-zA-Z])", lambda m: MATHTEXT_ALIASES.get(m.group(0), m.group(0)), expression)
+    with matplotlib.rc_context(RC | {"text.parse_math": True, "mathtext.fontset": "dejavuserif"}):
+        try:
+            path = TextPath((0, 0), f"${text}$", size=MATH_PT)
+        except ValueError:
+            return None
+    box = path.get_extents()
+    left, top = box.x0 - MATH_PAD_PT, box.y1 + MATH_PAD_PT
+    width, height = box.width + 2 * MATH_PAD_PT, box.height + 2 * MATH_PAD_PT
+    commands = {Path.MOVETO: "M", Path.LINETO: "L", Path.CURVE3: "Q", Path.CURVE4: "C"}
+    steps = []
+    for points, code in path.iter_segments(simplify=False, curves=True):
+        if code == Path.CLOSEPOLY:
+            steps.append("Z")
+            continue
+        xy = points.reshape(-1, 2)
+        steps.append(commands[code] + " ".join(f"{x - left:.2f} {top - y:.2f}" for x, y in xy))
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.2f}pt" height="{height:.2f}pt" '
+           f'viewBox="0 0 {width:.2f} {height:.2f}"><path d="{"".join(steps)}" fill="#1a1a1a"/></svg>')
+    depth = max(0.0, -box.y0) + MATH_PAD_PT
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii"), height, depth
 
 
 # --- charts -----------------------------------------------------------------------------------
@@ -209,6 +319,40 @@ def equity_chart(equity: pd.DataFrame, options: Sequence[tuple[str, str]], modes
         axes[0, 0].set_ylabel("mean minutes (activity-weighted)")
         fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="upper center", ncols=len(options), frameon=False)
         fig.tight_layout(pad=0.4, rect=(0, 0, 1, 0.9))
+        return _png(fig)
+
+
+def access_chart(curves: pd.DataFrame, options: Sequence[tuple[str, str]], services: Sequence[tuple[str, str]],
+                 standards: Mapping[str, float]) -> str:
+    """The S-curve per service (a panel each): share of the population within each number of minutes, a line
+    per option, the access standard marked where the service has one."""
+    columns = min(len(services), 2)
+    rows = math.ceil(len(services) / columns)
+    with _figure(16.0, 1.2 + 5.0 * rows, nrows=rows, ncols=columns, sharey=True) as (fig, axes):
+        for ax in axes.flat[len(services):]:
+            ax.axis("off")
+        for ax, (service, title) in zip(axes.flat, services, strict=False):
+            mine = curves[curves["service_id"] == service]
+            top = max(60.0, 15 * math.ceil(float(mine["minutes"].max()) / 15)) if len(mine) else 60.0
+            for i, (option, label) in enumerate(options):
+                curve = mine[mine["option"] == option]
+                x = np.concatenate([[0.0], curve["minutes"].to_numpy(float), [top]])
+                y = np.concatenate([[0.0], curve["share"].to_numpy(float), [1.0]])
+                ax.step(x, y, where="post", label=label, color=OPTION_COLOURS[i % len(OPTION_COLOURS)],
+                        linewidth=1.2)
+            if np.isfinite(standards.get(service, np.nan)):
+                ax.axvline(standards[service], color="#888888", linestyle="--", linewidth=0.8)
+            ax.set_xlim(0, top)
+            ax.set_ylim(0, 1.02)
+            ax.set_xticks(np.arange(0, top + 1, 15))
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+            ax.set_xlabel("minutes")
+            ax.set_title(textwrap.fill(title, 48), loc="left")
+            ax.grid(color="#e5e5e5", linewidth=0.5)
+        for ax in axes[:, 0]:
+            ax.set_ylabel("share of the population within")
+        fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="upper center", ncols=len(options), frameon=False)
+        fig.tight_layout(pad=0.4, rect=(0, 0, 1, 1 - 0.8 / (1.2 + 5.0 * rows)))
         return _png(fig)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import html
 import importlib
 import importlib.util
 import inspect
@@ -32,10 +33,20 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
-from optimiser.appraisal import Appraisal, Study
+from optimiser.appraisal import Appraisal, Study, scale_text, scoring
 from optimiser.configuration import Configuration
+from optimiser.display import site_summary
 from optimiser.errors import OptimiserError
 from optimiser.instance import Instance
+from optimiser.metrics import (
+    HEADLINE_NAMES,
+    MEASURES,
+    access_curve,
+    headline,
+    own_mode,
+    population_groups,
+    standard_minutes,
+)
 
 from . import charts
 
@@ -119,13 +130,16 @@ def context(study: Study, today: dt.date, sweep: SweepResult | None = None) -> d
         "estimates": _has_estimates(instance, readme_text),
         "estimates_banner": ESTIMATES_BANNER,
         "summary": summary(appraisal, names, evaluation),
+        "what_moves": what_moves(instance, appraisal, study.configurations, names, reference),
+        "orders": order_note(appraisal, names),
         "ranked_table": ranked_table(appraisal, names, evaluation),
         "score_table": score_table(appraisal, names, evaluation),
         "hosts_table": hosts_table(instance, study.configurations, mapped, names),
-        "maps": maps(instance, appraisal, mapped, names, study.configurations),
+        "maps": maps(instance, appraisal, mapped, names, study.configurations, reference),
         "map_measure": MAP_MEASURE,
         "change": change_section(instance, appraisal, short, names, reference),
         "equity": equity_section(instance, appraisal, mapped, names),
+        "access": access_section(instance, appraisal, mapped, names, study.configurations),
         "acceptability": acceptability_section(appraisal, names, criteria),
         "hurdles": hurdle_table(appraisal, names, criteria),
         "volumes": volume_table(instance, appraisal, mapped, names),
@@ -159,6 +173,28 @@ class OptionNames:
                                         or (_text(named.loc[option, "description"])
                                             if option in named.index and "description" in named else "")
                                         or _roles_summary(instance, configurations.get(option)))
+
+        self._distinguish(configurations)
+
+    def _distinguish(self, configurations: Mapping[str, Configuration]) -> None:
+        """Options sharing a title get, after it, where their services differ from the others': ``…; Vascular
+        at Basildon`` (a configuration name is better, where the instance gives one)."""
+        groups: dict[str, list[str]] = {}
+        for option, title in self.title.items():
+            groups.setdefault(title, []).append(option)
+        site_names = self.instance.sites["name"].astype(str).map(_short_site).to_dict()
+        service_names = self.instance.services["name"].astype(str).to_dict()
+        for title, members in groups.items():
+            known = [o for o in members if o in configurations]
+            if len(known) < 2:
+                continue
+            for option in known:
+                mine = configurations[option]
+                differ = sorted({l for o in known if o != option for _, l in mine.hosts ^ configurations[o].hosts})
+                parts = [f"{_first_words(service_names.get(l, l))} at "
+                         f"{', '.join(sorted(site_names.get(x, x) for x in mine.sites_of(l))) or 'no site'}"
+                         for l in differ]
+                self.title[option] = f"{title}; " + "; ".join(parts) if parts else title
 
     def short(self, option: str) -> str:
         """``#1`` or ``1A``, or the status quo's title."""
@@ -195,6 +231,11 @@ def _roles_summary(instance: Instance, configuration: Configuration | None) -> s
     return "; ".join(f"{_short_site(site_names.get(s, s))}: {n} service lines" for s, n in sorted(counts.items()))
 
 
+def _first_words(name: str) -> str:
+    """A service's name before any bracket: ``Obstetrician-led maternity unit``."""
+    return name.split(" (", 1)[0]
+
+
 def _short_site(name: str) -> str:
     """The first words of a site's name, before ``University Hospital``, ``Hospital`` and the like."""
     short = re.split(r"\s+(?:University\s+)?(?:General\s+)?Hospital\b", name, maxsplit=1)[0]
@@ -208,7 +249,8 @@ def summary(appraisal: Appraisal, names: OptionNames, evaluation: pd.DataFrame) 
     ranked = ranking.dropna(subset=["rank"])
     failures = _failures(appraisal, names)
     recommended = appraisal.recommended
-    result: dict[str, Any] = {"recommended": recommended, "failures": failures, "samples": appraisal.samples}
+    result: dict[str, Any] = {"recommended": recommended, "failures": failures, "samples": appraisal.samples,
+                              "scale": _score_scale(evaluation)}
     if recommended is None:
         return result
     weighted = float(ranked.iloc[0]["weighted"])
@@ -247,6 +289,58 @@ def summary(appraisal: Appraisal, names: OptionNames, evaluation: pd.DataFrame) 
         "best_named": best_named,
     })
     return result
+
+
+def what_moves(instance: Instance, appraisal: Appraisal, configurations: Mapping[str, Configuration],
+               names: OptionNames, reference: str | None) -> dict[str, Any] | None:
+    """The recommended option against the status quo, in a clinician's terms: which services move where, the
+    headline figures before and after, and who travels further and by how much."""
+    recommended = appraisal.recommended
+    if recommended is None or reference is None or recommended not in configurations or \
+            reference not in configurations:
+        return None
+    site_names = instance.sites["name"].astype(str).map(_short_site).to_dict()
+    after, before = configurations[recommended], configurations[reference]
+    moves = []
+    for service in instance.services.itertuples(index=False):
+        now, then = set(after.sites_of(service.service_id)), set(before.sites_of(service.service_id))
+        if now != then:
+            moves.append({"service": _first_words(_text(service.name) or service.service_id),
+                          "before": ", ".join(sorted(site_names.get(x, x) for x in then)) or "none",
+                          "after": ", ".join(sorted(site_names.get(x, x) for x in now)) or "none"})
+    figures_before = headline(appraisal.metrics, reference)
+    figures_after = headline(appraisal.metrics, recommended)
+    rows = [{"measure": HEADLINE_NAMES[m], "unit": MEASURES[m][0], "definition": MEASURES[m][2],
+             "before": figures_before.get(m), "after": figures_after.get(m)} for m in figures_after]
+    change = appraisal.change[appraisal.change["option"].astype(str) == recommended].dropna(
+        subset=["minutes_change"]).set_index("zone_id")["minutes_change"]
+    population = instance.zones["population"].astype(float)
+    longer = change[change > 0.05]
+    worst = longer.idxmax() if len(longer) else None
+    return {"option": names.short(recommended), "reference": names.short(reference), "moves": moves,
+            "figures": rows, "losers": float(population.reindex(longer.index).sum()),
+            "share_losers": float(population.reindex(longer.index).sum() / population.sum()),
+            "worst_zone": _text(instance.zones.loc[worst, "name"]) if worst is not None else "",
+            "worst_increase": float(longer.max()) if worst is not None else None}
+
+
+def order_note(appraisal: Appraisal, names: OptionNames) -> dict[str, Any] | None:
+    """The optimiser's order of its own configurations beside the appraisal's, when they differ."""
+    source = appraisal.options["source"].astype(str)
+    mine = appraisal.ranking[appraisal.ranking["option"].map(source) == "optimiser"]
+    appraised = [names.short(o) for o in mine.dropna(subset=["rank"])["option"].astype(str)]
+    optimised = sorted(appraised, key=lambda label: int(re.sub(r"\D", "", label) or 0))
+    return None if appraised == optimised else {"optimiser": optimised, "appraisal": appraised}
+
+
+def _score_scale(evaluation: pd.DataFrame) -> str:
+    """The weighted score's range in words, from its criteria's scales."""
+    methods = {scoring(criterion) for _, criterion in evaluation.iterrows()}
+    if methods == {"status quo"}:
+        return "−5 to +5, the status quo 0"
+    if "status quo" not in methods:
+        return "0 to 10"
+    return "a weighted mean of 0–10 and −5..+5 scores"
 
 
 def _failures(appraisal: Appraisal, names: OptionNames) -> list[dict[str, Any]]:
@@ -327,7 +421,7 @@ def score_table(appraisal: Appraisal, names: OptionNames, evaluation: pd.DataFra
     for criterion_id, criterion in evaluation.iterrows():
         rows.append({
             "name": _text(criterion["name"]) or str(criterion_id), "unit": _unit(metrics, criterion),
-            "weight": float(criterion["weight"]),
+            "weight": float(criterion["weight"]), "scale": scale_text(criterion),
             "cells": [{"value": _measure(metrics, o, criterion),
                        "score": float(scores.loc[o, criterion_id]) if criterion_id in scores else None}
                       for o in options],
@@ -339,56 +433,74 @@ def score_table(appraisal: Appraisal, names: OptionNames, evaluation: pd.DataFra
 # --- 4. maps ----------------------------------------------------------------------------------
 
 MAP_MEASURE = ("each locality's mean trip over all service lines, weighted by its yearly activity, each "
-               "service by its own mode (blue-light ambulance for emergency services, car for the rest): "
-               "the measure of the travel-time change below")
+               "service by its own mode (blue-light ambulance for the services the instance sends by ambulance, "
+               "car for the rest): the measure of the travel-time change below")
 
 
-def zone_minutes(instance: Instance, access: pd.DataFrame, option: str) -> pd.Series:
-    """Activity-weighted mean minutes per zone over all services, each by its own travel mode."""
-    rows = access[access["option"].astype(str) == option]
-    own = rows["service_id"].map(lambda s: instance.mode_or_default(instance.services.loc[s, "mode"]))
-    rows = rows[rows["mode"] == own]
-    demand = instance.demand.stack()
-    weight = demand.reindex(pd.MultiIndex.from_arrays([rows["zone_id"], rows["service_id"]])).to_numpy(float)
-    frame = pd.DataFrame({"zone_id": rows["zone_id"].to_numpy(), "w": weight,
-                          "wm": weight * rows["minutes"].to_numpy(float)})
-    grouped = frame.groupby("zone_id", sort=True)[["wm", "w"]].sum()
-    return grouped["wm"] / grouped["w"].where(grouped["w"] > 0)
+def headline_figures(instance: Instance, appraisal: Appraisal, option: str) -> dict[str, Any]:
+    """The metrics layer's headline figures of one option, with where the worst locality is."""
+    values = headline(appraisal.metrics, option)
+    trips = own_mode(instance, appraisal.access[appraisal.access["option"].astype(str) == option])
+    worst = trips.loc[trips["minutes"].idxmax()] if len(trips) else None
+    return {**values,
+            "worst_zone": _text(instance.zones.loc[worst["zone_id"], "name"]) if worst is not None else "",
+            "worst_service": _text(instance.services.loc[worst["service_id"], "name"]) if worst is not None else ""}
+
+
+#: Two options' maps are the same map when no zone's mean trip differs by more than this (minutes).
+SAME_MAP_MIN = 0.05
 
 
 def maps(instance: Instance, appraisal: Appraisal, options: list[str], names: OptionNames,
-         configurations: Mapping[str, Configuration]) -> dict[str, Any]:
-    """One map per option on one colour scale, and the legend they share."""
-    minutes = {o: zone_minutes(instance, appraisal.access, o) for o in options}
+         configurations: Mapping[str, Configuration], reference: str | None) -> dict[str, Any]:
+    """One choropleth per option whose travel differs from those before it, on one colour scale; for the
+    recommended option, its change against the status quo and who gains and who loses; the legend."""
+    from optimiser.geography import zone_areas
+
+    travel = appraisal.zone_travel
+    minutes = {o: travel[travel["option"].astype(str) == o].set_index("zone_id")["minutes"] for o in options}
     scale = charts.map_scale([float(v) for m in minutes.values() for v in m.to_numpy()])
     roles = sorted(instance.roles.index.astype(str)) if len(instance.roles) else []
-    zones = instance.zones.reset_index(drop=True)
-    population = instance.zones["population"].astype(float)
-    result = []
+    layers = charts.MapLayers.of(zone_areas(instance), instance.road_nodes, instance.roads, instance.sites)
+    result, drawn = [], []
     for option in options:
-        configuration = configurations.get(option)
-        table = configuration.table(instance) if configuration else None
-        sites = []
-        for site in instance.sites.itertuples(index=False):
-            count = int(table.loc[site.site_id].sum()) if table is not None else 0
-            role = configuration.role_of.get(site.site_id) if configuration else None
-            detail = role.upper() if role else (f"{count} service lines" if count else "no services")
-            sites.append(charts.MapSite(float(site.lat), float(site.lon), f"{_short_site(str(site.name))}\n{detail}",
-                                        role, count > 0))
-        image = charts.option_map(zones=zones, minutes=minutes[option], nodes=instance.road_nodes,
-                                  roads=instance.roads, sites=sites, roles=roles, scale=scale,
-                                  title=names.short(option))
-        values = minutes[option].dropna()
-        weights = population.reindex(values.index)
-        result.append({
-            "option": names.short(option), "title": names.title[option], "image": image,
-            "mean": float((values * weights).sum() / weights.sum()) if len(values) else None,
-            "worst_zone": _text(instance.zones.loc[values.idxmax(), "name"]) if len(values) else "",
-            "worst": float(values.max()) if len(values) else None,
-        })
-    legend = charts.map_legend(scale, "mean travel minutes (activity-weighted, each service by its own mode)",
-                               population.tolist())
-    return {"maps": result, "legend": legend}
+        same = next((o for o in drawn if (minutes[o] - minutes[option]).abs().max() <= SAME_MAP_MIN), None)
+        figures = headline_figures(instance, appraisal, option)
+        entry = {"option": names.short(option), "title": names.title[option], **figures,
+                 "same_as": names.short(same) if same else None, "image": None}
+        if same is None:
+            drawn.append(option)
+            entry["image"] = charts.option_map(layers, minutes[option], sites=_map_sites(instance, configurations,
+                                                                                         option),
+                                               roles=roles, scale=scale, title=names.short(option),
+                                               label="mean trip, minutes (activity-weighted, own modes)")
+        result.append(entry)
+    recommended = appraisal.recommended
+    changes = None
+    if recommended and reference and recommended != reference:
+        change = appraisal.change[appraisal.change["option"].astype(str) == recommended].set_index("zone_id")[
+            "minutes_change"]
+        sites = _map_sites(instance, configurations, recommended)
+        title = f"{names.short(recommended)} against the {names.short(reference)}"
+        changes = {"option": names.short(recommended), "reference": names.short(reference),
+                   "change": charts.change_map(layers, change, sites=sites, roles=roles, title=title),
+                   "gainers": charts.gainers_map(layers, change, sites=sites, roles=roles, title=title,
+                                                 threshold_min=SAME_MAP_MIN)}
+    role_names = [(r, _text(instance.roles.loc[r, "name"])) for r in roles]
+    return {"maps": result, "legend": charts.map_legend(role_names), "changes": changes,
+            "approximate": bool(layers.areas["approximate"].any())}
+
+
+def _map_sites(instance: Instance, configurations: Mapping[str, Configuration], option: str) -> list[charts.MapSite]:
+    """Each site as an option's map labels it: its short name and what it hosts (role and extra services)."""
+    configuration = configurations.get(option)
+    sites = []
+    for site in instance.sites.itertuples(index=False):
+        hosts = configuration is not None and any(s == site.site_id for s, _ in configuration.hosts)
+        detail = site_summary(instance, configuration, site.site_id) if configuration else "—"
+        sites.append(charts.MapSite(site.site_id, f"{_short_site(str(site.name))}\n{detail}",
+                                    configuration.role_of.get(site.site_id) if configuration else None, hosts))
+    return sites
 
 
 def hosts_table(instance: Instance, configurations: Mapping[str, Configuration], options: list[str],
@@ -458,6 +570,51 @@ def equity_section(instance: Instance, appraisal: Appraisal, options: list[str],
             cells += [float(v) for v in values]
         rows.append({"option": names.short(option), "minutes": cells})
     return {"image": image, "quintiles": quintiles, "modes": [labels[m] for m in modes], "rows": rows}
+
+
+#: Services shown in the access view: those whose sites differ most between the options mapped.
+ACCESS_SERVICES = 6
+
+
+def access_section(instance: Instance, appraisal: Appraisal, options: list[str], names: OptionNames,
+                   configurations: Mapping[str, Configuration]) -> dict[str, Any] | None:
+    """The S-curve of the services whose sites differ between the options shown (each by its own mode), the
+    shares within 15/30/45/60 minutes by population group, and the zones that cross an access standard."""
+    differ = [s for s in instance.services.index
+              if len({tuple(configurations[o].sites_of(s)) for o in options if o in configurations}) > 1]
+    if not differ:
+        return None
+    services = differ[:ACCESS_SERVICES]
+    own = {s: instance.mode_or_default(instance.services.loc[s, "mode"]) for s in services}
+    titles = [(s, f"{_first_words(_text(instance.services.loc[s, 'name']) or s)} ({_mode_words(own[s])})")
+              for s in services]
+    curves = access_curve(instance, own_mode(instance, appraisal.access[appraisal.access["option"].isin(options)]))
+    standards = standard_minutes(instance).to_dict()
+    image = charts.access_chart(curves, [(o, names.short(o)) for o in options], titles, standards)
+    shares = appraisal.access_shares
+    shares = shares[shares["option"].isin(options) & shares["service_id"].isin(services)
+                    & (shares["mode"] == shares["service_id"].map(own))]
+    minutes = sorted(int(m) for m in shares["within_min"].unique())
+    groups = [g for g in population_groups(instance)["group"].unique() if g in set(shares["group"])]
+    tables = []
+    for service, title in titles:
+        mine = shares[shares["service_id"] == service].set_index(["group", "option", "within_min"])["share"]
+        tables.append({"title": title, "rows": [
+            {"group": group, "cells": [mine.get((group, o, m)) for o in options for m in minutes]}
+            for group in groups]})
+    crossing = appraisal.crossings
+    crossing = crossing[crossing["option"].isin(options)]
+    zone_names = instance.zones["name"].astype(str).to_dict()
+    listed = [{"option": names.short(r.option), "zone": zone_names.get(r.zone_id, r.zone_id),
+               "service": _first_words(_text(instance.services.loc[r.service_id, "name"])),
+               "standard": float(r.standard_min), "before": float(r.minutes_before), "after": float(r.minutes_after),
+               "direction": r.direction} for r in crossing.itertuples(index=False)]
+    return {"image": image, "options": [names.short(o) for o in options], "minutes": minutes, "tables": tables,
+            "more": len(differ) - len(services), "crossings": listed}
+
+
+def _mode_words(mode: str) -> str:
+    return "blue-light ambulance" if mode == "bluelight" else f"by {mode}"
 
 
 def acceptability_section(appraisal: Appraisal, names: OptionNames, criteria: pd.DataFrame) -> dict[str, Any]:
@@ -829,7 +986,7 @@ LATEX = {
     r"\gamma": "γ", r"\delta": "δ", r"\epsilon": "ε", r"\lambda": "λ", r"\mu": "μ", r"\rho": "ρ",
     r"\sigma": "σ", r"\tau": "τ", r"\theta": "θ", r"\omega": "ω", r"\min": "min", r"\max": "max",
     r"\quad": " ", r"\,": " ", r"\;": " ", r"\neq": "≠", r"\ne": "≠", r"\to": "→", r"\mid": "|",
-    r"\ldots": "…", r"\dots": "…", r"\cup": "∪", r"\cap": "∩", r"\subseteq": "⊆", r"\lceil": "⌈",
+    r"\ni": "∋", r"\ldots": "…", r"\dots": "…", r"\cup": "∪", r"\cap": "∩", r"\subseteq": "⊆", r"\lceil": "⌈",
     r"\rceil": "⌉", r"\lfloor": "⌊", r"\rfloor": "⌋", r"\left": "", r"\right": "", r"\big": "",
 }
 
@@ -837,10 +994,23 @@ LATEX = {
 def _readable(doc: str) -> Markup:
     """Escape a docstring, then show ``:math:`...``` as math (Unicode symbols, sub- and superscripts)."""
     escaped = str(escape(doc))
-    escaped = re.sub(r":math:`([^`]*)`", lambda m: f'<span class="math">{_math(m.group(1))}</span>', escaped)
+    escaped = re.sub(r":math:`([^`]*)`", lambda m: _typeset(html.unescape(m.group(1))), escaped)
     escaped = re.sub(r":(?:func|class|mod|meth|attr):`~?([^`]*)`", r"<code>\1</code>", escaped)
     escaped = re.sub(r"``([^`]+)``", r"<code>\1</code>", escaped)
     return Markup(escaped)
+
+
+def _typeset(expression: str) -> str:
+    """An expression as an inline SVG image typeset by mathtext, its alt text the readable Unicode; where
+    mathtext cannot parse it, the Unicode text itself."""
+    readable = _math(str(escape(expression)))
+    image = charts.math_svg(expression)
+    if image is None:
+        return f'<span class="math">{readable}</span>'
+    uri, height, depth = image
+    alt = re.sub(r"<[^>]+>", "", readable)
+    return (f'<img class="math" src="{uri}" alt="{alt}" '
+            f'style="height: {height:.2f}pt; vertical-align: -{depth:.2f}pt">')
 
 
 def _math(expression: str) -> str:

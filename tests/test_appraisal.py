@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimiser.appraisal import appraise, linear_scores, nearest_allocation, rank_acceptability, weight_ranges
+from optimiser.appraisal import appraise, linear_scores, rank_acceptability, weight_ranges
 from optimiser.configuration import option_configuration
+from optimiser.metrics import nearest_allocation
 from optimiser.travel import travel_times
 
 
@@ -67,6 +68,7 @@ def test_linear_scores():
     np.testing.assert_allclose(linear_scores(np.array([10.0, 20.0, 30.0]), "lower"), [10, 5, 0])
     np.testing.assert_allclose(linear_scores(np.array([10.0, 20.0, 30.0]), "higher"), [0, 5, 10])
     np.testing.assert_allclose(linear_scores(np.array([7.0, 7.0]), "lower"), [10, 10])
+    np.testing.assert_allclose(linear_scores(np.array([np.nan, np.nan]), "lower"), [10, 10])  # no All-NaN warning
 
 
 def test_rank_acceptability_matches_the_exact_answer_on_two_options():
@@ -134,3 +136,116 @@ def test_transfers_follow_the_rules_transfer_share(tiny):
     instance = load_instance(tiny.path)
     a = appraise(instance, {"today": option_configuration(instance, "status_quo")}, samples=10)
     assert value(a, "transfers_per_year") == pytest.approx(900)
+
+
+@pytest.fixture
+def small_units(tiny):
+    """tiny with a 300-birth minimum (500 today), so that a third acute hospital at east (400 births) is safe."""
+    from optimiser import load_instance
+
+    return load_instance(tiny.replace("services.yaml", "min_volume: 500", "min_volume: 300").path)
+
+
+def _three(instance):
+    """An acute hospital at north, south and east (new), cancer at east: meets every rule of small_units."""
+    from optimiser.configuration import Configuration
+
+    sites = ("north", "south", "east")
+    return Configuration.of({(s, l) for s in sites for l in ("emergency", "obstetrics")} | {("east", "cancer")},
+                            dict.fromkeys(sites, "acute"), name="three")
+
+
+def _broken(instance):
+    """Obstetrics at east without emergency: breaks the colocated rule."""
+    from optimiser.configuration import Configuration
+
+    today = option_configuration(instance, "status_quo")
+    return Configuration.of(today.hosts | {("east", "obstetrics")}, today.role_of, name="broken")
+
+
+def test_scores_do_not_move_when_a_hurdle_failed_option_is_added(small_units):
+    """The default criteria score min-max over the options passing the hurdles only, so a failed option
+    changes no score; it is listed unscored, with the rule it breaks in words."""
+    options = {"today": option_configuration(small_units, "status_quo"), "three": _three(small_units)}
+    before = appraise(small_units, options, sources={"today": "status quo"}, samples=100)
+    assert before.ranking["passed_hurdles"].all()
+    after = appraise(small_units, options | {"broken": _broken(small_units)}, sources={"today": "status quo"},
+                     samples=100)
+    pd.testing.assert_frame_equal(after.scores.loc[["today", "three"]], before.scores)
+    assert after.scores.loc["broken"].isna().all()
+    hurdle = after.hurdles.set_index("option").loc["broken"]
+    assert not hurdle["passed"]
+    assert hurdle["detail"] == ("obstetrics at east needs emergency on the same site, but east does not host "
+                                "emergency; east hosts obstetrics, which only a role brings (acute), but east takes "
+                                "no role")
+
+
+def _criteria(**scale):
+    """One hurdle and one evaluation criterion (mean travel per patient journey) on the given scale."""
+    from optimiser.appraisal import DEFAULT_CRITERIA
+
+    criteria = DEFAULT_CRITERIA.loc[["rules", "access"]].assign(score_step=np.nan)
+    for column, value in scale.items():
+        criteria.loc["access", column] = value
+    return criteria
+
+
+def test_fixed_scale_scores_against_stated_bounds(tiny_instance):
+    """Today's mean trip is 198,900 / 38,700 = 5.14 min (tests/test_metrics.py); on a scale of 10 at 0 min and
+    0 at 10 min it scores 10 × (1 − 0.514) = 4.86, whatever else is listed."""
+    today = option_configuration(tiny_instance, "status_quo")
+    alone = appraise(tiny_instance, {"today": today}, criteria=_criteria(score_10=0.0, score_0=10.0), samples=10)
+    assert alone.scores.loc["today", "access"] == pytest.approx(10 - 198_900 / 38_700)
+    both = appraise(tiny_instance, {"today": today, "other": _broken(tiny_instance)},
+                    criteria=_criteria(score_10=0.0, score_0=10.0), samples=10)
+    assert both.scores.loc["today", "access"] == alone.scores.loc["today", "access"]
+
+
+def test_status_quo_scale_scores_the_change(small_units):
+    """−5..+5 against the status quo: today scores 0; an option whose mean trip is d minutes shorter scores
+    5·d/step (held at +5): with a step of 1 minute, +5."""
+    today = option_configuration(small_units, "status_quo")
+    a = appraise(small_units, {"today": today, "three": _three(small_units)},
+                 sources={"today": "status quo"}, criteria=_criteria(score_step=100.0), samples=10)
+    travel = a.metrics.query("measure == 'mean_travel_min' and service == '' and mode == ''").set_index("option")
+    shorter = travel.loc["today", "value"] - travel.loc["three", "value"]
+    assert shorter > 0
+    assert a.scores.loc["today", "access"] == 0.0
+    assert a.scores.loc["three", "access"] == pytest.approx(5 * shorter / 100)
+    held = appraise(small_units, {"today": today, "three": _three(small_units)},
+                    sources={"today": "status quo"}, criteria=_criteria(score_step=1.0), samples=10)
+    assert held.scores.loc["three", "access"] == 5.0
+
+
+def test_half_a_fixed_scale_is_an_error(tiny_instance):
+    from optimiser import OptimiserError
+
+    with pytest.raises(OptimiserError, match="criterion 'access': give score_0 and score_10"):
+        appraise(tiny_instance, {"today": option_configuration(tiny_instance, "status_quo")},
+                 criteria=_criteria(score_10=0.0), samples=10)
+
+
+def test_no_zone_in_the_most_deprived_quintiles_is_no_warning(tiny):
+    """With every zone in quintile 3 or above, the deprived measure has no one to measure: it is blank, and
+    every option scores alike on it: 0 against the status quo (filterwarnings = error turns an All-NaN
+    RuntimeWarning into a failure)."""
+    from optimiser import load_instance
+
+    tiny.replace("zones.csv", "30000,2,A", "30000,3,A").replace("zones.csv", "60000,1,B", "60000,3,B")
+    instance = load_instance(tiny.replace("services.yaml", "min_volume: 500", "min_volume: 300").path)
+    a = appraise(instance, {"today": option_configuration(instance, "status_quo"), "three": _three(instance)},
+                 samples=10)
+    assert a.metrics.query("measure == 'deprived_mean_travel_min'")["value"].isna().all()
+    assert a.scores["equity"].tolist() == [0.0, 0.0]
+
+
+def test_default_criteria_score_against_the_status_quo_even_when_it_is_not_listed(small_units):
+    """The defaults score −5..+5 against the status quo, ±5 at 5 minutes of mean trip: listed alone, the
+    three-hospital option is scored against the status quo measured aside, 5·(today − three)/5."""
+    today = appraise(small_units, {"today": option_configuration(small_units, "status_quo")},
+                     sources={"today": "status quo"}, samples=10)
+    three = appraise(small_units, {"three": _three(small_units)}, samples=10)
+    travel = {a.options.index[0]: a.metrics.query("measure == 'mean_travel_min' and service == '' and mode == ''")[
+        "value"].iloc[0] for a in (today, three)}
+    assert today.scores.loc["today", "access"] == 0.0
+    assert three.scores.loc["three", "access"] == pytest.approx(travel["today"] - travel["three"])

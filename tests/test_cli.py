@@ -27,7 +27,8 @@ def test_validate_a_valid_instance(capsys, tiny):
     assert code == 0
     assert "3 sites, 4 zones (180,000 people), 3 service lines, 4 road junctions, 4 roads, 1 named options" in out
     assert "yearly demand: emergency 36,000 attendances; obstetrics 1,800 births; cancer 900 patients" in out
-    assert "by car, the nearest site is 0 min away for the median zone, 6 min at worst (Middle Town)" in out
+    assert ("by car, with every site open (no configuration yet), the nearest site is 0 min away for the median "
+            "zone, 6 min at worst (Middle Town)") in out
     assert "✓ tiny: every file is valid; no cheap proof of infeasibility" in out
 
 

@@ -36,7 +36,8 @@ def test_missing_and_unknown_columns(tiny):
         "zones.csv, row 1, column population: required column is missing. "
         "Add a column named 'population': Resident population.",
         "zones.csv, row 1, column populaton: unknown column. Did you mean 'population'? "
-        "Allowed columns: zone_id, name, lat, lon, population, deprivation_quintile, group",
+        "Allowed columns: zone_id, name, lat, lon, population, deprivation_quintile, group, population_0_15, "
+        "population_65_plus, rurality",
     ]
 
 
