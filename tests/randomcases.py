@@ -84,7 +84,6 @@ def random_case(seed: int, folder: Path, *, tiny: bool = False) -> Case:
     geography = _geography(rng, n_sites, n_zones)
     _write_geography(folder, geography, sites, exists, closest)
     roles = _roles(rng, services) if rng.random() < 0.3 and not (tiny and n_sites > 3) else {}
-    witness = _witness(rng, sites, services, exists, roles)
     _yaml(folder / "services.yaml", {l: {"name": l, "activity": "spells", "demand_per_1000": 1} for l in services})
     skeleton = load_instance(folder)  # sites, zones and roads only: the witness's travel times
     car, bluelight = travel_times(skeleton, "car"), travel_times(skeleton, "bluelight")
@@ -93,6 +92,7 @@ def random_case(seed: int, folder: Path, *, tiny: bool = False) -> Case:
     population = geography["population"]
     rates = {l: float(np.round(rng.uniform(1, 300), 1)) for l in services}
     demand = {l: population * rates[l] / 1000 for l in services}
+    witness = _viable_witness(rng, sites, services, exists, roles, minutes, demand)
     nearest = {l: _nearest(minutes[l], [sites.index(s) for s in witness.sites_of(l)]) for l in services}
     records = {l: {"name": f"Service {l}", "activity": "spells", "demand_per_1000": rates[l],
                    "mode": modes[l], "rotas_24_7": int(rng.integers(0, 4)),
@@ -209,6 +209,27 @@ def _witness(rng: np.random.Generator, sites: list[str], services: list[str], ex
             chosen[rng.integers(len(sites))] = True
             hosts |= {(site, l) for site, on in zip(sites, chosen, strict=True) if on}
     return Configuration.of(hosts, role_of, name="witness")
+
+
+def _viable_witness(rng: np.random.Generator, sites: list[str], services: list[str], exists: np.ndarray,
+                    roles: dict[str, list[str]], minutes: dict[str, np.ndarray],
+                    demand: dict[str, np.ndarray]) -> Configuration:
+    """A witness every hosted unit of which has patients (the engine's activity floor: a unit with none is no
+    unit): units of unbundled services that no zone's patients reach are left out, and a witness whose roles
+    bring such a unit is drawn again."""
+    bundled = {l for bundle in roles.values() for l in bundle}
+    while True:
+        witness = _witness(rng, sites, services, exists, roles)
+        hosts = set(witness.hosts)
+        for l in services:
+            on = [sites.index(s) for s in witness.sites_of(l)]
+            volume = np.bincount(_nearest(minutes[l], on), weights=demand[l], minlength=len(sites))
+            empty = {(sites[i], l) for i in on if volume[i] <= 0}
+            if empty and (l in bundled or len(empty) == len(on)):
+                break
+            hosts -= empty
+        else:
+            return Configuration.of(hosts, witness.role_of, name="witness")
 
 
 def _nearest(minutes: np.ndarray, hosts: list[int]) -> np.ndarray:
