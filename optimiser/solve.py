@@ -331,11 +331,23 @@ class Engine:
         elif self.data.reach is not None and self.session.deadline is not None:
             self.session.deadline -= REPAIR_SHARE * self.session.options.time_limit_s
         if start is not None:
-            self.session.set_start(*self._decision_values(start))
+            self._start_from(start)
         served = scout.configuration if scout and scout.served else None
         results = self._exactly(lambda: best_k(self.session, self._decision_columns(), top, progress),
                                 start=None if served else self.data.baseline, warm=True, served=served)
         return self._scouted(results, scout) if scout else results
+
+    def _start_from(self, configuration: Configuration) -> None:
+        """Offer HiGHS ``configuration`` as the search's start. Under a time limit it is completed here first,
+        by its pinned solve (which the deadline interrupts): HiGHS completes a partial start without looking at
+        its limit (given 3.75 s, a search from today's configuration ran 5.2 s; 4.0 s without). Not between
+        the rounds of a restricted model: there, a grown model's pinned solve costs more than it saves."""
+        if self.session.deadline is None:
+            self.session.set_start(*self._decision_values(configuration))
+            return
+        completed = self._solve_pinning(self.pin(configuration))
+        if completed.has_solution:
+            self.session.set_start(np.arange(len(completed.values)), completed.values)
 
     def evaluate(self, configuration: Configuration | str, *,
                  weights: Mapping[str, float] | None = None) -> Solution | SolverResult:
