@@ -232,9 +232,10 @@ class RadiusMaster:
         return bool((np.abs(integer - np.round(integer)) <= INTEGER_TOLERANCE).all())
 
     def _radius_rows(self, values: np.ndarray) -> tuple[np.ndarray, bool, bool]:
-        """Each group's θ at its level of ``values`` (its true cost at an integer point, never below
-        its θ there); whether ``values`` broke rows, the rows it broke being made; and whether it
-        serves every group. A group whose candidates are open less than 1 in all gets Σ y ≥ 1 over
+        """Each group's true cost at an integer point ``values`` (the cost of its cheapest open site, whatever
+        θ the master left above it: a search within a gap may, and that θ priced the configuration above its
+        allocation); whether ``values`` broke rows, the rows it broke being made; and whether it serves every
+        group. A group whose candidates are open less than 1 in all gets Σ y ≥ 1 over
         them (made only then: the row holds every candidate, and most groups never need it)."""
         n, groups, group = len(self.pair_y), len(self.starts), self.pair_group
         open_share = np.clip(values[self.pair_y], 0.0, 1.0)
@@ -248,13 +249,12 @@ class RadiusMaster:
         nearer = self.pair_cost < level[group]
         saving = np.where(nearer, level[group] - self.pair_cost, 0.0)
         bound = level - np.bincount(group, weights=saving * open_share, minlength=groups)
-        theta = np.maximum(values[self.theta:], bound)
         broken = (values[self.theta:] < bound - BROKEN * np.maximum(1.0, bound)) & ~short
         rows = [self._rows(broken, nearer, saving, level), self._rows(short, np.ones(n, dtype=bool), np.ones(n), None)]
         for made, lower in rows:
             if made is not None:
                 self.session.add_rows(made, lower, np.full(len(lower), np.inf))
-        return theta, bool(broken.any() or short.any()), not short.any()
+        return bound, bool(broken.any() or short.any()), not short.any()
 
     def _rows(self, chosen: np.ndarray, terms: np.ndarray, coefficient: np.ndarray, level: np.ndarray | None
               ) -> tuple[csr_array | None, np.ndarray]:

@@ -426,8 +426,11 @@ class Engine:
         served = self._exactly(lambda: [self._solve_pinning(self.pin(configuration))])[0]
         if served.status is Status.NO_SOLUTION:
             return replace(found, status=Status.NO_SOLUTION, objective=None, gap=None, values=None)
-        if found.has_solution and (not served.has_solution or abs(served.objective - found.objective)
-                                   > RADIUS_TOLERANCE * max(1.0, abs(found.objective))):
+        tolerance = RADIUS_TOLERANCE * max(1.0, abs(found.objective or 0.0))
+        wasteful = found.has_solution and served.has_solution and served.objective < found.objective - tolerance \
+            and not proved(found.objective, found.bound)  # a master point within a gap may build a site for nothing
+        if found.has_solution and not wasteful and (not served.has_solution
+                                                    or abs(served.objective - found.objective) > tolerance):
             if any(row.startswith("activity_floor[") for row in self.form.rows) and (
                     not served.has_solution or served.objective > found.objective):
                 raise _FloorBinds  # the master leaves those rows out (radius.CHECKED_ROWS), so costs less

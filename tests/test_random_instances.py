@@ -22,7 +22,7 @@ from optimiser.checker import check_configuration, check_solution
 from optimiser.configuration import Configuration, Solution
 from optimiser.modeldata import ModelOptions
 from optimiser.solve import Engine, SolveResult, evaluate, solve
-from solvers.highs import Status, relative_gap
+from solvers.highs import SolverOptions, Status, relative_gap
 
 #: Random instances solved: the first FAST in every run, all of them in the slow run.
 INSTANCES, FAST = 300, 20
@@ -33,6 +33,9 @@ EVALUATED = 20
 #: The positive gap every instance is solved at besides gap 0.
 GAP = 0.05
 TOP = 3
+#: Seconds a search may take: the odd random instance is a hard MIP, and then the answers shown must be honest
+#: about what the limit left unproved (the time limit's own promise), not optimal.
+LIMIT_S = 20.0
 #: Objectives agree to this (relative): HiGHS proves optimality to an absolute 1e-6 on objectives of about 1.
 TOLERANCE = 1e-6
 
@@ -90,17 +93,18 @@ def assert_answers_honest(case: Case, instance: Instance, result: SolveResult, g
 @pytest.mark.parametrize("seed", _seeds(INSTANCES, FAST))
 def test_random_instance_answers_are_feasible_ranked_and_priced(cases, seed):
     """Solved with top 3 at gap 0 and at gap 0.05: every answer is checked; at gap 0 every rank is
-    proved optimal, and no answer at 0.05 beats the optimum or lies further from it than the gap."""
+    proved optimal (unless the time limit ended the search), and no answer at 0.05 beats the optimum
+    or lies further from it than the gap."""
     case, instance = cases(seed)
     witness, expansion = witness_solution(case, instance)
     assert (check_solution(instance, case.witness, witness, expansion,
                            closest_assignment=case.closest_assignment) == []) != case.infeasible
-    exact = solve(instance, top=TOP, nearest_sites=nearest_sites(case))
+    exact = solve(instance, top=TOP, nearest_sites=nearest_sites(case), time_limit_s=LIMIT_S)
     assert_answers_honest(case, instance, exact, 0.0)
-    assert all(r.status == Status.OPTIMAL for r in exact.ranked)
-    near = solve(instance, top=TOP, mip_gap=GAP, nearest_sites=nearest_sites(case))
+    assert exact.limited or all(r.status == Status.OPTIMAL for r in exact.ranked)
+    near = solve(instance, top=TOP, mip_gap=GAP, nearest_sites=nearest_sites(case), time_limit_s=LIMIT_S)
     assert_answers_honest(case, instance, near, GAP)
-    if exact.ranked:
+    if exact.ranked and not exact.limited:
         optimum = exact.ranked[0].objective
         assert all(r.objective >= optimum - TOLERANCE for r in near.ranked)
         assert relative_gap(near.ranked[0].objective, optimum) <= GAP + TOLERANCE
@@ -142,6 +146,13 @@ def best_objectives(case: Case, instance: Instance) -> dict[Configuration, float
     return feasible
 
 
+def every_difference(case: Case, instance: Instance, *, top: int, gap: float) -> SolveResult:
+    """The best ``top`` configurations distinct in any site's services or role, as the enumeration counts
+    them (the engine's cuts over every ``y`` and ``r``; ``solve`` ranks distinct hospital models by default)."""
+    options = ModelOptions(closest_assignment=case.closest_assignment, nearest_sites=nearest_sites(case))
+    return Engine.build(instance, options=options, solver=SolverOptions(mip_gap=gap)).solve(top=top)
+
+
 @pytest.mark.parametrize("seed", _seeds(ENUMERATED, FAST_ENUMERATED))
 def test_top_k_of_a_tiny_instance_are_exactly_the_k_best(cases, seed):
     """Every configuration of an instance of at most 4 sites and 3 services is evaluated; ``top=K`` at
@@ -152,14 +163,14 @@ def test_top_k_of_a_tiny_instance_are_exactly_the_k_best(cases, seed):
     if case.infeasible:
         assert feasible == {}
     k = min(5, len(feasible) + 1)
-    exact = solve(instance, top=k, nearest_sites=nearest_sites(case))
+    exact = every_difference(case, instance, top=k, gap=0.0)
     expected = sorted(feasible.values())[:k]
     assert [r.objective for r in exact.ranked] == pytest.approx(expected, rel=TOLERANCE, abs=TOLERANCE)
     assert exact.exhausted == (len(feasible) < k)
     for ranked in exact.ranked:
         found = Configuration(ranked.configuration.hosts, ranked.configuration.roles)
         assert feasible.get(found) == pytest.approx(ranked.objective, rel=TOLERANCE, abs=TOLERANCE)
-    near = solve(instance, top=k, mip_gap=GAP, nearest_sites=nearest_sites(case))
+    near = every_difference(case, instance, top=k, gap=GAP)
     ranked_above: set[Configuration] = set()
     for ranked in near.ranked:
         found = Configuration(ranked.configuration.hosts, ranked.configuration.roles)
