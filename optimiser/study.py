@@ -12,6 +12,7 @@ from importlib import metadata
 
 from solvers.highs import solver_version
 
+from . import naming
 from .appraisal import Study, appraise
 from .configuration import Configuration, Solution, baseline_configuration, option_configuration
 from .diagnose import diagnose
@@ -25,10 +26,11 @@ RECORDED_PACKAGES = ("hospital-site-optimiser", "pyomo", "highspy", "pandas", "n
 
 def study(instance: Instance, *, top: int = 5, weights: Mapping[str, float] | None = None,
           samples: int = 20_000, seed: int = 0, extend: Extension | None = None) -> Study:
-    """The optimiser's best ``top`` configurations and every named option, appraised together, under
-    the instance's rules and ``extend``'s (:meth:`~optimiser.solve.Engine.build`)."""
+    """The optimiser's best ``top`` configurations (distinct hospital models where the instance has roles,
+    :func:`optimiser.naming.distinct`) and every named option, appraised together, under the instance's
+    rules and ``extend``'s (:meth:`~optimiser.solve.Engine.build`)."""
     engine = Engine.build(instance, extend=extend)
-    result = engine.solve(top=top, weights=weights)
+    result = engine.solve(top=top, weights=weights, distinct=naming.distinct(instance))
     options: dict[str, Solution | Configuration] = {r.configuration.name: r for r in result.ranked}
     sources = dict.fromkeys(options, "optimiser")
     baseline = baseline_configuration(instance)
