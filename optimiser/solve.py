@@ -419,24 +419,13 @@ class Engine:
 
     def _served(self, configuration: Configuration, found: SolverResult) -> SolverResult:
         """``configuration`` allocated in the full model (pinned: linear programmes, owed past the
-        deadline), with the status, bound and gap of the master's ``found``. Where ``found`` has a
-        solution, its objective and the full model's are computed apart, so they must agree, or no
-        answer is given. Past the grace of the time limit it is no answer (NO_SOLUTION)."""
+        deadline, to the end of its grace: else no answer), with the status, bound and gap of the master's
+        ``found``, whose objective must agree with it (:meth:`_check_served`)."""
         self.session.owe()
         served = self._exactly(lambda: [self._solve_pinning(self.pin(configuration))])[0]
         if served.status is Status.NO_SOLUTION:
             return replace(found, status=Status.NO_SOLUTION, objective=None, gap=None, values=None)
-        tolerance = RADIUS_TOLERANCE * max(1.0, abs(found.objective or 0.0))
-        wasteful = found.has_solution and served.has_solution and served.objective < found.objective - tolerance \
-            and not proved(found.objective, found.bound)  # a master point within a gap may build a site for nothing
-        if found.has_solution and not wasteful and (not served.has_solution
-                                                    or abs(served.objective - found.objective) > tolerance):
-            if any(row.startswith("activity_floor[") for row in self.form.rows) and (
-                    not served.has_solution or served.objective > found.objective):
-                raise _FloorBinds  # the master leaves those rows out (radius.CHECKED_ROWS), so costs less
-            raise SolverDefect(f"the radius formulation found a configuration of objective {found.objective:.9g}, "
-                               f"but allocated in the full model it has {served.objective!r}; no answer is given. "
-                               "Set ModelOptions(radius=False) to use the classic model, and report this.")
+        self._check_served(found, served)
         if not served.has_solution:
             return served
         seconds = found.seconds + served.seconds
@@ -445,6 +434,26 @@ class Engine:
         bound = -math.inf if found.bound is None else found.bound
         return replace(served, status=Status.FEASIBLE, bound=bound,
                        gap=relative_gap(served.objective, bound), seconds=seconds)
+
+    def _check_served(self, found: SolverResult, served: SolverResult) -> None:
+        """The master's objective of a configuration and the full model's, computed apart, must agree, or no
+        answer is given (SolverDefect). Two disagreements are not defects: a master point that is not proved
+        optimal may cost more than its configuration served (it may build a site for nothing: a search within
+        a gap stops at such points), and where the full model holds an activity floor the master leaves out
+        (:data:`optimiser.radius.CHECKED_ROWS`), serving may cost more: the classic model decides then."""
+        if not found.has_solution:
+            return
+        tolerance = RADIUS_TOLERANCE * max(1.0, abs(found.objective))
+        if served.has_solution:
+            excess = served.objective - found.objective
+            if abs(excess) <= tolerance or (excess < 0 and not proved(found.objective, found.bound)):
+                return
+        if any(row.startswith("activity_floor[") for row in self.form.rows) and (
+                not served.has_solution or served.objective > found.objective):
+            raise _FloorBinds
+        raise SolverDefect(f"the radius formulation found a configuration of objective {found.objective:.9g}, "
+                           f"but allocated in the full model it has {served.objective!r}; no answer is given. "
+                           "Set ModelOptions(radius=False) to use the classic model, and report this.")
 
     # --- scouting a restricted model: its relaxation ------------------------------------------------
 
