@@ -281,8 +281,9 @@ class Engine:
             results = self._classic(top, progress)
         finally:
             self.session.watch = None
-        limit = self.session.options.time_limit_s
-        limited = limit is not None and time.perf_counter() - start >= limit
+        limit = self.session.options.time_limit_s  # it ended the search where it stopped a solve, or took it all
+        limited = limit is not None and (time.perf_counter() - start >= limit or any(
+            r.status in (Status.FEASIBLE, Status.NO_SOLUTION) for r in results))
         found = self._best_allocations([r for r in results if r.has_solution])
         seconds = time.perf_counter() - start
         ranked = self._rank(found, chosen)
