@@ -190,6 +190,7 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
     from .display import figures, gap_text, moves_text, progress_text, ranked_table, solve_json
     from .instance import load_instance
     from .solve import solve
+    from .travel import travel_times_by_mode
 
     instance = load_instance(args.instance)
     with console.status(f"Building and solving {shown(instance.name)} …") as status:
@@ -209,7 +210,8 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
                        builder=args.builder)
         diagnosis = diagnose(instance) if result.status is Status.INFEASIBLE else None
     code = EXIT_INFEASIBLE if diagnosis else EXIT_OK if result.ranked else EXIT_NO_ANSWER
-    headlines = figures(instance, result.ranked)
+    times = travel_times_by_mode(instance)  # once, for the figures and the review
+    headlines = figures(instance, result.ranked, times)
     if args.json:
         _print_json(console, solve_json(instance, result, diagnosis, headlines))
         return code
@@ -221,7 +223,7 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
         return code
     console.print(ranked_table(instance, result, headlines))
     _print_names(console, instance, result, args.distinct)
-    _print_review(console, instance, {r.configuration.name: r for r in result.ranked})
+    _print_review(console, instance, {r.configuration.name: r for r in result.ranked}, times)
     console.print(f"solver {result.solver}: {result.status.value}; model built in {result.build_s:.2f} s, "
                   f"solved in {result.solve_s:.2f} s ({BUILT_BY[result.builder]}); weights "
                   + ", ".join(f"{k} {v:g}" for k, v in result.weights.items() if v))
@@ -273,6 +275,7 @@ def _evaluate(args: argparse.Namespace, console: Console) -> int:
     from .display import broken_rules, diagnosis_json, options_table
     from .instance import load_instance
     from .solve import Solution, evaluate
+    from .travel import travel_times_by_mode
 
     instance = load_instance(args.instance)
     option_ids = args.options or list(instance.options.index)
@@ -287,10 +290,11 @@ def _evaluate(args: argparse.Namespace, console: Console) -> int:
                               if isinstance(e, Solution) else {"feasible": False, **diagnosis_json(e)}
                               for o, e in outcomes.items()})
     else:
-        console.print(options_table(instance, outcomes))
+        times = travel_times_by_mode(instance)  # once, for the figures and the review
+        console.print(options_table(instance, outcomes, times))
         for line in broken_rules(outcomes):
             console.print(shown(line))
-        _print_review(console, instance, {o: e for o, e in outcomes.items() if isinstance(e, Solution)})
+        _print_review(console, instance, {o: e for o, e in outcomes.items() if isinstance(e, Solution)}, times)
     return EXIT_OK
 
 
@@ -494,12 +498,10 @@ def _print_names(console: Console, instance: Instance, result, level: str | None
         console.print(f"  {shown(ranked.configuration.name)}  {shown(label)}")
 
 
-def _print_review(console: Console, instance: Instance, solutions: dict) -> None:
+def _print_review(console: Console, instance: Instance, solutions: dict, times: dict[str, TravelTimes]) -> None:
     """The plausibility review of each solution (optimiser.plausibility), one line per finding."""
     from .plausibility import review
-    from .travel import travel_times_by_mode
 
-    times = travel_times_by_mode(instance)
     findings = {label: review(instance, solution, times=times) for label, solution in solutions.items()}
     if not any(len(found) for found in findings.values()):
         console.print("plausibility review: nothing to question", markup=False)

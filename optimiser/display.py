@@ -17,7 +17,7 @@ from .instance import Instance
 from .metrics import solution_headline
 from .solve import Solution, SolveResult
 from .text import shown
-from .travel import travel_times_by_mode
+from .travel import TravelTimes, travel_times_by_mode
 
 #: Figures shown beside each configuration (from :mod:`optimiser.metrics`), with their headings.
 KEY_FIGURES = {"mean_travel_min": "travel min", "worst_zone_min": "worst zone min",
@@ -34,9 +34,10 @@ def site_summary(instance: Instance, configuration: Configuration, site_id: str)
     return " ".join(parts) or "—"
 
 
-def figures(instance: Instance, solutions: list[Solution]) -> list[dict[str, float]]:
-    """The metrics layer's headline figures of each solution, the travel times computed once."""
-    times = travel_times_by_mode(instance)
+def figures(instance: Instance, solutions: list[Solution],
+            times: dict[str, TravelTimes] | None = None) -> list[dict[str, float]]:
+    """The metrics layer's headline figures of each solution, the travel times computed once (or given)."""
+    times = times or travel_times_by_mode(instance)
     return [solution_headline(instance, solution, times) for solution in solutions]
 
 
@@ -58,10 +59,11 @@ def ranked_table(instance: Instance, result: SolveResult, headlines: list[dict[s
     return table
 
 
-def options_table(instance: Instance, evaluations: dict[str, Solution | Diagnosis]) -> Table:
+def options_table(instance: Instance, evaluations: dict[str, Solution | Diagnosis],
+                  times: dict[str, TravelTimes] | None = None) -> Table:
     """Feasible options with their objective and key figures; infeasible ones marked (see :func:`broken_rules`)."""
     feasible = [o for o in evaluations.values() if isinstance(o, Solution)]
-    headlines = iter(figures(instance, feasible))
+    headlines = iter(figures(instance, feasible, times))
     table = Table(title=f"{shown(instance.name)}: named options", header_style="bold")
     table.add_column("option")
     table.add_column("feasible")
