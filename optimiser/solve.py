@@ -74,8 +74,10 @@ MOVE_TOLERANCE = 1e-7
 #: A scouted search stops this many times the scout's serving time before the limit: the repair of
 #: its answer, owed past the limit, is the same work (the national job ended 80 s past its limit).
 REPAIR_RESERVE = 1.5
-#: Share of the time limit an unscouted search of a restricted model leaves to the repair of its answer: on a
-#: generated 30-site, 1,500-zone instance the repair took 1.3-8.7 s after a search of 20 s (top 3).
+#: Share of the time limit an unscouted search of a restricted model leaves to the repair of its answer (or
+#: :data:`REPAIR_RESERVE` times its start's pinned solve, if more): on a generated 30-site, 1,500-zone instance
+#: the repair took 1.3-8.7 s after a search of 20 s (top 3), and 1.9 s after one of 3.75 s, a pinned solve
+#: of 1.4 s (its start's took 1.2 s) and a rebuild of 0.3 s.
 REPAIR_SHARE = 0.25
 
 
@@ -207,6 +209,7 @@ class Engine:
     closings: int = 0  # and closed
     scouted: bool = False  # the last search answered with the scout's configuration
     distinct: naming.Distinct | None = None  # of the last search: the level it ranks at (None: y and r)
+    rebuild_s: float = 0.0  # the longest a model of this engine took to compile and load: what a rebuild may take
 
     @classmethod
     def build(cls, instance: Instance, *, options: ModelOptions | None = None,
@@ -228,10 +231,11 @@ class Engine:
         start = time.perf_counter()
         options = options or ModelOptions(closest_assignment=bool(instance.settings.get("closest_assignment")))
         data = prepare(instance, options, times)
+        compiling = time.perf_counter()
         form, columns = _compile(data, builder, extend)
         session = HighsSession(form, solver)
         return cls(instance, data, form, session, criterion_scales(data), time.perf_counter() - start, columns,
-                   builder, extend)
+                   builder, extend, rebuild_s=time.perf_counter() - compiling)
 
     def __repr__(self) -> str:
         rows, columns = self.form.shape
@@ -326,29 +330,33 @@ class Engine:
         scout = self._scout() if top == 1 and self.data.reach is not None and self.data.options.radius else None
         if scout and scout.proves(self.session.options.mip_gap):
             return self._scouted([], scout)
-        start = scout.configuration if scout and scout.served else self.data.baseline
-        if scout and scout.served and self.session.deadline is not None:
-            self.session.deadline -= REPAIR_RESERVE * scout.serving_s
-        elif self.data.reach is not None and self.session.deadline is not None:
-            self.session.deadline -= REPAIR_SHARE * self.session.options.time_limit_s
-        if start is not None:
-            self._start_from(start)
         served = scout.configuration if scout and scout.served else None
+        start = served if served is not None else self.data.baseline
+        unscouted = served is None and self.data.reach is not None and self.session.deadline is not None
+        if served and self.session.deadline is not None:
+            self.session.deadline -= REPAIR_RESERVE * scout.serving_s
+        elif unscouted:
+            self.session.deadline -= REPAIR_SHARE * self.session.options.time_limit_s
+        start_s = self._start_from(start) if start is not None else 0.0
+        if unscouted:  # the repair's pinned solve is like the start's (its rebuild is within the grace)
+            self.session.deadline -= max(REPAIR_RESERVE * start_s - REPAIR_SHARE * self.session.options.time_limit_s, 0)
         results = self._exactly(lambda: best_k(self.session, self._decision_columns(), top, progress),
                                 start=None if served else self.data.baseline, warm=True, served=served)
         return self._scouted(results, scout) if scout else results
 
-    def _start_from(self, configuration: Configuration) -> None:
-        """Offer HiGHS ``configuration`` as the search's start. Under a time limit it is completed here first,
-        by its pinned solve (which the deadline interrupts): HiGHS completes a partial start without looking at
-        its limit (given 3.75 s, a search from today's configuration ran 5.2 s; 4.0 s without). Not between
-        the rounds of a restricted model: there, a grown model's pinned solve costs more than it saves."""
+    def _start_from(self, configuration: Configuration) -> float:
+        """Offer HiGHS ``configuration`` as the search's start; returns the seconds it took. Under a time
+        limit it is completed here first, by its pinned solve (which the deadline interrupts): HiGHS completes
+        a partial start without looking at its limit (given 3.75 s, a search from today's configuration ran
+        5.2 s; 4.0 s without). Not between the rounds of a restricted model: there, a grown model's pinned
+        solve costs more than it saves."""
         if self.session.deadline is None:
             self.session.set_start(*self._decision_values(configuration))
-            return
+            return 0.0
         completed = self._solve_pinning(self.pin(configuration))
         if completed.has_solution:
             self.session.set_start(np.arange(len(completed.values)), completed.values)
+        return completed.seconds
 
     def evaluate(self, configuration: Configuration | str, *,
                  weights: Mapping[str, float] | None = None) -> Solution | SolverResult:
@@ -481,6 +489,8 @@ class Engine:
         master.watch_with(None)  # the watcher's closure holds the master: let it go now, with its HiGHS model
         del master
         serving = time.perf_counter()
+        if not self._rebuild_fits():
+            return Scout(bound, configuration, None, None)
         engine = self._at_hosts(configuration)
         served = engine._solve_within_kept(configuration)
         if not served.has_solution:
@@ -671,7 +681,7 @@ class Engine:
                               for result in results]  # read before the columns move
             first = used.index(True)
             so_far = (results[:first], results[first], configurations[first])
-            if any(result.status is not Status.OPTIMAL for result in results) or self.session.time_left_s == 0:
+            if any(result.status is not Status.OPTIMAL for result in results) or not self._rebuild_fits():
                 return self._made_whole(*so_far, bound, served)  # in this model: no other built for nothing
             needy = self.data.beyond.loc[np.logical_or.reduce(shares), ["zone_id", "service_id"]]
             hosts = set().union(*(c.hosts for c, u in zip(configurations, used, strict=True) if u and c))
@@ -717,21 +727,30 @@ class Engine:
         restricted model is a relaxation of it), so it is at least the true gap; the results before
         it in a ranking are exact, so the same cuts stand in both."""
         self.session.owe()
-        if self.data.reach is not None:
-            self._adopt(self._at_hosts(configuration))
-        while True:
-            evaluated = self._solve_within_kept(configuration)
-            self.rounds += 1
-            if evaluated.has_solution or self.data.reach is None or evaluated.status is Status.NO_SOLUTION:
-                break
-            self._rebuild(widen(self.data.candidates, self.data.reach))
+        evaluated = self._served_at_hosts(configuration)
         self.repaired = True
         seconds = stopped.seconds + evaluated.seconds
         if not evaluated.has_solution:
             return SolverResult(Status.NO_SOLUTION, None, None, None, seconds, stopped.solver)
         gap = relative_gap(evaluated.objective, stopped.bound)
+        cheapest = evaluated.status is Status.OPTIMAL  # over this model's kept pairs: no allocation to look for again
         return SolverResult(Status.FEASIBLE, evaluated.objective, stopped.bound, gap, seconds, evaluated.solver,
-                            evaluated.values, evaluated.fixed)
+                            evaluated.values, cheapest)
+
+    def _served_at_hosts(self, configuration: Configuration) -> SolverResult:
+        """``configuration`` served over its zones' nearest hosts (:meth:`_repaired`), every zone's sites
+        doubled while that has no solution; no solution where the next rebuild would not end in time."""
+        if self.data.reach is not None:
+            if not self._rebuild_fits():
+                return SolverResult(Status.NO_SOLUTION, None, None, None, 0.0, solver_version())
+            self._adopt(self._at_hosts(configuration))
+        while True:
+            evaluated = self._solve_within_kept(configuration)
+            self.rounds += 1
+            if evaluated.has_solution or self.data.reach is None or evaluated.status is Status.NO_SOLUTION \
+                    or not self._rebuild_fits():
+                return evaluated
+            self._rebuild(widen(self.data.candidates, self.data.reach))
 
     def _best_allocations(self, results: list[SolverResult]) -> list[SolverResult]:
         """Each result its configuration's best allocation (:meth:`_allocated`), unless it is proved
@@ -799,13 +818,22 @@ class Engine:
 
     def _with_reach(self, reach: np.ndarray | None) -> Engine:
         """This instance under the same weights, in a model of another reach and its own HiGHS session."""
+        start = time.perf_counter()
         data = self.data.restricted_to(reach)
         form, columns = _compile(data, self.builder, self.extend)
         engine = Engine(self.instance, data, form, HighsSession(form, self.session.options), self.scales, 0.0, columns,
                         self.builder, self.extend)
         engine.session.set_weights(self.session.weights)
         engine.session.share_budget(self.session)
+        self.rebuild_s = max(self.rebuild_s, time.perf_counter() - start)
         return engine
+
+    def _rebuild_fits(self) -> bool:
+        """Whether a rebuild, which nothing interrupts, would end before the deadline (or, for owed work, its
+        grace), at :data:`REPAIR_RESERVE` times the longest build seen: else the time limit would be
+        broken by as much (a regional search at 2 s began one with 0.6 s left, and it took 0.9 s)."""
+        deadline = self.session.deadline
+        return deadline is None or time.perf_counter() + REPAIR_RESERVE * self.rebuild_s <= deadline
 
     # --- internals ----------------------------------------------------------------------------
 

@@ -132,7 +132,9 @@ class SolverResult:
     seconds: float
     solver: str
     values: np.ndarray | None = None
-    fixed: bool = False  # every integer column was fixed: the solution is the best of the continuous ones
+    #: The solution is the best for its integer values: every integer column was fixed, or the caller proved
+    #: it so (a configuration's pinned solve, with some integer column of no consequence left free).
+    fixed: bool = False
 
     @property
     def has_solution(self) -> bool:
