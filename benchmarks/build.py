@@ -32,9 +32,9 @@ PYOMO_LIMIT_S = 60.0
 def measure(folder: str, builder: str, solve: bool, time_limit_s: float) -> dict:
     """In a fresh process: prepare, build, hand over to HiGHS and (optionally) solve once."""
     from optimiser import load_instance
-    from optimiser.matrix import build_matrix
-    from optimiser.model import ModelOptions, build_model, prepare
-    from optimiser.objective import criterion_scales, solver_weights
+    from optimiser.model.matrix import build_matrix
+    from optimiser.model.objective import criterion_scales, solver_weights
+    from optimiser.model.statement import ModelOptions, build_model, prepare
     from solvers.highs import HighsSession, SolverOptions
     from solvers.milp import compile_pyomo
 
@@ -69,7 +69,7 @@ def in_child(*args) -> dict:
 
 
 def run(size: str, scratch: Path, time_limit_s: float, pyomo_s_per_nnz: float | None) -> tuple[dict, float | None]:
-    from optimiser.generate import generate_instance
+    from optimiser.instance.generate import generate_instance
 
     sites, zones = (int(n) for n in size.split("x"))
     folder = str(generate_instance(scratch / size, sites=sites, zones=zones, services=SERVICES, seed=1))

@@ -2,14 +2,14 @@
 
 Instances: OR-Library pmed files with published optima (tests/data/pmed) and seeded random graphs in
 the same format (no published optimum: the three tools are compared with each other). Each graph
-becomes an instance folder of our format (``optimiser.pmedian.write_pmedian_instance``); its
+becomes an instance folder of our format (``optimiser.model.pmedian.write_pmedian_instance``); its
 ``travel_times(...).zone_site_min`` is the one cost matrix every tool gets. For each instance, in
 this one process:
 
 * **ours** – ``load_instance`` + ``solve`` (travel only, mip gap 0, the engine's defaults: these
   instances are uncapacitated, so the search runs on the radius formulation, its rows made as
-  needed, :mod:`optimiser.radius`, and the configuration found is allocated in the model of each
-  vertex's nearest medians, :mod:`optimiser.nearest`); total = load + travel times + model build +
+  needed, :mod:`optimiser.search.radius`, and the configuration found is allocated in the model of each
+  vertex's nearest medians, :mod:`optimiser.model.nearest`); total = load + travel times + model build +
   the solve, and the solve alone;
 * **spopt** – ``PMedian.from_cost_matrix(...).solve(...)`` with PuLP's HiGHS (highspy) when
   available, else CBC; total = model construction + solve (+ spopt's result arrays);
@@ -50,8 +50,8 @@ import pyomo.environ as pyo
 from pyomo.contrib.appsi.solvers import Highs as AppsiHighs
 
 from optimiser import load_instance, travel_times
-from optimiser.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, TRAVEL_ONLY, write_pmedian_instance
-from optimiser.solve import solve
+from optimiser.model.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, TRAVEL_ONLY, write_pmedian_instance
+from optimiser.search.engine import solve
 
 try:
     import pulp

@@ -10,7 +10,7 @@ Each case runs in its own process, so that its peak memory (``ru_maxrss``) is it
 load, travel times (every mode), model build (candidate pairs, nearest-site restriction, matrices,
 HiGHS hand-over), solve (every round of the restriction, and the repair of an answer the time
 limit stopped). The search's time limit is what the target leaves after the earlier stages. The
-engine's defaults are used, so the restriction is chosen by size (:mod:`optimiser.nearest`) and the
+engine's defaults are used, so the restriction is chosen by size (:mod:`optimiser.model.nearest`) and the
 search starts from the status quo. With ``--reference`` the regional case is
 also solved as the full model (every pair) in the same process, and the ratio printed.
 
@@ -30,11 +30,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from optimiser import load_instance
-from optimiser.display import gap_text, moves_text, progress_text
-from optimiser.generate import generate_instance
-from optimiser.modeldata import ModelOptions
-from optimiser.solve import SERVING_HOSTS, Engine
-from optimiser.travel import travel_times_by_mode
+from optimiser.appraisal.display import gap_text, moves_text, progress_text
+from optimiser.instance.generate import generate_instance
+from optimiser.instance.travel import travel_times_by_mode
+from optimiser.model.data import ModelOptions
+from optimiser.search.engine import SERVING_HOSTS, Engine
 from solvers.highs import SolverOptions
 
 CASES = {  # sites, zones, junctions, relative gap, target seconds

@@ -27,10 +27,10 @@ import pyomo.environ as pyo
 from pyomo.contrib.appsi.solvers import Highs as AppsiHighs
 
 from optimiser import load_instance
-from optimiser.generate import generate_instance
-from optimiser.model import CRITERIA, build_model
-from optimiser.objective import solver_weights
-from optimiser.solve import Engine
+from optimiser.instance.generate import generate_instance
+from optimiser.model.objective import solver_weights
+from optimiser.model.statement import CRITERIA, build_model
+from optimiser.search.engine import Engine
 from solvers.highs import SolverOptions
 
 SERVICES = 8

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from optimiser import load_instance
-from optimiser.sweep import Design, sweep
+from optimiser.sweeps.runner import Design, sweep
 
 TARGET_S = 60.0
 WEIGHTS = ["weights.travel=0.5:1.5", "weights.capital=0.1:0.5", "weights.running=0.1:0.5",

@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from optimiser import load_instance
-from optimiser.generate import generate_instance
-from optimiser.solve import Engine
+from optimiser.instance.generate import generate_instance
+from optimiser.search.engine import Engine
 from solvers.highs import GRACE_S, GRACE_SHARE, SolverOptions
 
 SERVICES = 8

@@ -24,7 +24,7 @@ import networkx as nx
 import numpy as np
 
 from optimiser import load_instance, road_graph, travel_times
-from optimiser.generate import generate_instance
+from optimiser.instance.generate import generate_instance
 
 SITES = 200
 TARGET_1M_S = 60.0

@@ -24,8 +24,8 @@ from pathlib import Path
 import pandas as pd
 
 from optimiser import load_instance
-from optimiser.scenario import apply
-from optimiser.sweep import Design, open_sweep, sweep
+from optimiser.sweeps.scenario import apply
+from optimiser.sweeps.runner import Design, open_sweep, sweep
 
 
 def main(out: Path, *, quick: bool = False) -> None:

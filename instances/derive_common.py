@@ -18,7 +18,7 @@ import networkx as nx
 import pandas as pd
 
 from optimiser import load_instance, road_graph, travel_times
-from optimiser.roads import haversine_km
+from optimiser.instance.roads import haversine_km
 
 KM_PER_MILE = 1.609
 

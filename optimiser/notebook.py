@@ -1,6 +1,6 @@
 """How results look in a notebook: a one-line ``repr`` and a small HTML view.
 
-A dataclass's own ``repr`` prints every field, every frame in full (an :class:`~optimiser.solve.Engine`'s
+A dataclass's own ``repr`` prints every field, every frame in full (an :class:`~optimiser.search.engine.Engine`'s
 ran to 235,000 characters); these views show what a reader needs first and point at the rest.
 """
 

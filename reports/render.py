@@ -33,12 +33,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
-from optimiser.appraisal import Appraisal, Study, scale_text, scoring
-from optimiser.configuration import Configuration
-from optimiser.display import site_summary
-from optimiser.errors import OptimiserError
-from optimiser.instance import Instance
-from optimiser.metrics import (
+from optimiser.appraisal.display import site_summary
+from optimiser.appraisal.metrics import (
     HEADLINE_NAMES,
     MEASURES,
     access_curve,
@@ -47,11 +43,15 @@ from optimiser.metrics import (
     population_groups,
     standard_minutes,
 )
+from optimiser.appraisal.scoring import Appraisal, Study, scale_text, scoring
+from optimiser.errors import OptimiserError
+from optimiser.instance.configuration import Configuration
+from optimiser.instance.folder import Instance
 
 from . import charts
 
 if TYPE_CHECKING:  # the sweep module imports the model (Pyomo); the report only reads a result
-    from optimiser.sweep import SweepResult
+    from optimiser.sweeps.runner import SweepResult
 
 TEMPLATES = Path(__file__).parent / "templates"
 #: Short-listed options mapped: the best ranked ones, then the status quo.
@@ -65,7 +65,7 @@ def report(study: Study, path: str | Path, *, pdf: bool = False, overwrite: bool
     """Write the report of ``study`` to ``path`` (HTML) and, with ``pdf``, beside it as ``.pdf``.
 
     Refuses to replace an existing file unless ``overwrite``; ``today`` fixes the
-    date printed (default: today). With ``sweep`` (an :func:`optimiser.sweep.open_sweep`
+    date printed (default: today). With ``sweep`` (an :func:`optimiser.sweeps.runner.open_sweep`
     result), a sensitivity section shows how the answer moves across its scenarios.
     Returns the files written.
     """
@@ -455,7 +455,7 @@ def maps(instance: Instance, appraisal: Appraisal, options: list[str], names: Op
          configurations: Mapping[str, Configuration], reference: str | None) -> dict[str, Any]:
     """One choropleth per option whose travel differs from those before it, on one colour scale; for the
     recommended option, its change against the status quo and who gains and who loses; the legend."""
-    from optimiser.geography import zone_areas
+    from optimiser.appraisal.geography import zone_areas
 
     travel = appraisal.zone_travel
     minutes = {o: travel[travel["option"].astype(str) == o].set_index("zone_id")["minutes"] for o in options}
@@ -960,8 +960,8 @@ def formulation() -> list[dict[str, Any]]:
 
 
 def _model_docstrings() -> list[tuple[str, str]]:
-    """(name, docstring) from ``optimiser.model``'s source, read without importing it (no Pyomo)."""
-    spec = importlib.util.find_spec("optimiser.model")
+    """(name, docstring) from ``optimiser.model.statement``'s source, read without importing it (no Pyomo)."""
+    spec = importlib.util.find_spec("optimiser.model.statement")
     origin = spec.origin if spec else None
     if origin and Path(origin).is_file():
         tree = ast.parse(Path(origin).read_text(encoding="utf-8"))
@@ -974,7 +974,7 @@ def _model_docstrings() -> list[tuple[str, str]]:
             docs = [("Model", ast.get_docstring(tree) or "")]
             docs += [(name, ast.get_docstring(functions[name]) or "") for name in names if name in functions]
             return docs
-    model = importlib.import_module("optimiser.model")  # fallback: the families are not a literal tuple
+    model = importlib.import_module("optimiser.model.statement")  # fallback: the families are not a literal tuple
     docs = [("Model", inspect.getdoc(model) or "")]
     docs += [(f.__name__, inspect.getdoc(f) or "") for f in (*model.CONSTRAINT_FAMILIES, model.criteria)]
     return docs

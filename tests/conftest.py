@@ -54,8 +54,8 @@ def tiny_instance() -> Instance:
 @pytest.fixture
 def budget_spent_after(monkeypatch):
     """``budget_spent_after("_scout")``: the search's time budget is spent the moment that step of
-    :class:`~optimiser.solve.Engine` returns, as a time limit ending there would spend it."""
-    from optimiser.solve import Engine
+    :class:`~optimiser.search.engine.Engine` returns, as a time limit ending there would spend it."""
+    from optimiser.search.engine import Engine
 
     def spend_after(step: str) -> None:
         original = getattr(Engine, step)

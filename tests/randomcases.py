@@ -11,7 +11,7 @@ zone that no permitted site reaches within the hard travel standard, the one thi
 then certain about them.
 
 About two instances in five have no capacity, volume, coverage or closest-assignment rule,
-so that the engine searches the radius formulation (:mod:`optimiser.radius`).
+so that the engine searches the radius formulation (:mod:`optimiser.search.radius`).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import pandas as pd
 import yaml
 
 from optimiser import Instance, load_instance
-from optimiser.configuration import Configuration
-from optimiser.roads import haversine_km
-from optimiser.travel import travel_times
+from optimiser.instance.configuration import Configuration
+from optimiser.instance.roads import haversine_km
+from optimiser.instance.travel import travel_times
 
 #: The box every site, zone and junction lies in (about 55 by 50 km of southern England).
 LAT, LON = (51.0, 51.5), (-1.0, -0.3)

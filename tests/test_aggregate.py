@@ -1,4 +1,5 @@
-"""Co-located zones merged into one model zone (optimiser.aggregate): the unmerged model's results, from fewer zones.
+"""Co-located zones merged into one model zone (optimiser.model.aggregate): the unmerged model's results, from
+fewer zones.
 
 Zones with the same minutes to every site in every mode, the same deprivation quintile, demand
 for the same services and, under a coverage standard, the same demand per head are one model
@@ -18,11 +19,11 @@ import yaml
 from test_nearest import assert_feasible
 
 from optimiser import Instance, load_instance
-from optimiser.aggregate import expand_allocation
-from optimiser.diagnose import diagnose
-from optimiser.generate import generate_instance
-from optimiser.model import CRITERIA, ModelOptions, prepare
-from optimiser.solve import Engine
+from optimiser.instance.generate import generate_instance
+from optimiser.model.aggregate import expand_allocation
+from optimiser.model.statement import CRITERIA, ModelOptions, prepare
+from optimiser.search.diagnose import diagnose
+from optimiser.search.engine import Engine
 
 #: Zones of the generated instance, each split in two at the same place; the second part of the last few
 #: gets another quintile.

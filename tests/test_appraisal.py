@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimiser.appraisal import appraise, linear_scores, rank_acceptability, weight_ranges
-from optimiser.configuration import option_configuration
-from optimiser.metrics import nearest_allocation
-from optimiser.travel import travel_times
+from optimiser.appraisal.metrics import nearest_allocation
+from optimiser.appraisal.scoring import appraise, linear_scores, rank_acceptability, weight_ranges
+from optimiser.instance.configuration import option_configuration
+from optimiser.instance.travel import travel_times
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def test_hurdles_rank_only_options_that_pass(tiny):
     """A configuration breaking the colocated rule (obstetrics at east without emergency) fails the
     rules hurdle and is listed without a rank; the status quo passes."""
     from optimiser import load_instance
-    from optimiser.configuration import Configuration
+    from optimiser.instance.configuration import Configuration
 
     instance = load_instance(tiny.path)
     today = option_configuration(instance, "status_quo")
@@ -111,7 +111,7 @@ def test_hurdles_rank_only_options_that_pass(tiny):
 
 def test_mse_study_ranks_the_optimiser_and_the_named_options_together():
     from optimiser import load_instance
-    from optimiser.study import study
+    from optimiser.appraisal.study import study
 
     mse = load_instance("mse")
     result = study(mse, top=3, samples=2000)
@@ -148,7 +148,7 @@ def small_units(tiny):
 
 def _three(instance):
     """An acute hospital at north, south and east (new), cancer at east: meets every rule of small_units."""
-    from optimiser.configuration import Configuration
+    from optimiser.instance.configuration import Configuration
 
     sites = ("north", "south", "east")
     return Configuration.of({(s, l) for s in sites for l in ("emergency", "obstetrics")} | {("east", "cancer")},
@@ -157,7 +157,7 @@ def _three(instance):
 
 def _broken(instance):
     """Obstetrics at east without emergency: breaks the colocated rule."""
-    from optimiser.configuration import Configuration
+    from optimiser.instance.configuration import Configuration
 
     today = option_configuration(instance, "status_quo")
     return Configuration.of(today.hosts | {("east", "obstetrics")}, today.role_of, name="broken")
@@ -182,7 +182,7 @@ def test_scores_do_not_move_when_a_hurdle_failed_option_is_added(small_units):
 
 def _criteria(**scale):
     """One hurdle and one evaluation criterion (mean travel per patient journey) on the given scale."""
-    from optimiser.appraisal import DEFAULT_CRITERIA
+    from optimiser.appraisal.scoring import DEFAULT_CRITERIA
 
     criteria = DEFAULT_CRITERIA.loc[["rules", "access"]].assign(score_step=np.nan)
     for column, value in scale.items():

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from optimiser import load_instance
-from optimiser.checker import Violation, check_configuration, check_solution
-from optimiser.configuration import Configuration, option_configuration
+from optimiser.appraisal.checker import Violation, check_configuration, check_solution
+from optimiser.instance.configuration import Configuration, option_configuration
 
 #: Zone → site for emergency and obstetrics: each zone to a nearest site (z_mid ties 6/6, z_east 18/18).
 NEAREST = {"z_north": "north", "z_mid": "north", "z_south": "south", "z_east": "south"}

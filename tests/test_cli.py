@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from optimiser.cli import main
-from optimiser.generate import generate_instance
-from optimiser.pmedian import write_pmedian_instance
+from optimiser.cli.app import main
+from optimiser.instance.generate import generate_instance
+from optimiser.model.pmedian import write_pmedian_instance
 
 PMED = Path(__file__).parent / "data" / "pmed"
 
@@ -283,7 +283,7 @@ def test_solve_shows_the_search_as_it_runs(capsys, monkeypatch, tmp_path):
 
     from rich.status import Status
 
-    from optimiser.pmedian import write_pmedian_instance
+    from optimiser.model.pmedian import write_pmedian_instance
 
     shown: list[str] = []
     monkeypatch.setattr(Status, "update", lambda self, status=None, **_: shown.append(str(status)))
@@ -295,7 +295,7 @@ def test_solve_shows_the_search_as_it_runs(capsys, monkeypatch, tmp_path):
 
 
 def test_progress_in_words():
-    from optimiser.display import progress_text
+    from optimiser.appraisal.display import progress_text
     from solvers.highs import Progress
 
     assert progress_text(Progress(48.2, 1.25541, 1.25047, 0.003938, 0)) == \

@@ -27,9 +27,9 @@ from test_cli import run
 
 from optimiser import load_instance
 from optimiser.errors import OptimiserError
-from optimiser.naming import distinct, names
-from optimiser.pmedian import TRAVEL_ONLY
-from optimiser.solve import solve
+from optimiser.model.pmedian import TRAVEL_ONLY
+from optimiser.search.engine import solve
+from optimiser.search.naming import distinct, names
 
 TOTAL = 38_880
 T0 = 48_480

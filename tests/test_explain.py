@@ -38,7 +38,7 @@ from conftest import TINY, Folder
 from test_cli import run
 
 from optimiser import OptimiserError, load_instance
-from optimiser.explain import explain
+from optimiser.appraisal.explain import explain
 
 DIFFERENCE = 150_600 / 38_700 - 2 / 3
 WORKFORCE = 2

@@ -10,11 +10,11 @@ import pyomo.environ as pyo
 import pytest
 
 from optimiser import load_instance
-from optimiser.checker import check_solution
-from optimiser.cli import main
-from optimiser.export import export_model
-from optimiser.solve import SolveResult, evaluate, solve
-from optimiser.study import study
+from optimiser.appraisal.checker import check_solution
+from optimiser.appraisal.study import study
+from optimiser.cli.app import main
+from optimiser.search.engine import SolveResult, evaluate, solve
+from optimiser.search.export import export_model
 
 #: The regional specialties of Mid and South Essex (cancer, cardiothoracic, burns and vascular surgery).
 SPECIALIST = ("cancer", "cardiothoracic", "burns", "vascular")

@@ -6,12 +6,12 @@ import pandas as pd
 import pytest
 
 from optimiser import OptimiserError, load_instance, save_instance
-from optimiser.docs import FORMAT_PATH, format_markdown
-from optimiser.schema import FIELD_TYPES, instance_schema
+from optimiser.cli.docs import FORMAT_PATH, format_markdown
+from optimiser.instance.schema import FIELD_TYPES, instance_schema
 
 
 def test_format_document_matches_the_schema():
-    """instances/FORMAT.md is generated: run `python -m optimiser.docs` after changing the schema."""
+    """instances/FORMAT.md is generated: run `python -m optimiser.cli.docs` after changing the schema."""
     assert FORMAT_PATH.read_text(encoding="utf-8") == format_markdown()
 
 

@@ -11,7 +11,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from optimiser import Instance, OptimiserError, load_instance, travel_times
-from optimiser.generate import generate_instance
+from optimiser.instance.generate import generate_instance
 
 SIZES = {"sites": 5, "zones": 30, "services": 9}
 

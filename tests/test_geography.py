@@ -10,8 +10,8 @@ gpd = pytest.importorskip("geopandas", reason="the geo extra is not installed (p
 shapely = pytest.importorskip("shapely")
 
 from optimiser import load_instance  # noqa: E402
+from optimiser.appraisal.geography import export_gpkg, zone_areas  # noqa: E402
 from optimiser.errors import InstanceError  # noqa: E402
-from optimiser.geography import export_gpkg, zone_areas  # noqa: E402
 
 #: tests/data/tiny's zones as squares of 0.04° around their centroids (z_north, z_mid, z_south, z_east).
 CENTRES = {"z_north": (0.50, 51.60), "z_mid": (0.50, 51.55), "z_south": (0.50, 51.50), "z_east": (0.65, 51.55)}
@@ -73,7 +73,7 @@ def test_without_polygons_zones_are_approximate_voronoi_cells(tiny_instance):
 def test_geopackage_round_trip(tiny):
     """Zones in as polygons; the study's export read back with geopandas has every zone and configuration,
     each zone's site and minutes per service and each site's services."""
-    from optimiser.study import study
+    from optimiser.appraisal.study import study
 
     _polygons(tiny)
     instance = load_instance(tiny.path)

@@ -8,11 +8,11 @@ import json
 import pytest
 
 from optimiser import load_instance
-from optimiser.checker import check_solution
-from optimiser.cli import main
-from optimiser.configuration import Configuration, option_configuration
-from optimiser.diagnose import diagnose
-from optimiser.solve import Solution, evaluate, solve
+from optimiser.appraisal.checker import check_solution
+from optimiser.cli.app import main
+from optimiser.instance.configuration import Configuration, option_configuration
+from optimiser.search.diagnose import diagnose
+from optimiser.search.engine import Solution, evaluate, solve
 from solvers.highs import Status
 
 

@@ -21,8 +21,8 @@ from test_cli import run
 
 from optimiser import InstanceError, load_instance
 from optimiser.errors import Problem, Severity
-from optimiser.instance import instance_folders
-from optimiser.schema import instance_schema
+from optimiser.instance.folder import instance_folders
+from optimiser.instance.schema import instance_schema
 
 UTF8_CSV = "Save it as UTF-8 (in Excel: Save As, 'CSV UTF-8'; in a text editor: encoding UTF-8)"
 UTF8_YAML = "Save it as UTF-8 (in a text editor: encoding UTF-8)"

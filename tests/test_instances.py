@@ -8,7 +8,7 @@ import networkx as nx
 import pytest
 
 from optimiser import instance_folders, load_instance, road_graph
-from optimiser.proofs import prove_infeasible
+from optimiser.instance.proofs import prove_infeasible
 
 BUNDLED = ("mse", "hampshire", "dorset")
 MILES_KM = 1.609344
@@ -72,7 +72,7 @@ def test_hampshire_candidate_site_does_not_exist_yet_and_carries_capital():
 
 
 def _nearest_junction(instance, site_id: str) -> str:
-    from optimiser.roads import snap
+    from optimiser.instance.roads import snap
 
     site = instance.sites.loc[site_id]
     position, _ = snap(instance.road_nodes, [site["lat"]], [site["lon"]])

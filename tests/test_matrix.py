@@ -1,4 +1,5 @@
-"""The vectorised builder (optimiser.matrix) gives the very StandardForm that Pyomo compiles from optimiser.model.
+"""The vectorised builder (optimiser.model.matrix) gives the very StandardForm that Pyomo compiles from
+optimiser.model.statement.
 
 Both forms are compared by name: the same rows, columns, coefficients per (row, column),
 row and column bounds, integrality, and cost vector and constant per criterion, to 1e-9
@@ -15,13 +16,13 @@ from pyomo.core.base.component_namer import name_repr
 from scipy.sparse import csr_array
 
 from optimiser import Instance, load_instance
-from optimiser import matrix as vectorised
-from optimiser import model as stated
-from optimiser.generate import generate_instance
-from optimiser.matrix import build_matrix, quote
-from optimiser.model import CRITERIA, ModelOptions, build_model, prepare
-from optimiser.objective import criterion_scales, solver_weights
-from optimiser.solve import Engine, _locate
+from optimiser.instance.generate import generate_instance
+from optimiser.model import matrix as vectorised
+from optimiser.model import statement as stated
+from optimiser.model.matrix import build_matrix, quote
+from optimiser.model.objective import criterion_scales, solver_weights
+from optimiser.model.statement import CRITERIA, ModelOptions, build_model, prepare
+from optimiser.search.engine import Engine, _locate
 from solvers.highs import HighsSession
 from solvers.milp import StandardForm, compile_pyomo
 
@@ -175,7 +176,7 @@ def test_unknown_builder_is_a_clear_error(mse):
 
 @pytest.mark.parametrize("closest", [False, True], ids=["plain", "closest"])
 def test_restricted_to_the_nearest_sites(tiny_instance, generated, closest):
-    """Beyond shares (optimiser.nearest) enter the demand, worst-zone and coverage rows and the travel and equity
+    """Beyond shares (optimiser.model.nearest) enter the demand, worst-zone and coverage rows and the travel and equity
     costs, and the beyond demand placed at units enters the capacity and volume rows, alike in both forms."""
     for instance in (tiny_instance, generated):
         options = ModelOptions(nearest_sites=1, closest_assignment=closest)

@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 
 from optimiser import load_instance
-from optimiser.configuration import Configuration, option_configuration
-from optimiser.metrics import (
+from optimiser.appraisal.metrics import (
     access_curve,
     access_shares,
     crossings,
@@ -21,8 +20,9 @@ from optimiser.metrics import (
     solution_headline,
     zone_trips,
 )
-from optimiser.solve import Solution
-from optimiser.travel import travel_times_by_mode
+from optimiser.instance.configuration import Configuration, option_configuration
+from optimiser.instance.travel import travel_times_by_mode
+from optimiser.search.engine import Solution
 
 
 def _solution(instance, configuration: Configuration, times) -> Solution:

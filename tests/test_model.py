@@ -14,7 +14,7 @@ cancer at one site, given at east (a site that does not exist yet, so east must 
 
 Each test weights travel alone unless it says otherwise, so the optimum is the least
 activity-weighted travel: Σ demand × minutes / 38,700. Every solution is re-checked by
-the independent checker (optimiser.checker), which shares no code with the model.
+the independent checker (optimiser.appraisal.checker), which shares no code with the model.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from __future__ import annotations
 import pytest
 
 from optimiser import load_instance
-from optimiser.checker import check_solution
-from optimiser.diagnose import diagnose
-from optimiser.model import CRITERIA
-from optimiser.pmedian import TRAVEL_ONLY
-from optimiser.solve import solve
+from optimiser.appraisal.checker import check_solution
+from optimiser.model.pmedian import TRAVEL_ONLY
+from optimiser.model.statement import CRITERIA
+from optimiser.search.diagnose import diagnose
+from optimiser.search.engine import solve
 
 TOTAL_DEMAND = 38_700
 

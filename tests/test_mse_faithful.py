@@ -13,8 +13,8 @@ from dataclasses import replace
 import pytest
 
 from optimiser import load_instance
-from optimiser.configuration import Solution, option_configuration
-from optimiser.solve import Engine, evaluate
+from optimiser.instance.configuration import Solution, option_configuration
+from optimiser.search.engine import Engine, evaluate
 
 #: Every item of the Service Givens column, in the slide's words, and the site that must host it (None:
 #: the instance chooses the site, exactly one).

@@ -1,4 +1,5 @@
-"""Each zone's nearest sites, grown until exact (optimiser.nearest): the full model's results, from a smaller model.
+"""Each zone's nearest sites, grown until exact (optimiser.model.nearest): the full model's results, from a
+smaller model.
 
 The restricted model keeps each zone's k nearest sites per service and one *beyond* share
 priced at the nearest left-out site. It is a relaxation of the full model, and when its
@@ -21,13 +22,13 @@ import pandas as pd
 import pytest
 
 from optimiser import Instance, load_instance
-from optimiser.checker import check_solution
-from optimiser.generate import generate_instance
-from optimiser.model import CRITERIA, ModelOptions
-from optimiser.nearest import AUTO_PAIRS, grow, ranked, start_reach, to_hosts, widen
-from optimiser.objective import resolve_weights, solver_weights
-from optimiser.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, TRAVEL_ONLY, write_pmedian_instance
-from optimiser.solve import REPAIR_SHARE, SERVING_HOSTS, Engine, solve
+from optimiser.appraisal.checker import check_solution
+from optimiser.instance.generate import generate_instance
+from optimiser.model.nearest import AUTO_PAIRS, grow, ranked, start_reach, to_hosts, widen
+from optimiser.model.objective import resolve_weights, solver_weights
+from optimiser.model.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, TRAVEL_ONLY, write_pmedian_instance
+from optimiser.model.statement import CRITERIA, ModelOptions
+from optimiser.search.engine import REPAIR_SHARE, SERVING_HOSTS, Engine, solve
 from solvers.highs import SolverOptions, Status
 
 PMED = Path(__file__).parent / "data" / "pmed"
@@ -90,9 +91,9 @@ def test_before_growing_the_restricted_optimum_is_a_lower_bound(generated):
 
 
 def test_every_full_solution_is_a_restricted_one_at_no_greater_cost(generated):
-    """The proof in optimiser.nearest, row by row: the full optimum, with b the share each zone gets at its left-out
-    sites and a the demand each unit receives from zones that left it out, meets every row and bound of the
-    restricted model (capacity and volume rows count a); beyond shares cost no more than the trips they stand for."""
+    """The proof in optimiser.model.nearest, row by row: the full optimum, with b the share each zone gets at its
+    left-out sites and a the demand each unit receives from zones that left it out, meets every row and bound of
+    the restricted model (capacity and volume rows count a); beyond shares cost no more than the trips they stand for."""
     full = Engine.build(generated, options=ModelOptions(nearest_sites=0))
     restricted = Engine.build(generated, options=ModelOptions(nearest_sites=1))
     full.session.set_weights(solver_weights(resolve_weights(generated.weights, None), full.scales))

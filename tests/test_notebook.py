@@ -7,8 +7,8 @@ import itertools
 import pytest
 
 from optimiser import load_instance
-from optimiser.solve import Engine
-from optimiser.study import study
+from optimiser.appraisal.study import study
+from optimiser.search.engine import Engine
 from solvers.highs import Progress, SolverOptions
 
 
@@ -74,7 +74,7 @@ def test_a_watcher_hears_no_news_twice(mse, capsys):
 def test_the_sweep_view_counts_its_scenarios(tiny_instance, tmp_path):
     """An OAT design of one parameter: the base scenario, then low and high: 3 scenarios, all solved."""
     pytest.importorskip("dask")
-    from optimiser.sweep import Design, sweep
+    from optimiser.sweeps.runner import Design, sweep
 
     result = sweep(tiny_instance, Design.oat(["weights.travel=0.5:2"]), out=tmp_path / "s", workers=0)
     assert repr(result) == f"SweepResult('tiny': oat design, 3 solved, 0 failed, in {tmp_path / 's'})"

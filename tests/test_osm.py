@@ -21,9 +21,9 @@ import pandas as pd
 import pytest
 
 from optimiser.errors import OptimiserError, ProblemLog
-from optimiser.io import read_table
-from optimiser.osm import NEEDS_EXTRA, roads_from_osm, write_roads
-from optimiser.schema import file_schema
+from optimiser.instance.io import read_table
+from optimiser.instance.osm import NEEDS_EXTRA, roads_from_osm, write_roads
+from optimiser.instance.schema import file_schema
 
 NODES = {
     1: (51.600, 0.500), 2: (51.600, 0.520), 3: (51.600, 0.540),
@@ -250,7 +250,7 @@ def test_without_osmnx_the_message_names_the_extra(osm_file, monkeypatch):
 
 def test_command_line_writes_the_tables_then_refuses_to_overwrite(osm_file, tmp_path, capsys):
     pytest.importorskip("osmnx", reason="reading OpenStreetMap files needs the optional extra [osm]")
-    from optimiser.cli import main
+    from optimiser.cli.app import main
 
     assert main(["roads-from-osm", str(osm_file), str(tmp_path / "essex")]) == 0
     assert capsys.readouterr().out.startswith("wrote ")

@@ -18,9 +18,10 @@ import pandas as pd
 import pytest
 from test_cli import run
 
-from optimiser import load_instance, plausibility
-from optimiser.configuration import Configuration, Solution
-from optimiser.travel import travel_times_by_mode
+from optimiser import load_instance
+from optimiser.appraisal import plausibility
+from optimiser.instance.configuration import Configuration, Solution
+from optimiser.instance.travel import travel_times_by_mode
 
 HOSTS = [("north", "emergency"), ("north", "obstetrics"), ("south", "emergency"), ("south", "obstetrics"),
          ("east", "emergency"), ("east", "cancer")]

@@ -1,7 +1,7 @@
 """Correctness anchor: the engine reproduces Beasley's published p-median optima (OR-Library pmed).
 
 The files in tests/data/pmed are the OR-Library originals (see its README.md).
-optimiser.pmedian turns each into an instance whose only question is where to
+optimiser.model.pmedian turns each into an instance whose only question is where to
 put p sites; solved to optimality, the activity-weighted mean travel time × n
 must equal the published optimal total exactly.
 """
@@ -17,7 +17,7 @@ from scipy.sparse.csgraph import shortest_path
 
 from optimiser import load_instance, travel_times
 from optimiser.errors import OptimiserError
-from optimiser.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, TRAVEL_ONLY, read_pmed, write_pmedian_instance
+from optimiser.model.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, TRAVEL_ONLY, read_pmed, write_pmedian_instance
 
 PMED = Path(__file__).parent / "data" / "pmed"
 #: n, m, p of each file, as OR-Library's pmedinfo lists them.
@@ -110,7 +110,7 @@ def test_refuses_a_folder_that_holds_files(tmp_path):
 
 @pytest.mark.parametrize("name", ENGINE_CASES)
 def test_engine_reproduces_published_optimum(tmp_path, name):
-    from optimiser.solve import solve  # the engine under test
+    from optimiser.search.engine import solve  # the engine under test
 
     n, _, p = SIZES[name]
     instance = load_instance(write_pmedian_instance(PMED / f"{name}.txt", tmp_path / name))

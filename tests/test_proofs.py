@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from optimiser import load_instance
 from optimiser.errors import Severity
-from optimiser.proofs import prove_infeasible
+from optimiser.instance.proofs import prove_infeasible
 
 
 def proofs(folder) -> list[str]:

@@ -1,4 +1,4 @@
-"""The radius formulation (optimiser.radius): uncapacitated allocation projected out, the classic model's optima.
+"""The radius formulation (optimiser.search.radius): uncapacitated allocation projected out, the classic model's optima.
 
 Where only the demand and linking rows touch the allocation, the engine searches a master of
 configuration columns and one cost θ per zone and service, bounded by radius rows made as needed.
@@ -17,14 +17,14 @@ import numpy as np
 import pytest
 
 from optimiser import Instance, load_instance
-from optimiser.checker import check_solution
-from optimiser.configuration import Configuration
-from optimiser.generate import generate_instance
-from optimiser.modeldata import ModelOptions
-from optimiser.objective import resolve_weights, solver_weights
-from optimiser.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, TRAVEL_ONLY, write_pmedian_instance
-from optimiser.radius import RadiusMaster
-from optimiser.solve import ROUNDED_MOVE, Engine
+from optimiser.appraisal.checker import check_solution
+from optimiser.instance.configuration import Configuration
+from optimiser.instance.generate import generate_instance
+from optimiser.model.data import ModelOptions
+from optimiser.model.objective import resolve_weights, solver_weights
+from optimiser.model.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, TRAVEL_ONLY, write_pmedian_instance
+from optimiser.search.engine import ROUNDED_MOVE, Engine
+from optimiser.search.radius import RadiusMaster
 from solvers.highs import HEURISTICS, HighsSession, Progress, SolverDefect, SolverOptions, Status
 
 PMED = Path(__file__).parent / "data" / "pmed"
@@ -212,7 +212,7 @@ def test_a_rule_on_the_allocation_keeps_the_classic_model(rules, tmp_path, chang
 def test_a_disagreement_with_the_full_model_gives_no_answer(rules, monkeypatch):
     """The master prices allocations apart from the full model; if the two ever disagree on a
     configuration's cost, the engine says so instead of answering."""
-    import optimiser.radius as radius_module
+    import optimiser.search.radius as radius_module
 
     doubled = radius_module.allocation_costs
     monkeypatch.setattr(radius_module, "allocation_costs",

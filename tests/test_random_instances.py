@@ -3,7 +3,7 @@
 Instances come from :mod:`tests.randomcases` (rules of every family fitted to a witness, so
 each is feasible by construction unless a zone was put out of reach on purpose). Every
 configuration the engine returns is re-checked by the independent checker
-(:mod:`optimiser.checker`), which also proves every zone's demand is served in full. On tiny
+(:mod:`optimiser.appraisal.checker`), which also proves every zone's demand is served in full. On tiny
 instances every configuration is enumerated, so that ``top=K`` can be held to exactly the K
 best. The first seeds run in every test run; the rest are marked slow.
 """
@@ -18,10 +18,10 @@ import pytest
 from randomcases import Case, random_case, witness_solution
 
 from optimiser import Instance
-from optimiser.checker import check_configuration, check_solution
-from optimiser.configuration import Configuration, Solution
-from optimiser.modeldata import ModelOptions
-from optimiser.solve import Engine, SolveResult, evaluate, solve
+from optimiser.appraisal.checker import check_configuration, check_solution
+from optimiser.instance.configuration import Configuration, Solution
+from optimiser.model.data import ModelOptions
+from optimiser.search.engine import Engine, SolveResult, evaluate, solve
 from solvers.highs import SolverOptions, Status, relative_gap
 
 #: Random instances solved: the first FAST in every run, all of them in the slow run.

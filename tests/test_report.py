@@ -19,7 +19,7 @@ pytest.importorskip("markdown_it", reason="the report extra is not installed (pi
 pytest.importorskip("geopandas", reason="the report extra is not installed (pip install -e '.[report]')")
 
 from optimiser import OptimiserError, load_instance
-from optimiser.appraisal import Study
+from optimiser.appraisal.scoring import Study
 from reports.render import markdown, report
 
 MSE = Path(__file__).resolve().parents[1] / "instances" / "mse"
@@ -32,7 +32,7 @@ EXTERNAL = re.compile(r"""(?:\b(?:src|href|action|poster|data)\s*=\s*["']?\s*|ur
 
 
 def _study(folder: Path | str) -> Study:
-    from optimiser.study import study
+    from optimiser.appraisal.study import study
 
     return study(load_instance(folder), top=5, samples=2_000)
 
@@ -97,7 +97,7 @@ def test_a_figure_is_the_same_number_in_every_view(mse: Study, mse_html: Path, c
     the appraisal's tidy frame, the map caption and the summary's before/after table of the report."""
     import json
 
-    from optimiser.cli import main
+    from optimiser.cli.app import main
 
     assert main(["solve", "mse", "--top", "1", "--json"]) == 0
     ranked = json.loads(capsys.readouterr().out)["ranked"][0]
@@ -261,7 +261,7 @@ SWEEP_PARAMS = ["weights.travel=0.5:2", "demand.obstetrics=0.9:1.1"]
 @pytest.fixture(scope="module")
 def mse_sweep(tmp_path_factory) -> Path:
     """A small real one-at-a-time sweep of mse (five scenarios, solved in this process)."""
-    from optimiser.sweep import Design, sweep
+    from optimiser.sweeps.runner import Design, sweep
 
     out = tmp_path_factory.mktemp("sweep") / "sweep"
     sweep(load_instance("mse"), Design.oat(SWEEP_PARAMS), out=out, workers=0, top=1)
@@ -269,7 +269,7 @@ def mse_sweep(tmp_path_factory) -> Path:
 
 
 def test_sweep_section_shows_the_design_the_winners_and_a_tornado(mse: Study, mse_sweep: Path, tmp_path: Path):
-    from optimiser.sweep import open_sweep
+    from optimiser.sweeps.runner import open_sweep
 
     result = open_sweep(mse_sweep)
     html = report(mse, tmp_path / "swept.html", today=DAY, sweep=result)[0].read_text(encoding="utf-8")
@@ -307,7 +307,7 @@ def test_sweep_section_shows_the_design_the_winners_and_a_tornado(mse: Study, ms
 
 
 def test_sweep_indices_are_shown_with_their_intervals(mse: Study, tmp_path: Path):
-    from optimiser.sweep import Design, open_sweep, sweep
+    from optimiser.sweeps.runner import Design, open_sweep, sweep
 
     out = tmp_path / "morris"
     sweep(load_instance("mse"), Design.morris(SWEEP_PARAMS, trajectories=2, seed=1), out=out, workers=0, top=1)
@@ -320,7 +320,7 @@ def test_sweep_indices_are_shown_with_their_intervals(mse: Study, tmp_path: Path
 
 
 def test_cli_report_with_a_sweep(capsys, mse_sweep: Path, tmp_path: Path):
-    from optimiser.cli import main
+    from optimiser.cli.app import main
 
     target = tmp_path / "cli.html"
     code = main(["report", "mse", "-o", str(target), "--sweep", str(mse_sweep), "--top", "2", "--samples", "500"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from optimiser import InstanceError, OptimiserError, load_instance, travel_times
-from optimiser.scenario import apply, base_value, load_scenarios, scenario
-from optimiser.solve import Engine
+from optimiser.search.engine import Engine
+from optimiser.sweeps.scenario import apply, base_value, load_scenarios, scenario
 
 
 def test_demand_growth_of_one_service_is_exact_and_leaves_the_rest(tiny_instance):

@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 
 from optimiser import OptimiserError, load_instance
-from optimiser.checker import check_solution
-from optimiser.configuration import Configuration, option_configuration
-from optimiser.diagnose import diagnose
-from optimiser.generate import generate_instance
-from optimiser.modeldata import ModelOptions
-from optimiser.objective import solver_weights
-from optimiser.pmedian import TRAVEL_ONLY, write_pmedian_instance
-from optimiser.solve import Engine, Solution, evaluate, solve
+from optimiser.appraisal.checker import check_solution
+from optimiser.instance.configuration import Configuration, option_configuration
+from optimiser.instance.generate import generate_instance
+from optimiser.model.data import ModelOptions
+from optimiser.model.objective import solver_weights
+from optimiser.model.pmedian import TRAVEL_ONLY, write_pmedian_instance
+from optimiser.search.diagnose import diagnose
+from optimiser.search.engine import Engine, Solution, evaluate, solve
 from solvers.highs import HEARTBEAT_S, Progress, SolverDefect, SolverOptions, Status
 
 PMED = Path(__file__).parent / "data" / "pmed"

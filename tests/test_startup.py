@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from optimiser.cli import main
+from optimiser.cli.app import main
 
 #: Libraries that take most of a start-up: the data stack and the solver.
 HEAVY = ("pandas", "scipy", "networkx", "pyarrow", "highspy", "pyomo")
@@ -16,7 +16,7 @@ HEAVY = ("pandas", "scipy", "networkx", "pyarrow", "highspy", "pyomo")
 
 @pytest.mark.parametrize("argv", [["--help"], ["list"], ["solve", "--help"]])
 def test_quick_verbs_load_no_heavy_library(argv):
-    code = (f"import sys\nfrom optimiser.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+    code = (f"import sys\nfrom optimiser.cli.app import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
             f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).parents[1])

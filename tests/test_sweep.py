@@ -16,8 +16,8 @@ import pytest
 pytest.importorskip("pyarrow")
 
 from optimiser import OptimiserError
-from optimiser import sweep as sweeps
-from optimiser.sweep import Design, ParamRange, open_sweep, parse_param, sweep
+from optimiser.sweeps import runner as sweeps
+from optimiser.sweeps.runner import Design, ParamRange, open_sweep, parse_param, sweep
 
 #: Columns that say how a scenario ran rather than what it gave.
 HOW = ["seconds", "worker", "rebuilt"]
@@ -178,7 +178,7 @@ def test_an_interrupted_sweep_resumes_to_the_same_result_set(tiny_instance, tmp_
 def test_a_killed_sweep_resumes_to_the_same_result_set(tiny_instance, tmp_path, reference):
     """The sweep's process and its worker are killed (SIGKILL) mid-way; the resumed sweep completes it."""
     out = tmp_path / "s"
-    script = ("from optimiser import load_instance; from optimiser.sweep import Design, sweep\n"
+    script = ("from optimiser import load_instance; from optimiser.sweeps.runner import Design, sweep\n"
               "if __name__ == '__main__':\n"
               f"    sweep(load_instance({str(TINY)!r}), Design.grid({GRID_PARAMS!r}), out={str(out)!r}, workers=1,"
               " batch_size=1)\n")

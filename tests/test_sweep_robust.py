@@ -17,8 +17,8 @@ import pytest
 pytest.importorskip("pyarrow")
 
 from optimiser import OptimiserError
-from optimiser import sweep as sweeps
-from optimiser.sweep import Design, open_sweep, read_results, sweep
+from optimiser.sweeps import runner as sweeps
+from optimiser.sweeps.runner import Design, open_sweep, read_results, sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = Path(__file__).parent / "data" / "tiny"
@@ -65,7 +65,7 @@ def test_a_script_without_the_main_guard_stops_at_once_with_what_to_do(tmp_path)
     process = run_script(
         tmp_path / "unguarded.py",
         "from optimiser import load_instance\n"
-        "from optimiser.sweep import Design, sweep\n"
+        "from optimiser.sweeps.runner import Design, sweep\n"
         "mse = load_instance('mse')\n"
         f"sweep(mse, Design.grid(['weights.travel=0.5,1,2']), out={str(out)!r}, workers=2)\n",
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -113,7 +113,7 @@ def test_workers_and_the_resource_tracker_end_when_the_sweep_process_is_killed(t
     process = run_script(
         tmp_path / "long.py",
         "from optimiser import load_instance\n"
-        "from optimiser.sweep import Design, sweep\n"
+        "from optimiser.sweeps.runner import Design, sweep\n"
         "if __name__ == '__main__':\n"
         f"    sweep(load_instance({str(TINY)!r}), Design.monte_carlo(['demand.emergency=0.8:1.2'], samples=400),\n"
         f"          out={str(out)!r}, workers=2, batch_size=1)\n", env={"TMPDIR": str(temporary)})

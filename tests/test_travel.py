@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from optimiser import OptimiserError, load_instance, road_graph, travel_times
-from optimiser.roads import travel_csr
-from optimiser.travel import shortest_minutes, travel_times_by_mode
+from optimiser.instance.roads import travel_csr
+from optimiser.instance.travel import shortest_minutes, travel_times_by_mode
 
 
 def test_car_times_on_the_tiny_instance(tiny_instance):
@@ -40,7 +40,7 @@ def test_blue_light_is_faster_by_its_speed_factor(tiny_instance):
 
 def test_connector_time_is_added_for_places_off_the_graph(tiny):
     """A zone 3 km from its junction at the default 30 km/h connector speed gains 6 minutes."""
-    from optimiser.roads import haversine_km
+    from optimiser.instance.roads import haversine_km
 
     tiny.replace("zones.csv", "z_mid,Middle Town,51.55,0.50", "z_mid,Middle Town,51.55,0.5433")
     instance = load_instance(tiny.path)

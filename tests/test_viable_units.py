@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 
 from optimiser import load_instance
-from optimiser.checker import check_solution
-from optimiser.configuration import Configuration, option_configuration
-from optimiser.diagnose import diagnose
-from optimiser.pmedian import TRAVEL_ONLY
-from optimiser.solve import Engine, solve
+from optimiser.appraisal.checker import check_solution
+from optimiser.instance.configuration import Configuration, option_configuration
+from optimiser.model.pmedian import TRAVEL_ONLY
+from optimiser.search.diagnose import diagnose
+from optimiser.search.engine import Engine, solve
 from solvers.highs import Status
 
 TOTAL = 30_700

@@ -28,7 +28,7 @@ sys.path.insert(0, str(HERE.parent))
 from derive_common import KM_PER_MILE, beds, nearest_volumes, option_hosts, path_sum, write_csv  # noqa: E402
 
 from optimiser import load_instance, road_graph, roads, travel_times  # noqa: E402
-from optimiser.solve import Engine  # noqa: E402
+from optimiser.search.engine import Engine  # noqa: E402
 
 EARTH_RADIUS_KM = 6371.0  # the radius roads.csv was made with (the package's 6371.0088 moves one edge by 0.01 km)
 DETOUR = 1.03  # est.: road length / great-circle length between neighbouring nodes; calibrated, README.md

@@ -1,0 +1,1 @@
+"""Judging configurations: the independent check, metrics, scores, explanations and text."""

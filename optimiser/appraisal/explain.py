@@ -1,0 +1,369 @@
+r"""Why one configuration beats another, in the analyst's words, and what would change it.
+
+The objective is a weighted sum of normalised criteria (:mod:`optimiser.model.objective`),
+
+.. math:: f = \sum_c \frac{w_c}{\sigma_c}\, v_c ,
+
+and every criterion but the worst zone's trip is itself a sum over units or patients:
+travel and equity over zones and service lines (each zone's yearly activity times the minutes
+it travels, over the total demand, or weighted by deprivation over the weighted demand);
+running cost, rotas, capital and moves over the units (site, service) hosted, opened or
+built. So the difference between two configurations A and B splits exactly into terms, each
+a criterion for one service line at one zone or one unit, each with a share of
+:math:`f_B - f_A`; :func:`explain` lists them, and groups them by criterion, service line
+and zone. The terms are computed here from the solutions' allocations and the instance's
+numbers, not read from the model, and their sum equals the model's objective.
+
+The assumptions that drive the difference are named as scenario parameters
+(:mod:`optimiser.sweeps.scenario`: ``weights.travel``, ``demand.obstetrics``,
+``cost.elective.running_cost_gbp_m``) with the share of the difference each carries, so they
+can be swept. For the weights, :func:`flips` finds by bisection, one weight at a time and both
+configurations re-evaluated at each step, the weight at which B overtakes A.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from optimiser.errors import OptimiserError
+from optimiser.instance.configuration import Configuration, Solution, baseline_configuration, option_configuration
+from optimiser.instance.folder import Instance
+from optimiser.model.data import CRITERIA, DEPRIVATION_WEIGHT
+from optimiser.model.objective import resolve_weights
+from optimiser.search import naming
+from optimiser.search.engine import TIE_TOLERANCE, Engine, evaluation_options, solve
+
+#: How a difference in each criterion is said, with ``{what}`` (the service line's activity or the unit),
+#: ``{amount}``, ``{more}`` ("more" or "less") and ``{b}``.
+WORDING = {
+    "travel": "{what} travel {amount} minutes {more} a year in {b}",
+    "equity": "{what} travel {amount} deprivation-weighted minutes {more} a year in {b}",
+    "worst_zone": "the longest mean trip of any zone is {amount} minutes {more} in {b}",
+    "capital": "capital for {what} is £{amount}m {more} in {b}",
+    "running": "running costs of {what} are £{amount}m a year {more} in {b}",
+    "workforce": "{what} needs {amount} 24/7 rotas {more} in {b}",
+    "disruption": "{what} makes {amount} moves against the status quo {more} in {b}",
+}
+#: Scenario parameter whose number drives each criterion's term for a service line.
+DRIVERS = {"travel": "demand.{service}", "equity": "demand.{service}",
+           "capital": "cost.{service}.opening_capital_gbp_m", "running": "cost.{service}.running_cost_gbp_m"}
+#: A weight is swept up to this multiple of the instance's largest weight (at least 1).
+SWEEP_UP_TO = 10.0
+#: Bisection stops when the weight is known to this share of the range searched.
+FLIP_TOLERANCE = 1e-4
+#: Terms, services and zones said in words.
+SAID = 3
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Two configurations side by side: ``criteria`` (one row per criterion), ``terms`` (the difference
+    split by criterion, service line, zone and site), ``assumptions`` and ``flips`` (see :func:`explain`).
+    Differences are B − A; shares are of the difference in the objective."""
+
+    instance: str
+    a: str
+    b: str
+    configuration_a: Configuration
+    configuration_b: Configuration
+    objective_a: float
+    objective_b: float
+    criteria: pd.DataFrame
+    terms: pd.DataFrame
+    assumptions: pd.DataFrame
+    flips: pd.DataFrame
+
+    @property
+    def difference(self) -> float:
+        return self.objective_b - self.objective_a
+
+    def by_service(self) -> pd.DataFrame:
+        """The difference in the objective by service line (units of no one service, such as a new site, as '')."""
+        return _grouped(self.terms, "service_id", self.difference)
+
+    def by_zone(self) -> pd.DataFrame:
+        """The difference in the objective carried by each zone's travel (travel and equity terms only)."""
+        return _grouped(self.terms[self.terms["zone_id"].notna()], "zone_id", self.difference)
+
+    def sentences(self, instance: Instance) -> list[str]:
+        """The largest terms, zones and flips in words: "births (obstetrics) travel 380k minutes more a year
+        in 1A than in #1: 70% of the difference"."""
+        level = naming.distinct(instance)
+        lines = [f"{self.a}: {naming.name(instance, self.configuration_a, level)}; {self.b}: "
+                 f"{naming.name(instance, self.configuration_b, level)}; from {self.a} to {self.b}: "
+                 f"{naming.changes(instance, self.configuration_a, self.configuration_b) or 'no change'}"]
+        if _sign(self.difference) == 0:
+            return [*lines, f"{self.b} and {self.a} are equally good ({self.objective_a:.6g})"]
+        better, worse = (self.a, self.b) if self.difference > 0 else (self.b, self.a)
+        lines.append(f"{better} is better than {worse} by {abs(self.difference):.4g} "
+                     f"({self.objective_a:.6g} against {self.objective_b:.6g})")
+        per = self.terms.assign(service_id=self.terms["service_id"].fillna("")).groupby(
+            ["criterion", "service_id"], sort=False)[["difference", "objective_difference"]].sum().reset_index()
+        for row in _by_size(per).head(SAID).itertuples():
+            lines.append(f"{_said(instance, row.criterion, row.service_id, row.difference, self.a, self.b)}: "
+                         f"{row.objective_difference / self.difference:.0%} of the difference")
+        zones = self.by_zone()
+        for zone, row in zones[zones["share"].abs() >= 0.005].head(SAID).iterrows():
+            lines.append(f"the travel of patients from {instance.zones.at[zone, 'name']}: {row['share']:.0%} of the "
+                         "difference")
+        return lines + list(self.flips["sentence"])
+
+
+# --- the explanation --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Side:
+    """One of the two configurations, with the engine that evaluates it under any weights."""
+
+    label: str
+    configuration: Configuration
+    engine: Engine
+
+    def evaluate(self, weights: Mapping[str, float]) -> Solution:
+        solution = self.engine.evaluate(self.configuration, weights=weights)
+        if not isinstance(solution, Solution):
+            raise OptimiserError(f"{self.label} has no allocation that meets the instance's rules "
+                                 f"({solution.status.value}): see optimiser evaluate {self.engine.instance.name} "
+                                 f"{self.label}")
+        return solution
+
+
+def explain(instance: Instance, a: str | None = None, b: str | None = None, *,
+            weights: Mapping[str, float] | None = None, sweep: bool = True) -> Explanation:
+    """Configuration ``a`` against ``b``: each a rank of the optimiser's ranking (``#1``, ``#2`` …) or a
+    named option; by default the best (``#1``) against the real decision (the instance's ``decision``
+    setting), else the status quo (``baseline``). ``sweep`` finds where each weight flips their order."""
+    a = a or "#1"
+    b = b or instance.settings.get("decision") or instance.settings.get("baseline")
+    if not b:
+        raise OptimiserError(f"{instance.name} names no decision nor baseline option: give two configurations")
+    if a == b:
+        raise OptimiserError(f"give two different configurations to explain, not {a} twice")
+    chosen = resolve_weights(instance.weights, weights)
+    side_a, side_b = (Side(label, configuration, Engine.build(instance, options=evaluation_options(
+        instance, configuration))) for label, configuration in _configurations(instance, [a, b], chosen).items())
+    solution_a, solution_b = side_a.evaluate(chosen), side_b.evaluate(chosen)
+    terms = _paired(pd.concat([_terms(instance, side_a, solution_a, chosen).assign(side="a"),
+                               _terms(instance, side_b, solution_b, chosen).assign(side="b")], ignore_index=True))
+    difference = solution_b.objective - solution_a.objective
+    return Explanation(instance.name, a, b, side_a.configuration, side_b.configuration,
+                       solution_a.objective, solution_b.objective,
+                       _criteria(terms, solution_a, solution_b, chosen, side_a.engine.scales, difference), terms,
+                       _assumptions(instance, terms, chosen, difference),
+                       flips(side_a, side_b, chosen) if sweep else _no_flips())
+
+
+def _configurations(instance: Instance, labels: list[str], weights: dict[str, float]) -> dict[str, Configuration]:
+    """Each label's configuration: a rank of the optimiser's ranking under ``weights``, or a named option."""
+    ranks = {label: int(label[1:]) for label in labels if label.startswith("#") and label[1:].isdigit()}
+    ranked = solve(instance, top=max(ranks.values()), weights=weights).ranked if ranks else []
+    out = {}
+    for label in labels:
+        if label in ranks:
+            if not 1 <= ranks[label] <= len(ranked):
+                raise OptimiserError(f"{instance.name} has {len(ranked)} ranked configurations, so no {label}")
+            out[label] = ranked[ranks[label] - 1].configuration
+        else:
+            out[label] = option_configuration(instance, label)
+    return out
+
+
+# --- terms --------------------------------------------------------------------------------------
+
+def _terms(instance: Instance, side: Side, solution: Solution, weights: dict[str, float]) -> pd.DataFrame:
+    """One configuration's criteria as terms: criterion, service_id, zone_id, site_id, amount (natural
+    units: patient-minutes a year, GBP m, rotas, moves) and objective (its part of the objective)."""
+    scales = side.engine.scales
+    frames = [_travel_terms(instance, side.engine, solution), _unit_terms(instance, solution),
+              pd.DataFrame([{"criterion": "worst_zone", "amount": solution.criteria["worst_zone"]}])]
+    terms = pd.concat(frames, ignore_index=True).reindex(
+        columns=["criterion", "service_id", "zone_id", "site_id", "amount", "per_amount"])
+    terms["per_amount"] = terms["per_amount"].fillna(1.0)
+    coefficient = terms["criterion"].map({c: weights.get(c, 0.0) / scales[c] for c in CRITERIA})
+    return terms.assign(objective=coefficient * terms["per_amount"] * terms["amount"]).drop(columns="per_amount")
+
+
+def _travel_terms(instance: Instance, engine: Engine, solution: Solution) -> pd.DataFrame:
+    """Patient-minutes a year of each zone for each service line, plain and weighted by deprivation."""
+    flows = solution.allocation
+    services = instance.services
+    minutes = np.empty(len(flows))
+    for service, rows in flows.groupby("service_id").groups.items():
+        table = engine.data.times[instance.mode_or_default(services.at[service, "mode"])].zone_site_min
+        picked = flows.loc[rows]
+        minutes[flows.index.get_indexer(rows)] = table.to_numpy()[table.index.get_indexer(picked["zone_id"]),
+                                                                   table.columns.get_indexer(picked["site_id"])]
+    demand = instance.demand.stack()
+    demand.index.names = ["zone_id", "service_id"]
+    patients = flows["share"].to_numpy() * demand.reindex(pd.MultiIndex.from_frame(flows[["zone_id", "service_id"]])
+                                                          ).to_numpy()
+    travel = pd.DataFrame({"service_id": flows["service_id"], "zone_id": flows["zone_id"],
+                           "amount": patients * minutes}).groupby(["service_id", "zone_id"], as_index=False).sum()
+    deprivation = instance.zones["deprivation_quintile"].astype(int).map(DEPRIVATION_WEIGHT)
+    total = float(instance.demand.to_numpy().sum())
+    weighted = float((instance.demand.sum(axis=1) * deprivation.reindex(instance.demand.index)).sum())
+    equity = travel.assign(amount=travel["amount"] * deprivation.reindex(travel["zone_id"]).to_numpy())
+    return pd.concat([travel.assign(criterion="travel", per_amount=1 / total),
+                      equity.assign(criterion="equity", per_amount=1 / weighted)], ignore_index=True)
+
+
+def _unit_terms(instance: Instance, solution: Solution) -> pd.DataFrame:
+    """Running cost, rotas, moves and capital of each unit (site, service), and capital of each site built
+    and each expansion (no service)."""
+    services, sites = instance.services, instance.sites
+    baseline = baseline_configuration(instance)
+    base = baseline.hosts if baseline else frozenset()
+    rows = []
+    for site, service in sorted(solution.configuration.hosts):
+        rows += [("running", service, site, services.at[service, "running_cost_gbp_m"]),
+                 ("workforce", service, site, float(services.at[service, "rotas_24_7"]))]
+        if (site, service) not in base:
+            rows.append(("capital", service, site, services.at[service, "opening_capital_gbp_m"]))
+    rows += [("disruption", service, site, 1.0) for site, service in sorted(solution.configuration.hosts ^ base)]
+    rows += [("capital", None, site, sites.at[site, "new_build_capital_gbp_m"])
+             for site in solution.configuration.opened(instance)]
+    resources = instance.site_resources.set_index(["site_id", "resource"])["expansion_capital_gbp_m"]
+    rows += [("capital", None, row.site_id, row.added * resources[(row.site_id, row.resource)])
+             for row in solution.expansion.itertuples()]
+    return pd.DataFrame(rows, columns=["criterion", "service_id", "site_id", "amount"])
+
+
+def _paired(terms: pd.DataFrame) -> pd.DataFrame:
+    """A's and B's terms side by side: amount_a, amount_b, difference (B − A) and objective_difference."""
+    keys = ["criterion", "service_id", "zone_id", "site_id"]
+    filled = terms.assign(**{k: terms[k].fillna("") for k in keys[1:]})
+    wide = filled.pivot_table(index=keys, columns="side", values=["amount", "objective"], aggfunc="sum",
+                              fill_value=0.0, sort=False)
+    wide.columns = [f"{value}_{side}" for value, side in wide.columns]
+    wide = wide.reindex(columns=["amount_a", "amount_b", "objective_a", "objective_b"], fill_value=0.0)
+    out = wide.reset_index().replace({k: {"": None} for k in keys[1:]})
+    out["difference"] = out["amount_b"] - out["amount_a"]
+    out["objective_difference"] = out["objective_b"] - out["objective_a"]
+    order = {c: i for i, c in enumerate(CRITERIA)}
+    out = out[(out["difference"] != 0) | (out["amount_a"] != 0)]
+    return out.sort_values("criterion", key=lambda c: c.map(order), kind="stable").reset_index(drop=True)[
+        [*keys, "amount_a", "amount_b", "difference", "objective_difference"]]
+
+
+def _criteria(terms: pd.DataFrame, a: Solution, b: Solution, weights: dict[str, float], scales: dict[str, float],
+              difference: float) -> pd.DataFrame:
+    """One row per criterion: weight, scale, value in A and B (natural units), and the part of the difference."""
+    parts = terms.groupby("criterion")["objective_difference"].sum().reindex(list(CRITERIA), fill_value=0.0)
+    return pd.DataFrame({"weight": [weights.get(c, 0.0) for c in CRITERIA], "scale": [scales[c] for c in CRITERIA],
+                         "a": [a.criteria[c] for c in CRITERIA], "b": [b.criteria[c] for c in CRITERIA],
+                         "objective_difference": parts.to_numpy(),
+                         "share": parts.to_numpy() / difference if difference else np.nan},
+                        index=pd.Index(CRITERIA, name="criterion"))
+
+
+def _grouped(terms: pd.DataFrame, by: str, difference: float) -> pd.DataFrame:
+    grouped = terms.assign(**{by: terms[by].fillna("")}).groupby(by)["objective_difference"].sum()
+    return _by_size(grouped.to_frame().assign(share=grouped / difference if difference else np.nan))
+
+
+def _by_size(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows by the size of their part of the difference, largest first, whatever its sign."""
+    return frame.reindex(frame["objective_difference"].abs().sort_values(ascending=False, kind="stable").index)
+
+
+def _assumptions(instance: Instance, terms: pd.DataFrame, weights: dict[str, float], difference: float
+                 ) -> pd.DataFrame:
+    """The weights and numbers the difference rests on, as scenario parameters, largest share first:
+    each weight carries its criterion's part; a service's demand its travel and equity terms; its costs
+    their terms (rotas are not a scenario parameter, so they are named as the services.yaml field)."""
+    rows = []
+    parts = terms.groupby("criterion")["objective_difference"].sum()
+    for criterion, part in parts.items():
+        rows.append((f"weights.{criterion}", weights.get(criterion, 0.0), part))
+    by_service = terms[terms["service_id"].notna()].groupby(["criterion", "service_id"])["objective_difference"].sum()
+    for (criterion, service), part in by_service.items():
+        if criterion in DRIVERS:
+            name = DRIVERS[criterion].format(service=service)
+            value = 1.0 if name.startswith("demand.") else float(instance.services.at[service, name.rsplit(".")[-1]])
+        elif criterion == "workforce":
+            name, value = f"services.yaml {service}.rotas_24_7", float(instance.services.at[service, "rotas_24_7"])
+        else:
+            continue
+        rows.append((name, value, part))
+    frame = pd.DataFrame(rows, columns=["parameter", "value", "objective_difference"])
+    frame = frame.groupby(["parameter", "value"], as_index=False, sort=False)["objective_difference"].sum()
+    frame = frame[frame["objective_difference"] != 0]
+    frame["share"] = frame["objective_difference"] / difference if difference else np.nan
+    return _by_size(frame).reset_index(drop=True)
+
+
+# --- where the order flips ----------------------------------------------------------------------
+
+def flips(a: Side, b: Side, weights: dict[str, float]) -> pd.DataFrame:
+    """For each criterion weight, one at a time, the weight at which ``a`` and ``b`` change order, below
+    and above today's, found by bisection with both re-evaluated at each step (their allocations may
+    change with the weights, so the difference is piecewise linear, not a line); a weight is searched
+    from 0 up to :data:`SWEEP_UP_TO` times the largest weight. Where the difference changes sign more
+    than once in a range, bisection finds one of the changes."""
+    def sign(criterion: str, weight: float) -> float:
+        trial = weights | {criterion: weight}
+        return _sign(b.evaluate(trial).objective - a.evaluate(trial).objective)
+
+    top = SWEEP_UP_TO * max(1.0, *weights.values())
+    rows = []
+    for criterion in CRITERIA:
+        now = weights.get(criterion, 0.0)
+        today = sign(criterion, now)
+        others = any(w > 0 for c, w in weights.items() if c != criterion)
+        ranges = ([(now, 0.0, "falls below")] if now > 0 and others else []) + [(now, top, "rises above")]
+        for start, end, direction in ranges:
+            if today == 0 or sign(criterion, end) in (today, 0):
+                continue
+            at = _bisect(lambda w, c=criterion, t=today: sign(c, w) == t, start, end)
+            winner, loser = (b, a) if today > 0 else (a, b)
+            rows.append((criterion, now, direction, at, f"{winner.label} becomes better than {loser.label} when "
+                                                        f"the {criterion} weight {direction} {at:.3g} (now {now:g})"))
+    return pd.DataFrame(rows, columns=["criterion", "weight", "direction", "flip_weight", "sentence"])
+
+
+def _bisect(holds, start: float, end: float) -> float:
+    """The point between ``start``, where ``holds``, and ``end``, where it does not, at which it changes."""
+    tolerance = FLIP_TOLERANCE * abs(end - start)
+    while abs(end - start) > tolerance:
+        middle = (start + end) / 2
+        start, end = (middle, end) if holds(middle) else (start, middle)
+    return (start + end) / 2
+
+
+def _sign(difference: float) -> float:
+    """The sign of a difference in the objective, 0 for a tie (as the ranking calls one)."""
+    return 0.0 if abs(difference) <= TIE_TOLERANCE else float(np.sign(difference))
+
+
+def _no_flips() -> pd.DataFrame:
+    return pd.DataFrame(columns=["criterion", "weight", "direction", "flip_weight", "sentence"])
+
+
+# --- words ------------------------------------------------------------------------------------
+
+def _said(instance: Instance, criterion: str, service: str, difference: float, a: str, b: str) -> str:
+    """One term in words: "births (obstetrics) travel 380k minutes more a year in 1A than in #1"."""
+    services = instance.services
+    if criterion in ("travel", "equity"):
+        what = f"{services.at[service, 'activity']} ({service})"
+    else:
+        what = service or ("new sites and expansion" if criterion == "capital" else "the configuration")
+    text = WORDING[criterion].format(what=what, amount=_amount(abs(difference)),
+                                     more="more" if difference > 0 else "less", b=b)
+    return f"{text} than in {a}"
+
+
+def _amount(value: float) -> str:
+    """380k, 1.2M, 5.5, 12 — as a reader would say it."""
+    if value >= 1e6:
+        return f"{value / 1e6:.3g}M"
+    if value >= 1e4:
+        return f"{value / 1e3:.3g}k"
+    return f"{value:,.3g}" if value < 100 else f"{value:,.0f}"
+
+
+__all__ = ["Explanation", "Side", "explain", "flips"]

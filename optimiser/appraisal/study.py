@@ -1,0 +1,76 @@
+"""A study: solve, evaluate the named options, appraise them together — everything a report needs.
+
+This is the one place that chains the stages (solve → evaluate → appraise);
+each stage stays callable on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from importlib import metadata
+
+from optimiser.instance.configuration import Configuration, Solution, baseline_configuration, option_configuration
+from optimiser.instance.folder import Instance
+from optimiser.search import naming
+from optimiser.search.diagnose import diagnose
+from optimiser.search.engine import Engine, Extension, evaluation_options
+from solvers.highs import solver_version
+
+from .display import diagnosis_lines
+from .scoring import Study, appraise
+
+#: Packages whose versions a report records.
+RECORDED_PACKAGES = ("hospital-site-optimiser", "pyomo", "highspy", "pandas", "numpy", "scipy", "networkx")
+
+
+def study(instance: Instance, *, top: int = 5, weights: Mapping[str, float] | None = None,
+          samples: int = 20_000, seed: int = 0, extend: Extension | None = None) -> Study:
+    """The optimiser's best ``top`` configurations (distinct hospital models where the instance has roles,
+    :func:`optimiser.search.naming.distinct`) and every named option, appraised together, under the instance's
+    rules and ``extend``'s (:meth:`~optimiser.search.engine.Engine.build`)."""
+    engine = Engine.build(instance, extend=extend)
+    result = engine.solve(top=top, weights=weights, distinct=naming.distinct(instance))
+    options: dict[str, Solution | Configuration] = {r.configuration.name: r for r in result.ranked}
+    sources = dict.fromkeys(options, "optimiser")
+    baseline = baseline_configuration(instance)
+    engines = {engine.data.options: engine}  # one engine per formulation, shared by the options
+    explanations: dict[str, list[str]] = {}
+    for option_id in instance.options.index:
+        configuration = option_configuration(instance, option_id)
+        formulation = evaluation_options(instance, configuration)
+        if formulation not in engines:
+            engines[formulation] = Engine.build(instance, options=formulation, times=engine.data.times, extend=extend)
+        outcome = engines[formulation].evaluate(configuration, weights=weights)
+        options[option_id] = outcome if isinstance(outcome, Solution) else configuration
+        if not isinstance(outcome, Solution):
+            explanations[option_id] = diagnosis_lines(diagnose(instance, configuration))
+        sources[option_id] = "status quo" if baseline is not None and option_id == instance.settings["baseline"] \
+            else "named"
+    appraisal = appraise(instance, options, sources=sources, samples=samples, seed=seed, times=engine.data.times,
+                         explanations=explanations)
+    configurations = {label: (o.configuration if isinstance(o, Solution) else o) for label, o in options.items()}
+    gaps = [r.gap for r in result.ranked if r.gap is not None]
+    solver = {"status": result.status.value, "gap": max(gaps) if gaps else None, "solver": result.solver,
+              "weights": result.weights, "top": top, "builder": result.builder, "extension": result.extension}
+    return Study(instance, appraisal, configurations, solver, instance_checksum(instance), package_versions())
+
+
+def instance_checksum(instance: Instance) -> str:
+    """SHA-256 over the instance folder's files (names and contents, in name order)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in instance.path.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(instance.path)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in RECORDED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    versions["HiGHS"] = solver_version().removeprefix("HiGHS ")
+    return versions

@@ -1,0 +1,1 @@
+"""Finding the best configurations: the engine and the strategies it chooses among."""

@@ -1,0 +1,1022 @@
+"""Solving: the best K distinct configurations, and the evaluation of named options.
+
+An :class:`Engine` builds the model once, compiles it, and keeps a HiGHS
+session alive: ranking, evaluating options and re-weighting all re-solve the
+same session. :func:`solve` and :func:`evaluate` are the one-call conveniences.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from optimiser.errors import OptimiserError
+from optimiser.instance.configuration import Configuration, Solution, option_configuration
+from optimiser.instance.folder import Instance
+from optimiser.instance.travel import TravelTimes
+from optimiser.model.aggregate import expand_allocation
+from optimiser.model.data import CRITERIA, ModelData, ModelOptions, prepare
+from optimiser.model.matrix import build_matrix
+from optimiser.model.nearest import grow, to_hosts, widen
+from optimiser.model.objective import criterion_scales, resolve_weights, solver_weights
+from optimiser.notebook import html_view
+from solvers.highs import (
+    HighsSession,
+    Progress,
+    SolverDefect,
+    SolverOptions,
+    SolverResult,
+    Status,
+    proved,
+    relative_gap,
+    solver_version,
+)
+from solvers.milp import StandardForm
+from solvers.ranking import best_k
+
+from . import naming
+from .radius import RadiusMaster
+
+#: Rules of one's own added to the Pyomo model before it is compiled: ``extend(model, data)`` (:meth:`Engine.build`).
+Extension = Callable[[Any, ModelData], None]
+
+#: Objectives closer than this (relative) are reported as a tie.
+TIE_TOLERANCE = 1e-9
+#: A beyond share above this means a zone needs more of its nearest sites.
+BEYOND_TOLERANCE = 1e-7
+#: The radius master's objective and the full model's for the same configuration agree to this (relative).
+RADIUS_TOLERANCE = 1e-6
+#: Share of a limited search's time left that its relaxation may take (:meth:`Engine._scout`).
+SCOUT_SHARE = 0.5
+#: Nearest hosting sites each zone keeps when a configuration is served outside a search (the
+#: scout's, a stopped search's). The national scout's configuration costs 1.24811 served at 2
+#: (10 s), 1.24618 at 3 (18 s), 1.24585 at 4, 1.24576 at 6 (34 s); a regional one, 1.26492 over its
+#: kept sites grown to the nearest host, 1.26363 at 2, 1.26330 at 3 (2.7 s) and at 5.
+SERVING_HOSTS = 3
+#: Share of the time left after the scout that improving its configuration may take (:meth:`Engine._improved`).
+IMPROVE_SHARE = 0.75
+#: A unit that linear programme moves at least this far (opens, or closes) is moved in the round's first try.
+ROUNDED_MOVE = 0.5
+#: Tries per round of the improvement: that rounded set, then its units one at a time, farthest moved first.
+IMPROVE_TRIES = 4
+#: Decimals of the shares that order the single tries; units equal to these are tried in name order.
+SHARE_DIGITS = 9
+#: In the objective's units (about 1): a move pays where it lowers a cost by more than this, a unit of
+#: reduced cost below minus this may pay to open, and a linear programme moves a unit if by more than this.
+MOVE_TOLERANCE = 1e-7
+#: A scouted search stops this many times the scout's serving time before the limit: the repair of
+#: its answer, owed past the limit, is the same work (the national job ended 80 s past its limit).
+REPAIR_RESERVE = 1.5
+#: Share of the time limit an unscouted search of a restricted model leaves to the repair of its answer (or
+#: :data:`REPAIR_RESERVE` times its start's pinned solve, if more): on a generated 30-site, 1,500-zone instance
+#: the repair took 1.3-8.7 s after a search of 20 s (top 3), and 1.9 s after one of 3.75 s, a pinned solve
+#: of 1.4 s (its start's took 1.2 s) and a rebuild of 0.3 s.
+REPAIR_SHARE = 0.25
+
+
+@dataclass(frozen=True, repr=False)  # Solution's short repr
+class RankedSolution(Solution):
+    """A solution with its place in the ranking; ``tied_with_previous`` when its objective equals the one above."""
+
+    rank: int = 0
+    tied_with_previous: bool = False
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """The ranked configurations of one solve, with the solver's account of it."""
+
+    instance: str
+    status: Status
+    ranked: list[RankedSolution]
+    weights: dict[str, float]
+    scales: dict[str, float]
+    build_s: float
+    solve_s: float
+    solver: str
+    exhausted: bool = False  # fewer than asked for exist
+    restriction: Restriction | None = None  # the nearest-site restriction, when the model was restricted
+    formulation: str = "classic"  # or "radius": the allocation projected out (optimiser.search.radius)
+    relaxation_bound: float | None = None  # classic search of a restricted model: its relaxation's bound
+    time_limit_s: float | None = None  # the search's time limit, where one was set
+    limited: bool = False  # the time limit ended the search: the answers are the best found in it
+    builder: str = "matrix"  # or "pyomo": the model stated in Pyomo (optimiser.model.statement) and compiled
+    extension: str | None = None  # the name of the user's rules added to the Pyomo model (Engine.build's extend)
+
+    @property
+    def best(self) -> RankedSolution:
+        if not self.ranked and self.status is Status.INFEASIBLE:
+            raise OptimiserError(f"{self.instance}: no feasible configuration")
+        if not self.ranked:
+            raise OptimiserError(self.why_no_answer())
+        return self.ranked[0]
+
+    def why_no_answer(self) -> str:
+        """Why a search that is not infeasible has no configuration to show."""
+        ended = (f"the time limit of {self.time_limit_s:g} s ended the search" if self.limited
+                 else f"the search ended ({self.status.value})")
+        return f"{self.instance}: {ended} before it found any configuration; allow more time"
+
+    def __repr__(self) -> str:
+        best = f", best {self.ranked[0].objective:.6g}" if self.ranked else ""
+        return f"SolveResult({self.instance!r}: {self.status.value}, {len(self.ranked)} ranked{best})"
+
+    def _repr_html_(self) -> str:
+        return html_view(f"{self.instance}: {len(self.ranked)} configurations ranked",
+                         {"status": self.status.value, "solver": self.solver, "builder": self.builder,
+                          "formulation": self.formulation, "solved in": f"{self.solve_s:.2f} s"},
+                         {"ranking": self.table(), "hosts": self.assignments()})
+
+    def table(self) -> pd.DataFrame:
+        """One row per ranked configuration: rank, objective, gap, status and every criterion."""
+        return pd.DataFrame([{"rank": r.rank, "tie": r.tied_with_previous, "objective": r.objective, "gap": r.gap,
+                              "status": r.status.value, **r.criteria} for r in self.ranked]).set_index("rank")
+
+    def assignments(self) -> pd.DataFrame:
+        """Long table: rank, site_id, service_id for every service hosted in every ranked configuration."""
+        return pd.DataFrame([{"rank": r.rank, "site_id": s, "service_id": l}
+                             for r in self.ranked for s, l in sorted(r.configuration.hosts)])
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """How far each zone's nearest sites grew (:mod:`optimiser.model.nearest`). The results are those of the
+    full model all the same: every round ends with no demand served beyond the kept sites."""
+
+    kept_pairs: int
+    candidate_pairs: int
+    rounds: int  # solves of the ranking or evaluation, the last one final
+    repaired: bool = False  # the time limit stopped a round whose last solution needed farther sites
+    scouted: bool = False  # the answer is the relaxation's configuration, served at each zone's nearest hosts
+    openings: int = 0  # services the scout's configuration opened, where the served allocation showed they pay
+    closings: int = 0  # services it closed, likewise
+
+
+@dataclass(frozen=True)
+class Scout:
+    """What the relaxation of a restricted model gave (:meth:`Engine._scout`): its bound on the full
+    optimum (-inf without one), its configuration, and that configuration served in ``engine``'s
+    model (None where it could not be), in ``serving_s`` seconds (model and solve)."""
+
+    bound: float
+    configuration: Configuration | None
+    engine: Engine | None
+    served: SolverResult | None
+    serving_s: float = 0.0
+
+    def proves(self, mip_gap: float) -> bool:
+        """The served configuration is within ``mip_gap`` of the bound: optimal, no search needed."""
+        if self.served is None:
+            return False
+        return relative_gap(self.served.objective, self.bound) <= mip_gap + 1e-9
+
+
+class _FloorBinds(Exception):
+    """The radius master's answer breaks a row it leaves out (a hosted unit without patients)."""
+
+
+@dataclass
+class Engine:
+    """One instance's model, compiled once and loaded in HiGHS, ready for many solves.
+
+    ``columns`` locates the model's variables in the compiled matrices:
+    ``y`` (sites × services), ``r`` (sites × roles), ``x`` (one per candidate pair)
+    and ``expand`` (site, resource).
+    """
+
+    instance: Instance
+    data: ModelData
+    form: StandardForm
+    session: HighsSession
+    scales: dict[str, float]
+    build_s: float
+    columns: dict[str, np.ndarray | dict] = field(repr=False, default_factory=dict)
+    builder: str = "matrix"
+    extend: Extension | None = field(repr=False, default=None)
+    rounds: int = 0  # restricted model: rounds of the last solve or evaluation
+    repaired: bool = False  # restricted model: the last solve's final solution was repaired (_repaired)
+    formulation: str = "classic"  # of the last search: "radius" where the allocation was projected out
+    relaxation_bound: float | None = None  # of the last search, where it scouted (_scout)
+    scout_objective: float | None = None  # of the last search: the scout's configuration served, a true cost
+    openings: int = 0  # of the last search: services the improvement of the scout's configuration opened
+    closings: int = 0  # and closed
+    scouted: bool = False  # the last search answered with the scout's configuration
+    distinct: naming.Distinct | None = None  # of the last search: the level it ranks at (None: y and r)
+    rebuild_s: float = 0.0  # the longest a model of this engine took to compile and load: what a rebuild may take
+
+    @classmethod
+    def build(cls, instance: Instance, *, options: ModelOptions | None = None,
+              solver: SolverOptions | None = None, times: dict[str, TravelTimes] | None = None,
+              builder: str = "matrix", extend: Extension | None = None) -> Engine:
+        """Build the model once and load it into HiGHS.
+
+        ``builder="matrix"`` assembles the matrices with numpy (:mod:`optimiser.model.matrix`, fast at any
+        size); ``"pyomo"`` states the model in Pyomo (:mod:`optimiser.model.statement`, the readable statement)
+        and compiles it. Tests hold the two equal.
+
+        ``extend(model, data)`` adds rules of one's own to the Pyomo model (constraints over ``model.y``,
+        ``model.r``, ``model.x`` …) before it is compiled, so that ranking, evaluation and the report see
+        them; it implies the Pyomo builder and is applied again to every model this engine rebuilds (a
+        restricted model's rounds). A rule on the allocation ``x`` should skip pairs not in ``model.X``.
+        """
+        if extend is not None:
+            builder = "pyomo"
+        start = time.perf_counter()
+        options = options or ModelOptions(closest_assignment=bool(instance.settings.get("closest_assignment")))
+        data = prepare(instance, options, times)
+        compiling = time.perf_counter()
+        form, columns = _compile(data, builder, extend)
+        session = HighsSession(form, solver)
+        return cls(instance, data, form, session, criterion_scales(data), time.perf_counter() - start, columns,
+                   builder, extend, rebuild_s=time.perf_counter() - compiling)
+
+    def __repr__(self) -> str:
+        rows, columns = self.form.shape
+        return f"Engine({self.instance.name!r}: {self.builder} builder, {columns:,} columns × {rows:,} rows)"
+
+    @property
+    def restriction(self) -> Restriction | None:
+        if self.formulation == "radius" or (self.data.reach is None and self.rounds <= 1):  # every pair
+            return None
+        return Restriction(len(self.data.pairs), len(self.data.candidates), self.rounds, self.repaired,
+                           self.scouted, self.openings if self.scouted else 0, self.closings if self.scouted else 0)
+
+    # --- solving ------------------------------------------------------------------------------
+
+    def solve(self, *, top: int = 1, weights: Mapping[str, float] | None = None,
+              progress: Callable[[int, SolverResult], None] | None = None,
+              watch: Callable[[Progress], None] | None = None, distinct: naming.Distinct | None = None) -> SolveResult:
+        """The best ``top`` distinct configurations under ``weights`` (the instance's, overridden),
+        each the best of its kind at the ``distinct`` level (:mod:`optimiser.search.naming`; None: any
+        difference in which site hosts which service or takes which role),
+        within the solver's time limit for the whole ranking. The search starts from the baseline
+        configuration, so that a search stopped early has at least today's configuration to show.
+        ``progress`` hears of each configuration found; ``watch`` of where each running solve stands
+        (best objective, bound, gap), about once per ``SolverOptions.watch_interval_s`` (1 s unless
+        set), and only news it has not heard (``watch=print`` prints readable lines). An exception a
+        watcher raises ends the search (at HiGHS's next report or the solve's end, from the heartbeat)
+        and reaches the caller."""
+        if top < 1:
+            raise OptimiserError(f"top must be at least 1, not {top}")
+        chosen = self._set_weights(weights)
+        self.distinct = distinct
+        self.session.start_budget()
+        self.session.watch = None if watch is None else self._telling(watch)
+        start = time.perf_counter()
+        master = self._radius_master()
+        self.formulation = "radius" if master else "classic"
+        self.relaxation_bound, self.scout_objective, self.scouted = None, None, False
+        self.openings = self.closings = 0
+        deadline = self.session.deadline
+        try:
+            if not self.data.unservable.empty:
+                results = [self._unservable()]
+            else:
+                results = self._by_radius(master, top, progress) if master else self._classic(top, progress)
+        except _FloorBinds:  # a unit the master opened would have no patients: the classic model decides
+            self.formulation, self.session.deadline = "classic", deadline
+            results = self._classic(top, progress)
+        finally:
+            self.session.watch = None
+        limit = self.session.options.time_limit_s  # it ended the search where it stopped a solve, or took it all
+        limited = limit is not None and (time.perf_counter() - start >= limit or any(
+            r.status in (Status.FEASIBLE, Status.NO_SOLUTION) for r in results))
+        found = self._best_allocations([r for r in results if r.has_solution])
+        seconds = time.perf_counter() - start
+        ranked = self._rank(found, chosen)
+        status = ranked[0].status if ranked else results[0].status if results else Status.ERROR
+        exhausted = len(ranked) < top and (not results or results[-1].status in (Status.OPTIMAL, Status.INFEASIBLE))
+        return SolveResult(self.instance.name, status, ranked, chosen, self.scales, self.build_s, seconds,
+                           results[0].solver if results else "", exhausted, self.restriction, self.formulation,
+                           self.relaxation_bound, limit, limited, self.builder, _name(self.extend))
+
+    def _telling(self, watch: Callable[[Progress], None]) -> Callable[[Progress], None]:
+        """``watch``, told of this engine's searches: in a classic model of each zone's nearest sites
+        (scout included), the best objective marked provisional, unless the scout's served
+        configuration, a true cost, is better; the bound the better of the search's and the scout's.
+        News the watcher has heard already (the same objective, bound and gap; the heartbeat's of a
+        silent solve) is not told again."""
+        heard: list[tuple] = []
+
+        def told(progress: Progress) -> None:
+            objective, bound = progress.objective, progress.bound
+            provisional = self.formulation == "classic" and self.data.reach is not None
+            served, scouted = self.scout_objective, self.relaxation_bound
+            if served is not None and (objective is None or served <= objective):
+                objective, provisional = served, False
+            if scouted is not None and math.isfinite(scouted) and (bound is None or scouted > bound):
+                bound = scouted
+            gap = progress.gap if objective is None or bound is None else max(relative_gap(objective, bound), 0.0)
+            news = (objective, bound, gap, provisional)
+            if heard and heard[-1] == news:
+                return
+            heard[:] = [news]
+            watch(replace(progress, objective=objective, bound=bound, gap=gap, provisional=provisional))
+        return told
+
+    def _classic(self, top: int, progress: Callable[[int, SolverResult], None] | None) -> list[SolverResult]:
+        """The ranking of the classic model, from the baseline; a restricted model's single best is
+        scouted first (:meth:`_scout`, its configuration improved), searched for from the scout's
+        configuration until :data:`REPAIR_RESERVE` times its serving before the limit, and the better
+        of the two answers kept. Unscouted, a restricted model's search leaves :data:`REPAIR_SHARE` of the
+        limit to the repair of its answer, owed within the limit's grace."""
+        scout = self._scout() if top == 1 and self.data.reach is not None and self.data.options.radius else None
+        if scout and scout.proves(self.session.options.mip_gap):
+            return self._scouted([], scout)
+        served = scout.configuration if scout and scout.served else None
+        start = served if served is not None else self.data.baseline
+        unscouted = served is None and self.data.reach is not None and self.session.deadline is not None
+        if served and self.session.deadline is not None:
+            self.session.deadline -= REPAIR_RESERVE * scout.serving_s
+        elif unscouted:
+            self.session.deadline -= REPAIR_SHARE * self.session.options.time_limit_s
+        start_s = self._start_from(start) if start is not None else 0.0
+        if unscouted:  # the repair's pinned solve is like the start's (its rebuild is within the grace)
+            self.session.deadline -= max(REPAIR_RESERVE * start_s - REPAIR_SHARE * self.session.options.time_limit_s, 0)
+        results = self._exactly(lambda: best_k(self.session, self._decision_columns(), top, progress),
+                                start=None if served else self.data.baseline, warm=True, served=served)
+        return self._scouted(results, scout) if scout else results
+
+    def _start_from(self, configuration: Configuration) -> float:
+        """Offer HiGHS ``configuration`` as the search's start; returns the seconds it took. Under a time
+        limit it is completed here first, by its pinned solve (which the deadline interrupts): HiGHS completes
+        a partial start without looking at its limit (given 3.75 s, a search from today's configuration ran
+        5.2 s; 4.0 s without). Not between the rounds of a restricted model: there, a grown model's pinned
+        solve costs more than it saves."""
+        if self.session.deadline is None:
+            self.session.set_start(*self._decision_values(configuration))
+            return 0.0
+        completed = self._solve_pinning(self.pin(configuration))
+        if completed.has_solution:
+            self.session.set_start(np.arange(len(completed.values)), completed.values)
+        return completed.seconds
+
+    def evaluate(self, configuration: Configuration | str, *,
+                 weights: Mapping[str, float] | None = None) -> Solution | SolverResult:
+        """The best allocation for a given configuration: a :class:`Solution`, or the failed
+        :class:`SolverResult` when no allocation can meet the rules with it."""
+        if isinstance(configuration, str):
+            configuration = option_configuration(self.instance, configuration)
+        chosen = self._set_weights(weights)
+        result = self.solve_pinned(configuration)
+        if not result.has_solution:
+            return result
+        solution = self._solution(result, chosen)
+        return Solution(configuration, solution.objective, solution.criteria, solution.allocation,
+                        solution.expansion, *_proof(result.objective, result.bound))
+
+    def solve_pinned(self, configuration: Configuration) -> SolverResult:
+        """Solve with the configuration pinned, under the weights already set, then unpin it: a job
+        of its own for the time limit (a sweep evaluates options after a search)."""
+        self.session.start_budget()
+        if not self.data.unservable.empty:
+            return self._unservable()
+        return self._exactly(lambda: [self._solve_pinning(self.pin(configuration))])[0]
+
+    def _unservable(self) -> SolverResult:
+        """Infeasible, without a solve: some zone's demand has no site permitted to serve it (its demand
+        row has no term: :func:`optimiser.model.data.unservable`), and none may be left unserved."""
+        return SolverResult(Status.INFEASIBLE, None, None, None, 0.0, solver_version())
+
+    def _solve_pinning(self, columns: np.ndarray) -> SolverResult:
+        """Solve with ``columns`` pinned (their bounds already set), then give them back their bounds."""
+        try:
+            return self.session.solve()
+        finally:
+            self.session.reset_bounds(columns)
+
+    # --- the radius formulation (optimiser.search.radius) ----------------------------------------------
+
+    def _radius_master(self) -> RadiusMaster | None:
+        """The allocation projected out, where the model allows it and the options ask for it,
+        sharing the session's deadline and watcher and starting from the baseline."""
+        if not self.data.options.radius:
+            return None
+        master = RadiusMaster.of(self.data, self.form, self.columns, self.session.weights, self.session.options)
+        if master is None:
+            return None
+        master.session.share_budget(self.session)
+        master.watch_with(self.session.watch)
+        if self.data.baseline is not None:
+            master.start_from(*self._decision_values(self.data.baseline))
+        return master
+
+    def _by_radius(self, master: RadiusMaster, top: int,
+                   progress: Callable[[int, SolverResult], None] | None) -> list[SolverResult]:
+        """The ranking of the master, each configuration allocated in the full model; today's
+        configuration when the limit stopped the master before HiGHS took it as its start."""
+        found = best_k(master, master.decision[self._distinct_mask()], top, progress)
+        if found and found[0].status is Status.NO_SOLUTION and self.data.baseline is not None:
+            served = self._served(self.data.baseline, found[0])
+            return [served] if served.has_solution else found
+        n = len(self.form.columns)  # read every configuration first: serving one may grow the model's columns
+        configurations = [self._configuration(master.full_values(result.values, n)) if result.has_solution
+                          else None for result in found]
+        while True:  # until every configuration is served in one model, the one its values are read in
+            form = self.form
+            served = [self._served(configuration, result) if configuration else result
+                      for configuration, result in zip(configurations, found, strict=True)]
+            if self.form is form:
+                return served
+
+    def _served(self, configuration: Configuration, found: SolverResult) -> SolverResult:
+        """``configuration`` allocated in the full model (pinned: linear programmes, owed past the
+        deadline, to the end of its grace: else no answer), with the status, bound and gap of the master's
+        ``found``, whose objective must agree with it (:meth:`_check_served`)."""
+        self.session.owe()
+        served = self._exactly(lambda: [self._solve_pinning(self.pin(configuration))])[0]
+        if served.status is Status.NO_SOLUTION:
+            return replace(found, status=Status.NO_SOLUTION, objective=None, gap=None, values=None)
+        self._check_served(found, served)
+        if not served.has_solution:
+            return served
+        seconds = found.seconds + served.seconds
+        if found.has_solution:
+            return replace(served, status=found.status, bound=found.bound, gap=found.gap, seconds=seconds)
+        bound = -math.inf if found.bound is None else found.bound
+        return replace(served, status=Status.FEASIBLE, bound=bound,
+                       gap=relative_gap(served.objective, bound), seconds=seconds)
+
+    def _check_served(self, found: SolverResult, served: SolverResult) -> None:
+        """The master's objective of a configuration and the full model's, computed apart, must agree, or no
+        answer is given (SolverDefect). Two disagreements are not defects: a master point that is not proved
+        optimal may cost more than its configuration served (it may build a site for nothing: a search within
+        a gap stops at such points), and where the full model holds an activity floor the master leaves out
+        (:data:`optimiser.search.radius.CHECKED_ROWS`), serving may cost more: the classic model decides then."""
+        if not found.has_solution:
+            return
+        tolerance = RADIUS_TOLERANCE * max(1.0, abs(found.objective))
+        if served.has_solution:
+            excess = served.objective - found.objective
+            if abs(excess) <= tolerance or (excess < 0 and not proved(found.objective, found.bound)):
+                return
+        if any(row.startswith("activity_floor[") for row in self.form.rows) and (
+                not served.has_solution or served.objective > found.objective):
+            raise _FloorBinds
+        raise SolverDefect(f"the radius formulation found a configuration of objective {found.objective:.9g}, "
+                           f"but allocated in the full model it has {served.objective!r}; no answer is given. "
+                           "Set ModelOptions(radius=False) to use the classic model, and report this.")
+
+    # --- scouting a restricted model: its relaxation ------------------------------------------------
+
+    def _scout(self) -> Scout | None:
+        """The relaxation without the rules on the allocation but demand and linking (capacity,
+        volumes, coverage, closest assignment), on the radius formulation: fast where the classic
+        model's root LP is slow, its bound bounds the full model, and its configuration, served in a
+        model of each zone's nearest hosts, is a feasible answer (where capacity allows), then
+        improved (:meth:`_improved`). Takes at most :data:`SCOUT_SHARE` of the time left, and the
+        improvement :data:`IMPROVE_SHARE` of the rest."""
+        master = RadiusMaster.of(self.data, self.form, self.columns, self.session.weights, self.session.options,
+                                 relaxed=True)
+        if master is None:
+            return None
+        left = self.session.time_left_s
+        master.session.share_budget(self.session)
+        master.session.deadline = None if left is None else time.perf_counter() + SCOUT_SHARE * left
+        master.watch_with(self.session.watch)
+        found = master.solve()
+        self.relaxation_bound = bound = -math.inf if found.bound is None else found.bound
+        if not found.has_solution:
+            return Scout(bound, None, None, None)
+        configuration = self._configuration(master.full_values(found.values, len(self.form.columns)))
+        master.watch_with(None)  # the watcher's closure holds the master: let it go now, with its HiGHS model
+        del master
+        serving = time.perf_counter()
+        if not self._rebuild_fits():
+            return Scout(bound, configuration, None, None)
+        engine = self._at_hosts(configuration)
+        served = engine._solve_within_kept(configuration)
+        if not served.has_solution:
+            return Scout(bound, configuration, engine, None, time.perf_counter() - serving)
+        self.scout_objective = served.objective
+        scout = Scout(bound, configuration, engine, served, time.perf_counter() - serving)
+        return scout if scout.proves(self.session.options.mip_gap) else self._improved(scout)
+
+    def _improved(self, scout: Scout) -> Scout:
+        """The scout's configuration with services opened, or closed, where its served allocation shows
+        that pays: the relaxation ignores capacity, so it closes units the full model keeps (regional: 109
+        hosts against today's 186), and once some are opened again, others may close. Round by round,
+        openings first (:meth:`_better_openings`) and, where none pays, closings
+        (:meth:`_better_closings`), while a move pays, within :data:`IMPROVE_SHARE` of the time left,
+        until the relaxation's bound proves it within the gap asked for. Every move lowers the served
+        cost, so the rounds cannot cycle, though a unit opened with others may close again alone. Not
+        where roles bundle services, which open together or not at all."""
+        if self.columns["r"].size:
+            return scout
+        left = self.session.time_left_s
+        until = math.inf if left is None else time.perf_counter() + IMPROVE_SHARE * left
+        tried_opening: set[tuple[str, str]] = set()  # units tried alone, each way
+        tried_closing: set[tuple[str, str]] = set()
+        while time.perf_counter() < until and not scout.proves(self.session.options.mip_gap):
+            better = (self._better_openings(scout, tried_opening, until)
+                      or self._better_closings(scout, tried_closing, until))
+            if better is None:
+                break
+            self.openings += len(better.configuration.hosts - scout.configuration.hosts)
+            self.closings += len(scout.configuration.hosts - better.configuration.hosts)
+            scout, self.scout_objective = better, better.served.objective
+        return scout
+
+    def _better_openings(self, scout: Scout, tried: set[tuple[str, str]], until: float) -> Scout | None:
+        """The scout with openings that lower its served cost, or None: every closed unit of negative
+        reduced cost (:meth:`_openings`) weighed with the others (:meth:`_better_moves`). All of them,
+        not the few of most negative reduced cost: national, the 16 first took 47 s and opened two at
+        least half; all 312 took 17 s, and the search opened 18 and was within its 1% gap after 165 s
+        (with the 16 first: 1.10% after 509 s)."""
+        if time.perf_counter() >= until:
+            return None
+        return self._better_moves(scout, scout.engine._openings(scout.configuration, tried), tried, until,
+                                  opening=True)
+
+    def _better_closings(self, scout: Scout, tried: set[tuple[str, str]], until: float) -> Scout | None:
+        """The scout with closings that lower its served cost, or None: every unit it hosts but a given
+        weighed with the others (:meth:`_better_moves`). Reduced costs cannot choose them, as they choose
+        openings: with the configuration pinned, a hosted unit's reduced cost is its own cost. Regional,
+        after the openings: s021's cancer and s037's elective closed together, 1.256659 → 1.256008."""
+        given = self._given_hosts()
+        units = sorted(unit for unit in scout.configuration.hosts if unit not in tried and unit not in given)
+        return self._better_moves(scout, units, tried, until, opening=False)
+
+    def _better_moves(self, scout: Scout, units: list[tuple[str, str]], tried: set[tuple[str, str]], until: float,
+                      *, opening: bool) -> Scout | None:
+        """The scout with some of ``units`` opened (or closed) where that lowers its served cost, else None.
+        The units are weighed together in one linear programme, all free between closed and open
+        (:meth:`_freed_shares`): its optimum bounds the served cost of the configuration with any of them
+        moved, so where it is no lower, no move pays. Else the units it moves at least
+        :data:`ROUNDED_MOVE` are served moved together, then, while that does not pay, the units it moves at
+        all one at a time, farthest first (equal moves by name, not by noise); each unit is tried alone
+        once each way."""
+        if not units or time.perf_counter() >= until:
+            return None
+        bound, shares = scout.engine._freed_shares(scout.configuration, units)
+        if bound >= scout.served.objective - MOVE_TOLERANCE:
+            return None
+        moved = (shares if opening else 1 - shares).round(SHARE_DIGITS)
+        chosen = [unit for move, unit in sorted(zip(-moved, units, strict=True)) if -move > MOVE_TOLERANCE]
+        rounded = frozenset(unit for unit, move in zip(units, moved, strict=True) if move >= ROUNDED_MOVE)
+        tries = [rounded] if rounded else []
+        tries += [frozenset([unit]) for unit in chosen if frozenset([unit]) != rounded]
+        hosts = scout.configuration.hosts
+        for changed in tries[:IMPROVE_TRIES]:
+            if time.perf_counter() >= until:
+                return None
+            if len(changed) == 1:
+                tried.update(changed)
+            better = self._with_hosts(scout, hosts | changed if opening else hosts - changed)
+            if better is not None:
+                return better
+        return None
+
+    def _with_hosts(self, scout: Scout, hosts: frozenset[tuple[str, str]]) -> Scout | None:
+        """The scout with other ``hosts``, where that lowers its served cost, else None. Served in the
+        scout's own model, no other built: its allocation keeps to that model's pairs, so it is feasible in
+        the full model all the same. A host added can only bring each zone's nearest hosts nearer, so for
+        openings that model keeps every pair the candidate's own would (:func:`optimiser.model.nearest.to_hosts`)
+        and serves it as well or better; a zone whose kept hosts close has fewer left, so a closing is served
+        at a cost its own model might better."""
+        candidate = Configuration(hosts, scout.configuration.roles)
+        served = scout.engine._solve_within_kept(candidate)
+        if served.has_solution and served.objective < scout.served.objective - MOVE_TOLERANCE:
+            return replace(scout, configuration=candidate, served=served)
+        return None
+
+    def _given_hosts(self) -> set[tuple[str, str]]:
+        """Units the instance's givens fix open."""
+        givens = self.instance.givens
+        hosting = givens[givens["hosts"].astype(bool)]
+        return set(zip(hosting["site_id"], hosting["service_id"], strict=True))
+
+    def _openings(self, configuration: Configuration, tried: set[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Units (site, service) ``configuration`` leaves closed whose reduced cost in this model's LP
+        with it pinned (no beyond shares) is negative, most negative first: openings that may pay."""
+        with self._within_kept(configuration):
+            if not self.session.solve(relaxation=True, fresh=True).has_solution:
+                return []
+            reduced = self.session.reduced_costs()
+        y = self.columns["y"]
+        units = [(reduced[y[i, j]], (site, service)) for i, site in enumerate(self.data.sites)
+                 for j, service in enumerate(self.data.services)
+                 if (site, service) not in configuration.hosts and (site, service) not in tried
+                 and reduced[y[i, j]] < -MOVE_TOLERANCE]
+        return [unit for _, unit in sorted(units)]
+
+    def _freed_shares(self, configuration: Configuration, units: list[tuple[str, str]]) -> tuple[float, np.ndarray]:
+        """This model's LP with ``configuration`` pinned but ``units`` free between closed and open (no
+        beyond shares): its optimum, a bound on serving ``configuration`` with any of them moved (inf where
+        it has none), and how far it opens each."""
+        site, service = pd.Index(self.data.sites), pd.Index(self.data.services)
+        sites, services = zip(*units, strict=True)
+        columns = self.columns["y"][site.get_indexer(list(sites)), service.get_indexer(list(services))]
+        with self._within_kept(configuration):
+            self.session.set_bounds(columns, np.zeros(len(columns)), np.ones(len(columns)))
+            relaxed = self.session.solve(relaxation=True, fresh=True)
+            if relaxed.status is not Status.OPTIMAL:
+                return math.inf, np.zeros(len(units))
+            return relaxed.objective, relaxed.values[columns]
+
+    def _scouted(self, results: list[SolverResult], scout: Scout) -> list[SolverResult]:
+        """The search's best, or the scout's served configuration where it is better (the engine then
+        takes the scout's model, in which it was served), bounded by the better bound of the two."""
+        first = results[0] if results else None
+        if first is not None and first.status is Status.OPTIMAL:
+            return results  # proved in the full model
+        own = -math.inf if first is None or first.bound is None else first.bound
+        bound = max(own, scout.bound)
+        if scout.served is not None and (first is None or not first.has_solution
+                                         or scout.served.objective < first.objective):
+            self._adopt(scout.engine)
+            chosen, self.scouted = scout.served, True
+        elif first is not None and first.has_solution:
+            chosen = first
+        else:
+            return results
+        gap = max(relative_gap(chosen.objective, bound), 0.0)
+        status = Status.OPTIMAL if gap <= self.session.options.mip_gap + 1e-9 else Status.FEASIBLE
+        return [replace(chosen, status=status, bound=bound, gap=gap)]
+
+    def _adopt(self, engine: Engine) -> None:
+        """Take another engine's model (same instance, weights), keeping this one's deadline and watcher."""
+        old = self.session
+        self.data, self.form, self.columns, self.session = engine.data, engine.form, engine.columns, engine.session
+        self.session.share_budget(old)
+        self.session.watch = old.watch
+
+    # --- the nearest-site restriction -----------------------------------------------------------
+
+    def _exactly(self, run: Callable[[], list[SolverResult]], *, start: Configuration | None = None,
+                 warm: bool = False, served: Configuration | None = None) -> list[SolverResult]:
+        """``run()``, again after growing the kept sites while any result serves demand beyond them,
+        so that the results are the full model's (:mod:`optimiser.model.nearest`). ``warm`` starts each
+        round from the best configuration of the one before. Once the time limit stops a round, or
+        leaves no time for the next, the answer so far is repaired (:meth:`_repaired`), not searched
+        for again; so is the last round's when the next one stops before it finds anything, and the
+        ``start`` configuration when the first round of a restricted model stops before HiGHS has
+        completed it; but not a configuration already ``served`` (the scout's). Every round's bound on
+        the best solution bounds the full model's, so the best of them is kept."""
+        self.rounds, self.repaired = 0, False
+        so_far: tuple[list[SolverResult], SolverResult, Configuration] | None = None
+        bound = -math.inf  # the best bound on the full model's best solution, from any round
+        while True:
+            results = run()
+            self.rounds += 1
+            if not so_far and start is not None and self.data.reach is not None \
+                    and results[0].status is Status.NO_SOLUTION:  # HiGHS had no time to complete the start
+                so_far = ([], results[0], start)
+            if so_far and not results[0].has_solution:
+                return self._made_whole(*so_far, bound, served)
+            if results[0].bound is not None:
+                bound = max(bound, results[0].bound)
+            shares = [self._beyond_shares(result) for result in results]
+            used = [share.any() for share in shares]
+            if not any(used):
+                return results
+            configurations = [self._configuration(result.values) if result.has_solution else None
+                              for result in results]  # read before the columns move
+            first = used.index(True)
+            so_far = (results[:first], results[first], configurations[first])
+            if any(result.status is not Status.OPTIMAL for result in results) or not self._rebuild_fits():
+                return self._made_whole(*so_far, bound, served)  # in this model: no other built for nothing
+            needy = self.data.beyond.loc[np.logical_or.reduce(shares), ["zone_id", "service_id"]]
+            hosts = set().union(*(c.hosts for c, u in zip(configurations, used, strict=True) if u and c))
+            self._rebuild(grow(self.data.candidates, self.data.reach, needy, hosts))
+            if warm:
+                self.session.set_start(*self._decision_values(configurations[0]))
+
+    def _beyond_shares(self, result: SolverResult) -> np.ndarray:
+        """Which beyond shares a result uses: zones served beyond their kept sites."""
+        if not result.has_solution:
+            return np.zeros(len(self.data.beyond), dtype=bool)
+        return result.values[self.columns["beyond"]] > BEYOND_TOLERANCE
+
+    def _made_whole(self, exact: list[SolverResult], stopped: SolverResult, configuration: Configuration,
+                    best_bound: float, served: Configuration | None = None) -> list[SolverResult]:
+        """The exact results of a round, and the first that was not, repaired (the best solution's
+        with the best bound of every round); where that configuration is the one already ``served``, its
+        bound alone, with no solution, for the caller to pair with that serving (regional: the classic
+        search stops at the scout's configuration, whose repair took 4 s past the limit to give it again)."""
+        own = -math.inf if stopped.bound is None else stopped.bound
+        bound = max(own, best_bound) if not exact else own
+        if configuration == served:
+            return [*exact, replace(stopped, status=Status.NO_SOLUTION, objective=None, bound=bound, gap=None,
+                                    values=None)]
+        configurations = [self._configuration(result.values) for result in exact]  # before the repair moves columns
+        form, repaired = self.form, self._repaired(replace(stopped, bound=bound), configuration)
+        if self.form is not form:  # each exact allocation is one of the repair's model too: it keeps more pairs
+            exact = [self._allocated(c, result) for c, result in zip(configurations, exact, strict=True)]
+        return [*exact, repaired]
+
+    def _repaired(self, stopped: SolverResult, configuration: Configuration) -> SolverResult:
+        """A stopped solve's configuration whose allocation used beyond shares, made a real answer
+        (linear programmes, so they run past the spent budget, to the end of its grace): its zones held
+        to their kept sites and their :data:`SERVING_HOSTS` nearest hosts, with the beyond shares fixed at 0; while that
+        has no solution (capacity or a minimum volume not met there), every zone's sites doubled.
+        Each allocation found is feasible in the full model (every left-out pair 0 breaks no row),
+        though perhaps not the best for this configuration; with every site kept it is the
+        configuration's exact value.
+
+        Not the exact rounds of :meth:`solve_pinned`: a pinned configuration's zones crowd one
+        another out of full sites round after round (28 rounds, 90 s on the regional instance). The
+        gap is measured against the stopped solve's bound, which bounds the full model too (the
+        restricted model is a relaxation of it), so it is at least the true gap; the results before
+        it in a ranking are exact, so the same cuts stand in both."""
+        self.session.owe()
+        evaluated = self._served_at_hosts(configuration)
+        self.repaired = True
+        seconds = stopped.seconds + evaluated.seconds
+        if not evaluated.has_solution:
+            return SolverResult(Status.NO_SOLUTION, None, None, None, seconds, stopped.solver)
+        gap = relative_gap(evaluated.objective, stopped.bound)
+        cheapest = evaluated.status is Status.OPTIMAL  # over this model's kept pairs: no allocation to look for again
+        return SolverResult(Status.FEASIBLE, evaluated.objective, stopped.bound, gap, seconds, evaluated.solver,
+                            evaluated.values, cheapest)
+
+    def _served_at_hosts(self, configuration: Configuration) -> SolverResult:
+        """``configuration`` served over its zones' nearest hosts (:meth:`_repaired`), every zone's sites
+        doubled while that has no solution; no solution where the next rebuild would not end in time."""
+        if self.data.reach is not None:
+            if not self._rebuild_fits():
+                return SolverResult(Status.NO_SOLUTION, None, None, None, 0.0, solver_version())
+            self._adopt(self._at_hosts(configuration))
+        while True:
+            evaluated = self._solve_within_kept(configuration)
+            self.rounds += 1
+            if evaluated.has_solution or self.data.reach is None or evaluated.status is Status.NO_SOLUTION \
+                    or not self._rebuild_fits():
+                return evaluated
+            self._rebuild(widen(self.data.candidates, self.data.reach))
+
+    def _best_allocations(self, results: list[SolverResult]) -> list[SolverResult]:
+        """Each result its configuration's best allocation (:meth:`_allocated`), unless it is proved
+        optimal or is one already (a configuration served pinned): a search stopped by the limit, or
+        within a gap, may hold its configuration at an allocation far above that configuration's
+        cheapest (4.290 where 1.510 was to be had)."""
+        return [result if result.fixed or proved(result.objective, result.bound)
+                else self._allocated(self._configuration(result.values), result) for result in results]
+
+    def _allocated(self, configuration: Configuration, result: SolverResult) -> SolverResult:
+        """``result`` with ``configuration``'s best allocation over this model's kept pairs, pinned (linear
+        programmes, owed past the deadline), its bound kept. Every model here keeps the pairs of the
+        allocation ``result`` had, so one exists, and it costs no more; in a model of every pair it is the
+        configuration's exact value. Past the grace of the time limit, ``result`` as it was."""
+        deadline = self.session.deadline
+        self.session.owe()
+        try:
+            served = self._solve_within_kept(configuration)
+        finally:
+            self.session.deadline = deadline
+        if served.status is Status.NO_SOLUTION:
+            return result
+        if not served.has_solution:
+            raise SolverDefect(f"a configuration of objective {result.objective:.9g} has no allocation when "
+                               f"pinned ({served.status.value}); no answer is given. Report this.")
+        bound = -math.inf if result.bound is None else result.bound
+        return replace(result, objective=served.objective, values=served.values,
+                       gap=max(relative_gap(served.objective, bound), 0.0), seconds=result.seconds + served.seconds)
+
+    def _solve_within_kept(self, configuration: Configuration) -> SolverResult:
+        """``configuration`` pinned and every beyond share 0: an allocation over the kept pairs only,
+        feasible in the full model (a left-out pair at 0 breaks no row), where one exists."""
+        with self._within_kept(configuration):
+            return self.session.solve()
+
+    @contextmanager
+    def _within_kept(self, configuration: Configuration) -> Iterator[None]:
+        """While inside, ``configuration`` is pinned and every beyond share is 0; their bounds are
+        given back after (which makes HiGHS forget its solution: read it inside)."""
+        beyond = self.columns["beyond"]
+        self.session.set_bounds(beyond, np.zeros(len(beyond)), np.zeros(len(beyond)))
+        pinned = np.concatenate([self.pin(configuration), beyond])
+        try:
+            yield
+        finally:
+            self.session.reset_bounds(pinned)
+
+    def _at_hosts(self, configuration: Configuration) -> Engine:
+        """This model with each zone's :data:`SERVING_HOSTS` nearest hosts in ``configuration`` kept
+        too: enough to serve it without beyond shares where capacity allows, in far fewer pairs than
+        every host. This job's watcher hears its solves' time and bound, not their objective (a
+        candidate's cost, not the best so far)."""
+        engine = self._with_reach(to_hosts(self.data.candidates, self.data.reach, configuration.hosts, SERVING_HOSTS))
+        engine.session.watch = self._quiet_watch()
+        return engine
+
+    def _quiet_watch(self) -> Callable[[Progress], None] | None:
+        """This job's watcher, told the time and the bound of a solve but not its objective."""
+        watch = self.session.watch
+        return None if watch is None else lambda progress: watch(replace(progress, objective=None, gap=None))
+
+    def _rebuild(self, reach: np.ndarray | None) -> None:
+        """The model with another reach, in a new HiGHS session with the same weights and deadline."""
+        self._adopt(self._with_reach(reach))
+
+    def _with_reach(self, reach: np.ndarray | None) -> Engine:
+        """This instance under the same weights, in a model of another reach and its own HiGHS session."""
+        start = time.perf_counter()
+        data = self.data.restricted_to(reach)
+        form, columns = _compile(data, self.builder, self.extend)
+        engine = Engine(self.instance, data, form, HighsSession(form, self.session.options), self.scales, 0.0, columns,
+                        self.builder, self.extend)
+        engine.session.set_weights(self.session.weights)
+        engine.session.share_budget(self.session)
+        self.rebuild_s = max(self.rebuild_s, time.perf_counter() - start)
+        return engine
+
+    def _rebuild_fits(self) -> bool:
+        """Whether a rebuild, which nothing interrupts, would end before the deadline (or, for owed work, its
+        grace), at :data:`REPAIR_RESERVE` times the longest build seen: else the time limit would be
+        broken by as much (a regional search at 2 s began one with 0.6 s left, and it took 0.9 s)."""
+        deadline = self.session.deadline
+        return deadline is None or time.perf_counter() + REPAIR_RESERVE * self.rebuild_s <= deadline
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _set_weights(self, weights: Mapping[str, float] | None) -> dict[str, float]:
+        chosen = resolve_weights(self.instance.weights, weights)
+        self.session.set_weights(solver_weights(chosen, self.scales))
+        return chosen
+
+    def _decision_columns(self) -> np.ndarray:
+        """The columns that make a configuration distinct: which site hosts which service, and roles,
+        those of the :attr:`distinct` level only."""
+        return np.concatenate([self.columns["y"].ravel(), self.columns["r"].ravel()])[self._distinct_mask()]
+
+    def _distinct_mask(self) -> np.ndarray:
+        """Which decision columns (``y`` then ``r``, as :meth:`_decision_columns`) the no-good cuts range over."""
+        data = self.data
+        if self.distinct is None:
+            return np.ones(len(data.sites) * (len(data.services) + len(data.roles)), dtype=bool)
+        if self.distinct.level == "roles" and not data.roles:
+            raise OptimiserError("configurations distinct by roles need the role layer, which this model leaves out")
+        return self.distinct.mask(data.sites, data.services, list(data.roles))
+
+    def pin(self, configuration: Configuration, *, keep_givens: bool = True) -> np.ndarray:
+        """Fix ``y`` (and ``r`` where the configuration has roles) to the configuration.
+
+        A configuration without roles on an engine with roles leaves ``r`` free: it is
+        then feasible only if some assignment of roles brings exactly its services.
+        The givens hold by the columns' own bounds: a configuration that breaks one is pinned
+        to empty bounds, so infeasible, unless ``keep_givens`` is False (the diagnosis, which
+        names the givens apart). Returns the pinned columns, for ``session.reset_bounds``.
+        """
+        columns, values = self._decision_values(configuration)
+        lower, upper = values, values
+        if keep_givens:
+            lower = np.maximum(values, self.form.col_lower[columns])
+            upper = np.minimum(values, self.form.col_upper[columns])
+        self.session.set_bounds(columns, lower, upper)
+        return columns
+
+    def _decision_values(self, configuration: Configuration) -> tuple[np.ndarray, np.ndarray]:
+        """The ``y`` columns (and ``r``, where the configuration has roles) and their values in it."""
+        hosts = configuration.hosts
+        y = np.array([[1.0 if (s, l) in hosts else 0.0 for l in self.data.services] for s in self.data.sites])
+        columns, values = [self.columns["y"].ravel()], [y.ravel()]
+        role_of = configuration.role_of
+        if role_of and self.data.roles:
+            r = np.array([[1.0 if role_of.get(s) == k else 0.0 for k in self.data.roles] for s in self.data.sites])
+            columns.append(self.columns["r"].ravel())
+            values.append(r.ravel())
+        return np.concatenate(columns), np.concatenate(values)
+
+    def _rank(self, results: list[SolverResult], weights: dict[str, float]) -> list[RankedSolution]:
+        """The results in order of objective, each labelled with what is proved of its place. Solve k of a
+        ranking bounds every configuration but the k - 1 found before it, so each of the first k bounds
+        the k-th best: rank k is within its gap of the true k-th best, measured against the best of the
+        first k bounds in the order they were found (a search within a gap may find a better one later)."""
+        bounds = np.maximum.accumulate([-math.inf if r.bound is None else r.bound for r in results])
+        ranked: list[RankedSolution] = []
+        for result, bound in zip(sorted(results, key=lambda r: r.objective), bounds, strict=True):
+            solution = self._solution(result, weights)
+            tied = bool(ranked) and abs(solution.objective - ranked[-1].objective) <= TIE_TOLERANCE * max(
+                1.0, abs(solution.objective))
+            rank = ranked[-1].rank if tied else len(ranked) + 1
+            ranked.append(RankedSolution(
+                Configuration(solution.configuration.hosts, solution.configuration.roles, name=f"#{rank}"),
+                solution.objective, solution.criteria, solution.allocation, solution.expansion,
+                *_proof(result.objective, bound), rank=rank, tied_with_previous=tied))
+        return ranked
+
+    def _solution(self, result: SolverResult, weights: dict[str, float]) -> Solution:
+        x = result.values
+        raw = self.form.objective_values(x)
+        criteria = {name: raw[name] for name in CRITERIA}
+        objective = sum(weights.get(name, 0.0) * criteria[name] / self.scales[name] for name in CRITERIA)
+        return Solution(self._configuration(x), objective, criteria, self._allocation(x), self._expansion(x),
+                        result.status, result.gap)
+
+    def _configuration(self, x: np.ndarray) -> Configuration:
+        y = x[self.columns["y"]] > 0.5
+        r = x[self.columns["r"]] > 0.5
+        roles = list(self.data.roles)
+        return Configuration.of(
+            [(s, l) for i, s in enumerate(self.data.sites) for j, l in enumerate(self.data.services) if y[i, j]],
+            {s: roles[j] for i, s in enumerate(self.data.sites) for j in range(len(roles)) if r[i, j]})
+
+    def _allocation(self, x: np.ndarray) -> pd.DataFrame:
+        """Shares of every zone, each member of a merged model zone with the model zone's
+        (optimiser.model.aggregate)."""
+        pairs = self.data.pairs
+        share = x[self.columns["x"]]
+        keep = share > 1e-9
+        return expand_allocation(pd.DataFrame({"service_id": pairs["service_id"][keep].to_numpy(),
+                                               "zone_id": pairs["zone_id"][keep].to_numpy(),
+                                               "site_id": pairs["site_id"][keep].to_numpy(), "share": share[keep]}),
+                                 self.data.zone_members)
+
+    def _expansion(self, x: np.ndarray) -> pd.DataFrame:
+        rows = [(s, r, x[column]) for (s, r), column in self.columns["expand"].items()]
+        return pd.DataFrame([row for row in rows if row[2] > 1e-9], columns=["site_id", "resource", "added"])
+
+
+def _proof(objective: float, bound: float | None) -> tuple[Status, float | None]:
+    """What a bound proves of an objective: optimal, or feasible within a gap (inf: no bound at all)."""
+    if bound is None or not math.isfinite(bound):
+        return Status.FEASIBLE, math.inf
+    return Status.OPTIMAL if proved(objective, bound) else Status.FEASIBLE, max(relative_gap(objective, bound), 0.0)
+
+
+def _compile(data: ModelData, builder: str,
+             extend: Extension | None = None) -> tuple[StandardForm, dict[str, np.ndarray | dict]]:
+    """The model's matrices and where its variables are, by numpy or through Pyomo (extended)."""
+    if builder == "matrix":
+        built = build_matrix(data)
+        return built.form, built.columns
+    if builder == "pyomo":  # imported here: the default path never loads Pyomo
+        from optimiser.model.statement import build_model
+        from solvers.milp import compile_pyomo
+
+        model = build_model(data)
+        if extend is not None:
+            extend(model, data)
+        form = compile_pyomo(model)
+        return form, _locate(model, data, form)
+    raise OptimiserError(f"unknown builder {builder!r}: 'matrix' or 'pyomo'")
+
+
+def _name(extend: Extension | None) -> str | None:
+    """How a report names the user's rules: the function's name."""
+    return None if extend is None else getattr(extend, "__name__", type(extend).__name__)
+
+
+def _locate(model, data: ModelData, form: StandardForm) -> dict[str, np.ndarray | dict]:
+    """Column of each decision variable in the compiled matrices (by Pyomo's own names)."""
+    index = form.column_index()
+    pairs = zip(data.pairs["zone_id"], data.pairs["site_id"], data.pairs["service_id"], strict=True)
+    return {
+        "y": np.array([[index[model.y[s, l].name] for l in data.services] for s in data.sites], dtype=np.int64),
+        "r": np.array([[index[model.r[s, k].name] for k in data.roles] for s in data.sites],
+                      dtype=np.int64).reshape(len(data.sites), len(data.roles)),
+        "x": np.array([index[model.x[k].name] for k in pairs], dtype=np.int64),
+        "beyond": np.array([index[model.beyond[k].name] for k in model.B], dtype=np.int64),
+        "expand": {k: index[model.expand[k].name] for k in model.EXPAND if model.expand[k].name in index},
+    }
+
+
+def solve(instance: Instance, *, top: int = 1, weights: Mapping[str, float] | None = None,
+          time_limit_s: float | None = None, mip_gap: float = 0.0, threads: int = 1,
+          closest_assignment: bool | None = None, nearest_sites: int | None = None,
+          progress: Callable[[int, SolverResult], None] | None = None,
+          watch: Callable[[Progress], None] | None = None, distinct: str | None = None, builder: str = "matrix",
+          extend: Extension | None = None) -> SolveResult:
+    """The best ``top`` distinct configurations of ``instance``, best first, each proved optimal
+    (or reported with its status and gap). ``nearest_sites`` starts each zone with its N nearest
+    sites and grows them until the results are the full model's (None: by size; 0: every pair).
+    ``distinct`` is the level they differ at (``roles``, ``all``, ``services:a,b``; by default roles
+    where the instance has them, :func:`optimiser.search.naming.distinct`). ``progress`` and ``watch`` are
+    those of :meth:`Engine.solve`; ``builder`` and ``extend`` those of :meth:`Engine.build`."""
+    if nearest_sites is not None and nearest_sites < 0:
+        raise OptimiserError(f"nearest sites must be 0 (every pair) or more, not {nearest_sites}")
+    options = ModelOptions(closest_assignment=bool(instance.settings.get("closest_assignment"))
+                           if closest_assignment is None else closest_assignment, nearest_sites=nearest_sites)
+    engine = Engine.build(instance, options=options,
+                          solver=SolverOptions(time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads),
+                          builder=builder, extend=extend)
+    return engine.solve(top=top, weights=weights, progress=progress, watch=watch,
+                        distinct=naming.distinct(instance, distinct))
+
+
+def evaluate(instance: Instance, configuration: Configuration | str, *,
+             weights: Mapping[str, float] | None = None, extend: Extension | None = None) -> Solution | SolverResult:
+    """A named option or any configuration under the instance's model (with ``extend``'s rules,
+    :meth:`Engine.build`).
+
+    A configuration stated without roles (the status quo) is evaluated without
+    the role layer, since today's sites need not follow the hospital models.
+    """
+    if isinstance(configuration, str):
+        configuration = option_configuration(instance, configuration)
+    options = evaluation_options(instance, configuration)
+    return Engine.build(instance, options=options, extend=extend).evaluate(configuration, weights=weights)
+
+
+def evaluation_options(instance: Instance, configuration: Configuration) -> ModelOptions:
+    """The formulation a configuration is evaluated under: with the role layer only if it names roles."""
+    return ModelOptions(use_roles=bool(configuration.roles) and not instance.roles.empty,
+                        closest_assignment=bool(instance.settings.get("closest_assignment")))

@@ -1,0 +1,1 @@
+"""Scenarios and sweeps: many solves of one instance under changed assumptions."""
