@@ -23,7 +23,7 @@ _WHERE = {
     "road_graph": "instance.roads", "TravelTimes": "instance.travel", "travel_times": "instance.travel",
     "Configuration": "instance.configuration", "Solution": "instance.configuration",
     "Engine": "search.engine", "SolveResult": "search.engine", "solve": "search.engine", "evaluate": "search.engine",
-    "check_solution": "appraisal.checker", "appraise": "appraisal.scoring", "study": "appraisal.study",
+    "check_solution": "appraisal.checker", "appraise": "appraisal.scores", "study": "appraisal.study",
     "explain": "appraisal.explain",
     "Design": "sweeps.runner", "SweepResult": "sweeps.runner", "open_sweep": "sweeps.runner", "sweep": "sweeps.runner",
 }
@@ -51,7 +51,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from optimiser.appraisal.checker import check_solution
     from optimiser.appraisal.explain import explain
-    from optimiser.appraisal.scoring import appraise
+    from optimiser.appraisal.scores import appraise
     from optimiser.appraisal.study import study
     from optimiser.errors import InstanceError, InstanceNotFound, OptimiserError, Problem
     from optimiser.instance.catalogue import instance_folders

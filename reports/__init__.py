@@ -1,7 +1,7 @@
 """Rendering of option reports: reads results, never touches the model.
 
 :func:`report` writes a self-contained HTML file (and, if asked, a PDF) from an
-:class:`optimiser.appraisal.scoring.Study`. It is imported on first use, so that
+:class:`optimiser.appraisal.scores.Study`. It is imported on first use, so that
 ``import reports`` stays cheap and needs the ``report`` extra only when rendering.
 """
 

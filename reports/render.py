@@ -43,7 +43,7 @@ from optimiser.appraisal.metrics import (
     population_groups,
     standard_minutes,
 )
-from optimiser.appraisal.scoring import Appraisal, Study, scale_text, scoring
+from optimiser.appraisal.scores import Appraisal, Study, scale_text, scoring
 from optimiser.errors import OptimiserError
 from optimiser.instance.configuration import Configuration
 from optimiser.instance.folder import Instance

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from optimiser.appraisal.metrics import nearest_allocation
-from optimiser.appraisal.scoring import appraise, linear_scores, rank_acceptability, weight_ranges
+from optimiser.appraisal.scores import appraise, linear_scores, rank_acceptability, weight_ranges
 from optimiser.instance.configuration import option_configuration
 from optimiser.instance.travel import travel_times
 
@@ -182,7 +182,7 @@ def test_scores_do_not_move_when_a_hurdle_failed_option_is_added(small_units):
 
 def _criteria(**scale):
     """One hurdle and one evaluation criterion (mean travel per patient journey) on the given scale."""
-    from optimiser.appraisal.scoring import DEFAULT_CRITERIA
+    from optimiser.appraisal.scores import DEFAULT_CRITERIA
 
     criteria = DEFAULT_CRITERIA.loc[["rules", "access"]].assign(score_step=np.nan)
     for column, value in scale.items():

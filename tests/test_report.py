@@ -19,7 +19,7 @@ pytest.importorskip("markdown_it", reason="the report extra is not installed (pi
 pytest.importorskip("geopandas", reason="the report extra is not installed (pip install -e '.[report]')")
 
 from optimiser import OptimiserError, load_instance
-from optimiser.appraisal.scoring import Study
+from optimiser.appraisal.scores import Study
 from reports.render import markdown, report
 
 MSE = Path(__file__).resolve().parents[1] / "instances" / "mse"

@@ -18,7 +18,7 @@ from optimiser.search.engine import Engine, Extension, evaluation_options
 from solvers.highs import solver_version
 
 from .display import diagnosis_lines
-from .scoring import Study, appraise
+from .scores import Study, appraise
 
 #: Packages whose versions a report records.
 RECORDED_PACKAGES = ("hospital-site-optimiser", "pyomo", "highspy", "pandas", "numpy", "scipy", "networkx")

@@ -48,7 +48,7 @@ def format_markdown() -> str:
 
 def _measures_section() -> str:
     """The measures a criterion in criteria.yaml may name."""
-    from optimiser.appraisal.scoring import MEASURES
+    from optimiser.appraisal.scores import MEASURES
 
     lines = ["## Measures for `criteria.yaml`", "", "| measure | unit | better | what it is |", "|---|---|---|---|"]
     lines += [f"| `{name}` | {unit} | {better} | {text} |" for name, (unit, better, text) in MEASURES.items()]
