@@ -93,7 +93,8 @@ def test_before_growing_the_restricted_optimum_is_a_lower_bound(generated):
 def test_every_full_solution_is_a_restricted_one_at_no_greater_cost(generated):
     """The proof in optimiser.model.nearest, row by row: the full optimum, with b the share each zone gets at its
     left-out sites and a the demand each unit receives from zones that left it out, meets every row and bound of
-    the restricted model (capacity and volume rows count a); beyond shares cost no more than the trips they stand for."""
+    the restricted model (capacity and volume rows count a); beyond shares cost no more than the trips they
+    stand for."""
     full = Engine.build(generated, options=ModelOptions(nearest_sites=0))
     restricted = Engine.build(generated, options=ModelOptions(nearest_sites=1))
     full.session.set_weights(solver_weights(resolve_weights(generated.weights, None), full.scales))
