@@ -975,9 +975,10 @@ def solve(instance: Instance, *, top: int = 1, weights: Mapping[str, float] | No
 
 
 def evaluate(instance: Instance, configuration: Configuration | str, *,
-             weights: Mapping[str, float] | None = None, extend: Extension | None = None) -> Solution | SolverResult:
+             weights: Mapping[str, float] | None = None, extend: Extension | None = None,
+             solver: SolverOptions | None = None) -> Solution | SolverResult:
     """A named option or any configuration under the instance's model (with ``extend``'s rules,
-    :meth:`Engine.build`).
+    :meth:`Engine.build`), within ``solver``'s time limit and gap.
 
     A configuration stated without roles (the status quo) is evaluated without
     the role layer, since today's sites need not follow the hospital models.
@@ -985,7 +986,8 @@ def evaluate(instance: Instance, configuration: Configuration | str, *,
     if isinstance(configuration, str):
         configuration = option_configuration(instance, configuration)
     options = evaluation_options(instance, configuration)
-    return Engine.build(instance, options=options, extend=extend).evaluate(configuration, weights=weights)
+    return Engine.build(instance, options=options, solver=solver, extend=extend).evaluate(configuration,
+                                                                                           weights=weights)
 
 
 def evaluation_options(instance: Instance, configuration: Configuration) -> ModelOptions:
