@@ -247,8 +247,8 @@ def test_markup_and_control_characters_in_a_broken_rule_are_printed_as_text(caps
     marked_up.replace("services.yaml", "min_volume: 500", "min_volume: 1000")
     code, out, err = run(capsys, command, str(marked_up.path))
     assert (code, err) == (exit_code, "")
-    assert f"  - {SHOWN_NAME} at south: 200 births {SHOWN_NAME} below the minimum of 1,000 per unit" \
-        in out.splitlines()
+    broken = f"  - {SHOWN_NAME} at south: 200 births {SHOWN_NAME} below the minimum of 1,000 per unit"
+    assert " ".join(broken.split()) in " ".join(out.split())  # evaluate wraps it to the width of the output
     assert not {"\x1b", "\x07", "\x9b"} & set(out)
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import textwrap
 from collections import Counter
 from typing import Any
 
 from rich.table import Table
 
-from optimiser.instance.configuration import Configuration, role_services
+from optimiser.instance.configuration import Configuration, baseline_configuration, role_services
 from optimiser.instance.folder import Instance
 from optimiser.instance.travel import TravelTimes, travel_times_by_mode
 from optimiser.search.diagnose import Diagnosis
@@ -42,20 +43,97 @@ def figures(instance: Instance, solutions: list[Solution],
 
 
 def ranked_table(instance: Instance, result: SolveResult, headlines: list[dict[str, float]]) -> Table:
-    """The ranked configurations with ``headlines``, their :func:`figures`."""
+    """The ranked configurations with ``headlines``, their :func:`figures`: one row each, as narrow at forty
+    sites as at three (what each configuration is, site by site, is in :func:`configuration_lines`)."""
     table = Table(title=f"{shown(instance.name)}: best {len(result.ranked)} configurations", header_style="bold")
-    table.add_column("rank", justify="right")
-    table.add_column("objective", justify="right")
-    table.add_column("gap", justify="right")
+    for heading in ("rank", "objective", "gap"):
+        table.add_column(heading, justify="right", no_wrap=True)
     for heading in KEY_FIGURES.values():
         table.add_column(heading, justify="right")
-    for site in instance.sites.index:
-        table.add_column(site)
     shared = Counter(r.rank for r in result.ranked)  # a tie shows as =2, =2
     for r, values in zip(result.ranked, headlines, strict=True):
         rank = f"={r.rank}" if shared[r.rank] > 1 else str(r.rank)
-        table.add_row(rank, f"{r.objective:.4f}", gap_text(r.gap), *_figure_cells(values),
-                      *(site_summary(instance, r.configuration, s) for s in instance.sites.index))
+        table.add_row(rank, f"{r.objective:.4f}", gap_text(r.gap), *_figure_cells(values))
+    return table
+
+
+def configuration_lines(instance: Instance, configuration: Configuration, width: int) -> list[str]:
+    """A configuration in a few lines, however many sites: its sites grouped by role (where the instance has
+    roles), then the service lines it opens and closes against the status quo (where the instance has one),
+    else the sites of each service line. Each line wrapped to ``width`` columns."""
+    lines = _by_role(instance, configuration)
+    baseline = baseline_configuration(instance)
+    lines += _changes(instance, configuration, baseline) if baseline is not None else [
+        f"{l} ({len(sites)}): {', '.join(sites)}" for l in instance.services.index
+        if (sites := configuration.sites_of(l))]
+    return [wrapped for line in lines for wrapped in _wrap(shown(line), width)]
+
+
+def _by_role(instance: Instance, configuration: Configuration) -> list[str]:
+    """``role (n): site, site …`` for each role taken, and the services sites host beyond their role."""
+    if instance.roles.empty or not configuration.roles:
+        return []
+    role_of = configuration.role_of
+    lines = [f"{role} ({len(sites)}): {', '.join(sites)}" for role in instance.roles.index
+             if (sites := sorted(s for s, r in role_of.items() if r == role))]
+    brought = role_services(instance)
+    beyond: dict[str, list[str]] = {}
+    for site, service in sorted(configuration.hosts):
+        if service not in brought.get(role_of.get(site, ""), []):
+            beyond.setdefault(service, []).append(site)
+    if beyond:
+        lines.append("beyond their roles: " + "; ".join(f"+{service} {', '.join(sites)}"
+                                                        for service, sites in beyond.items()))
+    return lines
+
+
+def _changes(instance: Instance, configuration: Configuration, baseline: Configuration) -> list[str]:
+    """Each service line this configuration opens or closes against the status quo, with its sites."""
+    opened, closed = configuration.hosts - baseline.hosts, baseline.hosts - configuration.hosts
+    if not opened and not closed:
+        return ["the status quo: no service line opened or closed"]
+    changed = {site for site, _ in opened | closed}
+    lines = [f"against the status quo, {len(changed)} of {len(instance.sites)} sites change:"]
+    for sign, units, verb in (("+", opened, "opens"), ("-", closed, "closes")):
+        for service in instance.services.index:
+            if sites := sorted(s for s, l in units if l == service):
+                lines.append(f"  {sign} {verb} {service} ({len(sites)}): {', '.join(sites)}")
+    return lines
+
+
+def _wrap(line: str, width: int) -> list[str]:
+    """One line as lines of at most ``width`` columns, continued under its text."""
+    indent = " " * (len(line) - len(line.lstrip()) + 4)
+    return textwrap.wrap(line, width=width, subsequent_indent=indent, break_on_hyphens=False) or [""]
+
+
+def status_line(label: str, solution: Solution) -> str:
+    """A configuration's heading: its objective and whether it is proved optimal, said plainly."""
+    status = str(getattr(solution.status, "value", solution.status))
+    proof = "proved optimal" if status == "optimal" else f"NOT proved optimal ({status}, gap {gap_text(solution.gap)})"
+    return f"{label}  objective {solution.objective:.4f}, {proof}"
+
+
+def site_table(instance: Instance, configuration: Configuration, width: int) -> Table:
+    """Sites × service lines, a mark where the site hosts the service, and each site's role (``--long``);
+    the service lines numbered, with a legend in the caption, where their names would not fit ``width``."""
+    services = list(instance.services.index)
+    roles = configuration.role_of
+    names = [shown(s) for s in instance.sites.index]
+    fixed = max(map(len, names)) + (max(map(len, roles.values()), default=0) + 2 if roles else 0)
+    numbered = fixed + sum(len(s) + 2 for s in services) > width
+    headings = [str(n) for n in range(1, len(services) + 1)] if numbered else [shown(s) for s in services]
+    caption = shown(", ".join(f"{n} {s}" for n, s in enumerate(services, 1))) if numbered else None
+    table = Table(title=f"{shown(configuration.name)}: site by service line", caption=caption,
+                  header_style="bold", box=None, caption_justify="left")
+    table.add_column("site", no_wrap=True)
+    if roles:
+        table.add_column("role", no_wrap=True)
+    for heading in headings:
+        table.add_column(heading, justify="center")
+    for site, name in zip(instance.sites.index, names, strict=True):
+        marks = ["●" if (site, l) in configuration.hosts else "·" for l in services]
+        table.add_row(name, *([shown(roles.get(site, "—"))] if roles else []), *marks)
     return table
 
 
@@ -65,9 +143,9 @@ def options_table(instance: Instance, evaluations: dict[str, Solution | Diagnosi
     feasible = [o for o in evaluations.values() if isinstance(o, Solution)]
     headlines = iter(figures(instance, feasible, times))
     table = Table(title=f"{shown(instance.name)}: named options", header_style="bold")
-    table.add_column("option")
-    table.add_column("feasible")
-    table.add_column("objective", justify="right")
+    table.add_column("option", no_wrap=True)
+    table.add_column("feasible", no_wrap=True)
+    table.add_column("objective", justify="right", no_wrap=True)
     for heading in KEY_FIGURES.values():
         table.add_column(heading, justify="right")
     for option_id, outcome in evaluations.items():

@@ -7,7 +7,7 @@ each stage stays callable on its own.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import metadata
 
 from optimiser.instance.configuration import Configuration, Solution, baseline_configuration, option_configuration
@@ -15,7 +15,7 @@ from optimiser.instance.folder import Instance
 from optimiser.search import naming
 from optimiser.search.diagnose import diagnose
 from optimiser.search.engine import Engine, Extension, evaluation_options
-from solvers.highs import solver_version
+from solvers.highs import SolverOptions, solver_version
 
 from .display import diagnosis_lines
 from .scores import Study, appraise
@@ -25,35 +25,46 @@ RECORDED_PACKAGES = ("hospital-site-optimiser", "pyomo", "highspy", "pandas", "n
 
 
 def study(instance: Instance, *, top: int = 5, weights: Mapping[str, float] | None = None,
-          samples: int = 20_000, seed: int = 0, extend: Extension | None = None) -> Study:
+          samples: int = 20_000, seed: int = 0, extend: Extension | None = None,
+          solver: SolverOptions | None = None, progress: Callable[[str], None] | None = None) -> Study:
     """The optimiser's best ``top`` configurations (distinct hospital models where the instance has roles,
     :func:`optimiser.search.naming.distinct`) and every named option, appraised together, under the instance's
-    rules and ``extend``'s (:meth:`~optimiser.search.engine.Engine.build`)."""
-    engine = Engine.build(instance, extend=extend)
-    result = engine.solve(top=top, weights=weights, distinct=naming.distinct(instance))
+    rules and ``extend``'s (:meth:`~optimiser.search.engine.Engine.build`). ``solver`` holds the search (its time
+    limit and gap) and each option's evaluation to its options; ``progress`` hears each stage in words."""
+    tell = progress or (lambda _: None)
+    tell(f"building the model of {instance.name}")
+    engine = Engine.build(instance, solver=solver, extend=extend)
+    result = engine.solve(top=top, weights=weights, distinct=naming.distinct(instance),
+                          progress=lambda found, _: tell(f"searching: {found} of {top} configurations found"))
     options: dict[str, Solution | Configuration] = {r.configuration.name: r for r in result.ranked}
     sources = dict.fromkeys(options, "optimiser")
     baseline = baseline_configuration(instance)
     engines = {engine.data.options: engine}  # one engine per formulation, shared by the options
     explanations: dict[str, list[str]] = {}
-    for option_id in instance.options.index:
+    for number, option_id in enumerate(instance.options.index, 1):
+        tell(f"evaluating named option {option_id} ({number} of {len(instance.options)})")
         configuration = option_configuration(instance, option_id)
         formulation = evaluation_options(instance, configuration)
         if formulation not in engines:
-            engines[formulation] = Engine.build(instance, options=formulation, times=engine.data.times, extend=extend)
+            engines[formulation] = Engine.build(instance, options=formulation, solver=solver, times=engine.data.times,
+                                                extend=extend)
         outcome = engines[formulation].evaluate(configuration, weights=weights)
         options[option_id] = outcome if isinstance(outcome, Solution) else configuration
         if not isinstance(outcome, Solution):
             explanations[option_id] = diagnosis_lines(diagnose(instance, configuration))
         sources[option_id] = "status quo" if baseline is not None and option_id == instance.settings["baseline"] \
             else "named"
+    tell(f"appraising {len(options)} options ({samples:,} weight samples)")
     appraisal = appraise(instance, options, sources=sources, samples=samples, seed=seed, times=engine.data.times,
                          explanations=explanations)
     configurations = {label: (o.configuration if isinstance(o, Solution) else o) for label, o in options.items()}
     gaps = [r.gap for r in result.ranked if r.gap is not None]
-    solver = {"status": result.status.value, "gap": max(gaps) if gaps else None, "solver": result.solver,
-              "weights": result.weights, "top": top, "builder": result.builder, "extension": result.extension}
-    return Study(instance, appraisal, configurations, solver, instance_checksum(instance), package_versions())
+    unproved = [r.configuration.name for r in result.ranked if r.status.value != "optimal"]
+    run = {"status": result.status.value, "gap": max(gaps) if gaps else None, "solver": result.solver,
+           "weights": result.weights, "top": top, "builder": result.builder, "extension": result.extension,
+           "found": len(result.ranked), "limited": result.limited, "time_limit_s": result.time_limit_s,
+           "unproved": unproved, "seconds": result.build_s + result.solve_s}
+    return Study(instance, appraisal, configurations, run, instance_checksum(instance), package_versions())
 
 
 def instance_checksum(instance: Instance) -> str:

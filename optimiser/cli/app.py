@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -35,6 +36,8 @@ WIDE = 200
 DEFAULT_INSTANCE = "mse"
 #: Assumptions ``explain`` prints.
 EXPLAINED = 6
+#: Findings of each plausibility check shown per configuration (``--long``: all).
+REVIEWED = 3
 #: How each builder made the model, in the words of ``solve``'s summary line.
 BUILT_BY = {"matrix": "matrices assembled with numpy", "pyomo": "model stated in Pyomo"}
 
@@ -44,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rich.console import Console
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else WIDE)
+    console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else _columns())
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     args = None
     try:
@@ -56,6 +59,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         as_json = getattr(args, "json", False) if args is not None else "--json" in argv
         _print_error(console if as_json else errors, error, as_json=as_json)
         return EXIT_BAD_INPUT if isinstance(error, OptimiserError) else EXIT_NO_ANSWER
+
+
+def _columns() -> int:
+    """Width of output to a file or pipe: ``COLUMNS`` where it says, else :data:`WIDE`."""
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else WIDE
 
 
 def _print_error(console: Console, error: Exception, *, as_json: bool) -> None:
@@ -221,11 +230,11 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
         console.print(f"[red]{shown(result.why_no_answer())} with --time-limit[/]")
         return code
     console.print(ranked_table(instance, result, headlines))
-    _print_names(console, instance, result, args.distinct)
-    _print_review(console, instance, {r.configuration.name: r for r in result.ranked}, times)
+    _print_configurations(console, instance, result.ranked, long=args.long, level=args.distinct)
+    _print_review(console, instance, {r.configuration.name: r for r in result.ranked}, times, long=args.long)
     console.print(f"solver {result.solver}: {result.status.value}; model built in {result.build_s:.2f} s, "
                   f"solved in {result.solve_s:.2f} s ({BUILT_BY[result.builder]}); weights "
-                  + ", ".join(f"{k} {v:g}" for k, v in result.weights.items() if v))
+                  + ", ".join(f"{k} {v:g}" for k, v in result.weights.items() if v), soft_wrap=False)
     if result.restriction:
         r = result.restriction
         moves = moves_text(r.openings, r.closings)
@@ -236,18 +245,19 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
                    "zone's nearest hosts added" if r.repaired else
                    "no zone needed a farther site, so these are the full model's results")
         console.print(f"allocation pairs: {r.kept_pairs:,} of {r.candidate_pairs:,} (each zone's nearest sites, "
-                      f"{r.rounds} round{'s' if r.rounds > 1 else ''}); {outcome}", markup=False)
+                      f"{r.rounds} round{'s' if r.rounds > 1 else ''}); {outcome}", markup=False, soft_wrap=False)
     if result.relaxation_bound is not None and math.isfinite(result.relaxation_bound):
         console.print(f"bound from the relaxation without capacity, volume and coverage rules (radius formulation): "
-                      f"{result.relaxation_bound:.6g}", markup=False)
+                      f"{result.relaxation_bound:.6g}", markup=False, soft_wrap=False)
     if result.formulation == "radius":
         console.print("allocation: uncapacitated, so every zone is served by its cheapest open site and the search "
-                      "ran on the radius formulation (every candidate site, rows made as needed)", markup=False)
+                      "ran on the radius formulation (every candidate site, rows made as needed)", markup=False,
+                      soft_wrap=False)
     if result.exhausted:
         console.print(f"[yellow]only {len(result.ranked)} distinct configurations meet every rule[/]")
     if result.limited:
         console.print(f"[yellow]the time limit of {result.time_limit_s:g} s ended the search: these are the best "
-                      "configurations it found[/]")
+                      "configurations it found[/]", soft_wrap=False)
     unproved = [r for r in result.ranked if r.status.value != "optimal"]
     for r in unproved:
         console.print(f"[yellow]rank {r.rank} is {r.status.value}, not proved optimal: gap {gap_text(r.gap)}[/]")
@@ -282,7 +292,7 @@ def _evaluate(args: argparse.Namespace, console: Console) -> int:
     with console.status(f"Evaluating {len(option_ids)} options of {shown(instance.name)} …"):
         for option_id in option_ids:
             configuration = option_configuration(instance, option_id)
-            outcome = evaluate(instance, configuration, weights=_weights(args.weight))
+            outcome = evaluate(instance, configuration, weights=_weights(args.weight), solver=_solver_options(args))
             outcomes[option_id] = outcome if isinstance(outcome, Solution) else diagnose(instance, configuration)
     if args.json:
         _print_json(console, {o: {"feasible": True, "objective": e.objective, "criteria": e.criteria}
@@ -291,9 +301,11 @@ def _evaluate(args: argparse.Namespace, console: Console) -> int:
     else:
         times = travel_times_by_mode(instance)  # once, for the figures and the review
         console.print(options_table(instance, outcomes, times))
+        feasible = {o: e for o, e in outcomes.items() if isinstance(e, Solution)}
+        _print_configurations(console, instance, list(feasible.values()), long=args.long)
         for line in broken_rules(outcomes):
-            console.print(shown(line))
-        _print_review(console, instance, {o: e for o, e in outcomes.items() if isinstance(e, Solution)}, times)
+            console.print(shown(line), soft_wrap=False)
+        _print_review(console, instance, feasible, times, long=args.long)
     return EXIT_OK
 
 
@@ -345,8 +357,6 @@ def _report(args: argparse.Namespace, console: Console) -> int:
     with _optional_extra("report", "the report"):
         from reports.render import report
 
-    from optimiser.appraisal.study import study
-
     if Path(args.output).suffix.lower() == ".pdf":  # with --pdf, the PDF beside it would replace it
         raise OptimiserError(f"-o {args.output}: the report is HTML, so name an .html file "
                              f"({Path(args.output).with_suffix('.html')}); --pdf writes the PDF beside it")
@@ -368,15 +378,73 @@ def _report(args: argparse.Namespace, console: Console) -> int:
             raise OptimiserError(f"--sweep {args.sweep}: cannot read the sweep ({type(error).__name__}: "
                                  f"{error})") from None
     instance = load_instance(args.instance)
-    with console.status(f"Solving and appraising {shown(instance.name)} …"):
-        result = study(instance, top=args.top, weights=_weights(args.weight), samples=args.samples, seed=args.seed)
+    result = _studied(console, instance, args)
     with console.status("Writing the report …"):
         written = report(result, output, pdf=args.pdf, overwrite=args.force, sweep=swept)
+    _print_proof(console, result.solver)
     recommended = result.appraisal.recommended
     console.print(f"recommended: {shown(recommended)}" if recommended else "[yellow]no option passes every hurdle[/]")
     for path in written:
         console.print(f"wrote {shown(path)}")
     return EXIT_OK
+
+
+def _study(args: argparse.Namespace, console: Console) -> int:
+    """The report's ranking in the terminal: the optimiser's best and the named options appraised together."""
+    from rich.table import Table
+
+    from optimiser.appraisal.display import configuration_lines, site_table
+    from optimiser.instance.folder import load_instance
+
+    instance = load_instance(args.instance)
+    result = _studied(console, instance, args)
+    ranking = result.appraisal.ranking
+    sources = result.appraisal.options["source"]
+    table = Table(title=f"{shown(instance.name)}: options ranked by weighted score", header_style="bold")
+    for heading in ("rank", "option", "source", "hurdles", "score"):
+        table.add_column(heading, justify="right" if heading in ("rank", "score") else "left", no_wrap=True)
+    for row in ranking.itertuples():
+        table.add_row("" if row.rank != row.rank else f"{row.rank:.0f}", shown(row.option), sources[row.option],
+                      "passed" if row.passed_hurdles else "[red]failed[/]",
+                      "" if row.weighted != row.weighted else f"{row.weighted:.2f}")
+    console.print(table)
+    for option in ranking["option"]:
+        console.print(f"{shown(option)} ({sources[option]})")
+        for line in configuration_lines(instance, result.configurations[option], console.width - 2):
+            console.print(f"  {line}")
+        if args.long:
+            console.print(site_table(instance, result.configurations[option], console.width), soft_wrap=False)
+    _print_proof(console, result.solver)
+    return EXIT_OK
+
+
+def _studied(console: Console, instance: Instance, args: argparse.Namespace):
+    """The study (optimiser.study) of ``instance`` under the command's options, each stage shown as it runs."""
+    import time
+
+    from optimiser.appraisal.study import study
+
+    start = time.perf_counter()
+    with console.status(f"Solving and appraising {shown(instance.name)} …") as status:
+        def progress(stage: str) -> None:
+            status.update(f"{shown(instance.name)}, {time.perf_counter() - start:.0f} s: {shown(stage)} …")
+
+        return study(instance, top=args.top, weights=_weights(args.weight), samples=args.samples, seed=args.seed,
+                     solver=_solver_options(args), progress=progress)
+
+
+def _print_proof(console: Console, run: dict) -> None:
+    """Whether a study's search proved its configurations optimal, said plainly."""
+    if run.get("limited"):
+        console.print(f"[yellow]the time limit of {run['time_limit_s']:g} s ended the search after {run['found']} of "
+                      f"{run['top']} configurations[/]", soft_wrap=False)
+    if run.get("unproved"):
+        from optimiser.appraisal.display import gap_text
+
+        console.print(f"[yellow]not proved optimal: {', '.join(map(shown, run['unproved']))} (worst gap "
+                      f"{gap_text(run['gap'])})[/]", soft_wrap=False)
+    elif run.get("found"):
+        console.print(f"the search proved its {run['found']} configurations optimal", markup=False)
 
 
 def _export(args: argparse.Namespace, console: Console) -> int:
@@ -488,17 +556,10 @@ def _print_summary(console: Console, instance: Instance, times: TravelTimes) -> 
 
 
 
-def _print_names(console: Console, instance: Instance, result, level: str | None) -> None:
-    """Each ranked configuration's name at the level the ranking is distinct at (optimiser.search.naming)."""
-    from optimiser.search.naming import distinct, names
-
-    for ranked, label in zip(result.ranked, names(instance, [r.configuration for r in result.ranked],
-                                                   distinct(instance, level)), strict=True):
-        console.print(f"  {shown(ranked.configuration.name)}  {shown(label)}")
-
-
-def _print_review(console: Console, instance: Instance, solutions: dict, times: dict[str, TravelTimes]) -> None:
-    """The plausibility review of each solution (optimiser.appraisal.plausibility), one line per finding."""
+def _print_review(console: Console, instance: Instance, solutions: dict, times: dict[str, TravelTimes], *,
+                  long: bool = False) -> None:
+    """The plausibility review of each solution (optimiser.appraisal.plausibility), one line per finding: at most
+    :data:`REVIEWED` of each check per solution, the rest counted, unless ``long``."""
     from optimiser.appraisal.plausibility import review
 
     findings = {label: review(instance, solution, times=times) for label, solution in solutions.items()}
@@ -507,8 +568,32 @@ def _print_review(console: Console, instance: Instance, solutions: dict, times: 
         return
     console.print("[bold yellow]plausibility review[/] (rules met, but worth a look):")
     for label, found in findings.items():
-        for message in found["message"]:
-            console.print(f"  {shown(label)}: {shown(message)}")
+        for check, messages in found.groupby("check", sort=False)["message"]:
+            shown_messages = messages if long else messages.head(REVIEWED)
+            for message in shown_messages:
+                console.print(f"  {shown(label)}: {shown(message)}", soft_wrap=False)
+            if len(messages) > len(shown_messages):
+                console.print(f"  {shown(label)}: … and {len(messages) - len(shown_messages)} more of "
+                              f"{shown(check)} (--long shows every finding)", soft_wrap=False)
+
+
+def _print_configurations(console: Console, instance: Instance, solutions: list, *, long: bool,
+                          level: str | None = None) -> None:
+    """Each configuration in a few lines (display.configuration_lines) under its heading, which names it at
+    the level the ranking is distinct at (optimiser.search.naming) where that name fits one line; ``long``: also
+    its site-by-service table."""
+    from optimiser.appraisal.display import configuration_lines, site_table, status_line
+    from optimiser.search.naming import distinct, names
+
+    labels = names(instance, [s.configuration for s in solutions], distinct(instance, level))
+    for solution, label in zip(solutions, labels, strict=True):
+        heading = status_line(solution.configuration.name, solution)
+        named = f"{heading}  {label}"
+        console.print(shown(named if len(named) <= console.width else heading))
+        for line in configuration_lines(instance, solution.configuration, console.width - 2):
+            console.print(f"  {line}")
+        if long:
+            console.print(site_table(instance, solution.configuration, console.width), soft_wrap=False)
 
 
 def _print_problems(console: Console, problems: list[Problem], heading: str, style: str = "red") -> None:
@@ -577,6 +662,31 @@ def _model_arguments(sub: argparse.ArgumentParser) -> None:
                           "disruption); repeat for several")
 
 
+def _limit_arguments(sub: argparse.ArgumentParser, limited: str) -> None:
+    sub.add_argument("--time-limit", type=SECONDS, default=None, help=f"seconds for {limited} (default: none)")
+    sub.add_argument("--gap", type=FRACTION, default=0.0, help="relative MIP gap accepted (default 0: proved optimal)")
+
+
+def _solver_options(args: argparse.Namespace):
+    """The solver's time limit and gap from ``--time-limit`` and ``--gap``."""
+    from solvers.highs import SolverOptions
+
+    return SolverOptions(time_limit_s=args.time_limit, mip_gap=args.gap)
+
+
+def _study_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--top", type=COUNT, default=5, help="how many of the optimiser's configurations (default 5)")
+    sub.add_argument("--samples", type=COUNT, default=20_000, help="weight samples for rank acceptability")
+    sub.add_argument("--seed", type=NATURAL, default=0, help="seed of the weight samples (default 0)")
+    _model_arguments(sub)
+    _limit_arguments(sub, "the search, and for each named option's evaluation")
+
+
+def _long_argument(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--long", action="store_true", help="each configuration's site-by-service table, and every "
+                                                         "finding of the plausibility review")
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="show the traceback of an error")
@@ -599,9 +709,7 @@ def _parser() -> argparse.ArgumentParser:
                      help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")
     sub.add_argument("--top", type=COUNT, default=1, help="how many distinct configurations (default 1)")
     _model_arguments(sub)
-    sub.add_argument("--time-limit", type=SECONDS, default=None,
-                     help="seconds for the whole search, every round and ranked configuration (default: none)")
-    sub.add_argument("--gap", type=FRACTION, default=0.0, help="relative MIP gap accepted (default 0: proved optimal)")
+    _limit_arguments(sub, "the whole search, every round and ranked configuration")
     sub.add_argument("--threads", type=COUNT, default=1, help="solver threads (default 1, for repeatable results)")
     sub.add_argument("--closest", action="store_true", help="patients use their nearest open site")
     sub.add_argument("--nearest", type=NATURAL, metavar="N",
@@ -614,12 +722,15 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--builder", choices=list(BUILT_BY), default="matrix",
                      help="build the model with numpy (matrix, the default) or state it in Pyomo (pyomo); "
                           "the two give the same model")
+    _long_argument(sub)
     sub.add_argument("--json", action="store_true", help="print the result as JSON")
     sub = verb("evaluate", _evaluate, "evaluate named options (default: all of the instance's options)")
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
                      help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")
     sub.add_argument("options", nargs="*", help="option ids from options.yaml (default: all)")
     _model_arguments(sub)
+    _limit_arguments(sub, "each option's evaluation")
+    _long_argument(sub)
     sub.add_argument("--json", action="store_true", help="print the result as JSON")
     sub = verb("explain", _explain, "why one configuration beats another, and which weight would flip them")
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
@@ -635,13 +746,16 @@ def _parser() -> argparse.ArgumentParser:
                      help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")
     sub.add_argument("-o", "--output", required=True, help="the HTML file to write, e.g. out/mse.html")
     sub.add_argument("--pdf", action="store_true", help="also write a PDF of the same content beside it")
-    sub.add_argument("--top", type=COUNT, default=5, help="how many of the optimiser's configurations (default 5)")
-    sub.add_argument("--samples", type=COUNT, default=20_000, help="weight samples for rank acceptability")
-    sub.add_argument("--seed", type=NATURAL, default=0, help="seed of the weight samples (default 0)")
+    _study_arguments(sub)
     sub.add_argument("--force", action="store_true", help="replace the report files if they exist")
     sub.add_argument("--sweep", metavar="DIR", help="add a sensitivity section from a finished sweep's folder "
                                                     "(the -o of 'optimiser sweep')")
-    _model_arguments(sub)
+    sub = verb("study", _study, "the report's ranking in the terminal: the optimiser's best and the named options, "
+                                "appraised together")
+    sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
+                     help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")
+    _study_arguments(sub)
+    _long_argument(sub)
     sub = verb("export", _export, "the best configurations and the named options as a GeoPackage for QGIS")
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
                      help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")

@@ -663,6 +663,7 @@ class Engine:
         self.rounds, self.repaired = 0, False
         so_far: tuple[list[SolverResult], SolverResult, Configuration] | None = None
         bound = -math.inf  # the best bound on the full model's best solution, from any round
+        earlier: list[Configuration] = []  # the configurations of the round before, best first
         while True:
             results = run()
             self.rounds += 1
@@ -670,7 +671,7 @@ class Engine:
                     and results[0].status is Status.NO_SOLUTION:  # HiGHS had no time to complete the start
                 so_far = ([], results[0], start)
             if so_far and not results[0].has_solution:
-                return self._made_whole(*so_far, bound, served)
+                return self._with_earlier(self._made_whole(*so_far, bound, served), earlier, len(earlier), bound)
             if results[0].bound is not None:
                 bound = max(bound, results[0].bound)
             shares = [self._beyond_shares(result) for result in results]
@@ -682,12 +683,48 @@ class Engine:
             first = used.index(True)
             so_far = (results[:first], results[first], configurations[first])
             if any(result.status is not Status.OPTIMAL for result in results) or not self._rebuild_fits():
-                return self._made_whole(*so_far, bound, served)  # in this model: no other built for nothing
+                found = [c for c in configurations if c is not None]  # in this model: no other built for nothing
+                return self._with_earlier(self._made_whole(*so_far, bound, served),
+                                          found + [c for c in earlier if c not in found],
+                                          max(len(found), len(earlier)), bound)
+            earlier = [c for c in configurations if c is not None]
             needy = self.data.beyond.loc[np.logical_or.reduce(shares), ["zone_id", "service_id"]]
             hosts = set().union(*(c.hosts for c, u in zip(configurations, used, strict=True) if u and c))
             self._rebuild(grow(self.data.candidates, self.data.reach, needy, hosts))
             if warm:
                 self.session.set_start(*self._decision_values(configurations[0]))
+
+    def _with_earlier(self, results: list[SolverResult], earlier: list[Configuration], count: int,
+                      bound: float) -> list[SolverResult]:
+        """``results`` of a round the time limit stopped, then configurations its search or the round before
+        found (``earlier``) of kinds they lack, up to ``count`` in all: the limit, or a result that needed
+        farther sites, would otherwise leave only the first (a generated 30-site instance at 10 s gave one
+        of three). Each is served in this model where its kept pairs can serve it (linear programmes, owed
+        past the deadline), a feasible answer, its gap measured against ``bound``, which bounds every
+        configuration's objective."""
+        kinds = {self._kind(self._configuration(r.values)) for r in results if r.has_solution}
+        extra: list[SolverResult] = []
+        deadline = self.session.deadline
+        self.session.owe()
+        try:
+            for configuration in earlier:
+                if len(results) + len(extra) >= count or self._kind(configuration) in kinds:
+                    continue
+                found = self._solve_within_kept(configuration)
+                if found.has_solution:
+                    kinds.add(self._kind(configuration))
+                    extra.append(replace(found, status=Status.FEASIBLE, bound=bound,
+                                         gap=max(relative_gap(found.objective, bound), 0.0)))
+        finally:
+            self.session.deadline = deadline
+        return [*results, *extra]
+
+    def _kind(self, configuration: Configuration) -> bytes:
+        """What tells ``configuration`` apart at the :attr:`distinct` level: its masked ``y`` and ``r``."""
+        hosts, role_of = configuration.hosts, configuration.role_of
+        y = [(s, l) in hosts for s in self.data.sites for l in self.data.services]
+        r = [role_of.get(s) == k for s in self.data.sites for k in self.data.roles]
+        return np.array(y + r, dtype=bool)[self._distinct_mask()].tobytes()
 
     def _beyond_shares(self, result: SolverResult) -> np.ndarray:
         """Which beyond shares a result uses: zones served beyond their kept sites."""
@@ -1003,9 +1040,10 @@ def solve(instance: Instance, *, top: int = 1, weights: Mapping[str, float] | No
 
 
 def evaluate(instance: Instance, configuration: Configuration | str, *,
-             weights: Mapping[str, float] | None = None, extend: Extension | None = None) -> Solution | SolverResult:
+             weights: Mapping[str, float] | None = None, extend: Extension | None = None,
+             solver: SolverOptions | None = None) -> Solution | SolverResult:
     """A named option or any configuration under the instance's model (with ``extend``'s rules,
-    :meth:`Engine.build`).
+    :meth:`Engine.build`), within ``solver``'s time limit and gap.
 
     A configuration stated without roles (the status quo) is evaluated without
     the role layer, since today's sites need not follow the hospital models.
@@ -1013,7 +1051,8 @@ def evaluate(instance: Instance, configuration: Configuration | str, *,
     if isinstance(configuration, str):
         configuration = option_configuration(instance, configuration)
     options = evaluation_options(instance, configuration)
-    return Engine.build(instance, options=options, extend=extend).evaluate(configuration, weights=weights)
+    return Engine.build(instance, options=options, solver=solver, extend=extend).evaluate(configuration,
+                                                                                           weights=weights)
 
 
 def evaluation_options(instance: Instance, configuration: Configuration) -> ModelOptions:
