@@ -1,0 +1,127 @@
+r"""Neighbouring providers: where a zone's patients go when they leave the group.
+
+A neighbouring provider (``neighbours.csv``) is a hospital outside the group that offers some service
+lines (``neighbour_services.csv``); the configuration never changes it. ``instance.yaml``'s
+``neighbour_rule`` says where patients go:
+
+- ``none``: every patient stays in the group (neighbours only shown);
+- ``nearest``: each zone goes to its nearest open provider, the group's or a neighbour's (closest
+  assignment including the neighbours): a zone whose nearest neighbour offering the service
+  (:math:`n_{zl}`, :math:`t_{zn}` minutes away) is strictly nearer than every open site of the group
+  leaves for it in full;
+- ``retention``: the share :math:`f(t_{zsl} - t_{zn})` of the zone's demand that the retention curve
+  (``retention.csv``) gives for the extra minutes to the group's site leaves for :math:`n_{zl}`.
+
+Both keep the model an exact MILP. Under ``retention`` the trip time of each pair is known in
+advance, so its leaving share is a constant: the pair serves :math:`(1-f)\,d_{zl}\,x_{zsl}` at the
+site and sends :math:`f\,d_{zl}\,x_{zsl}` to the neighbour. Under ``nearest`` a share
+:math:`q_{zl} \in [0,1]` leaves, with :math:`\sum_s x_{zsl} + q_{zl} = 1`, pairs beyond
+:math:`t_{zn}` left out and :math:`q_{zl} + y_{sl} \le 1` for every site at least as near.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .instance import Instance
+from .roads import edge_minutes, snap, travel_csr
+from .travel import shortest_minutes
+
+RULES = ("none", "nearest", "retention")
+
+
+def rule(instance: Instance) -> str:
+    """The instance's neighbour rule, ``none`` where it has no neighbour offering any service."""
+    stated = instance.settings.get("neighbour_rule") or "none"
+    return stated if not instance.tables["neighbour_services"].empty else "none"
+
+
+def neighbour_minutes(instance: Instance, mode: str) -> pd.DataFrame:
+    """Minutes from each zone (rows) to each neighbouring provider (columns) by ``mode``: shortest paths on
+    the road graph plus each end's stretch to its nearest junction, as for the group's sites."""
+    neighbours = instance.tables["neighbours"]
+    roads = instance.roads.reset_index(drop=True)
+    graph = travel_csr(instance.road_nodes, roads, edge_minutes(roads, instance.modes, mode))
+    node, snap_km = snap(instance.road_nodes, neighbours["lat"].to_numpy(float), neighbours["lon"].to_numpy(float))
+    places = instance.snapped
+    zone = (places["kind"] == "zone").to_numpy()
+    reversed_graph = graph.T.tocsr() if bool(roads["oneway"].any()) else graph
+    to_neighbour = shortest_minutes(reversed_graph, node, places["node"].to_numpy()[zone])
+    connector_min = 60.0 / instance.settings["connector_speed_kmh"]
+    minutes = to_neighbour.T + connector_min * (places["snap_km"].to_numpy()[zone][:, None] + snap_km[None, :])
+    return pd.DataFrame(minutes, index=pd.Index(places["id"].to_numpy()[zone], name="zone_id"),
+                        columns=pd.Index(neighbours["neighbour_id"], name="neighbour_id"))
+
+
+def nearest_neighbours(instance: Instance) -> pd.DataFrame:
+    """Each zone's nearest neighbour offering each service, by the service's mode: ``zone_id, service_id,
+    neighbour_id, neighbour_min`` (ties to the first listed). Empty where the instance has none."""
+    offers = instance.tables["neighbour_services"]
+    frames = []
+    by_mode: dict[str, pd.DataFrame] = {}
+    for service_id, offering in offers.groupby("service_id", sort=False):
+        mode = instance.mode_or_default(instance.services.loc[service_id, "mode"])
+        if mode not in by_mode:
+            by_mode[mode] = neighbour_minutes(instance, mode)
+        minutes = by_mode[mode][offering["neighbour_id"].unique()]
+        best = minutes.to_numpy().argmin(axis=1)
+        frames.append(pd.DataFrame({"zone_id": minutes.index, "service_id": service_id,
+                                    "neighbour_id": minutes.columns.to_numpy()[best],
+                                    "neighbour_min": minutes.to_numpy()[np.arange(len(minutes)), best]}))
+    columns = ["zone_id", "service_id", "neighbour_id", "neighbour_min"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def leaving_share(curve: pd.DataFrame, extra_min: np.ndarray) -> np.ndarray:
+    """The retention curve's leaving share at each of ``extra_min``: linear between its points, from
+    (0, 0) unless a point sits at 0 minutes, held at the last point's share beyond it; 0 at 0 or fewer."""
+    points = curve.reset_index(drop=True).sort_values("extra_min")
+    minutes, share = points["extra_min"].to_numpy(float), points["leaving_share"].to_numpy(float)
+    if not len(minutes) or minutes[0] > 0:
+        minutes, share = np.r_[0.0, minutes], np.r_[0.0, share]
+    extra_min = np.asarray(extra_min, float)
+    return np.where(extra_min > 0, np.interp(extra_min, minutes, share), 0.0)
+
+
+def apply_rule(instance: Instance, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The candidate pairs under the instance's neighbour rule, and the zones' shares that may leave whole.
+
+    Every pair gains ``neighbour_id``, ``neighbour_min`` (its zone's nearest neighbour offering the service;
+    none and NaN where there is none) and ``leaving`` (the activity it sends there when fully used);
+    under ``retention`` its ``demand`` becomes the activity the site keeps. Under ``nearest``, pairs
+    farther than the neighbour are left out (no patient goes there), and the second frame lists every
+    (``zone_id, service_id``) with demand and a neighbour: ``neighbour_id, neighbour_min, demand``.
+    """
+    chosen = rule(instance)
+    pairs = pairs.assign(neighbour_id=None, neighbour_min=np.nan, leaving=0.0)
+    if chosen == "none":
+        return pairs, no_leaves()
+    nearest = nearest_neighbours(instance)
+    pairs = pairs.drop(columns=["neighbour_id", "neighbour_min"]).merge(
+        nearest, on=["zone_id", "service_id"], how="left")
+    if chosen == "retention":
+        share = leaving_share(instance.tables["retention"], (pairs["travel_min"] - pairs["neighbour_min"]).fillna(0.0))
+        return pairs.assign(leaving=share * pairs["demand"], demand=(1.0 - share) * pairs["demand"]), no_leaves()
+    pairs = pairs[~(pairs["travel_min"] > pairs["neighbour_min"])].reset_index(drop=True)
+    demand = instance.demand.rename_axis(index="zone_id", columns="service_id").stack().rename("demand")
+    leaves = nearest.merge(demand.reset_index(), on=["zone_id", "service_id"])
+    return pairs, leaves[leaves["demand"] > 0].reset_index(drop=True)
+
+
+def no_leaves() -> pd.DataFrame:
+    """The typed, empty frame of zones' shares that may leave whole."""
+    return pd.DataFrame({"zone_id": pd.Series(dtype=object), "service_id": pd.Series(dtype=object),
+                         "neighbour_id": pd.Series(dtype=object), "neighbour_min": pd.Series(dtype=float),
+                         "demand": pd.Series(dtype=float)})
+
+
+def spare_activity(instance: Instance) -> pd.DataFrame:
+    """``neighbour_id, service_id, spare_activity`` of every offer with a limit."""
+    offers = instance.tables["neighbour_services"]
+    return offers.loc[offers["spare_activity"].notna(), ["neighbour_id", "service_id", "spare_activity"]]
+
+
+def tariff_gbp_m(instance: Instance, service_ids: pd.Series) -> np.ndarray:
+    """GBP million of income per unit of activity of each service named."""
+    return service_ids.map(instance.services["tariff_gbp"].fillna(0.0)).to_numpy(float) / 1e6

@@ -1,0 +1,202 @@
+"""Neighbouring providers and the activity that leaves the group (issue 26), on a line of five junctions.
+
+The line: junctions J0 … J4, 10 minutes apart (10 km at 60 km/h), every place on a junction, so every
+trip is a whole number of 10-minute legs. Sites ``west`` (J0) and ``mid`` (J2); the neighbour ``nb``
+(J4) offers the one service line; zones ``z_west`` (J0, demand 2,000 a year), ``z_mid`` (J2), ``z_east``
+(J3) and ``z_far`` (J4), 1,000 each. Minutes:
+
+=========  ====  ===  ==
+zone       west  mid  nb
+=========  ====  ===  ==
+z_west        0   20  40
+z_mid        20    0  20
+z_east       30   10  10
+z_far        40   20   0
+=========  ====  ===  ==
+
+One site hosts the service (``min_sites = max_sites = 1``); the weights count travel only unless a test
+says otherwise.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from optimiser import load_instance
+from optimiser.checker import check_solution
+from optimiser.configuration import Configuration
+from optimiser.errors import InstanceError
+from optimiser.modeldata import ModelOptions
+from optimiser.neighbours import leaving_share
+from optimiser.solve import evaluate, solve
+
+LINE = {
+    "instance.yaml": "name: line\ntitle: Line with a neighbour\nyear: 2024\nlat_min: 51.4\nlat_max: 51.6\n"
+                     "lon_min: -0.1\nlon_max: 0.8\nneighbour_rule: {rule}\n",
+    "sites.csv": "site_id,name,lat,lon\nwest,West,51.5,0.0\nmid,Mid,51.5,{lon2}\n",
+    "zones.csv": "zone_id,name,lat,lon,population,deprivation_quintile\nz_west,West,51.5,0.0,20000,3\n"
+                 "z_mid,Mid,51.5,{lon2},10000,3\nz_east,East,51.5,{lon3},10000,3\nz_far,Far,51.5,{lon4},10000,3\n",
+    "services.yaml": "elective:\n  name: Elective\n  activity: admissions\n  demand_per_1000: 100\n"
+                     "  min_sites: 1\n  max_sites: 1\n  tariff_gbp: 3000\n",
+    "modes.csv": "mode,road_class,speed_factor\ncar,single,1.0\n",
+    "road_nodes.csv": "node_id,lat,lon\nJ0,51.5,0.0\nJ1,51.5,{lon1}\nJ2,51.5,{lon2}\nJ3,51.5,{lon3}\nJ4,51.5,{lon4}\n",
+    "roads.csv": "from_node,to_node,road_class,length_km,speed_kmh\nJ0,J1,single,10,60\nJ1,J2,single,10,60\n"
+                 "J2,J3,single,10,60\nJ3,J4,single,10,60\n",
+    "neighbours.csv": "neighbour_id,name,lat,lon,source\nnb,Neighbour General,51.5,{lon4},test\n",
+    "neighbour_services.csv": "neighbour_id,service_id,spare_activity\nnb,elective,{spare}\n",
+    "retention.csv": "extra_min,leaving_share\n10,0.2\n30,0.6\n",
+    "weights.yaml": "travel: 1\ncapital: 0\nrunning: 0\nworkforce: 0\ndisruption: 0\n",
+}
+LON_STEP = 0.15  # any spacing: the road lengths, not the coordinates, make the minutes
+WEST_ONLY = Configuration.of([("west", "elective")])
+MID_ONLY = Configuration.of([("mid", "elective")])
+
+
+def line(folder: Path, rule: str = "nearest", spare: str = "") -> Path:
+    """The line instance written to ``folder`` under ``rule``, the neighbour taking at most ``spare``."""
+    folder.mkdir()
+    lon = {f"lon{k}": k * LON_STEP for k in range(1, 5)}
+    for name, text in LINE.items():
+        (folder / name).write_text(text.format(rule=rule, spare=spare, **lon), encoding="utf-8")
+    return folder
+
+
+def leaving_by_zone(solution) -> dict[str, float]:
+    """Yearly activity each zone sends out of the group, read from the allocation alone: demand less the
+    activity the group's sites keep (the allocation's shares, under the nearest-provider rule)."""
+    demand = {"z_west": 2000.0, "z_mid": 1000.0, "z_east": 1000.0, "z_far": 1000.0}
+    kept = solution.allocation.groupby("zone_id")["share"].sum()
+    return {z: d * (1 - float(kept.get(z, 0.0))) for z, d in demand.items()}
+
+
+def test_zones_nearer_the_neighbour_leave_under_nearest_provider(tmp_path):
+    """With only west open, z_east (west 30 min, nb 10) and z_far (40 against 0) leave in full; z_mid, as
+    near west as nb (20 each), stays: a tie keeps the patient in the group. Leaving: 1,000 + 1,000 =
+    2,000 a year, income 2,000 × GBP 3,000 = GBP 6 m. Travel: their trips to nb count, so the mean is
+    (2,000·0 + 1,000·20 + 1,000·10 + 1,000·0) / 5,000 = 6 minutes."""
+    instance = load_instance(line(tmp_path / "line"))
+    solution = evaluate(instance, WEST_ONLY)
+    assert leaving_by_zone(solution) == pytest.approx({"z_west": 0, "z_mid": 0, "z_east": 1000, "z_far": 1000})
+    assert solution.criteria["leaving"] == pytest.approx(2000)
+    assert solution.criteria["income_leaving"] == pytest.approx(6.0)
+    assert solution.criteria["travel"] == pytest.approx(6.0)
+    assert check_solution(instance, WEST_ONLY, solution.allocation) == []
+
+
+def test_best_site_under_nearest_provider_and_a_weight_on_leaving(tmp_path):
+    """Travel alone: west gives 6 minutes (above); mid gives (2,000·20 + 0 + 1,000·10 + 0) / 5,000 = 10
+    (z_east ties mid and nb at 10 and stays; z_far leaves). So west is best. Leaving: west 2,000, mid 1,000
+    a year, each divided by all demand (5,000) in the objective; travel's scale is 2 minutes (every site
+    open: z_west 0, z_mid 0, z_east 10, z_far 0 at nb: 10,000 / 5,000). With leaving weighted 5:
+    west 6/2 + 5·0.4 = 5, mid 10/2 + 5·0.2 = 6, west still; weighted 10: west 3 + 4 = 7, mid 5 + 2 = 7, a
+    tie; weighted 20: west 3 + 8 = 11, mid 5 + 4 = 9, so mid."""
+    instance = load_instance(line(tmp_path / "line"))
+    travel_only = solve(instance)
+    assert travel_only.best.configuration == WEST_ONLY and travel_only.best.objective == pytest.approx(3.0)
+    leaving_counts = solve(instance, weights={"leaving": 20})
+    assert leaving_counts.best.configuration == MID_ONLY
+    assert leaving_counts.best.objective == pytest.approx(9.0)
+    assert leaving_counts.best.criteria["leaving"] == pytest.approx(1000)
+
+
+def test_a_neighbours_spare_activity_binds(tmp_path):
+    """nb takes at most 1,500 a year: west alone would send it 2,000, so it is no longer feasible, and mid
+    (1,000 to nb) is best although its travel is worse (10 minutes against 6)."""
+    instance = load_instance(line(tmp_path / "line", spare="1500"))
+    result = solve(instance)
+    assert result.best.configuration == MID_ONLY
+    assert result.best.criteria["travel"] == pytest.approx(10.0)
+    assert not evaluate(instance, WEST_ONLY).has_solution
+
+
+def test_the_retention_curve_moves_exactly_the_stated_share(tmp_path):
+    """Curve (0, 0), (10, 0.2), (30, 0.6), held beyond. West alone: z_east's extra minutes are 30 − 10 = 20,
+    share 0.2 + 0.4·(10/20) = 0.4, 400 leave; z_far's 40 − 0 = 40, beyond the last point, 0.6, 600 leave;
+    z_mid's 20 − 20 = 0 and z_west's 0 − 40 < 0 keep everyone. Leaving 1,000; west keeps
+    2,000 + 1,000 + 600 + 400 = 4,000. Travel: (1,000·20 + 600·30 + 400·10 + 400·40 + 600·0) / 5,000
+    = 58,000 / 5,000 = 11.6 minutes."""
+    instance = load_instance(line(tmp_path / "line", rule="retention"))
+    solution = evaluate(instance, WEST_ONLY)
+    assert solution.criteria["leaving"] == pytest.approx(1000)
+    assert solution.criteria["income_leaving"] == pytest.approx(3.0)
+    assert solution.criteria["travel"] == pytest.approx(11.6)
+    assert check_solution(instance, WEST_ONLY, solution.allocation) == []
+
+
+def test_leaving_share_interpolates_and_holds():
+    """From (0, 0) to the first point, linear between points, the last share held; none at 0 or fewer."""
+    import pandas as pd
+    curve = pd.DataFrame({"extra_min": [10.0, 30.0], "leaving_share": [0.2, 0.6]})
+    assert leaving_share(curve, [-5, 0, 5, 20, 30, 90]).tolist() == pytest.approx([0, 0, 0.1, 0.4, 0.6, 0.6])
+
+
+def test_the_checker_finds_a_zone_kept_from_a_nearer_neighbour(tmp_path):
+    """Under the nearest-provider rule, z_far sent to west (40 minutes, nb 0) breaks the rule, and z_east
+    kept at west too; an allocation sending z_mid away although west is as near is short of demand."""
+    instance = load_instance(line(tmp_path / "line"))
+    allocation = pd_allocation({"z_west": 1.0, "z_east": 1.0, "z_far": 1.0})
+    found = check_solution(instance, WEST_ONLY, allocation)
+    assert [(v.rule, v.subject) for v in found] == [
+        ("demand", "z_mid / elective"), ("neighbour", "z_east / elective at west"),
+        ("neighbour", "z_far / elective at west")]
+    assert found[2].message == ("z_far sends 1,000 elective admissions (100% of its demand) to west, 40 minutes "
+                                "away by car, but the neighbouring provider nb offers it 0 minutes away "
+                                "(farther by 40)")
+
+
+def test_the_checker_finds_a_neighbour_over_its_spare_activity(tmp_path):
+    """nb takes at most 1,500; west alone sends it 2,000 (z_east and z_far): over by 500."""
+    instance = load_instance(line(tmp_path / "line", spare="1500"))
+    found = check_solution(instance, WEST_ONLY, pd_allocation({"z_west": 1.0, "z_mid": 1.0}))
+    assert [(v.rule, v.subject, v.amount) for v in found] == [("neighbour", "elective at nb", pytest.approx(500))]
+    assert found[0].message == ("the group's zones send 2,000 elective admissions a year to nb, above the "
+                                "1,500 it can take (over by 500)")
+
+
+def pd_allocation(shares: dict[str, float]):
+    import pandas as pd
+    return pd.DataFrame({"service_id": "elective", "zone_id": list(shares), "site_id": "west",
+                         "share": list(shares.values())})
+
+
+def test_a_falling_retention_curve_is_refused(tmp_path):
+    folder = line(tmp_path / "line", rule="retention")
+    (folder / "retention.csv").write_text("extra_min,leaving_share\n10,0.5\n30,0.3\n", encoding="utf-8")
+    with pytest.raises(InstanceError) as error:
+        load_instance(folder)
+    text = str(error.value)
+    assert "retention.csv" in text and "row 3" in text and "leaving_share" in text
+    assert "the leaving share falls from 0.5 at 10 extra minutes to 0.3 at 30" in text
+
+
+def test_a_rule_without_neighbours_offering_services_is_refused(tmp_path):
+    folder = line(tmp_path / "line")
+    (folder / "neighbour_services.csv").write_text("neighbour_id,service_id,spare_activity\n", encoding="utf-8")
+    with pytest.raises(InstanceError) as error:
+        load_instance(folder)
+    assert "neighbour_rule is nearest, but no neighbouring provider offers a service" in str(error.value)
+
+
+def test_an_unknown_neighbour_is_named_with_its_row(tmp_path):
+    folder = line(tmp_path / "line")
+    (folder / "neighbour_services.csv").write_text("neighbour_id,service_id,spare_activity\nnbb,elective,\n",
+                                                   encoding="utf-8")
+    with pytest.raises(InstanceError) as error:
+        load_instance(folder)
+    text = str(error.value)
+    assert "neighbour_services.csv" in text and "unknown neighbour 'nbb'" in text and "Did you mean 'nb'?" in text
+
+
+@pytest.mark.parametrize(("rule", "spare"), [("nearest", "1500"), ("retention", "800"), ("none", "")])
+@pytest.mark.parametrize("closest", [False, True])
+def test_the_matrix_builder_states_the_same_model_as_pyomo(tmp_path, rule, spare, closest):
+    """Both builders give the same rows, columns and costs with neighbours, a coverage standard (which a
+    share leaving for a neighbour within 15 minutes meets) and the neighbour's spare activity."""
+    from test_matrix import assert_same
+
+    folder = line(tmp_path / "line", rule=rule, spare=spare)
+    with (folder / "services.yaml").open("a", encoding="utf-8") as services:
+        services.write("  coverage_travel_min: 15\n  coverage_share: 0.5\n")
+    assert_same(load_instance(folder), ModelOptions(closest_assignment=closest))
