@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import metrics
+from . import metrics, neighbours
 from .checker import check_configuration, check_solution
 from .configuration import Configuration, Solution, baseline_configuration
 from .errors import OptimiserError
@@ -39,6 +39,11 @@ from .travel import TravelTimes, travel_times_by_mode
 
 #: Rank acceptability draws each weight within ±50% of the stated one unless the analyst gives a range.
 SPREAD = 0.5
+
+
+def _no_flows() -> pd.DataFrame:
+    """No activity leaving: the flows of an instance without neighbours."""
+    return pd.DataFrame(columns=["option", "zone_id", "service_id", "neighbour_id", "activity"])
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,8 @@ class Appraisal:
     - ``crossings``: zones that cross a service's access standard against the status quo.
     - ``allocations``: ``option, service_id, zone_id, site_id, share``: where each zone's patients go.
     - ``volumes``: ``option, site_id, service_id, volume, min_volume, max_volume``.
+    - ``neighbour_flows``: ``option, zone_id, service_id, neighbour_id, activity``: the yearly activity each
+      option sends to neighbouring providers (empty without a neighbour rule).
     - ``criteria``: the criteria as read (``criteria.yaml`` or the defaults), with their weights.
     - ``method``: the method in words, for the report.
     """
@@ -90,6 +97,7 @@ class Appraisal:
     samples: int = 0
     seed: int = 0
     notes: list[str] = field(default_factory=list)
+    neighbour_flows: pd.DataFrame = field(default_factory=_no_flows)
 
     def __repr__(self) -> str:
         return f"Appraisal({self.instance!r}: {len(self.options)} options, recommended {self.recommended})"
@@ -173,8 +181,9 @@ def appraise(instance: Instance, options: Mapping[str, Solution | Configuration]
     baseline = _baseline_label(instance, solutions, sources)
     access = pd.concat([metrics.zone_trips(instance, label, sol, times) for label, sol in solutions.items()],
                        ignore_index=True)
-    measured = pd.concat([metrics.option_metrics(instance, label, sol, access) for label, sol in solutions.items()],
-                         ignore_index=True)
+    flows = _neighbour_flows(instance, solutions, times)
+    measured = pd.concat([metrics.option_metrics(instance, label, sol, access, flows)
+                          for label, sol in solutions.items()], ignore_index=True)
     broken = {label: list((explanations or {}).get(label) or []) or _broken_rules(instance, options[label], sol, times)
               for label, sol in solutions.items()}
     hurdles = _hurdles(criteria, measured, broken)
@@ -204,7 +213,17 @@ def appraise(instance: Instance, options: Mapping[str, Solution | Configuration]
         zone_travel=travel, access_shares=metrics.access_shares(instance, access),
         allocations=pd.concat([sol.allocation.assign(option=label) for label, sol in solutions.items()],
                               ignore_index=True),
-        crossings=metrics.crossings(instance, access, baseline))
+        crossings=metrics.crossings(instance, access, baseline),
+        neighbour_flows=flows if flows is not None else _no_flows())
+
+
+def _neighbour_flows(instance: Instance, solutions: Mapping[str, Solution],
+                     times: Mapping[str, TravelTimes]) -> pd.DataFrame | None:
+    """Activity each option sends to neighbouring providers, where the instance has a neighbour rule."""
+    if neighbours.rule(instance) == "none":
+        return None
+    return pd.concat([metrics.neighbour_flows(instance, label, sol, times) for label, sol in solutions.items()],
+                     ignore_index=True)
 
 
 def _as_solution(instance: Instance, option: Solution | Configuration, times: dict[str, TravelTimes]) -> Solution:
@@ -284,7 +303,8 @@ def _status_quo_metrics(instance: Instance, times: Mapping[str, TravelTimes]) ->
         return pd.DataFrame(columns=["option", "measure", "service", "mode", "value", "unit"])
     solution = _as_solution(instance, today, times)
     return metrics.option_metrics(instance, "status quo", solution,
-                                  metrics.zone_trips(instance, "status quo", solution, times))
+                                  metrics.zone_trips(instance, "status quo", solution, times),
+                                  _neighbour_flows(instance, {"status quo": solution}, times))
 
 
 def _scores(criteria: pd.DataFrame, measured: pd.DataFrame, options: list[str], passed: pd.Series,

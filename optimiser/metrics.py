@@ -15,7 +15,9 @@ it is shown. Definitions (:data:`MEASURES`) are stated once, with their weightin
   mode: the model's ``worst_zone`` criterion.
 
 A bare configuration (no model allocation) sends each zone to the nearest site hosting
-each service (:func:`nearest_allocation`); a solution keeps the model's allocation.
+each service (:func:`nearest_allocation`), unless the nearest-provider rule sends it to a
+nearer neighbour; a solution keeps the model's allocation. Activity leaving for neighbouring
+providers (:func:`neighbour_flows`) is counted from the allocation under the instance's rule.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import pandas as pd
 
 from .configuration import Configuration, Solution, baseline_configuration
 from .instance import Instance
+from .neighbours import leaving_flows, neighbour_load, stays, tariff_gbp_m
 from .travel import TravelTimes, travel_times_by_mode
 
 #: Each measure: (unit, which way is better, its definition with its weighting). The report and FORMAT.md quote these.
@@ -50,6 +53,12 @@ MEASURES: dict[str, tuple[str, str, str]] = {
     "transfers_per_year": ("patients a year", "lower",
                            "inter-site transfers: patients at a site without a service they need within N minutes, "
                            "times the rule's transfer share"),
+    "leaving_activity": ("activity a year", "lower", "activity that leaves the group for neighbouring providers "
+                                                    "under the instance's neighbour rule"),
+    "income_leaving_gbp_m": ("GBP m a year", "lower", "income that leaves with that activity, at each service's "
+                                                      "tariff"),
+    "neighbour_overload": ("activity a year", "lower", "activity sent to neighbouring providers beyond what they "
+                                                       "can take"),
 }
 #: Consultant posts per consultant-led 24/7 rota (est.: a 1-in-10 on-call rota).
 CONSULTANTS_PER_ROTA = 10
@@ -78,7 +87,8 @@ def definitions() -> pd.DataFrame:
 
 def nearest_allocation(instance: Instance, configuration: Configuration,
                        times: Mapping[str, TravelTimes]) -> pd.DataFrame:
-    """Every zone's demand for a service to the nearest site hosting it (by the service's mode)."""
+    """Every zone's demand for a service to the nearest site hosting it (by the service's mode), unless a
+    neighbouring provider is nearer under the nearest-provider rule (:func:`optimiser.neighbours.stays`)."""
     rows = []
     for service_id, service in instance.services.iterrows():
         sites = configuration.sites_of(service_id)
@@ -88,7 +98,7 @@ def nearest_allocation(instance: Instance, configuration: Configuration,
         demanded = instance.demand[service_id] > 0
         rows.append(pd.DataFrame({"service_id": service_id, "zone_id": minutes.index[demanded],
                                   "site_id": minutes[demanded].idxmin(axis=1).to_numpy(), "share": 1.0}))
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+    return stays(instance, pd.concat(rows, ignore_index=True), times) if rows else pd.DataFrame(
         columns=["service_id", "zone_id", "site_id", "share"])
 
 
@@ -109,6 +119,13 @@ def zone_trips(instance: Instance, label: str, solution: Solution,
     return pd.concat(frames, ignore_index=True)[["option", "zone_id", "service_id", "mode", "minutes"]]
 
 
+def neighbour_flows(instance: Instance, label: str, solution: Solution,
+                    times: Mapping[str, TravelTimes]) -> pd.DataFrame:
+    """Activity leaving for neighbouring providers: ``option, zone_id, service_id, neighbour_id, activity``."""
+    return leaving_flows(instance, solution.allocation, times).assign(option=label)[
+        ["option", "zone_id", "service_id", "neighbour_id", "activity"]]
+
+
 def own_mode(instance: Instance, trips: pd.DataFrame) -> pd.DataFrame:
     """Each service's trips by its own mode (blue-light for emergencies, car otherwise, as the instance says)."""
     own = {s: instance.mode_or_default(mode) for s, mode in instance.services["mode"].items()}
@@ -123,13 +140,17 @@ def _activity(instance: Instance, trips: pd.DataFrame) -> np.ndarray:
 
 # --- measures of one option ----------------------------------------------------------------------
 
-def option_metrics(instance: Instance, label: str, solution: Solution, trips: pd.DataFrame) -> pd.DataFrame:
+def option_metrics(instance: Instance, label: str, solution: Solution, trips: pd.DataFrame,
+                   flows: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every measure of one option, tidy: ``option, measure, service, mode, value, unit``.
 
-    ``service`` blank: over every service; ``mode`` blank: each service by its own mode.
+    ``service`` blank: over every service; ``mode`` blank: each service by its own mode. With ``flows``
+    (:func:`neighbour_flows`), the activity leaving for neighbours, in all and by service.
     """
     mine = _weighed(instance, trips[trips["option"] == label])
     rows = [(m, "", "", value) for m, value in _configuration_measures(instance, solution).items()]
+    if flows is not None:
+        rows += _leaving_measures(instance, flows[flows["option"] == label])
     for (service_id, mode), group in mine.groupby(["service_id", "mode"], sort=True):
         rows += [(m, service_id, mode, v) for m, v in _travel_measures(group).items()]
     for mode, group in mine.groupby("mode", sort=True):
@@ -138,6 +159,19 @@ def option_metrics(instance: Instance, label: str, solution: Solution, trips: pd
     frame = pd.DataFrame(rows, columns=["measure", "service", "mode", "value"])
     frame["unit"] = frame["measure"].map({m: unit for m, (unit, _, _) in MEASURES.items()})
     return frame.assign(option=label)[["option", "measure", "service", "mode", "value", "unit"]]
+
+
+def _leaving_measures(instance: Instance, flows: pd.DataFrame) -> list[tuple[str, str, str, float]]:
+    """Activity and income leaving, in all and by service, and the load beyond what neighbours can take."""
+    income = flows["activity"].to_numpy(float) * tariff_gbp_m(instance, flows["service_id"])
+    by_service = flows.assign(income=income).groupby("service_id")[["activity", "income"]].sum()
+    rows = [("leaving_activity", "", "", float(flows["activity"].sum())),
+            ("income_leaving_gbp_m", "", "", float(income.sum())),
+            ("neighbour_overload", "", "", float(neighbour_load(instance, flows)["over"].sum()))]
+    for service_id, row in by_service.iterrows():
+        rows += [("leaving_activity", service_id, "", float(row["activity"])),
+                 ("income_leaving_gbp_m", service_id, "", float(row["income"]))]
+    return rows
 
 
 def _weighed(instance: Instance, trips: pd.DataFrame) -> pd.DataFrame:

@@ -21,12 +21,14 @@ site and sends :math:`f\,d_{zl}\,x_{zsl}` to the neighbour. Under ``nearest`` a 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 from .instance import Instance
 from .roads import edge_minutes, snap, travel_csr
-from .travel import shortest_minutes
+from .travel import TravelTimes, shortest_minutes
 
 RULES = ("none", "nearest", "retention")
 
@@ -125,3 +127,57 @@ def spare_activity(instance: Instance) -> pd.DataFrame:
 def tariff_gbp_m(instance: Instance, service_ids: pd.Series) -> np.ndarray:
     """GBP million of income per unit of activity of each service named."""
     return service_ids.map(instance.services["tariff_gbp"].fillna(0.0)).to_numpy(float) / 1e6
+
+
+def leaving_flows(instance: Instance, allocation: pd.DataFrame, times: Mapping[str, TravelTimes]) -> pd.DataFrame:
+    """Yearly activity each zone sends to a neighbouring provider under the instance's rule, read from an
+    allocation (``service_id, zone_id, site_id, share``): ``zone_id, service_id, neighbour_id, activity``.
+    Under ``nearest``, the demand the allocation leaves unserved; under ``retention``, each row's share of
+    the demand at the curve's share for its trip's extra minutes."""
+    chosen = rule(instance)
+    columns = ["zone_id", "service_id", "neighbour_id", "activity"]
+    if chosen == "none" or allocation.empty:
+        return pd.DataFrame(columns=columns)
+    nearest = nearest_neighbours(instance).set_index(["zone_id", "service_id"])
+    demand = instance.demand.rename_axis(index="zone_id", columns="service_id").stack()
+    if chosen == "nearest":
+        kept = allocation.groupby(["zone_id", "service_id"])["share"].sum().reindex(nearest.index, fill_value=0.0)
+        gone = nearest.assign(activity=demand.reindex(nearest.index).to_numpy() * (1.0 - kept).clip(lower=0.0))
+        return gone.reset_index()[columns]
+    keys = pd.MultiIndex.from_frame(allocation[["zone_id", "service_id"]])
+    extra = _trip_minutes(instance, allocation, times) - nearest["neighbour_min"].reindex(keys).to_numpy()
+    share = leaving_share(instance.tables["retention"], np.nan_to_num(extra, nan=0.0))
+    flows = allocation.assign(neighbour_id=nearest["neighbour_id"].reindex(keys).to_numpy(),
+                              activity=allocation["share"].to_numpy() * demand.reindex(keys).to_numpy() * share)
+    return flows.groupby(columns[:3], as_index=False)["activity"].sum()[columns]
+
+
+def _trip_minutes(instance: Instance, allocation: pd.DataFrame, times: Mapping[str, TravelTimes]) -> np.ndarray:
+    """Minutes of each allocation row's trip to its site, by its service's mode."""
+    minutes = np.full(len(allocation), np.nan)
+    for service_id, rows in allocation.groupby("service_id").indices.items():
+        matrix = times[instance.mode_or_default(instance.services.loc[service_id, "mode"])].zone_site_min
+        part = allocation.iloc[rows]
+        minutes[rows] = matrix.to_numpy()[matrix.index.get_indexer(part["zone_id"]),
+                                          matrix.columns.get_indexer(part["site_id"])]
+    return minutes
+
+
+def neighbour_load(instance: Instance, flows: pd.DataFrame) -> pd.DataFrame:
+    """Activity each neighbour receives per service against what it can take: ``neighbour_id, service_id,
+    activity, spare_activity`` (blank: no limit), ``over`` (the activity beyond it)."""
+    offers = instance.tables["neighbour_services"].reset_index(drop=True)[["neighbour_id", "service_id",
+                                                                           "spare_activity"]]
+    received = flows.groupby(["neighbour_id", "service_id"], as_index=False)["activity"].sum()
+    load = offers.merge(received, on=["neighbour_id", "service_id"], how="left").fillna({"activity": 0.0})
+    return load.assign(over=(load["activity"] - load["spare_activity"]).clip(lower=0.0).fillna(0.0))
+
+
+def stays(instance: Instance, allocation: pd.DataFrame, times: Mapping[str, TravelTimes]) -> pd.DataFrame:
+    """The rows of an allocation that stay in the group: under the nearest-provider rule, those whose site
+    is no farther than the zone's nearest neighbour offering the service; all of them otherwise."""
+    if rule(instance) != "nearest" or allocation.empty:
+        return allocation
+    nearest = nearest_neighbours(instance).set_index(["zone_id", "service_id"])["neighbour_min"]
+    limit = nearest.reindex(pd.MultiIndex.from_frame(allocation[["zone_id", "service_id"]])).to_numpy()
+    return allocation[~(_trip_minutes(instance, allocation, times) > limit)].reset_index(drop=True)

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from optimiser import load_instance
+from optimiser.appraisal import appraise
 from optimiser.checker import check_solution
 from optimiser.configuration import Configuration
 from optimiser.errors import InstanceError
@@ -200,3 +201,28 @@ def test_the_matrix_builder_states_the_same_model_as_pyomo(tmp_path, rule, spare
     with (folder / "services.yaml").open("a", encoding="utf-8") as services:
         services.write("  coverage_travel_min: 15\n  coverage_share: 0.5\n")
     assert_same(load_instance(folder), ModelOptions(closest_assignment=closest))
+
+
+def test_the_appraisal_measures_what_leaves_and_holds_the_neighbours_load_as_a_hurdle(tmp_path):
+    """Bare configurations, nearest provider, nb taking at most 1,500. West alone: z_east and z_far go to
+    nb (2,000 a year, GBP 6 m; 500 beyond what nb takes), so it fails the hurdle; mid alone: z_far only
+    (1,000, GBP 3 m), within it."""
+    folder = line(tmp_path / "line", spare="1500")
+    (folder / "criteria.yaml").write_text(
+        "load:\n  name: Neighbours can take it\n  kind: hurdle\n  measure: neighbour_overload\n  threshold: 0\n"
+        "leaving:\n  name: Activity leaving\n  kind: evaluation\n  measure: leaving_activity\n", encoding="utf-8")
+    appraisal = appraise(load_instance(folder), {"west": WEST_ONLY, "mid": MID_ONLY})
+    overall = appraisal.metrics[(appraisal.metrics["service"] == "") & (appraisal.metrics["mode"] == "")]
+    value = overall.set_index(["option", "measure"])["value"]
+    assert value["west", "leaving_activity"] == pytest.approx(2000)
+    assert value["west", "income_leaving_gbp_m"] == pytest.approx(6.0)
+    assert value["west", "neighbour_overload"] == pytest.approx(500)
+    assert value["mid", "leaving_activity"] == pytest.approx(1000)
+    assert value["mid", "neighbour_overload"] == 0
+    hurdles = appraisal.hurdles.set_index(["option", "criterion"])["passed"]
+    assert not hurdles["west", "load"] and hurdles["mid", "load"]
+    assert appraisal.recommended == "mid"
+    flows = appraisal.neighbour_flows.groupby(["option", "zone_id"])["activity"].sum()
+    assert flows.to_dict() == pytest.approx({("mid", "z_east"): 0, ("mid", "z_far"): 1000, ("mid", "z_mid"): 0,
+                                             ("mid", "z_west"): 0, ("west", "z_east"): 1000,
+                                             ("west", "z_far"): 1000, ("west", "z_mid"): 0, ("west", "z_west"): 0})

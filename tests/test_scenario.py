@@ -90,7 +90,7 @@ GRAMMAR = ("weights.<criterion>, demand.<service>, demand.zone.<zone_id>, speed.
 @pytest.mark.parametrize(("name", "message"), [
     ("weight.travel", f"unknown scenario parameter 'weight.travel': parameters are {GRAMMAR}"),
     ("weights.access", "unknown criterion 'access' in scenario parameter 'weights.access': criteria are travel, "
-                       "equity, worst_zone, capital, running, workforce, disruption"),
+                       "equity, worst_zone, capital, running, workforce, disruption, leaving, income_leaving"),
     ("demand.stroke", "unknown service 'stroke' in scenario parameter 'demand.stroke': services are emergency, "
                       "obstetrics, cancer"),
     ("demand.zone.z_west", "unknown zone 'z_west' in scenario parameter 'demand.zone.z_west': zones are z_north, "
