@@ -226,3 +226,15 @@ def test_the_appraisal_measures_what_leaves_and_holds_the_neighbours_load_as_a_h
     assert flows.to_dict() == pytest.approx({("mid", "z_east"): 0, ("mid", "z_far"): 1000, ("mid", "z_mid"): 0,
                                              ("mid", "z_west"): 0, ("west", "z_east"): 1000,
                                              ("west", "z_far"): 1000, ("west", "z_mid"): 0, ("west", "z_west"): 0})
+
+
+@pytest.mark.parametrize(("max_volume", "broken"), [(4000, []), (3990, [("max_volume", pytest.approx(10))])])
+def test_the_checker_counts_only_the_activity_the_site_keeps_under_retention(tmp_path, max_volume, broken):
+    """Every zone allocated to west in full: west keeps 5,000 − 400 − 600 = 4,000 a year (the curve's shares,
+    above), so a maximum of 4,000 holds and one of 3,990 is broken by 10."""
+    folder = line(tmp_path / "line", rule="retention")
+    with (folder / "services.yaml").open("a", encoding="utf-8") as services:
+        services.write(f"  max_volume: {max_volume}\n")
+    instance = load_instance(folder)
+    allocation = pd_allocation({"z_west": 1.0, "z_mid": 1.0, "z_east": 1.0, "z_far": 1.0})
+    assert [(v.rule, v.amount) for v in check_solution(instance, WEST_ONLY, allocation)] == broken
