@@ -31,6 +31,7 @@ from optimiser.configuration import Configuration
 from optimiser.errors import InstanceError
 from optimiser.modeldata import ModelOptions
 from optimiser.neighbours import leaving_share
+from optimiser.scenario import apply
 from optimiser.solve import evaluate, solve
 
 LINE = {
@@ -238,3 +239,14 @@ def test_the_checker_counts_only_the_activity_the_site_keeps_under_retention(tmp
     instance = load_instance(folder)
     allocation = pd_allocation({"z_west": 1.0, "z_mid": 1.0, "z_east": 1.0, "z_far": 1.0})
     assert [(v.rule, v.amount) for v in check_solution(instance, WEST_ONLY, allocation)] == broken
+
+
+def test_a_sweep_parameter_scales_the_retention_curve_and_one_replaces_the_tariff(tmp_path):
+    """``retention.leaving: 0.5`` halves the curve: west alone then loses 200 + 300 = 500 a year (from 1,000);
+    ``cost.elective.tariff_gbp: 5000`` prices it at GBP 2.5 m."""
+    instance = load_instance(line(tmp_path / "line", rule="retention"))
+    changed = apply(instance, {"retention.leaving": 0.5, "cost.elective.tariff_gbp": 5000})
+    solution = evaluate(changed, WEST_ONLY)
+    assert solution.criteria["leaving"] == pytest.approx(500)
+    assert solution.criteria["income_leaving"] == pytest.approx(2.5)
+    assert instance.tables["retention"]["leaving_share"].tolist() == [0.2, 0.6]  # the instance as it was
