@@ -85,7 +85,7 @@ def check_solution(instance: Instance, configuration: Configuration, allocation:
         *demand_met(instance, flows, _may_leave(instance, configuration, away, clock) if rule == "nearest" else None),
         *linking(instance, configuration, flows),
         *travel_standard(instance, flows, clock),
-        *coverage(instance, flows, clock),
+        *coverage(instance, flows, clock, away if rule == "nearest" else None),
         *capacity(instance, flows, added),
         *expansion_limits(instance, added),
         *_configuration_rules(instance, configuration, clock),
@@ -262,8 +262,11 @@ def travel_standard(instance: Instance, flows: pd.DataFrame, clock: _Clock) -> I
                             f"of {_num(limit)} minutes (over by {_num(t - limit)})", t - limit)
 
 
-def coverage(instance: Instance, flows: pd.DataFrame, clock: _Clock) -> Iterator[Violation]:
-    """At least coverage_share of the population (of zones with demand) is served within coverage_travel_min."""
+def coverage(instance: Instance, flows: pd.DataFrame, clock: _Clock,
+             away: pd.DataFrame | None = None) -> Iterator[Violation]:
+    """At least coverage_share of the population (of zones with demand) is served within coverage_travel_min;
+    under the nearest-provider rule (``away``: each zone's nearest neighbour), the share a zone sends to a
+    neighbour within coverage_travel_min counts too."""
     services = instance.services
     population = instance.zones["population"]
     for service, required in services["coverage_share"].dropna().items():
@@ -275,6 +278,8 @@ def coverage(instance: Instance, flows: pd.DataFrame, clock: _Clock) -> Iterator
         minutes = _times_for(own, clock(mode).zone_site_min, "zone_id", "site_id")
         near = own.loc[minutes <= limit + TOL]
         covered = float((near["share"] * near["zone_id"].map(population)).sum())
+        if away is not None:
+            covered += _covered_by_neighbours(instance, own, away, service, limit)
         people = float(population[instance.demand[service] > 0].sum())
         short = required * people - covered
         if people > 0 and short > _slack(required * people):
@@ -282,6 +287,16 @@ def coverage(instance: Instance, flows: pd.DataFrame, clock: _Clock) -> Iterator
                             f"{service} reaches {_pct(covered / people)} of the population within {_num(limit)} "
                             f"minutes by {mode} ({_num(covered)} of {_num(people)} people), below the standard "
                             f"{_pct(required)} (short by {_num(short)} people)", short / people)
+
+
+def _covered_by_neighbours(instance: Instance, own: pd.DataFrame, away: pd.DataFrame, service: str,
+                           limit: float) -> float:
+    """People of the zones (with demand) whose unserved share goes to a neighbour within ``limit`` minutes."""
+    mine = away.xs(service, level="service_id")
+    near = mine.index[(mine["neighbour_min"] <= limit + TOL).to_numpy()]
+    near = near[(instance.demand[service].reindex(near) > 0).to_numpy()]
+    kept = own.groupby("zone_id")["share"].sum().reindex(near, fill_value=0.0)
+    return float(((1.0 - kept).clip(lower=0.0) * instance.zones["population"].reindex(near)).sum())
 
 
 def capacity(instance: Instance, flows: pd.DataFrame, added: pd.DataFrame) -> Iterator[Violation]:

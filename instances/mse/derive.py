@@ -317,7 +317,7 @@ def neighbour_effects(instance):
                                         f"GBP {r.criteria['income_leaving']:.2f}m)" for s, r in results.items()))
         site, _ = best_seh_site(engines)
         for criterion in ("leaving", "income_leaving"):
-            say(f"{criterion} 0", site, flip_range(lambda w, c=criterion: best_seh_site(engines, {c: w})[0],
+            say(f"{criterion} 0", site, flip_range(lambda w, c=criterion, e=engines: best_seh_site(e, {c: w})[0],
                                                      0.0, 0.0, 20.0, 1e-3))
 
 
