@@ -20,6 +20,8 @@ says otherwise.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -265,3 +267,18 @@ def test_a_neighbour_within_the_coverage_standard_covers_the_zones_that_go_there
     found = [(v.rule, v.amount * 50_000) for v in check_solution(instance, WEST_ONLY, allocation)]
     assert found == ([] if short is None else [("coverage", pytest.approx(short))])
     assert isinstance(evaluate(instance, WEST_ONLY), Solution) == (short is None)
+
+
+def test_the_report_states_the_rule_and_each_options_flows_to_neighbours(tmp_path):
+    """The line under the nearest-provider rule, nb taking 1,500: the optimiser's best (mid alone) sends z_far's
+    1,000 admissions (GBP 3.00m) to nb, within what it can take."""
+    from optimiser.study import study
+    from reports.render import render_html
+
+    html = render_html(study(load_instance(line(tmp_path / "line", spare="1500")), top=1, samples=200),
+                       today=dt.date(2026, 1, 1))
+    assert "Rule: each zone goes to its nearest open provider, the group&#39;s or a neighbour&#39;s" in html
+    row = re.search(r"<tr class=\"\"><td>[^<]*</td><td>Neighbour General</td><td>Elective</td>.*?</tr>", html)
+    assert row is not None
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(0))
+    assert cells[3:6] == ["1,000", "3.00", "1,500"]
