@@ -207,7 +207,7 @@ def appraise(instance: Instance, options: Mapping[str, Solution | Configuration]
                                          samples=samples, seed=seed),
         weight_ranges=weight_ranges(scores.loc[ranked, evaluation.index], evaluation["weight"]),
         access=access, equity=metrics.equity(instance, access), change=metrics.change(travel, baseline),
-        volumes=pd.concat([metrics.volumes(instance, label, sol) for label, sol in solutions.items()],
+        volumes=pd.concat([metrics.volumes(instance, label, sol, times) for label, sol in solutions.items()],
                           ignore_index=True),
         criteria=criteria, method=method_text(criteria, samples), samples=samples, seed=seed,
         zone_travel=travel, access_shares=metrics.access_shares(instance, access),

@@ -29,7 +29,7 @@ import pandas as pd
 
 from .configuration import Configuration, Solution, baseline_configuration
 from .instance import Instance
-from .neighbours import leaving_flows, neighbour_load, stays, tariff_gbp_m
+from .neighbours import kept, leaving_flows, neighbour_load, neighbour_trips, stays, tariff_gbp_m
 from .travel import TravelTimes, travel_times_by_mode
 
 #: Each measure: (unit, which way is better, its definition with its weighting). The report and FORMAT.md quote these.
@@ -104,17 +104,21 @@ def nearest_allocation(instance: Instance, configuration: Configuration,
 
 def zone_trips(instance: Instance, label: str, solution: Solution,
                times: Mapping[str, TravelTimes]) -> pd.DataFrame:
-    """Each zone's mean trip per service and mode: Σ share × minutes over the sites it uses.
+    """Each zone's mean trip per service and mode: Σ share × minutes over the sites it uses, and over the
+    neighbouring hospitals its patients leave for (:mod:`optimiser.neighbours`).
 
     Columns ``option, zone_id, service_id, mode, minutes``: every figure about travel starts here.
     """
-    allocation = solution.allocation
+    allocation = kept(instance, solution.allocation, times)
     frames = []
     for mode, matrix in times.items():
         long = matrix.zone_site_min.stack().rename("t")
         t = long.reindex(pd.MultiIndex.from_arrays([allocation["zone_id"], allocation["site_id"]])).to_numpy()
         trips = allocation.assign(weighted=allocation["share"].to_numpy() * t)
         per_zone = trips.groupby(["zone_id", "service_id"], sort=False)["weighted"].sum().rename("minutes")
+        away = neighbour_trips(instance, solution.allocation, times, mode)
+        if len(away):
+            per_zone = per_zone.add(away, fill_value=0.0).rename("minutes")
         frames.append(per_zone.reset_index().assign(option=label, mode=mode))
     return pd.concat(frames, ignore_index=True)[["option", "zone_id", "service_id", "mode", "minutes"]]
 
@@ -254,10 +258,11 @@ def transfers(instance: Instance, configuration: Configuration, units: pd.DataFr
                      if (site, rule.service_b) not in configuration.hosts))
 
 
-def volumes(instance: Instance, label: str, solution: Solution) -> pd.DataFrame:
+def volumes(instance: Instance, label: str, solution: Solution,
+            times: Mapping[str, TravelTimes] | None = None) -> pd.DataFrame:
     """Each unit's yearly volume against its standards: ``option, site_id, service_id, volume, min_volume,
-    max_volume``."""
-    allocation = solution.allocation
+    max_volume``; with ``times``, less what leaves for neighbours under a retention curve."""
+    allocation = solution.allocation if times is None else kept(instance, solution.allocation, times)
     demand = instance.demand.stack().reindex(pd.MultiIndex.from_arrays([allocation["zone_id"],
                                                                         allocation["service_id"]])).to_numpy(float)
     volume = allocation.assign(volume=allocation["share"].to_numpy() * demand).groupby(

@@ -145,11 +145,43 @@ def leaving_flows(instance: Instance, allocation: pd.DataFrame, times: Mapping[s
         gone = nearest.assign(activity=demand.reindex(nearest.index).to_numpy() * (1.0 - kept).clip(lower=0.0))
         return gone.reset_index()[columns]
     keys = pd.MultiIndex.from_frame(allocation[["zone_id", "service_id"]])
-    extra = _trip_minutes(instance, allocation, times) - nearest["neighbour_min"].reindex(keys).to_numpy()
-    share = leaving_share(instance.tables["retention"], np.nan_to_num(extra, nan=0.0))
+    share = _retention_shares(instance, allocation, times, nearest)
     flows = allocation.assign(neighbour_id=nearest["neighbour_id"].reindex(keys).to_numpy(),
                               activity=allocation["share"].to_numpy() * demand.reindex(keys).to_numpy() * share)
     return flows.groupby(columns[:3], as_index=False)["activity"].sum()[columns]
+
+
+def _retention_shares(instance: Instance, allocation: pd.DataFrame, times: Mapping[str, TravelTimes],
+                      nearest: pd.DataFrame) -> np.ndarray:
+    """The retention curve's leaving share of each allocation row."""
+    keys = pd.MultiIndex.from_frame(allocation[["zone_id", "service_id"]])
+    extra = _trip_minutes(instance, allocation, times) - nearest["neighbour_min"].reindex(keys).to_numpy()
+    return leaving_share(instance.tables["retention"], np.nan_to_num(extra, nan=0.0))
+
+
+def kept(instance: Instance, allocation: pd.DataFrame, times: Mapping[str, TravelTimes]) -> pd.DataFrame:
+    """The allocation with each row's ``share`` the share of the zone's demand its site keeps: under the
+    retention curve, less what leaves for the neighbour; as it is otherwise."""
+    if rule(instance) != "retention" or allocation.empty:
+        return allocation
+    nearest = nearest_neighbours(instance).set_index(["zone_id", "service_id"])
+    return allocation.assign(share=allocation["share"].to_numpy()
+                             * (1.0 - _retention_shares(instance, allocation, times, nearest)))
+
+
+def neighbour_trips(instance: Instance, allocation: pd.DataFrame, times: Mapping[str, TravelTimes],
+                    mode: str) -> pd.Series:
+    """Σ share × minutes by ``mode`` of the trips each (zone_id, service_id) makes to neighbours (the share of
+    its demand that leaves, at its neighbour's minutes); empty without a neighbour rule."""
+    flows = leaving_flows(instance, allocation, times)
+    if flows.empty:
+        return pd.Series(dtype=float, index=pd.MultiIndex.from_arrays([[], []], names=["zone_id", "service_id"]))
+    demand = instance.demand.rename_axis(index="zone_id", columns="service_id").stack()
+    minutes = neighbour_minutes(instance, mode).stack()
+    keys = pd.MultiIndex.from_frame(flows[["zone_id", "service_id"]])
+    weighted = (flows["activity"].to_numpy() / demand.reindex(keys).to_numpy()
+                * minutes.reindex(pd.MultiIndex.from_frame(flows[["zone_id", "neighbour_id"]])).to_numpy())
+    return pd.Series(weighted, index=keys).groupby(level=["zone_id", "service_id"]).sum()
 
 
 def _trip_minutes(instance: Instance, allocation: pd.DataFrame, times: Mapping[str, TravelTimes]) -> np.ndarray:

@@ -282,3 +282,27 @@ def test_the_report_states_the_rule_and_each_options_flows_to_neighbours(tmp_pat
     assert row is not None
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(0))
     assert cells[3:6] == ["1,000", "3.00", "1,500"]
+
+
+def test_the_diagnosis_names_the_neighbour_that_cannot_take_the_patients(tmp_path):
+    """West alone sends nb 2,000 a year under the nearest-provider rule; nb takes 1,500: 500 too many."""
+    from optimiser.diagnose import diagnose
+
+    found = diagnose(load_instance(line(tmp_path / "line", spare="1500")), WEST_ONLY)
+    assert [(r.rule, r.subject, r.message) for r in found.relaxations] == [
+        ("neighbour_capacity", "elective at nb", "Elective: 500 admissions a year more sent to Neighbour General "
+                                                 "than it can take")]
+
+
+@pytest.mark.parametrize("rule", ["nearest", "retention"])
+def test_the_appraisals_mean_trip_counts_the_trips_to_neighbours_as_the_objective_does(tmp_path, rule):
+    """West alone: the appraisal's mean trip per patient journey by car equals the model's travel criterion
+    (6 minutes under the nearest-provider rule, 11.6 under the retention curve, as derived above), and west's
+    unit volume is what it keeps (3,000 and 4,000 a year)."""
+    instance = load_instance(line(tmp_path / "line", rule=rule))
+    solution = evaluate(instance, WEST_ONLY)
+    appraisal = appraise(instance, {"west": solution})
+    measured = appraisal.metrics.set_index(["measure", "service", "mode"])["value"]
+    assert measured["mean_travel_min", "", ""] == pytest.approx(solution.criteria["travel"])
+    assert measured["mean_travel_min", "", ""] == pytest.approx({"nearest": 6.0, "retention": 11.6}[rule])
+    assert appraisal.volumes["volume"].tolist() == pytest.approx([{"nearest": 3000, "retention": 4000}[rule]])
