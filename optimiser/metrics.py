@@ -29,7 +29,7 @@ import pandas as pd
 
 from .configuration import Configuration, Solution, baseline_configuration
 from .instance import Instance
-from .neighbours import kept, leaving_flows, neighbour_load, neighbour_trips, stays, tariff_gbp_m
+from .neighbours import kept, leaving_flows, neighbour_load, neighbour_trips, rule, stays, tariff_gbp_m
 from .travel import TravelTimes, travel_times_by_mode
 
 #: Each measure: (unit, which way is better, its definition with its weighting). The report and FORMAT.md quote these.
@@ -66,13 +66,15 @@ CONSULTANTS_PER_ROTA = 10
 ACCESS_MINUTES = (15, 30, 45, 60)
 #: Figures the command line and the report's summary show for each configuration, in this order.
 HEADLINE = ("mean_travel_min", "worst_zone_min", "within_standard_share", "transfers_per_year", "capital_gbp_m",
-            "running_gbp_m", "rotas_24_7", "moves")
+            "running_gbp_m", "rotas_24_7", "moves", "leaving_activity", "income_leaving_gbp_m")
 #: The headline figures' names in a report's words.
 HEADLINE_NAMES = {"mean_travel_min": "Mean trip per patient journey", "worst_zone_min": "Worst locality's trip",
                   "within_standard_share": "Journeys within the access standard",
                   "transfers_per_year": "Inter-site transfers", "capital_gbp_m": "Capital",
                   "running_gbp_m": "Running cost",
-                  "rotas_24_7": "Consultant-led 24/7 rotas", "moves": "Service lines that move"}
+                  "rotas_24_7": "Consultant-led 24/7 rotas", "moves": "Service lines that move",
+                  "leaving_activity": "Activity leaving for neighbouring hospitals",
+                  "income_leaving_gbp_m": "Income leaving with it"}
 #: Optional zone columns giving population groups for the access view: column → the group's name.
 POPULATION_GROUPS = {"population_0_15": "aged 0–15", "population_65_plus": "aged 65+"}
 
@@ -386,7 +388,9 @@ def headline(metrics: pd.DataFrame, option: str) -> dict[str, float]:
 
 def solution_headline(instance: Instance, solution: Solution,
                       times: Mapping[str, TravelTimes] | None = None) -> dict[str, float]:
-    """The headline figures of one solved configuration, as the command line shows them."""
+    """The headline figures of one solved configuration, as the command line shows them (what leaves for
+    neighbouring hospitals only where the instance has a neighbour rule)."""
     times = travel_times_by_mode(instance, times)
     trips = zone_trips(instance, "", solution, times)
-    return headline(option_metrics(instance, "", solution, trips), "")
+    flows = neighbour_flows(instance, "", solution, times) if rule(instance) != "none" else None
+    return headline(option_metrics(instance, "", solution, trips, flows), "")
