@@ -22,13 +22,17 @@ site and sends :math:`f\,d_{zl}\,x_{zsl}` to the neighbour. Under ``nearest`` a 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .instance import Instance
+from .errors import Problem, Severity
 from .roads import edge_minutes, snap, travel_csr
-from .travel import TravelTimes, shortest_minutes
+
+if TYPE_CHECKING:  # the instance reads this module's warnings
+    from .instance import Instance
+    from .travel import TravelTimes
 
 RULES = ("none", "nearest", "retention")
 
@@ -49,11 +53,29 @@ def neighbour_minutes(instance: Instance, mode: str) -> pd.DataFrame:
     places = instance.snapped
     zone = (places["kind"] == "zone").to_numpy()
     reversed_graph = graph.T.tocsr() if bool(roads["oneway"].any()) else graph
+    from .travel import shortest_minutes  # travel reads the instance, which reads this module's warnings
+
     to_neighbour = shortest_minutes(reversed_graph, node, places["node"].to_numpy()[zone])
     connector_min = 60.0 / instance.settings["connector_speed_kmh"]
     minutes = to_neighbour.T + connector_min * (places["snap_km"].to_numpy()[zone][:, None] + snap_km[None, :])
     return pd.DataFrame(minutes, index=pd.Index(places["id"].to_numpy()[zone], name="zone_id"),
                         columns=pd.Index(neighbours["neighbour_id"], name="neighbour_id"))
+
+
+def snap_warnings(instance: Instance) -> list[Problem]:
+    """Neighbouring providers further from the road graph than ``snap_warn_km``, as for sites and zones."""
+    neighbours = instance.tables["neighbours"]
+    if neighbours.empty:
+        return []
+    node, snap_km = snap(instance.road_nodes, neighbours["lat"].to_numpy(float), neighbours["lon"].to_numpy(float))
+    limit = instance.settings["snap_warn_km"]
+    return [Problem("neighbours.csv", f"neighbour {neighbour!r} is {km:.1f} km from the nearest road junction "
+                                      f"({instance.road_nodes['node_id'].iloc[n]!r}); its travel times start there",
+                    row=i + 2, column="lat",
+                    fix=f"Add a junction near it, or raise snap_warn_km (now {limit:g} km) in instance.yaml",
+                    severity=Severity.WARNING)
+            for i, (neighbour, n, km) in enumerate(zip(neighbours["neighbour_id"], node, snap_km, strict=True))
+            if km > limit]
 
 
 def nearest_neighbours(instance: Instance) -> pd.DataFrame:

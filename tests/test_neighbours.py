@@ -306,3 +306,22 @@ def test_the_appraisals_mean_trip_counts_the_trips_to_neighbours_as_the_objectiv
     assert measured["mean_travel_min", "", ""] == pytest.approx(solution.criteria["travel"])
     assert measured["mean_travel_min", "", ""] == pytest.approx({"nearest": 6.0, "retention": 11.6}[rule])
     assert appraisal.volumes["volume"].tolist() == pytest.approx([{"nearest": 3000, "retention": 4000}[rule]])
+
+
+def test_a_neighbour_far_from_the_road_graph_is_a_warning(tmp_path):
+    """nb 0.1° north of J4 is about 11 km from the nearest junction, beyond the default 3 km."""
+    folder = line(tmp_path / "line")
+    (folder / "neighbours.csv").write_text(f"neighbour_id,name,lat,lon\nnb,Neighbour General,51.6,{4 * LON_STEP}\n",
+                                           encoding="utf-8")
+    (warning,) = load_instance(folder).warnings
+    assert (warning.file, warning.row, warning.column) == ("neighbours.csv", 2, "lat")
+    assert warning.message == ("neighbour 'nb' is 11.1 km from the nearest road junction ('J4'); its travel times "
+                               "start there")
+
+
+def test_the_retention_rule_without_a_curve_is_refused(tmp_path):
+    folder = line(tmp_path / "line", rule="retention")
+    (folder / "retention.csv").unlink()
+    with pytest.raises(InstanceError) as error:
+        load_instance(folder)
+    assert "neighbour_rule is retention, but there is no retention curve" in str(error.value)
