@@ -43,7 +43,7 @@ SPREAD = 0.5
 
 def _no_flows() -> pd.DataFrame:
     """No activity leaving: the flows of an instance without neighbours."""
-    return pd.DataFrame(columns=["option", "zone_id", "service_id", "neighbour_id", "activity"])
+    return pd.DataFrame(columns=["option", "zone_id", "service_id", "neighbour_id", "site_id", "activity"])
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,9 @@ class Appraisal:
     - ``crossings``: zones that cross a service's access standard against the status quo.
     - ``allocations``: ``option, service_id, zone_id, site_id, share``: where each zone's patients go.
     - ``volumes``: ``option, site_id, service_id, volume, min_volume, max_volume``.
-    - ``neighbour_flows``: ``option, zone_id, service_id, neighbour_id, activity``: the yearly activity each
-      option sends to neighbouring providers (empty without a neighbour rule).
+    - ``neighbour_flows``: ``option, zone_id, service_id, neighbour_id, site_id, activity``: the yearly activity
+      each option sends to neighbouring providers (``site_id``: the unit it leaves, under a retention curve;
+      empty without a neighbour rule).
     - ``criteria``: the criteria as read (``criteria.yaml`` or the defaults), with their weights.
     - ``method``: the method in words, for the report.
     """
@@ -207,7 +208,8 @@ def appraise(instance: Instance, options: Mapping[str, Solution | Configuration]
                                          samples=samples, seed=seed),
         weight_ranges=weight_ranges(scores.loc[ranked, evaluation.index], evaluation["weight"]),
         access=access, equity=metrics.equity(instance, access), change=metrics.change(travel, baseline),
-        volumes=pd.concat([metrics.volumes(instance, label, sol, times) for label, sol in solutions.items()],
+        volumes=pd.concat([metrics.volumes(instance, label, sol, None if flows is None else
+                                           flows[flows["option"] == label]) for label, sol in solutions.items()],
                           ignore_index=True),
         criteria=criteria, method=method_text(criteria, samples), samples=samples, seed=seed,
         zone_travel=travel, access_shares=metrics.access_shares(instance, access),

@@ -127,9 +127,10 @@ def zone_trips(instance: Instance, label: str, solution: Solution,
 
 def neighbour_flows(instance: Instance, label: str, solution: Solution,
                     times: Mapping[str, TravelTimes]) -> pd.DataFrame:
-    """Activity leaving for neighbouring providers: ``option, zone_id, service_id, neighbour_id, activity``."""
+    """Activity leaving for neighbouring providers: ``option, zone_id, service_id, neighbour_id, site_id,
+    activity`` (``site_id``: the site it would have gone to, under a retention curve)."""
     return leaving_flows(instance, solution.allocation, times).assign(option=label)[
-        ["option", "zone_id", "service_id", "neighbour_id", "activity"]]
+        ["option", "zone_id", "service_id", "neighbour_id", "site_id", "activity"]]
 
 
 def own_mode(instance: Instance, trips: pd.DataFrame) -> pd.DataFrame:
@@ -154,9 +155,10 @@ def option_metrics(instance: Instance, label: str, solution: Solution, trips: pd
     (:func:`neighbour_flows`), the activity leaving for neighbours, in all and by service.
     """
     mine = _weighed(instance, trips[trips["option"] == label])
-    rows = [(m, "", "", value) for m, value in _configuration_measures(instance, solution).items()]
-    if flows is not None:
-        rows += _leaving_measures(instance, flows[flows["option"] == label])
+    mine_flows = flows[flows["option"] == label] if flows is not None else None
+    rows = [(m, "", "", value) for m, value in _configuration_measures(instance, solution, mine_flows).items()]
+    if mine_flows is not None:
+        rows += _leaving_measures(instance, mine_flows)
     for (service_id, mode), group in mine.groupby(["service_id", "mode"], sort=True):
         rows += [(m, service_id, mode, v) for m, v in _travel_measures(group).items()]
     for mode, group in mine.groupby("mode", sort=True):
@@ -223,7 +225,8 @@ def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> flo
     return float(values[order][np.searchsorted(cumulative, q - 1e-12)])
 
 
-def _configuration_measures(instance: Instance, solution: Solution) -> dict[str, float]:
+def _configuration_measures(instance: Instance, solution: Solution,
+                            flows: pd.DataFrame | None = None) -> dict[str, float]:
     """Measures of the configuration itself: workforce, money, disruption, quality, transfers."""
     configuration, services, sites = solution.configuration, instance.services, instance.sites
     baseline = baseline_configuration(instance)
@@ -233,7 +236,7 @@ def _configuration_measures(instance: Instance, solution: Solution) -> dict[str,
     expansion = solution.expansion
     expansion_capital = float(sum(row.added * resources.loc[(row.site_id, row.resource), "expansion_capital_gbp_m"]
                                   for row in expansion.itertuples(index=False)))
-    units = volumes(instance, "", solution)
+    units = volumes(instance, "", solution, flows)
     shortfall = ((units["min_volume"].fillna(0) - units["volume"]).clip(lower=0)
                  + (units["volume"] - units["max_volume"].fillna(np.inf)).clip(lower=0)).sum()
     return {
@@ -260,15 +263,17 @@ def transfers(instance: Instance, configuration: Configuration, units: pd.DataFr
                      if (site, rule.service_b) not in configuration.hosts))
 
 
-def volumes(instance: Instance, label: str, solution: Solution,
-            times: Mapping[str, TravelTimes] | None = None) -> pd.DataFrame:
+def volumes(instance: Instance, label: str, solution: Solution, flows: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each unit's yearly volume against its standards: ``option, site_id, service_id, volume, min_volume,
-    max_volume``; with ``times``, less what leaves for neighbours under a retention curve."""
-    allocation = solution.allocation if times is None else kept(instance, solution.allocation, times)
+    max_volume``; less the activity ``flows`` (:func:`neighbour_flows`) send from the unit to neighbours."""
+    allocation = solution.allocation
     demand = instance.demand.stack().reindex(pd.MultiIndex.from_arrays([allocation["zone_id"],
                                                                         allocation["service_id"]])).to_numpy(float)
     volume = allocation.assign(volume=allocation["share"].to_numpy() * demand).groupby(
         ["site_id", "service_id"])["volume"].sum()
+    if flows is not None:
+        gone = flows.dropna(subset=["site_id"]).groupby(["site_id", "service_id"])["activity"].sum()
+        volume = volume.sub(gone, fill_value=0.0).rename("volume")
     hosts = pd.MultiIndex.from_tuples(sorted(solution.configuration.hosts), names=["site_id", "service_id"])
     frame = volume.reindex(hosts, fill_value=0.0).reset_index()
     frame["min_volume"] = frame["service_id"].map(instance.services["min_volume"]).replace(0.0, np.nan)

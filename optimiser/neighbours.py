@@ -153,24 +153,25 @@ def tariff_gbp_m(instance: Instance, service_ids: pd.Series) -> np.ndarray:
 
 def leaving_flows(instance: Instance, allocation: pd.DataFrame, times: Mapping[str, TravelTimes]) -> pd.DataFrame:
     """Yearly activity each zone sends to a neighbouring provider under the instance's rule, read from an
-    allocation (``service_id, zone_id, site_id, share``): ``zone_id, service_id, neighbour_id, activity``.
-    Under ``nearest``, the demand the allocation leaves unserved; under ``retention``, each row's share of
-    the demand at the curve's share for its trip's extra minutes."""
+    allocation (``service_id, zone_id, site_id, share``): ``zone_id, service_id, neighbour_id, site_id, activity``.
+    Under ``nearest``, the demand the allocation leaves unserved (``site_id`` blank); under ``retention``, each
+    row's share of the demand at the curve's share for its trip's extra minutes (``site_id``: the site it leaves)."""
     chosen = rule(instance)
-    columns = ["zone_id", "service_id", "neighbour_id", "activity"]
+    columns = ["zone_id", "service_id", "neighbour_id", "site_id", "activity"]
     if chosen == "none" or allocation.empty:
         return pd.DataFrame(columns=columns)
     nearest = nearest_neighbours(instance).set_index(["zone_id", "service_id"])
     demand = instance.demand.rename_axis(index="zone_id", columns="service_id").stack()
     if chosen == "nearest":
         kept = allocation.groupby(["zone_id", "service_id"])["share"].sum().reindex(nearest.index, fill_value=0.0)
-        gone = nearest.assign(activity=demand.reindex(nearest.index).to_numpy() * (1.0 - kept).clip(lower=0.0))
+        gone = nearest.assign(site_id=None,
+                              activity=demand.reindex(nearest.index).to_numpy() * (1.0 - kept).clip(lower=0.0))
         return gone.reset_index()[columns]
     keys = pd.MultiIndex.from_frame(allocation[["zone_id", "service_id"]])
     share = _retention_shares(instance, allocation, times, nearest)
     flows = allocation.assign(neighbour_id=nearest["neighbour_id"].reindex(keys).to_numpy(),
                               activity=allocation["share"].to_numpy() * demand.reindex(keys).to_numpy() * share)
-    return flows.groupby(columns[:3], as_index=False)["activity"].sum()[columns]
+    return flows.groupby(columns[:4], as_index=False)["activity"].sum()[columns]
 
 
 def _retention_shares(instance: Instance, allocation: pd.DataFrame, times: Mapping[str, TravelTimes],

@@ -325,3 +325,13 @@ def test_the_retention_rule_without_a_curve_is_refused(tmp_path):
     with pytest.raises(InstanceError) as error:
         load_instance(folder)
     assert "neighbour_rule is retention, but there is no retention curve" in str(error.value)
+
+
+def test_the_volume_standards_measure_counts_what_the_unit_keeps_under_retention(tmp_path):
+    """West alone keeps 4,000 a year under the curve (above): a maximum of 3,990 is exceeded by 10."""
+    folder = line(tmp_path / "line", rule="retention")
+    with (folder / "services.yaml").open("a", encoding="utf-8") as services:
+        services.write("  max_volume: 3990\n")
+    appraisal = appraise(load_instance(folder), {"west": WEST_ONLY})
+    measured = appraisal.metrics.set_index(["measure", "service", "mode"])["value"]
+    assert measured["volume_shortfall", "", ""] == pytest.approx(10)
