@@ -204,7 +204,37 @@ def yaml_scalar(value):
 
 SERVICE_KEYS = ["name", "activity", "demand_per_1000", "min_sites", "max_sites", "min_volume", "max_volume", "mode",
                 "max_travel_min", "coverage_travel_min", "coverage_share", "rotas_24_7", "running_cost_gbp_m",
-                "opening_capital_gbp_m", "source"]
+                "opening_capital_gbp_m", "tariff_gbp", "source"]
+
+# --- neighbouring providers ------------------------------------------------------------------
+#: Income per unit of activity (GBP) that leaves with a patient, for the services neighbours offer: national
+#: average unit costs of 2016/17 (S, NHS Improvement reference costs 2016/17: A&E attendance 148, non-elective
+#: spell 1,590, elective inpatient spell 3,684) and 3,700 per birth (S, National Audit Office, Maternity
+#: services in England, 2013: GBP 2.6bn for ~700,000 births); paediatric, stroke and trauma admissions at the
+#: non-elective average (est.).
+COUNTY_TARIFF_GBP = {"emergency": 148, "obstetrics": 3700, "paediatrics": 1590, "elective": 3684, "stroke": 1590,
+                     "trauma": 1590}
+#: The retention curve (est., no local source; README): extra minutes beyond the nearest neighbour -> share leaving.
+COUNTY_RETENTION = [(10, 0.1, "est.: a tenth leave when the group's site is 10 minutes farther than the nearest "
+                              "neighbour (no local source; sweep retention.leaving)"),
+                    (20, 0.3, "est.: linear between points, steeper as the detour grows"),
+                    (30, 0.5, "est.: half leave at 30 extra minutes or more (held beyond)")]
+
+
+def with_tariffs(services):
+    """SERVICES with COUNTY_TARIFF_GBP's tariff where a neighbour may take their patients."""
+    return {sid: {**rec, "tariff_gbp": COUNTY_TARIFF_GBP[sid]} if sid in COUNTY_TARIFF_GBP else rec
+            for sid, rec in services.items()}
+
+
+def write_neighbours(here, neighbours):
+    """neighbours.csv, neighbour_services.csv and retention.csv from (id, name, lat, lon, source, services) rows;
+    each neighbour is also a road node (NODES) joined by one link (EDGES), so no other travel time changes."""
+    write_csv(here / "neighbours.csv", ["neighbour_id", "name", "lat", "lon", "source"], [n[:5] for n in neighbours])
+    write_csv(here / "neighbour_services.csv", ["neighbour_id", "service_id", "spare_activity", "source"],
+              [(n[0], sid, None, f"{why}; spare activity not published: no limit (est.)")
+               for n in neighbours for sid, why in n[5].items()])
+    write_csv(here / "retention.csv", ["extra_min", "leaving_share", "source"], COUNTY_RETENTION)
 
 
 def write_county(spec):
@@ -218,6 +248,11 @@ def write_county(spec):
              f"lat_min: {min(lats) - margin:.3f}", f"lat_max: {max(lats) + margin:.3f}",
              f"lon_min: {min(lons) - margin:.3f}", f"lon_max: {max(lons) + margin:.3f}",
              "roads: roads.csv", "default_mode: car", "baseline: status_quo"]
+    if "decision" in spec.INSTANCE:
+        lines.append(f"decision: {spec.INSTANCE['decision']}")
+    if getattr(spec, "NEIGHBOURS", None):
+        lines.append("neighbour_rule: none")
+        write_neighbours(here, spec.NEIGHBOURS)
     (here / "instance.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     write_csv(here / "sites.csv", ["site_id", "name", "lat", "lon", "exists", "new_build_capital_gbp_m", "notes"],
               spec.SITES)

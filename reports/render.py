@@ -45,6 +45,7 @@ from optimiser.appraisal.metrics import (
 )
 from optimiser.appraisal.scores import Appraisal, Study, scale_text, scoring
 from optimiser.errors import OptimiserError
+from optimiser.instance import neighbours
 from optimiser.instance.configuration import Configuration
 from optimiser.instance.folder import Instance
 
@@ -143,6 +144,7 @@ def context(study: Study, today: dt.date, sweep: SweepResult | None = None) -> d
         "acceptability": acceptability_section(appraisal, names, criteria),
         "hurdles": hurdle_table(appraisal, names, criteria),
         "volumes": volume_table(instance, appraisal, mapped, names),
+        "neighbours": neighbour_section(instance, appraisal, mapped, names),
         "sweep": sensitivity,
         "assumptions": Markup(markdown(readme_text)) if readme_text else None,
         "method": _paragraphs(appraisal.method),
@@ -667,6 +669,41 @@ def volume_table(instance: Instance, appraisal: Appraisal, options: list[str], n
                          "service": service_names.get(row.service_id, row.service_id), "volume": volume,
                          "min": low, "max": high, "status": status})
     return rows
+
+
+#: How the report states each neighbour rule (instance.yaml's neighbour_rule).
+NEIGHBOUR_RULES = {
+    "nearest": "each zone goes to its nearest open provider, the group's or a neighbour's (closest assignment "
+               "including the neighbouring hospitals)",
+    "retention": "a share of each zone's patients leaves for its nearest neighbouring hospital, growing with the "
+                 "extra minutes to the group's site beyond it (the instance's retention curve: {curve})",
+}
+
+
+def neighbour_section(instance: Instance, appraisal: Appraisal, options: list[str],
+                      names: OptionNames) -> dict[str, Any] | None:
+    """The rule for patients who leave the group, and each option's yearly flows to each neighbouring hospital
+    by service line: activity, income at the tariff, and what the neighbour can take (None without a rule)."""
+    rule = neighbours.rule(instance)
+    if rule == "none":
+        return None
+    curve = instance.tables["retention"].reset_index(drop=True).sort_values("extra_min")
+    text = NEIGHBOUR_RULES[rule].format(curve=", ".join(f"{p.leaving_share:.0%} at {p.extra_min:g} min"
+                                                        for p in curve.itertuples(index=False)))
+    neighbour_names = instance.tables["neighbours"]["name"].astype(str).to_dict()
+    service_names = instance.services["name"].astype(str).to_dict()
+    flows = appraisal.neighbour_flows
+    rows = []
+    for option in options:
+        mine = flows[flows["option"].astype(str) == option]
+        load = neighbours.neighbour_load(instance, mine)
+        for row in load[load["activity"] > 0].sort_values(["neighbour_id", "service_id"]).itertuples(index=False):
+            spare = None if pd.isna(row.spare_activity) else float(row.spare_activity)
+            tariff_gbp_m = neighbours.tariff_gbp_m(instance, pd.Series([row.service_id]))[0]
+            rows.append({"option": names.short(option), "neighbour": neighbour_names.get(row.neighbour_id),
+                         "service": service_names.get(row.service_id, row.service_id), "activity": float(row.activity),
+                         "income": float(row.activity * tariff_gbp_m), "spare": spare, "over": float(row.over)})
+    return {"rule": text, "rows": rows}
 
 
 # --- 8. sensitivity sweep ---------------------------------------------------------------------

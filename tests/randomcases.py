@@ -11,7 +11,11 @@ zone that no permitted site reaches within the hard travel standard, the one thi
 then certain about them.
 
 About two instances in five have no capacity, volume, coverage or closest-assignment rule,
-so that the engine searches the radius formulation (:mod:`optimiser.search.radius`).
+so that the engine searches the radius formulation (:mod:`optimiser.search.radius`). Half of those get
+neighbouring hospitals instead (:mod:`optimiser.instance.neighbours`: the nearest-provider rule or a retention
+curve, and at times a spare activity the witness's flows fit), drawn from a generator of their own so
+that every other draw stays as it was; the witness's allocation follows the rule, and where it would
+break a rule (a unit left without patients) the neighbours are not written.
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ import pandas as pd
 import yaml
 
 from optimiser import Instance, load_instance
+from optimiser.appraisal.checker import check_solution
 from optimiser.instance.configuration import Configuration
+from optimiser.instance.neighbours import leaving_flows, stays
 from optimiser.instance.roads import haversine_km
-from optimiser.instance.travel import travel_times
+from optimiser.instance.travel import travel_times, travel_times_by_mode
 
 #: The box every site, zone and junction lies in (about 55 by 50 km of southern England).
 LAT, LON = (51.0, 51.5), (-1.0, -0.3)
@@ -39,6 +45,10 @@ NEIGHBOURS = 2
 #: Draws of a witness with roles before a case goes without them.
 REDRAWS = 20
 SOURCE = "random property-test instance"
+#: Share of the radius instances given neighbouring hospitals instead, and the seed's second word for their draws.
+NEIGHBOURED, NEIGHBOUR_STREAM = 0.5, 26
+#: Files an instance's neighbours are written to.
+NEIGHBOUR_FILES = ("neighbours.csv", "neighbour_services.csv", "retention.csv")
 
 
 @dataclass(frozen=True)
@@ -118,7 +128,48 @@ def random_case(seed: int, folder: Path, *, tiny: bool = False) -> Case:
     resources = ([], []) if radius else _resources(rng, sites, services, nearest, demand)
     _write_rules(folder, rng, records, givens, _codependencies(rng, services, witness, sites, car),
                  roles, resources, witness)
-    return Case(seed, folder, witness, infeasible, radius, closest)
+    neighboured = radius and not infeasible and _neighbours(np.random.default_rng([seed, NEIGHBOUR_STREAM]), folder,
+                                                            geography, services, witness)
+    return Case(seed, folder, witness, infeasible, radius and not neighboured, closest)
+
+
+# --- neighbouring hospitals ---------------------------------------------------------------------
+
+def _neighbours(rng: np.random.Generator, folder: Path, geo: dict[str, np.ndarray], services: list[str],
+                witness: Configuration) -> bool:
+    """Maybe one or two neighbouring hospitals on junctions, each offering some services, under a random rule;
+    written only where the witness, its patients following the rule, still meets every rule."""
+    if rng.random() >= NEIGHBOURED:
+        return False
+    n_sites = int(geo["n_sites"])
+    nodes = rng.choice(np.arange(n_sites, len(geo["lat"])), size=int(rng.integers(1, 3)), replace=False)
+    ids = [f"nb{i + 1}" for i in range(len(nodes))]
+    _csv(folder / "neighbours.csv", pd.DataFrame({"neighbour_id": ids, "name": [f"Neighbour {n}" for n in ids],
+                                                  "lat": geo["lat"][nodes], "lon": geo["lon"][nodes]}))
+    offers = [(n, l) for n in ids for l in services if rng.random() < 0.6] or [(ids[0], services[0])]
+    _csv(folder / "neighbour_services.csv", pd.DataFrame(offers, columns=["neighbour_id", "service_id"]))
+    first, last = sorted(rng.uniform(2, 40, 2))
+    _csv(folder / "retention.csv", pd.DataFrame({"extra_min": [round(first, 1), round(last, 1) + 0.1],
+                                                 "leaving_share": sorted(np.round(rng.uniform(0, 0.8, 2), 2))}))
+    rule = "nearest" if rng.random() < 0.5 else "retention"
+    text = (folder / "instance.yaml").read_text(encoding="utf-8")
+    (folder / "instance.yaml").write_text(text + f"neighbour_rule: {rule}\n", encoding="utf-8")
+    instance = load_instance(folder)
+    allocation = _witness_allocation(witness, instance)
+    if rng.random() < 0.5:  # a spare activity the witness's flows fit, at times exactly
+        received = leaving_flows(instance, allocation, travel_times_by_mode(instance)).groupby(
+            ["neighbour_id", "service_id"])["activity"].sum()
+        spare = received.reindex(pd.MultiIndex.from_tuples(offers)).fillna(0.0).to_numpy()
+        spare = np.ceil(spare * rng.choice([1.0, 1.5], len(spare)) + 1)
+        _csv(folder / "neighbour_services.csv", pd.DataFrame(offers, columns=["neighbour_id", "service_id"])
+             .assign(spare_activity=spare))
+        instance = load_instance(folder)
+    if check_solution(instance, witness, allocation):
+        for name in NEIGHBOUR_FILES:
+            (folder / name).unlink()
+        (folder / "instance.yaml").write_text(text, encoding="utf-8")
+        return False
+    return True
 
 
 # --- geography --------------------------------------------------------------------------------
@@ -412,6 +463,16 @@ def _baseline(folder: Path, witness: Configuration, roles: dict[str, list[str]])
     (folder / "instance.yaml").write_text(text + "baseline: status_quo\n", encoding="utf-8")
 
 
+def _witness_allocation(witness: Configuration, instance: Instance) -> pd.DataFrame:
+    rows = []
+    for l, service in instance.services.iterrows():
+        minutes = travel_times(instance, instance.mode_or_default(service["mode"])).zone_site_min
+        nearest = minutes[witness.sites_of(l)].idxmin(axis=1)
+        rows += [{"service_id": l, "zone_id": z, "site_id": s, "share": 1.0} for z, s in nearest.items()]
+    allocation = pd.DataFrame(rows, columns=["service_id", "zone_id", "site_id", "share"])
+    return stays(instance, allocation, travel_times_by_mode(instance))
+
+
 def _csv(path: Path, frame: pd.DataFrame) -> None:
     frame.to_csv(path, index=False, lineterminator="\n")
 
@@ -421,15 +482,10 @@ def _yaml(path: Path, content: dict) -> None:
 
 
 def witness_solution(case: Case, instance: Instance) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The witness's allocation (every patient at the nearest hosting site by the service's mode)
-    and the expansion it needs: the solution that makes the instance feasible by construction."""
-    rows = []
-    for l, service in instance.services.iterrows():
-        minutes = travel_times(instance, instance.mode_or_default(service["mode"])).zone_site_min
-        hosting = case.witness.sites_of(l)
-        nearest = minutes[hosting].idxmin(axis=1)
-        rows += [{"service_id": l, "zone_id": z, "site_id": s, "share": 1.0} for z, s in nearest.items()]
-    allocation = pd.DataFrame(rows, columns=["service_id", "zone_id", "site_id", "share"])
+    """The witness's allocation (every patient at the nearest hosting site by the service's mode, unless a
+    neighbour is nearer under the nearest-provider rule) and the expansion it needs: the solution that makes
+    the instance feasible by construction."""
+    allocation = _witness_allocation(case.witness, instance)
     flows = allocation.merge(instance.demand.stack().rename("demand").reset_index(), on=["zone_id", "service_id"])
     load = flows.merge(instance.resource_use, on="service_id").assign(
         load=lambda f: f["demand"] * f["per_activity"]).groupby(["site_id", "resource"])["load"].sum()

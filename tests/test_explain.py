@@ -77,7 +77,7 @@ def test_the_difference_by_criterion(explained):
     assert criteria.loc["workforce", ["a", "b"]].tolist() == [6, 4]
     assert criteria["objective_difference"].to_dict() == pytest.approx(
         {"travel": 150_600 / 38_700, "equity": 0, "worst_zone": 0, "capital": 0, "running": 0,
-         "workforce": -WORKFORCE / 3, "disruption": 0})
+         "workforce": -WORKFORCE / 3, "disruption": 0, "leaving": 0, "income_leaving": 0})
     assert criteria["share"].sum() == pytest.approx(1)
 
 

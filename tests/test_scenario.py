@@ -84,13 +84,13 @@ def test_base_values(tiny_instance):
 
 
 GRAMMAR = ("weights.<criterion>, demand.<service>, demand.zone.<zone_id>, speed.<mode>.<road_class>, "
-           "capacity.<site>.<resource>, standard.<service>.<field>, cost.<service>.<field>")
+           "capacity.<site>.<resource>, standard.<service>.<field>, cost.<service>.<field>, retention.leaving")
 
 
 @pytest.mark.parametrize(("name", "message"), [
     ("weight.travel", f"unknown scenario parameter 'weight.travel': parameters are {GRAMMAR}"),
     ("weights.access", "unknown criterion 'access' in scenario parameter 'weights.access': criteria are travel, "
-                       "equity, worst_zone, capital, running, workforce, disruption"),
+                       "equity, worst_zone, capital, running, workforce, disruption, leaving, income_leaving"),
     ("demand.stroke", "unknown service 'stroke' in scenario parameter 'demand.stroke': services are emergency, "
                       "obstetrics, cancer"),
     ("demand.zone.z_west", "unknown zone 'z_west' in scenario parameter 'demand.zone.z_west': zones are z_north, "
@@ -107,7 +107,8 @@ GRAMMAR = ("weights.<criterion>, demand.<service>, demand.zone.<zone_id>, speed.
                                        "'standard.obstetrics.max_travel': standard.<service>.<field> takes "
                                        "max_travel_min, coverage_travel_min, coverage_share, min_volume, max_volume"),
     ("cost.emergency.capital", "unknown field 'capital' in scenario parameter 'cost.emergency.capital': "
-                               "cost.<service>.<field> takes running_cost_gbp_m, opening_capital_gbp_m"),
+                               "cost.<service>.<field> takes running_cost_gbp_m, opening_capital_gbp_m, "
+                               "tariff_gbp"),
     ("cost.stroke.running_cost_gbp_m", "unknown service 'stroke' in scenario parameter "
                                        "'cost.stroke.running_cost_gbp_m': services are emergency, obstetrics, cancer"),
 ])

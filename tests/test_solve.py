@@ -107,7 +107,8 @@ def test_unknown_weight_is_a_clear_error(mse):
     from optimiser import OptimiserError
 
     with pytest.raises(OptimiserError, match="unknown criterion 'speed' in the weights: criteria are travel, "
-                                             "equity, worst_zone, capital, running, workforce, disruption"):
+                                             "equity, worst_zone, capital, running, workforce, disruption, "
+                                             "leaving, income_leaving"):
         solve(mse, weights={"speed": 1})
 
 

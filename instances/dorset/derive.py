@@ -17,7 +17,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from derive_common import (  # noqa: E402
     ALLEN_2017, COUNTY_CODEPENDENCIES, COUNTY_RESOURCE_USE, DORSET_CSR, derive_county, split_attendances,
-    with_viable_minima)
+    with_tariffs, with_viable_minima)
 
 # --- instance -----------------------------------------------------------------------------
 INSTANCE = dict(
@@ -27,6 +27,7 @@ INSTANCE = dict(
                  "people (S, incl. the New Forest fringe). Site facts partly sourced; zones, activity "
                  "rates, capacities beyond the sourced bed counts, and costs are estimates (see README.md)."),
     year=2017,
+    decision="decision_2017",
 )
 MARGIN = 0.05
 
@@ -103,6 +104,8 @@ NODES = [  # id, lat, lon, name (coordinates est.)
     ("shaftesbury", 51.005, -2.197, "Shaftesbury (A350 / A30)"),
     ("gillingham", 51.038, -2.276, "Gillingham"),
     ("sherborne", 50.947, -2.517, "Sherborne (A352 / A30)"),
+    ("salisbury_hosp", 51.045, -1.794, "Salisbury District Hospital, Odstock Road (neighbour)"),
+    ("yeovil_hosp", 50.945, -2.635, "Yeovil District Hospital, Higher Kingston (neighbour)"),
 ]
 EDGES = [
     ("bou_hosp", "cooper_dean", "urban", "Castle Lane East"), ("bou_hosp", "christchurch", "urban", "B3073"),
@@ -130,6 +133,18 @@ EDGES = [
     ("puddletown", "blandford", "single", "A354"), ("blandford", "sturminster_marshall", "single", "A350"),
     ("blandford", "wimborne", "minor", "B3082"), ("blandford", "shaftesbury", "single", "A350"),
     ("shaftesbury", "gillingham", "minor", "B3081"), ("sherborne", "shaftesbury", "single", "A30"),
+    # neighbouring hospitals: one link each (a leaf), so no travel time between the group's places changes
+    ("ringwood", "salisbury_hosp", "single", "A338 to Salisbury"),
+    ("sherborne", "yeovil_hosp", "single", "A30 to Yeovil"),
+]
+_ACUTE = {"emergency": "24/7 A&E", "obstetrics": "consultant-led maternity unit", "paediatrics": "children's wards",
+          "elective": "planned inpatient surgery", "stroke": "stroke unit"}
+NEIGHBOURS = [  # id, name, lat, lon, source, {service: what the trust states}
+    ("salisbury", "Salisbury District Hospital (Salisbury NHS Foundation Trust)", 51.045, -1.794,
+     "Odstock Road, Salisbury SP2 8BJ (S, trust); coordinates est. from maps", _ACUTE),
+    ("yeovil", "Yeovil District Hospital (Yeovil District Hospital NHS Foundation Trust, now Somerset NHS "
+               "Foundation Trust)", 50.945, -2.635,
+     "Higher Kingston, Yeovil BA21 4AT (S, trust); coordinates est. from maps", _ACUTE),
 ]
 
 # zone pairs whose road distance is checked against the sourced distances (README)
@@ -144,7 +159,7 @@ ACCESS_SOURCE = ("95% within 55 min by car, ~45 min blue-light (est. encoding): 
                  "quoted by CPRE Purbeck and Poole, Bournemouth Echo 2019; disputed), and SWASFT's modelling found "
                  "blue-light times from Purbeck of 25-42 min (S, dorsetsvision.nhs.uk); 95% leaves room for the "
                  "north Dorset towns that use Salisbury and Yeovil, not modelled")
-SERVICES = with_viable_minima(split_attendances({
+SERVICES = with_tariffs(with_viable_minima(split_attendances({
     "emergency": dict(
         name="Type-1 emergency department (24/7 A&E)", activity="A&E attendances",
         demand_per_1000=200.0, min_sites=1, rotas_24_7=1, running_cost_gbp_m=20.0, opening_capital_gbp_m=25.0,
@@ -194,7 +209,7 @@ SERVICES = with_viable_minima(split_attendances({
         demand_per_1000=1.3, min_sites=1, max_sites=2, rotas_24_7=1, running_cost_gbp_m=3.0, opening_capital_gbp_m=5.0,
         source="est.: ~1.3 trauma admissions per 1000 a year; major trauma goes to "
                "Southampton (S); one east and one west trauma unit (est.); costs est."),
-}))
+})))
 RESOURCE_USE = COUNTY_RESOURCE_USE
 SITE_RESOURCES = [
     ("bournemouth", "beds", 600, 200, 0.5, "S: ~600 inpatient beds (123 day beds not counted); expansion "

@@ -17,7 +17,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from derive_common import (  # noqa: E402
     ALLEN_2017, COUNTY_CODEPENDENCIES, COUNTY_RESOURCE_USE, HAMPSHIRE_TOGETHER, beds, derive_county,
-    split_attendances, with_viable_minima)
+    split_attendances, with_tariffs, with_viable_minima)
 
 # --- instance -----------------------------------------------------------------------------
 INSTANCE = dict(
@@ -29,6 +29,7 @@ INSTANCE = dict(
                  "'option 6' configurations centralise every essential service on one existing "
                  "site using existing buildings and do not fit its bed and critical-care capacity."),
     year=2019,
+    decision="critical_treatment_m3j7",
 )
 MARGIN = 0.05  # degrees of margin around every site, zone and node
 
@@ -109,6 +110,10 @@ NODES = [  # id, lat, lon, name  (coordinates est. from maps, to ~0.5 km)
     ("stockbridge", 51.113, -1.492, "Stockbridge (A30 / A3057 / A272)"),
     ("romsey", 50.989, -1.499, "Romsey"),
     ("chandlers_ford", 50.984, -1.385, "Chandler's Ford"),
+    ("southampton_hosp", 50.933, -1.434, "Southampton General Hospital, Tremona Road (neighbour)"),
+    ("salisbury_hosp", 51.045, -1.794, "Salisbury District Hospital, Odstock Road (neighbour)"),
+    ("frimley_hosp", 51.319, -0.742, "Frimley Park Hospital, Portsmouth Road (neighbour)"),
+    ("reading_hosp", 51.450, -0.957, "Royal Berkshire Hospital, London Road, Reading (neighbour)"),
 ]
 EDGES = [  # from, to, class, road name
     ("m3_j5", "m3_j6", "motorway", "M3"), ("m3_j6", "m3_j7", "motorway", "M3"),
@@ -139,6 +144,24 @@ EDGES = [  # from, to, class, road name
     ("a34_whitchurch", "whitchurch", "urban", "B3400"), ("whitchurch", "andover", "minor", "B3400"),
     ("whitchurch", "oakley_overton", "minor", "B3400"), ("oakley_overton", "bas_kempshott", "minor", "B3400"),
     ("m3_j7", "oakley_overton", "minor", "local roads (Dummer-Oakley)"),
+    # neighbouring hospitals: one link each (a leaf), so no travel time between the group's places changes
+    ("m3_j12", "southampton_hosp", "urban", "A33 / A35 into Southampton"),
+    ("stockbridge", "salisbury_hosp", "single", "A30 to Salisbury"),
+    ("m3_j5", "frimley_hosp", "motorway", "M3 J5-J4"), ("bas_hosp", "reading_hosp", "single", "A33 to Reading"),
+]
+_ACUTE = {"emergency": "24/7 A&E", "obstetrics": "consultant-led maternity unit", "paediatrics": "children's wards",
+          "elective": "planned inpatient surgery", "stroke": "stroke unit"}
+NEIGHBOURS = [  # id, name, lat, lon, source, {service: what the trust states}
+    ("southampton", "Southampton General Hospital (University Hospital Southampton NHS Foundation Trust)",
+     50.933, -1.434, "Tremona Road, Southampton SO16 6YD (S, trust); coordinates est. from maps",
+     {**_ACUTE, "trauma": "Wessex major trauma centre", "cancer": "Wessex cancer centre"}),
+    ("salisbury", "Salisbury District Hospital (Salisbury NHS Foundation Trust)", 51.045, -1.794,
+     "Odstock Road, Salisbury SP2 8BJ (S, trust); coordinates est. from maps", _ACUTE),
+    ("frimley", "Frimley Park Hospital (Frimley Health NHS Foundation Trust)", 51.319, -0.742,
+     "Portsmouth Road, Frimley GU16 7UJ (S, trust); coordinates est. from maps", _ACUTE),
+    ("reading", "Royal Berkshire Hospital, Reading (Royal Berkshire NHS Foundation Trust)", 51.450, -0.957,
+     "London Road, Reading RG1 5AN (S, trust); coordinates est. from maps",
+     {**_ACUTE, "cancer": "Berkshire Cancer Centre"}),
 ]
 
 # zone pairs whose road distance is checked against the sourced distances (README)
@@ -146,7 +169,7 @@ TOWN_PAIRS = [("basingstoke", "winchester"), ("basingstoke", "andover"), ("andov
 
 # --- services ------------------------------------------------------------------------------
 # Rates per 1000 residents a year. See README.md for each derivation.
-SERVICES = with_viable_minima(split_attendances({
+SERVICES = with_tariffs(with_viable_minima(split_attendances({
     "emergency": dict(
         name="Type-1 emergency department (24/7 A&E)", activity="A&E attendances",
         demand_per_1000=150.0, min_sites=1, rotas_24_7=1, running_cost_gbp_m=20.0, opening_capital_gbp_m=25.0,
@@ -193,7 +216,7 @@ SERVICES = with_viable_minima(split_attendances({
         demand_per_1000=1.2, min_sites=1, max_sites=1, rotas_24_7=1, running_cost_gbp_m=3.0, opening_capital_gbp_m=5.0,
         source="est.: ~1.2 trauma admissions per 1000 a year; major accidents already on one "
                "site (S, 2023 consultation), Basingstoke taken as that site (est.); costs est."),
-}))
+})))
 RESOURCE_USE = {**COUNTY_RESOURCE_USE, "stroke": {
     "beds": (beds(8.0, 0.90), "est.: 8 days HASU+acute stroke LOS / 365 / 0.90 (matches the 24-bed Twyford unit, S)")}}
 # site resources: (site, resource, capacity, max_expansion, capital per unit, source)

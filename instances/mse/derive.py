@@ -9,6 +9,9 @@ Run with the project's environment (it has the optimiser package):
     python derive.py --flips    also solves for the best configuration with the specialist emergency
                                                hospital at each site, and finds by bisection the weights
                                                and day-case share at which the best site changes
+    python derive.py --neighbours  also solves under each neighbour rule (instance.yaml says none): the best
+                                               configuration by SEH site, what leaves, and the weights on
+                                               leaving activity and income at which the best site changes
 
 Road lengths are great-circle distances between the junctions × DETOUR; bed, theatre and critical-care
 use per unit of activity come from lengths of stay and occupancies (resource_use below). Every constant
@@ -34,6 +37,7 @@ EARTH_RADIUS_KM = 6371.0  # the radius roads.csv was made with (the package's 63
 DETOUR = 1.03  # est.: road length / great-circle length between neighbouring nodes; calibrated, README.md
 SPEED = {"motorway": 100, "dual": 80, "single": 60, "minor": 50, "urban": 35}  # km/h, est.
 BLUELIGHT = 1.25  # est.: blue-light speed = car speed / 0.8
+SLOWER = {"A127": "40-50 mph limits, signals", "A414": "single carriageway through Ongar and villages"}  # est.
 
 # from to class road [speed override km/h]; class and road names est. from the road map
 EDGES = """
@@ -77,6 +81,8 @@ brentwood m25_j28 urban A1023 | brentwood a12_j11 urban A128 | brentwood a127_ha
 orsett_cock a127_halfway single A128 | grays a13_stifford single A1012 | grays tilbury urban A126
 tilbury a13_a1089 dual A1089 | grays m25_j30 single A1306 | south_ockendon m25_j30 minor B186
 south_ockendon m25_j29 minor B186 | south_ockendon a13_stifford minor B1335 | corringham a13_stanford urban A1014
+a12_j21 colchester_hosp dual A12 | prosper pah_harlow single A414 45 | gallows_corner queens_romford urban A12
+gallows_corner whipps_cross urban A12
 """
 
 # Bed days (or theatre or critical-care use) per unit of activity and occupancy; all est. (README.md).
@@ -177,7 +183,7 @@ def road_rows(nodes):
             km = great_circle_km(*nodes.loc[a, ["lat", "lon"]], *nodes.loc[b, ["lat", "lon"]])
             rows.append((a, b, cls, round(float(km) * DETOUR, 2), int(speed[0]) if speed else SPEED[cls], "false",
                          road.replace("_", " "), f"est.: great-circle x {DETOUR}; speed of class" + (
-                             " lowered (40-50 mph limits, signals)" if speed else "")))
+                             f" lowered ({SLOWER[road]})" if speed else "")))
     return rows
 
 
@@ -300,6 +306,21 @@ def flips(instance):
           ", ".join(f"{s} {v:.6f}" for s, v in sorted(plain[1].items(), key=lambda kv: kv[1])))
 
 
+def neighbour_effects(instance):
+    """Under the retention curve and the nearest-provider rule: the best objective with the SEH at each site,
+    the activity and income leaving, and the leaving and income_leaving weights that move the SEH."""
+    for rule in ("retention", "nearest"):
+        ruled = replace(instance, settings={**instance.settings, "neighbour_rule": rule})
+        engines = seh_engines(ruled)
+        results = {site: engine.solve().ranked[0] for site, engine in engines.items()}
+        print(f"\n{rule}: " + ", ".join(f"SEH at {s} {r.objective:.6f} (leaving {r.criteria['leaving']:,.0f} a year, "
+                                        f"GBP {r.criteria['income_leaving']:.2f}m)" for s, r in results.items()))
+        site, _ = best_seh_site(engines)
+        for criterion in ("leaving", "income_leaving"):
+            say(f"{criterion} 0", site, flip_range(lambda w, c=criterion, e=engines: best_seh_site(e, {c: w})[0],
+                                                     0.0, 0.0, 20.0, 1e-3))
+
+
 def main():
     nodes = pd.read_csv(HERE / "road_nodes.csv").set_index("node_id")
     pop = pd.read_csv(HERE / "zones.csv")["population"].sum()
@@ -331,6 +352,8 @@ def main():
         check(instance, times, use)
     if "--flips" in sys.argv:
         flips(instance)
+    if "--neighbours" in sys.argv:
+        neighbour_effects(instance)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ import pandas as pd
 
 from optimiser.instance.configuration import Configuration, bundled_services, role_services
 from optimiser.instance.folder import Instance
+from optimiser.instance.neighbours import neighbour_minutes
 from optimiser.instance.travel import TravelTimes, travel_times
 
 #: Absolute tolerance on shares and minutes; relative (× the bound) where bounds exceed 1.
@@ -43,7 +44,7 @@ TOL = 1e-6
 RULES: tuple[str, ...] = (
     "demand", "linking", "travel", "coverage", "capacity", "expansion", "colocated", "within",
     "excludes", "min_sites", "max_sites", "min_volume", "max_volume", "activity_floor", "min_capacity", "given",
-    "role", "closest",
+    "role", "closest", "neighbour",
 )
 
 
@@ -52,8 +53,9 @@ class Violation:
     """One breach of one rule: its family, what it concerns, the analyst's words, and by how much.
 
     ``amount`` is in the rule's own unit: share (demand, linking, coverage),
-    minutes (travel, within, closest), resource units (capacity, expansion),
-    sites (colocated, excludes, counts, given, role) or activity (volumes).
+    minutes (travel, within, closest; neighbour, for a patient kept from a nearer neighbour), resource units
+    (capacity, expansion), sites (colocated, excludes, counts, given, role) or activity (volumes; neighbour,
+    for a neighbour's spare activity).
     """
 
     rule: str
@@ -73,13 +75,17 @@ def check_solution(instance: Instance, configuration: Configuration, allocation:
     """Every rule a solution breaks, in family order then subject; [] when it is feasible."""
     clock = _Clock(instance, times)
     _check_hosts(instance, configuration)
+    rule = _neighbour_rule(instance)
+    away = _nearest_neighbours(instance, clock) if rule != "none" else None
     flows = _flows(instance, allocation)
+    if rule == "retention":
+        flows = _retained(instance, flows, away, clock)
     added = _expansion(instance, expansion)
     found: list[Violation] = [
-        *demand_met(instance, flows),
+        *demand_met(instance, flows, _may_leave(instance, configuration, away, clock) if rule == "nearest" else None),
         *linking(instance, configuration, flows),
         *travel_standard(instance, flows, clock),
-        *coverage(instance, flows, clock),
+        *coverage(instance, flows, clock, away if rule == "nearest" else None),
         *capacity(instance, flows, added),
         *expansion_limits(instance, added),
         *_configuration_rules(instance, configuration, clock),
@@ -88,6 +94,8 @@ def check_solution(instance: Instance, configuration: Configuration, allocation:
     ]
     if closest_assignment:
         found += closest(instance, configuration, flows, clock)
+    if rule != "none":
+        found += neighbours(instance, flows, away, clock, rule)
     return _ordered(found)
 
 
@@ -116,12 +124,19 @@ class _Clock:
     def __init__(self, instance: Instance, times: Mapping[str, TravelTimes] | None):
         self.instance = instance
         self.cache = dict(times or {})
+        self.to_neighbours: dict[str, pd.DataFrame] = {}
 
     def __call__(self, mode: str | None) -> TravelTimes:
         mode = self.instance.mode_or_default(mode)
         if mode not in self.cache:
             self.cache[mode] = travel_times(self.instance, mode)
         return self.cache[mode]
+
+    def neighbours(self, mode: str) -> pd.DataFrame:
+        """Zones × neighbouring providers, minutes by ``mode``, computed once."""
+        if mode not in self.to_neighbours:
+            self.to_neighbours[mode] = neighbour_minutes(self.instance, mode)
+        return self.to_neighbours[mode]
 
 
 def _unknown(kind: str, ids: Iterable[str], known: Iterable[str]) -> None:
@@ -201,8 +216,10 @@ def _sends(flow, instance: Instance) -> str:
 
 # --- rules on the allocation ------------------------------------------------------------------
 
-def demand_met(instance: Instance, flows: pd.DataFrame) -> Iterator[Violation]:
-    """Each zone's demand for a service is served in full: its shares lie in [0, 1] and sum to 1."""
+def demand_met(instance: Instance, flows: pd.DataFrame, may_leave: pd.Series | None = None) -> Iterator[Violation]:
+    """Each zone's demand for a service is served in full: its shares lie in [0, 1] and sum to 1; under the
+    nearest-provider rule, a zone ``may_leave`` (True where no hosting site is as near as its nearest
+    neighbour) has shares summing to at most 1, the rest leaving."""
     for flow in flows[flows["share"] < -TOL].itertuples():
         yield Violation("demand", f"{flow.zone_id} / {flow.service_id} at {flow.site_id}",
                         f"{flow.zone_id} sends a negative share ({flow.share:.4g}) of its {flow.service_id} "
@@ -210,7 +227,10 @@ def demand_met(instance: Instance, flows: pd.DataFrame) -> Iterator[Violation]:
     demand = instance.demand.stack()
     demand = demand[demand > 0]
     served = flows.groupby(["zone_id", "service_id"])["share"].sum().reindex(demand.index, fill_value=0.0)
-    for (zone, service), total in served[(served - 1).abs() > TOL].items():
+    leaving = (may_leave.reindex(demand.index, fill_value=False) if may_leave is not None
+               else pd.Series(False, index=demand.index)).to_numpy(dtype=bool)
+    wrong = ((served - 1).abs() > TOL).to_numpy() & ~(leaving & (served <= 1 + TOL).to_numpy())
+    for (zone, service), total in served[wrong].items():
         activity = instance.services.loc[service, "activity"]
         gap = total - 1
         yield Violation("demand", f"{zone} / {service}",
@@ -242,8 +262,11 @@ def travel_standard(instance: Instance, flows: pd.DataFrame, clock: _Clock) -> I
                             f"of {_num(limit)} minutes (over by {_num(t - limit)})", t - limit)
 
 
-def coverage(instance: Instance, flows: pd.DataFrame, clock: _Clock) -> Iterator[Violation]:
-    """At least coverage_share of the population (of zones with demand) is served within coverage_travel_min."""
+def coverage(instance: Instance, flows: pd.DataFrame, clock: _Clock,
+             away: pd.DataFrame | None = None) -> Iterator[Violation]:
+    """At least coverage_share of the population (of zones with demand) is served within coverage_travel_min;
+    under the nearest-provider rule (``away``: each zone's nearest neighbour), the share a zone sends to a
+    neighbour within coverage_travel_min counts too."""
     services = instance.services
     population = instance.zones["population"]
     for service, required in services["coverage_share"].dropna().items():
@@ -255,6 +278,8 @@ def coverage(instance: Instance, flows: pd.DataFrame, clock: _Clock) -> Iterator
         minutes = _times_for(own, clock(mode).zone_site_min, "zone_id", "site_id")
         near = own.loc[minutes <= limit + TOL]
         covered = float((near["share"] * near["zone_id"].map(population)).sum())
+        if away is not None:
+            covered += _covered_by_neighbours(instance, own, away, service, limit)
         people = float(population[instance.demand[service] > 0].sum())
         short = required * people - covered
         if people > 0 and short > _slack(required * people):
@@ -262,6 +287,16 @@ def coverage(instance: Instance, flows: pd.DataFrame, clock: _Clock) -> Iterator
                             f"{service} reaches {_pct(covered / people)} of the population within {_num(limit)} "
                             f"minutes by {mode} ({_num(covered)} of {_num(people)} people), below the standard "
                             f"{_pct(required)} (short by {_num(short)} people)", short / people)
+
+
+def _covered_by_neighbours(instance: Instance, own: pd.DataFrame, away: pd.DataFrame, service: str,
+                           limit: float) -> float:
+    """People of the zones (with demand) whose unserved share goes to a neighbour within ``limit`` minutes."""
+    mine = away.xs(service, level="service_id")
+    near = mine.index[(mine["neighbour_min"] <= limit + TOL).to_numpy()]
+    near = near[(instance.demand[service].reindex(near) > 0).to_numpy()]
+    kept = own.groupby("zone_id")["share"].sum().reindex(near, fill_value=0.0)
+    return float(((1.0 - kept).clip(lower=0.0) * instance.zones["population"].reindex(near)).sum())
 
 
 def capacity(instance: Instance, flows: pd.DataFrame, added: pd.DataFrame) -> Iterator[Violation]:
@@ -357,6 +392,105 @@ def closest(instance: Instance, configuration: Configuration, flows: pd.DataFram
                             f"{_sends(flow, instance)}, {_num(t)} minutes away by {mode}, but "
                             f"{best_site[flow.zone_id]} is {_num(fastest)} minutes away "
                             f"(farther by {_num(t - fastest)})", t - fastest)
+
+
+# --- neighbouring providers -------------------------------------------------------------------
+
+def _neighbour_rule(instance: Instance) -> str:
+    """The rule instance.yaml states, where some neighbour offers a service (else nobody leaves)."""
+    offers = instance.tables["neighbour_services"]
+    return (instance.settings.get("neighbour_rule") or "none") if len(offers) else "none"
+
+
+def _nearest_neighbours(instance: Instance, clock: _Clock) -> pd.DataFrame:
+    """Per zone and offered service: the nearest neighbour offering it (``neighbour_id``) and its minutes
+    (``neighbour_min``) by the service's mode, indexed by (zone_id, service_id)."""
+    offers = instance.tables["neighbour_services"]
+    rows = []
+    for service in offers["service_id"].unique():
+        mode = instance.mode_or_default(instance.services.loc[service, "mode"])
+        offering = offers.loc[offers["service_id"] == service, "neighbour_id"].unique()
+        minutes = clock.neighbours(mode)[offering]
+        rows.append(pd.DataFrame({"zone_id": minutes.index, "service_id": service,
+                                  "neighbour_id": minutes.idxmin(axis=1).to_numpy(),
+                                  "neighbour_min": minutes.min(axis=1).to_numpy()}))
+    return pd.concat(rows).set_index(["zone_id", "service_id"])
+
+
+def _flow_minutes(instance: Instance, flows: pd.DataFrame, clock: _Clock) -> np.ndarray:
+    """Minutes of each flow's trip to its site, by its service's mode."""
+    minutes = np.full(len(flows), np.nan)
+    for service, rows in flows.groupby("service_id").indices.items():
+        mode = instance.mode_or_default(instance.services.loc[service, "mode"])
+        minutes[rows] = _times_for(flows.iloc[rows], clock(mode).zone_site_min, "zone_id", "site_id")
+    return minutes
+
+
+def _retained(instance: Instance, flows: pd.DataFrame, away: pd.DataFrame, clock: _Clock) -> pd.DataFrame:
+    """Flows under the retention curve: ``leaving``, the activity each sends on to the zone's nearest
+    neighbour (the curve's share at the trip's extra minutes over the neighbour's), and ``activity``,
+    what the site keeps."""
+    curve = instance.tables["retention"].reset_index(drop=True).sort_values("extra_min")
+    points_min = [0.0, *curve["extra_min"]] if curve["extra_min"].min() > 0 else list(curve["extra_min"])
+    points_share = [0.0, *curve["leaving_share"]] if curve["extra_min"].min() > 0 else list(curve["leaving_share"])
+    nearest = away.reindex(pd.MultiIndex.from_frame(flows[["zone_id", "service_id"]]))
+    extra = _flow_minutes(instance, flows, clock) - nearest["neighbour_min"].to_numpy()
+    share = np.where(extra > 0, np.interp(np.nan_to_num(extra), points_min, points_share), 0.0)
+    leaving = flows["activity"].to_numpy() * share
+    return flows.assign(leaving=leaving, activity=flows["activity"] - leaving)
+
+
+def _may_leave(instance: Instance, configuration: Configuration, away: pd.DataFrame, clock: _Clock) -> pd.Series:
+    """Under the nearest-provider rule: True for each (zone, service) whose nearest neighbour is strictly
+    nearer than every site hosting the service (or no site hosts it)."""
+    found = {}
+    for (zone, service), row in away.iterrows():
+        hosts = configuration.sites_of(service)
+        matrix = clock(instance.mode_or_default(instance.services.loc[service, "mode"])).zone_site_min
+        nearest_site = float(matrix.loc[zone, hosts].min()) if hosts else np.inf
+        found[zone, service] = nearest_site > row["neighbour_min"] + TOL
+    return pd.Series(found, dtype=bool)
+
+
+def neighbours(instance: Instance, flows: pd.DataFrame, away: pd.DataFrame, clock: _Clock,
+               rule: str) -> Iterator[Violation]:
+    """Under the nearest-provider rule, no patient goes to a site farther than the zone's nearest neighbour
+    offering the service; under either rule, a neighbour takes no more than its spare activity."""
+    nearest = away.reindex(pd.MultiIndex.from_frame(flows[["zone_id", "service_id"]]))
+    if rule == "nearest":
+        minutes = _flow_minutes(instance, flows, clock)
+        beyond = (flows["share"] > TOL).to_numpy() & (minutes > nearest["neighbour_min"].to_numpy() + TOL)
+        for flow, t, (neighbour, t_n) in zip(flows[beyond].itertuples(), minutes[beyond],
+                                             nearest[beyond].itertuples(index=False), strict=True):
+            mode = instance.mode_or_default(instance.services.loc[flow.service_id, "mode"])
+            yield Violation("neighbour", f"{flow.zone_id} / {flow.service_id} at {flow.site_id}",
+                            f"{_sends(flow, instance)}, {_num(t)} minutes away by {mode}, but the neighbouring "
+                            f"provider {neighbour} offers it {_num(t_n)} minutes away (farther by {_num(t - t_n)})",
+                            t - t_n)
+    yield from _spare(instance, _leaving_by_neighbour(instance, flows, away, rule))
+
+
+def _leaving_by_neighbour(instance: Instance, flows: pd.DataFrame, away: pd.DataFrame, rule: str) -> pd.Series:
+    """Yearly activity each neighbour receives per service, indexed by (neighbour_id, service_id)."""
+    if rule == "retention":
+        to = away.reindex(pd.MultiIndex.from_frame(flows[["zone_id", "service_id"]]))["neighbour_id"].to_numpy()
+        return flows.assign(neighbour_id=to).groupby(["neighbour_id", "service_id"])["leaving"].sum()
+    demand = instance.demand.stack().reindex(away.index)
+    kept = flows.groupby(["zone_id", "service_id"])["share"].sum().reindex(away.index, fill_value=0.0)
+    gone = away.assign(activity=demand * (1 - kept).clip(lower=0.0))
+    return gone.groupby(["neighbour_id", "service_id"])["activity"].sum()
+
+
+def _spare(instance: Instance, received: pd.Series) -> Iterator[Violation]:
+    offers = instance.tables["neighbour_services"].dropna(subset=["spare_activity"])
+    for offer in offers.itertuples(index=False):
+        got = float(received.get((offer.neighbour_id, offer.service_id), 0.0))
+        if got > offer.spare_activity + _slack(offer.spare_activity):
+            activity = instance.services.loc[offer.service_id, "activity"]
+            yield Violation("neighbour", f"{offer.service_id} at {offer.neighbour_id}",
+                            f"the group's zones send {_num(got)} {offer.service_id} {activity} a year to "
+                            f"{offer.neighbour_id}, above the {_num(offer.spare_activity)} it can take (over by "
+                            f"{_num(got - offer.spare_activity)})", got - offer.spare_activity)
 
 
 # --- rules on the configuration ---------------------------------------------------------------

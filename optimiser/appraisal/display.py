@@ -12,6 +12,7 @@ from rich.table import Table
 
 from optimiser.instance.configuration import Configuration, baseline_configuration, role_services
 from optimiser.instance.folder import Instance
+from optimiser.instance.neighbours import rule
 from optimiser.instance.travel import TravelTimes, travel_times_by_mode
 from optimiser.search.diagnose import Diagnosis
 from optimiser.search.engine import Solution, SolveResult
@@ -24,6 +25,13 @@ from .metrics import solution_headline
 KEY_FIGURES = {"mean_travel_min": "travel min", "worst_zone_min": "worst zone min",
                "transfers_per_year": "transfers /yr", "capital_gbp_m": "capital £m", "running_gbp_m": "running £m/yr",
                "rotas_24_7": "24/7 rotas", "moves": "moves"}
+#: Figures shown besides where patients may leave for neighbouring hospitals.
+LEAVING_FIGURES = {"leaving_activity": "leaving /yr", "income_leaving_gbp_m": "leaving £m/yr"}
+
+
+def key_figures(instance: Instance) -> dict[str, str]:
+    """The figures shown beside each configuration, with their headings."""
+    return KEY_FIGURES | (LEAVING_FIGURES if rule(instance) != "none" else {})
 
 
 def site_summary(instance: Instance, configuration: Configuration, site_id: str) -> str:
@@ -48,12 +56,12 @@ def ranked_table(instance: Instance, result: SolveResult, headlines: list[dict[s
     table = Table(title=f"{shown(instance.name)}: best {len(result.ranked)} configurations", header_style="bold")
     for heading in ("rank", "objective", "gap"):
         table.add_column(heading, justify="right", no_wrap=True)
-    for heading in KEY_FIGURES.values():
+    for heading in key_figures(instance).values():
         table.add_column(heading, justify="right")
     shared = Counter(r.rank for r in result.ranked)  # a tie shows as =2, =2
     for r, values in zip(result.ranked, headlines, strict=True):
         rank = f"={r.rank}" if shared[r.rank] > 1 else str(r.rank)
-        table.add_row(rank, f"{r.objective:.4f}", gap_text(r.gap), *_figure_cells(values))
+        table.add_row(rank, f"{r.objective:.4f}", gap_text(r.gap), *_figure_cells(values, key_figures(instance)))
     return table
 
 
@@ -146,13 +154,14 @@ def options_table(instance: Instance, evaluations: dict[str, Solution | Diagnosi
     table.add_column("option", no_wrap=True)
     table.add_column("feasible", no_wrap=True)
     table.add_column("objective", justify="right", no_wrap=True)
-    for heading in KEY_FIGURES.values():
+    for heading in key_figures(instance).values():
         table.add_column(heading, justify="right")
     for option_id, outcome in evaluations.items():
         if isinstance(outcome, Solution):
-            table.add_row(option_id, "yes", f"{outcome.objective:.4f}", *_figure_cells(next(headlines)))
+            table.add_row(option_id, "yes", f"{outcome.objective:.4f}",
+                          *_figure_cells(next(headlines), key_figures(instance)))
         else:
-            table.add_row(option_id, "[red]no[/]", "", *([""] * len(KEY_FIGURES)))
+            table.add_row(option_id, "[red]no[/]", "", *([""] * len(key_figures(instance))))
     return table
 
 
@@ -195,8 +204,9 @@ def progress_text(progress: Progress) -> str:
     return str(progress)
 
 
-def _figure_cells(values: dict[str, float]) -> list[str]:
-    return [f"{values[name]:,.0f}" if name == "transfers_per_year" else f"{values[name]:,.1f}" for name in KEY_FIGURES]
+def _figure_cells(values: dict[str, float], shown: dict[str, str]) -> list[str]:
+    whole = ("transfers_per_year", "leaving_activity")
+    return [f"{values[name]:,.0f}" if name in whole else f"{values[name]:,.1f}" for name in shown]
 
 
 def solve_json(instance: Instance, result: SolveResult, diagnosis: Diagnosis | None,

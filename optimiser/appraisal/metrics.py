@@ -15,7 +15,9 @@ it is shown. Definitions (:data:`MEASURES`) are stated once, with their weightin
   mode: the model's ``worst_zone`` criterion.
 
 A bare configuration (no model allocation) sends each zone to the nearest site hosting
-each service (:func:`nearest_allocation`); a solution keeps the model's allocation.
+each service (:func:`nearest_allocation`), unless the nearest-provider rule sends it to a
+nearer neighbour; a solution keeps the model's allocation. Activity leaving for neighbouring
+providers (:func:`neighbour_flows`) is counted from the allocation under the instance's rule.
 """
 
 from __future__ import annotations
@@ -27,6 +29,15 @@ import pandas as pd
 
 from optimiser.instance.configuration import Configuration, Solution, baseline_configuration
 from optimiser.instance.folder import Instance
+from optimiser.instance.neighbours import (
+    kept,
+    leaving_flows,
+    neighbour_load,
+    neighbour_trips,
+    rule,
+    stays,
+    tariff_gbp_m,
+)
 from optimiser.instance.travel import TravelTimes, travel_times_by_mode
 
 #: Each measure: (unit, which way is better, its definition with its weighting). The report and FORMAT.md quote these.
@@ -50,6 +61,12 @@ MEASURES: dict[str, tuple[str, str, str]] = {
     "transfers_per_year": ("patients a year", "lower",
                            "inter-site transfers: patients at a site without a service they need within N minutes, "
                            "times the rule's transfer share"),
+    "leaving_activity": ("activity a year", "lower", "activity that leaves the group for neighbouring providers "
+                                                    "under the instance's neighbour rule"),
+    "income_leaving_gbp_m": ("GBP m a year", "lower", "income that leaves with that activity, at each service's "
+                                                      "tariff"),
+    "neighbour_overload": ("activity a year", "lower", "activity sent to neighbouring providers beyond what they "
+                                                       "can take"),
 }
 #: Consultant posts per consultant-led 24/7 rota (est.: a 1-in-10 on-call rota).
 CONSULTANTS_PER_ROTA = 10
@@ -57,13 +74,15 @@ CONSULTANTS_PER_ROTA = 10
 ACCESS_MINUTES = (15, 30, 45, 60)
 #: Figures the command line and the report's summary show for each configuration, in this order.
 HEADLINE = ("mean_travel_min", "worst_zone_min", "within_standard_share", "transfers_per_year", "capital_gbp_m",
-            "running_gbp_m", "rotas_24_7", "moves")
+            "running_gbp_m", "rotas_24_7", "moves", "leaving_activity", "income_leaving_gbp_m")
 #: The headline figures' names in a report's words.
 HEADLINE_NAMES = {"mean_travel_min": "Mean trip per patient journey", "worst_zone_min": "Worst locality's trip",
                   "within_standard_share": "Journeys within the access standard",
                   "transfers_per_year": "Inter-site transfers", "capital_gbp_m": "Capital",
                   "running_gbp_m": "Running cost",
-                  "rotas_24_7": "Consultant-led 24/7 rotas", "moves": "Service lines that move"}
+                  "rotas_24_7": "Consultant-led 24/7 rotas", "moves": "Service lines that move",
+                  "leaving_activity": "Activity leaving for neighbouring hospitals",
+                  "income_leaving_gbp_m": "Income leaving with it"}
 #: Optional zone columns giving population groups for the access view: column → the group's name.
 POPULATION_GROUPS = {"population_0_15": "aged 0–15", "population_65_plus": "aged 65+"}
 
@@ -78,7 +97,8 @@ def definitions() -> pd.DataFrame:
 
 def nearest_allocation(instance: Instance, configuration: Configuration,
                        times: Mapping[str, TravelTimes]) -> pd.DataFrame:
-    """Every zone's demand for a service to the nearest site hosting it (by the service's mode)."""
+    """Every zone's demand for a service to the nearest site hosting it (by the service's mode), unless a
+    neighbouring provider is nearer under the nearest-provider rule (:func:`optimiser.instance.neighbours.stays`)."""
     rows = []
     for service_id, service in instance.services.iterrows():
         sites = configuration.sites_of(service_id)
@@ -88,25 +108,37 @@ def nearest_allocation(instance: Instance, configuration: Configuration,
         demanded = instance.demand[service_id] > 0
         rows.append(pd.DataFrame({"service_id": service_id, "zone_id": minutes.index[demanded],
                                   "site_id": minutes[demanded].idxmin(axis=1).to_numpy(), "share": 1.0}))
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+    return stays(instance, pd.concat(rows, ignore_index=True), times) if rows else pd.DataFrame(
         columns=["service_id", "zone_id", "site_id", "share"])
 
 
 def zone_trips(instance: Instance, label: str, solution: Solution,
                times: Mapping[str, TravelTimes]) -> pd.DataFrame:
-    """Each zone's mean trip per service and mode: Σ share × minutes over the sites it uses.
+    """Each zone's mean trip per service and mode: Σ share × minutes over the sites it uses, and over the
+    neighbouring hospitals its patients leave for (:mod:`optimiser.instance.neighbours`).
 
     Columns ``option, zone_id, service_id, mode, minutes``: every figure about travel starts here.
     """
-    allocation = solution.allocation
+    allocation = kept(instance, solution.allocation, times)
     frames = []
     for mode, matrix in times.items():
         long = matrix.zone_site_min.stack().rename("t")
         t = long.reindex(pd.MultiIndex.from_arrays([allocation["zone_id"], allocation["site_id"]])).to_numpy()
         trips = allocation.assign(weighted=allocation["share"].to_numpy() * t)
         per_zone = trips.groupby(["zone_id", "service_id"], sort=False)["weighted"].sum().rename("minutes")
+        away = neighbour_trips(instance, solution.allocation, times, mode)
+        if len(away):
+            per_zone = per_zone.add(away, fill_value=0.0).rename("minutes")
         frames.append(per_zone.reset_index().assign(option=label, mode=mode))
     return pd.concat(frames, ignore_index=True)[["option", "zone_id", "service_id", "mode", "minutes"]]
+
+
+def neighbour_flows(instance: Instance, label: str, solution: Solution,
+                    times: Mapping[str, TravelTimes]) -> pd.DataFrame:
+    """Activity leaving for neighbouring providers: ``option, zone_id, service_id, neighbour_id, site_id,
+    activity`` (``site_id``: the site it would have gone to, under a retention curve)."""
+    return leaving_flows(instance, solution.allocation, times).assign(option=label)[
+        ["option", "zone_id", "service_id", "neighbour_id", "site_id", "activity"]]
 
 
 def own_mode(instance: Instance, trips: pd.DataFrame) -> pd.DataFrame:
@@ -123,13 +155,18 @@ def _activity(instance: Instance, trips: pd.DataFrame) -> np.ndarray:
 
 # --- measures of one option ----------------------------------------------------------------------
 
-def option_metrics(instance: Instance, label: str, solution: Solution, trips: pd.DataFrame) -> pd.DataFrame:
+def option_metrics(instance: Instance, label: str, solution: Solution, trips: pd.DataFrame,
+                   flows: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every measure of one option, tidy: ``option, measure, service, mode, value, unit``.
 
-    ``service`` blank: over every service; ``mode`` blank: each service by its own mode.
+    ``service`` blank: over every service; ``mode`` blank: each service by its own mode. With ``flows``
+    (:func:`neighbour_flows`), the activity leaving for neighbours, in all and by service.
     """
     mine = _weighed(instance, trips[trips["option"] == label])
-    rows = [(m, "", "", value) for m, value in _configuration_measures(instance, solution).items()]
+    mine_flows = flows[flows["option"] == label] if flows is not None else None
+    rows = [(m, "", "", value) for m, value in _configuration_measures(instance, solution, mine_flows).items()]
+    if mine_flows is not None:
+        rows += _leaving_measures(instance, mine_flows)
     for (service_id, mode), group in mine.groupby(["service_id", "mode"], sort=True):
         rows += [(m, service_id, mode, v) for m, v in _travel_measures(group).items()]
     for mode, group in mine.groupby("mode", sort=True):
@@ -138,6 +175,19 @@ def option_metrics(instance: Instance, label: str, solution: Solution, trips: pd
     frame = pd.DataFrame(rows, columns=["measure", "service", "mode", "value"])
     frame["unit"] = frame["measure"].map({m: unit for m, (unit, _, _) in MEASURES.items()})
     return frame.assign(option=label)[["option", "measure", "service", "mode", "value", "unit"]]
+
+
+def _leaving_measures(instance: Instance, flows: pd.DataFrame) -> list[tuple[str, str, str, float]]:
+    """Activity and income leaving, in all and by service, and the load beyond what neighbours can take."""
+    income = flows["activity"].to_numpy(float) * tariff_gbp_m(instance, flows["service_id"])
+    by_service = flows.assign(income=income).groupby("service_id")[["activity", "income"]].sum()
+    rows = [("leaving_activity", "", "", float(flows["activity"].sum())),
+            ("income_leaving_gbp_m", "", "", float(income.sum())),
+            ("neighbour_overload", "", "", float(neighbour_load(instance, flows)["over"].sum()))]
+    for service_id, row in by_service.iterrows():
+        rows += [("leaving_activity", service_id, "", float(row["activity"])),
+                 ("income_leaving_gbp_m", service_id, "", float(row["income"]))]
+    return rows
 
 
 def _weighed(instance: Instance, trips: pd.DataFrame) -> pd.DataFrame:
@@ -183,7 +233,8 @@ def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> flo
     return float(values[order][np.searchsorted(cumulative, q - 1e-12)])
 
 
-def _configuration_measures(instance: Instance, solution: Solution) -> dict[str, float]:
+def _configuration_measures(instance: Instance, solution: Solution,
+                            flows: pd.DataFrame | None = None) -> dict[str, float]:
     """Measures of the configuration itself: workforce, money, disruption, quality, transfers."""
     configuration, services, sites = solution.configuration, instance.services, instance.sites
     baseline = baseline_configuration(instance)
@@ -193,7 +244,7 @@ def _configuration_measures(instance: Instance, solution: Solution) -> dict[str,
     expansion = solution.expansion
     expansion_capital = float(sum(row.added * resources.loc[(row.site_id, row.resource), "expansion_capital_gbp_m"]
                                   for row in expansion.itertuples(index=False)))
-    units = volumes(instance, "", solution)
+    units = volumes(instance, "", solution, flows)
     shortfall = ((units["min_volume"].fillna(0) - units["volume"]).clip(lower=0)
                  + (units["volume"] - units["max_volume"].fillna(np.inf)).clip(lower=0)).sum()
     return {
@@ -220,14 +271,17 @@ def transfers(instance: Instance, configuration: Configuration, units: pd.DataFr
                      if (site, rule.service_b) not in configuration.hosts))
 
 
-def volumes(instance: Instance, label: str, solution: Solution) -> pd.DataFrame:
+def volumes(instance: Instance, label: str, solution: Solution, flows: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each unit's yearly volume against its standards: ``option, site_id, service_id, volume, min_volume,
-    max_volume``."""
+    max_volume``; less the activity ``flows`` (:func:`neighbour_flows`) send from the unit to neighbours."""
     allocation = solution.allocation
     demand = instance.demand.stack().reindex(pd.MultiIndex.from_arrays([allocation["zone_id"],
                                                                         allocation["service_id"]])).to_numpy(float)
     volume = allocation.assign(volume=allocation["share"].to_numpy() * demand).groupby(
         ["site_id", "service_id"])["volume"].sum()
+    if flows is not None:
+        gone = flows.dropna(subset=["site_id"]).groupby(["site_id", "service_id"])["activity"].sum()
+        volume = volume.sub(gone, fill_value=0.0).rename("volume")
     hosts = pd.MultiIndex.from_tuples(sorted(solution.configuration.hosts), names=["site_id", "service_id"])
     frame = volume.reindex(hosts, fill_value=0.0).reset_index()
     frame["min_volume"] = frame["service_id"].map(instance.services["min_volume"]).replace(0.0, np.nan)
@@ -347,7 +401,9 @@ def headline(metrics: pd.DataFrame, option: str) -> dict[str, float]:
 
 def solution_headline(instance: Instance, solution: Solution,
                       times: Mapping[str, TravelTimes] | None = None) -> dict[str, float]:
-    """The headline figures of one solved configuration, as the command line shows them."""
+    """The headline figures of one solved configuration, as the command line shows them (what leaves for
+    neighbouring hospitals only where the instance has a neighbour rule)."""
     times = travel_times_by_mode(instance, times)
     trips = zone_trips(instance, "", solution, times)
-    return headline(option_metrics(instance, "", solution, trips), "")
+    flows = neighbour_flows(instance, "", solution, times) if rule(instance) != "none" else None
+    return headline(option_metrics(instance, "", solution, trips, flows), "")

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from optimiser.errors import OptimiserError
+from optimiser.instance import neighbours
 from optimiser.instance.configuration import Configuration, Solution, baseline_configuration
 from optimiser.instance.folder import Instance
 from optimiser.instance.travel import TravelTimes, travel_times_by_mode
@@ -40,6 +41,11 @@ from .metrics import MEASURES
 
 #: Rank acceptability draws each weight within ±50% of the stated one unless the analyst gives a range.
 SPREAD = 0.5
+
+
+def _no_flows() -> pd.DataFrame:
+    """No activity leaving: the flows of an instance without neighbours."""
+    return pd.DataFrame(columns=["option", "zone_id", "service_id", "neighbour_id", "site_id", "activity"])
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,9 @@ class Appraisal:
     - ``crossings``: zones that cross a service's access standard against the status quo.
     - ``allocations``: ``option, service_id, zone_id, site_id, share``: where each zone's patients go.
     - ``volumes``: ``option, site_id, service_id, volume, min_volume, max_volume``.
+    - ``neighbour_flows``: ``option, zone_id, service_id, neighbour_id, site_id, activity``: the yearly activity
+      each option sends to neighbouring providers (``site_id``: the unit it leaves, under a retention curve;
+      empty without a neighbour rule).
     - ``criteria``: the criteria as read (``criteria.yaml`` or the defaults), with their weights.
     - ``method``: the method in words, for the report.
     """
@@ -91,6 +100,7 @@ class Appraisal:
     samples: int = 0
     seed: int = 0
     notes: list[str] = field(default_factory=list)
+    neighbour_flows: pd.DataFrame = field(default_factory=_no_flows)
 
     def __repr__(self) -> str:
         return f"Appraisal({self.instance!r}: {len(self.options)} options, recommended {self.recommended})"
@@ -174,8 +184,9 @@ def appraise(instance: Instance, options: Mapping[str, Solution | Configuration]
     baseline = _baseline_label(instance, solutions, sources)
     access = pd.concat([metrics.zone_trips(instance, label, sol, times) for label, sol in solutions.items()],
                        ignore_index=True)
-    measured = pd.concat([metrics.option_metrics(instance, label, sol, access) for label, sol in solutions.items()],
-                         ignore_index=True)
+    flows = _neighbour_flows(instance, solutions, times)
+    measured = pd.concat([metrics.option_metrics(instance, label, sol, access, flows)
+                          for label, sol in solutions.items()], ignore_index=True)
     broken = {label: list((explanations or {}).get(label) or []) or _broken_rules(instance, options[label], sol, times)
               for label, sol in solutions.items()}
     hurdles = _hurdles(criteria, measured, broken)
@@ -199,13 +210,24 @@ def appraise(instance: Instance, options: Mapping[str, Solution | Configuration]
                                          samples=samples, seed=seed),
         weight_ranges=weight_ranges(scores.loc[ranked, evaluation.index], evaluation["weight"]),
         access=access, equity=metrics.equity(instance, access), change=metrics.change(travel, baseline),
-        volumes=pd.concat([metrics.volumes(instance, label, sol) for label, sol in solutions.items()],
+        volumes=pd.concat([metrics.volumes(instance, label, sol, None if flows is None else
+                                           flows[flows["option"] == label]) for label, sol in solutions.items()],
                           ignore_index=True),
         criteria=criteria, method=method_text(criteria, samples), samples=samples, seed=seed,
         zone_travel=travel, access_shares=metrics.access_shares(instance, access),
         allocations=pd.concat([sol.allocation.assign(option=label) for label, sol in solutions.items()],
                               ignore_index=True),
-        crossings=metrics.crossings(instance, access, baseline))
+        crossings=metrics.crossings(instance, access, baseline),
+        neighbour_flows=flows if flows is not None else _no_flows())
+
+
+def _neighbour_flows(instance: Instance, solutions: Mapping[str, Solution],
+                     times: Mapping[str, TravelTimes]) -> pd.DataFrame | None:
+    """Activity each option sends to neighbouring providers, where the instance has a neighbour rule."""
+    if neighbours.rule(instance) == "none":
+        return None
+    return pd.concat([metrics.neighbour_flows(instance, label, sol, times) for label, sol in solutions.items()],
+                     ignore_index=True)
 
 
 def _as_solution(instance: Instance, option: Solution | Configuration, times: dict[str, TravelTimes]) -> Solution:
@@ -285,7 +307,8 @@ def _status_quo_metrics(instance: Instance, times: Mapping[str, TravelTimes]) ->
         return pd.DataFrame(columns=["option", "measure", "service", "mode", "value", "unit"])
     solution = _as_solution(instance, today, times)
     return metrics.option_metrics(instance, "status quo", solution,
-                                  metrics.zone_trips(instance, "status quo", solution, times))
+                                  metrics.zone_trips(instance, "status quo", solution, times),
+                                  _neighbour_flows(instance, {"status quo": solution}, times))
 
 
 def _scores(criteria: pd.DataFrame, measured: pd.DataFrame, options: list[str], passed: pd.Series,

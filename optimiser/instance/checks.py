@@ -46,6 +46,8 @@ def check_consistency(tables: Tables, settings: dict[str, Any], log: ProblemLog)
         check_area({stem: table if clean(stem) else None for stem, table in tables.items()}, settings, log)
     if clean("modes", "roads"):
         check_modes(tables, log)
+    if clean("instance") and (tables["retention"] is None or clean("retention")):
+        check_neighbour_rule(tables, settings, log)
 
 
 # --- references -------------------------------------------------------------------------------
@@ -149,6 +151,33 @@ def check_services(tables: Tables, log: ProblemLog) -> None:
         for column, message, fix in found:
             log.add(services.schema.file, f"service {s.service_id!r}: {message}", row=services.row(i, column),
                     column=column, fix=fix)
+
+
+# --- neighbouring providers ------------------------------------------------------------------
+
+def check_neighbour_rule(tables: Tables, settings: dict[str, Any], log: ProblemLog) -> None:
+    """A neighbour rule needs neighbours offering services, the retention rule a curve, and the curve's
+    leaving share may not fall as the extra minutes grow."""
+    rule = settings.get("neighbour_rule") or "none"
+    row = tables["instance"].row(0, "neighbour_rule")
+    offers = tables.get("neighbour_services")
+    if rule != "none" and (offers is None or offers.frame.empty):
+        log.add("instance.yaml", f"neighbour_rule is {rule}, but no neighbouring provider offers a service", row=row,
+                column="neighbour_rule", fix="List providers in neighbours.csv and what they offer in "
+                                             "neighbour_services.csv, or write neighbour_rule: none")
+    curve = tables["retention"]
+    if rule == "retention" and (curve is None or curve.frame.empty):
+        log.add("instance.yaml", "neighbour_rule is retention, but there is no retention curve", row=row,
+                column="neighbour_rule", fix="Give retention.csv: extra_min, leaving_share (and the source)")
+    if curve is None:
+        return
+    points = curve.frame.reset_index(drop=True).sort_values("extra_min", kind="stable")
+    for (_, before), (i, after) in zip(points.iloc[:-1].iterrows(), points.iloc[1:].iterrows(), strict=True):
+        if after["leaving_share"] < before["leaving_share"]:
+            log.add(curve.schema.file, f"the leaving share falls from {before['leaving_share']:g} at "
+                    f"{before['extra_min']:g} extra minutes to {after['leaving_share']:g} at {after['extra_min']:g}",
+                    row=curve.row(int(i), "leaving_share"), column="leaving_share",
+                    fix="A longer trip never keeps more patients: make the shares grow (or stay) with the minutes")
 
 
 # --- co-dependencies --------------------------------------------------------------------------

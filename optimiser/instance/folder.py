@@ -113,7 +113,9 @@ class Instance:
     @functools.cached_property
     def warnings(self) -> tuple[Problem, ...]:
         """Problems that do not stop the work (a site far from any road), of the tables as they are."""
-        return tuple(snap_warnings(self))
+        from .neighbours import snap_warnings as neighbour_warnings  # it reads instances
+
+        return (*snap_warnings(self), *neighbour_warnings(self))
 
     def __repr__(self) -> str:
         return (f"Instance({self.name!r}: {len(self.sites)} sites, {len(self.zones)} zones, {len(self.services)} "

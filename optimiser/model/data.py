@@ -14,13 +14,15 @@ import pandas as pd
 
 from optimiser.instance.configuration import Configuration, baseline_configuration, role_services
 from optimiser.instance.folder import Instance
+from optimiser.instance.neighbours import apply_rule, no_leaves, rule
 from optimiser.instance.travel import TravelTimes, travel_times_by_mode
 
 from .aggregate import merge_zones
 from .nearest import no_beyond, no_beyond_units, ranked, restrict, start_reach
 
 #: The criteria of the objective, each a separate objective in natural units.
-CRITERIA = ("travel", "equity", "worst_zone", "capital", "running", "workforce", "disruption")
+CRITERIA = ("travel", "equity", "worst_zone", "capital", "running", "workforce", "disruption", "leaving",
+            "income_leaving")
 
 #: Deprivation weight of each IMD quintile in the equity criterion: 2 for the most deprived fifth, 1 for the least.
 DEPRIVATION_WEIGHT = {1: 2.0, 2: 1.75, 3: 1.5, 4: 1.25, 5: 1.0}
@@ -72,6 +74,9 @@ class ModelData:
     beyond: pd.DataFrame = field(default_factory=no_beyond)
     beyond_units: pd.DataFrame = field(default_factory=no_beyond_units)
     zone_members: pd.Series | None = None  # zone_id → model zone id (optimiser.model.aggregate); None: none merged
+    #: under the nearest-provider rule, (zone_id, service_id) that may leave whole for their nearest neighbour
+    #: (neighbour_id, neighbour_min, demand): :mod:`optimiser.instance.neighbours`
+    leaves: pd.DataFrame = field(default_factory=no_leaves)
     #: (zone_id, service_id) with demand that no permitted site may serve: no configuration is feasible
     unservable: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["zone_id", "service_id"]))
 
@@ -82,27 +87,36 @@ class ModelData:
 
 
 def prepare(instance: Instance, options: ModelOptions, times: dict[str, TravelTimes] | None = None) -> ModelData:
-    """Travel times for every mode, the model zones and the candidate allocation pairs."""
+    """Travel times for every mode, the model zones and the candidate allocation pairs.
+
+    Where patients may leave for neighbouring providers (:mod:`optimiser.instance.neighbours`), zones are not
+    merged, every pair is kept and the radius formulation is not searched: none of the three knows
+    the neighbours, so the classic model of every pair is the formulation that is right."""
     times = travel_times_by_mode(instance, times)
+    if rule(instance) != "none":
+        options = replace(options, merge_zones=False, nearest_sites=0, radius=False)
     instance, members = merge_zones(instance, times) if options.merge_zones else (instance, None)
     use_roles = options.use_roles and not instance.roles.empty
-    candidates = ranked(candidate_pairs(instance, times, options))
+    candidates, leaves = apply_rule(instance, candidate_pairs(instance, times, options))
+    candidates = ranked(candidates)
     reach = start_reach(candidates, instance.services, len(instance.sites), options.nearest_sites
                         if options.prune_travel else 0)  # the diagnosis needs every pair
     data = ModelData(instance=instance, times=times, options=options, sites=list(instance.sites.index),
                      services=list(instance.services.index), pairs=candidates,
                      baseline=baseline_configuration(instance), roles=role_services(instance) if use_roles else {},
-                     candidates=candidates, zone_members=members, unservable=unservable(instance, candidates))
+                     candidates=candidates, zone_members=members, leaves=leaves,
+                     unservable=unservable(instance, candidates, leaves))
     return data.restricted_to(reach)
 
 
-def unservable(instance: Instance, candidates: pd.DataFrame) -> pd.DataFrame:
+def unservable(instance: Instance, candidates: pd.DataFrame, leaves: pd.DataFrame) -> pd.DataFrame:
     """Zones' demand with no candidate pair left to serve it (every site beyond the hard travel standard
-    or given as not hosting the service). Its demand row has no term, so no configuration is feasible;
-    every search and evaluation must say so rather than leave the demand unserved."""
+    or given as not hosting the service) and no neighbour to leave for. Its demand row has no term, so no
+    configuration is feasible; every search and evaluation must say so rather than leave the demand unserved."""
     demand = instance.demand.rename_axis(index="zone_id", columns="service_id").stack()
     wanted = demand[demand > 0].index
-    served = pd.MultiIndex.from_frame(candidates[["zone_id", "service_id"]])
+    served = pd.MultiIndex.from_frame(pd.concat([candidates[["zone_id", "service_id"]],
+                                                 leaves[["zone_id", "service_id"]]]))
     return wanted[~wanted.isin(served)].to_frame(index=False)
 
 

@@ -36,9 +36,9 @@ import pandas as pd
 from scipy.sparse import coo_array, csr_array
 
 from optimiser.instance.configuration import bundled_services
+from optimiser.instance.neighbours import spare_activity, tariff_gbp_m
+from optimiser.model.data import CRITERIA, DEPRIVATION_WEIGHT, ModelData, activity_floor
 from solvers.milp import StandardForm
-
-from .data import CRITERIA, DEPRIVATION_WEIGHT, ModelData, activity_floor
 
 # --- names ------------------------------------------------------------------------------------
 
@@ -90,7 +90,7 @@ _NONE = np.empty(0, dtype=object)
 class _Layout:
     """Codes of the instance's ids, the pairs as arrays, and the column of every variable.
 
-    Columns are numbered by block (x, beyond, beyond_at, y, open, expand, r, worst) before unused
+    Columns are numbered by block (x, beyond, beyond_at, leave, y, open, expand, r, worst) before unused
     columns are dropped; ``-1`` marks a variable that does not exist (``open`` of
     a site that exists today).
     """
@@ -115,6 +115,13 @@ class _Layout:
     ul: np.ndarray  # service code
     u_most: np.ndarray  # the demand of the zones that left the unit out
     a: np.ndarray  # column of the beyond demand placed at each beyond unit
+    leaving: np.ndarray  # activity each pair sends to its zone's nearest neighbour (optimiser.instance.neighbours)
+    pn_minutes: np.ndarray  # minutes to that neighbour (0 where there is none)
+    qz: np.ndarray  # zone code of each share that may leave whole (nearest-provider rule)
+    ql: np.ndarray  # service code
+    q_demand: np.ndarray
+    q_minutes: np.ndarray  # to the zone's nearest neighbour
+    q: np.ndarray  # column of each share that may leave
     y: np.ndarray  # sites × services
     open: np.ndarray  # sites, -1 where the site exists
     expand: np.ndarray  # one per expandable (site, resource)
@@ -149,46 +156,51 @@ def _codes(universe: list, ids) -> np.ndarray:
 
 def _layout(data: ModelData) -> _Layout:
     """Every variable of :func:`optimiser.model.statement._variables`, as columns with names, bounds and integrality."""
-    instance, pairs, beyond, units = data.instance, data.pairs, data.beyond, data.beyond_units
+    instance, pairs, beyond, units, leaves = data.instance, data.pairs, data.beyond, data.beyond_units, data.leaves
     S, L, K, P, B, U = len(data.sites), len(data.services), len(data.roles), len(pairs), len(beyond), len(units)
+    Q = len(leaves)
     sites, services, zones = _quoted(data.sites), _quoted(data.services), _quoted(instance.zones.index)
     roles = _quoted(list(data.roles))
     pz = _codes(list(instance.zones.index), pairs["zone_id"])
     ps, pl = _codes(data.sites, pairs["site_id"]), _codes(data.services, pairs["service_id"])
     bz, bl = _codes(list(instance.zones.index), beyond["zone_id"]), _codes(data.services, beyond["service_id"])
     us, ul = _codes(data.sites, units["site_id"]), _codes(data.services, units["service_id"])
+    qz, ql = _codes(list(instance.zones.index), leaves["zone_id"]), _codes(data.services, leaves["service_id"])
     new = ~instance.sites["exists"].astype(bool).reindex(data.sites).to_numpy()
     expandable = instance.site_resources[instance.site_resources["max_expansion"] > 0]
     E, N = len(expandable), int(new.sum())
 
-    start = np.cumsum([0, P, B, U, S * L, N, E, S * K])
+    start = np.cumsum([0, P, B, U, Q, S * L, N, E, S * K])
     x = np.arange(P) + start[0]
     b = np.arange(B) + start[1]
     a = np.arange(U) + start[2]
-    y = (np.arange(S * L) + start[3]).reshape(S, L)
+    q = np.arange(Q) + start[3]
+    y = (np.arange(S * L) + start[4]).reshape(S, L)
     open_ = np.full(S, -1, dtype=np.int64)
-    open_[new] = np.arange(N) + start[4]
-    expand = np.arange(E) + start[5]
-    r = (np.arange(S * K) + start[6]).reshape(S, K)
-    worst = int(start[7])
+    open_[new] = np.arange(N) + start[5]
+    expand = np.arange(E) + start[6]
+    r = (np.arange(S * K) + start[7]).reshape(S, K)
+    worst = int(start[8])
 
     unit = _join(np.repeat(sites, L), np.tile(services, S))  # "s,l" for every (s, l), row-major
     x_names = _pair_labels("x", zones, unit, pz, ps * L + pl)
     resource_q = _quoted(expandable["resource"])
     names = np.concatenate([
         x_names, _names("beyond", _join(zones[bz], services[bl])), _names("beyond_at", _join(sites[us], services[ul])),
-        _names("y", unit), _names("open", sites[new]),
+        _names("leave", _join(zones[qz], services[ql])), _names("y", unit), _names("open", sites[new]),
         _names("expand", _join(sites[_codes(data.sites, expandable["site_id"])], resource_q)),
         _names("r", _join(np.repeat(sites, K), np.tile(roles, S))), np.array(["worst"], dtype=object)])
     lower = np.zeros(len(names))
-    upper = np.concatenate([np.ones(P + B), np.full(U, np.inf), np.ones(S * L + N),
+    upper = np.concatenate([np.ones(P + B), np.full(U, np.inf), np.ones(Q + S * L + N),
                             expandable["max_expansion"].to_numpy(float), np.ones(S * K), [np.inf]])
     integer = np.zeros(len(names), dtype=bool)
-    integer[start[3]:start[5]] = True
-    integer[start[6]:start[7]] = True
+    integer[start[4]:start[6]] = True
+    integer[start[7]:start[8]] = True
     return _Layout(data, sites, services, zones, roles, pz, ps, pl, pairs["demand"].to_numpy(float),
                    pairs["travel_min"].to_numpy(float), x, bz, bl, beyond["demand"].to_numpy(float),
-                   beyond["travel_min"].to_numpy(float), b, us, ul, units["demand"].to_numpy(float), a, y, open_,
+                   beyond["travel_min"].to_numpy(float), b, us, ul, units["demand"].to_numpy(float), a,
+                   pairs["leaving"].to_numpy(float), pairs["neighbour_min"].fillna(0.0).to_numpy(float), qz, ql,
+                   leaves["demand"].to_numpy(float), leaves["neighbour_min"].to_numpy(float), q, y, open_,
                    expand,
                    list(zip(expandable["site_id"], expandable["resource"], strict=True)), r, worst, new,
                    names.astype(object), lower, upper, integer)
@@ -247,18 +259,32 @@ def _services_frame(m: _Layout) -> pd.DataFrame:
 # --- constraint families ----------------------------------------------------------------------
 
 def demand_allocation(m: _Layout, out: _Rows) -> None:
-    r"""``demand[z,l]``: :math:`\sum_s x_{zsl} + b_{zl} = 1` (:math:`b` where sites were left out)."""
-    group, first, beyond_row = _zone_service_rows(m)
-    out.add(_names("demand", _join(m.zones[m.pz[first]], m.services[m.pl[first]])),
-            [(group, m.x, 1.0), (beyond_row, m.b, 1.0)], 1.0, 1.0)
+    r"""``demand[z,l]``: :math:`\sum_s x_{zsl} + b_{zl} + q_{zl} = 1` (:math:`b` where sites were left out,
+    :math:`q` where the zone may leave for a neighbour)."""
+    rows = _zone_service_rows(m)
+    out.add(_names("demand", _join(m.zones[rows.zone], m.services[rows.service])),
+            [(rows.pair, m.x, 1.0), (rows.beyond, m.b, 1.0), (rows.leave, m.q, 1.0)], 1.0, 1.0)
 
 
-def _zone_service_rows(m: _Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For a family of one row per (zone, service): the row of each pair, the first pair of each row,
-    and the row of each beyond share (every beyond share's zone keeps its nearest sites, so has a row)."""
+@dataclass(frozen=True)
+class _ZoneServiceRows:
+    """A family of one row per (zone, service): each row's zone and service codes, and the row of each
+    pair, of each beyond share and of each share that may leave."""
+
+    zone: np.ndarray
+    service: np.ndarray
+    pair: np.ndarray
+    beyond: np.ndarray
+    leave: np.ndarray
+
+
+def _zone_service_rows(m: _Layout) -> _ZoneServiceRows:
+    """Rows for every (zone, service) with a pair or a share that may leave (every beyond share's zone keeps
+    its nearest sites, so has a row)."""
     L = len(m.services)
-    keys, first, group = np.unique(m.pz * L + m.pl, return_index=True, return_inverse=True)
-    return group.ravel(), first, np.searchsorted(keys, m.bz * L + m.bl)
+    keys = np.unique(np.concatenate([m.pz * L + m.pl, m.qz * L + m.ql]))
+    return _ZoneServiceRows(keys // L, keys % L, np.searchsorted(keys, m.pz * L + m.pl),
+                            np.searchsorted(keys, m.bz * L + m.bl), np.searchsorted(keys, m.qz * L + m.ql))
 
 
 def linking(m: _Layout, out: _Rows) -> None:
@@ -418,7 +444,8 @@ def volumes(m: _Layout, out: _Rows) -> None:
 
 def travel_standards(m: _Layout, out: _Rows) -> None:
     r"""``travel_max[z,l]`` (without pruning): :math:`\sum_{s: t_{zsl} > T_l} x_{zsl} \le 0`;
-    ``coverage[l]``: :math:`\sum_z p_z (\sum_{s: t_{zsl} \le T'_l} x_{zsl} + [t^+_{zl} \le T'_l]\, b_{zl})
+    ``coverage[l]``: :math:`\sum_z p_z (\sum_{s: t_{zsl} \le T'_l} x_{zsl} + [t^+_{zl} \le T'_l]\, b_{zl}
+    + [t_{zn} \le T'_l]\, q_{zl})
     \ge \alpha_l \sum_z p_z`."""
     services = _services_frame(m)
     if not m.data.options.prune_travel:
@@ -435,15 +462,18 @@ def travel_standards(m: _Layout, out: _Rows) -> None:
     population = m.data.instance.zones["population"].to_numpy(float)
     served_zones = np.zeros((len(m.services), len(m.zones)), dtype=bool)
     served_zones[m.pl, m.pz] = True
+    served_zones[m.ql, m.qz] = True
     served = (served_zones * population).sum(axis=1)
     row_of_service = np.full(len(m.services), -1)
     row_of_service[covered] = np.arange(len(covered))
     within = services["coverage_travel_min"].to_numpy(dtype=float, na_value=np.nan)
     near = np.flatnonzero((row_of_service[m.pl] >= 0) & (m.minutes <= within[m.pl]))
     near_beyond = np.flatnonzero((row_of_service[m.bl] >= 0) & (m.b_minutes <= within[m.bl]))
+    near_leave = np.flatnonzero((row_of_service[m.ql] >= 0) & (m.q_minutes <= within[m.ql]))
     out.add(_names("coverage", m.services[covered]),
             [(row_of_service[m.pl[near]], m.x[near], population[m.pz[near]]),
-             (row_of_service[m.bl[near_beyond]], m.b[near_beyond], population[m.bz[near_beyond]])],
+             (row_of_service[m.bl[near_beyond]], m.b[near_beyond], population[m.bz[near_beyond]]),
+             (row_of_service[m.ql[near_leave]], m.q[near_leave], population[m.qz[near_leave]])],
             share[covered] * served[covered], np.inf)
 
 
@@ -520,17 +550,52 @@ def beyond_placement(m: _Layout, out: _Rows) -> None:
 
 
 def worst_zone(m: _Layout, out: _Rows) -> None:
-    r"""``worst_bound[z,l]``: :math:`\sum_s t_{zsl} x_{zsl} + t^+_{zl} b_{zl} - w \le 0`."""
-    group, first, beyond_row = _zone_service_rows(m)
-    out.add(_names("worst_bound", _join(m.zones[m.pz[first]], m.services[m.pl[first]])),
-            [(group, m.x, m.minutes), (beyond_row, m.b, m.b_minutes),
-             (np.arange(len(first)), np.full(len(first), m.worst), -1.0)], -np.inf, 0.0)
+    r"""``worst_bound[z,l]``: :math:`\sum_s t_{zsl} x_{zsl} + t^+_{zl} b_{zl} + t_{zn} q_{zl} - w \le 0`."""
+    rows = _zone_service_rows(m)
+    n = len(rows.zone)
+    out.add(_names("worst_bound", _join(m.zones[rows.zone], m.services[rows.service])),
+            [(rows.pair, m.x, m.minutes), (rows.beyond, m.b, m.b_minutes), (rows.leave, m.q, m.q_minutes),
+             (np.arange(n), np.full(n, m.worst), -1.0)], -np.inf, 0.0)
+
+
+def neighbour_rule(m: _Layout, out: _Rows) -> None:
+    r"""``leave_only[z,s,l]``: :math:`q_{zl} + y_{sl} \le 1` for every pair of a zone that may leave;
+    ``neighbour_capacity[n,l]``: :math:`\sum \lambda_{zsl} x_{zsl} + \sum_z d_{zl} q_{zl} \le S_{nl}`."""
+    L = len(m.services)
+    leave_of = np.full(len(m.zones) * L, -1)
+    leave_of[m.qz * L + m.ql] = np.arange(len(m.q))
+    ruled = np.flatnonzero(leave_of[m.pz * L + m.pl] >= 0)
+    rows = np.arange(len(ruled))
+    out.add(_pair_names("leave_only", _subset(m, ruled)),
+            [(rows, m.q[leave_of[m.pz[ruled] * L + m.pl[ruled]]], 1.0), (rows, m.y[m.ps[ruled], m.pl[ruled]], 1.0)],
+            -np.inf, 1.0)
+    data = m.data
+    spare = spare_activity(data.instance)
+    if spare.empty:
+        return
+    limits = pd.Series(spare["spare_activity"].to_numpy(float),
+                       index=pd.MultiIndex.from_frame(spare[["neighbour_id", "service_id"]]))
+    pairs = data.pairs
+    limit_of_pair = limits.reindex(pd.MultiIndex.from_arrays([pairs["neighbour_id"], pairs["service_id"]])).to_numpy()
+    limit_of_leave = limits.reindex(pd.MultiIndex.from_frame(data.leaves[["neighbour_id", "service_id"]])).to_numpy()
+    sending = np.flatnonzero((m.leaving > 0) & ~np.isnan(limit_of_pair))
+    leaving = np.flatnonzero(~np.isnan(limit_of_leave))
+    keys = pd.MultiIndex.from_arrays([np.r_[pairs["neighbour_id"].to_numpy()[sending],
+                                            data.leaves["neighbour_id"].to_numpy()[leaving]],
+                                      np.r_[pairs["service_id"].to_numpy()[sending],
+                                            data.leaves["service_id"].to_numpy()[leaving]]])
+    row, unique = pd.factorize(keys)
+    bound = limits.reindex(unique).to_numpy()
+    names = _join(_quoted(unique.get_level_values(0)), _quoted(unique.get_level_values(1)))
+    out.add(_names("neighbour_capacity", names),
+            [(row[:len(sending)], m.x[sending], m.leaving[sending]), (row[len(sending):], m.q[leaving],
+                                                                     m.q_demand[leaving])], -np.inf, bound)
 
 
 #: Mirrors :data:`optimiser.model.statement.CONSTRAINT_FAMILIES`, in the same order and by the same names.
 CONSTRAINT_FAMILIES: tuple[Callable[[_Layout, _Rows], None], ...] = (
     demand_allocation, linking, capacity, resource_minimum, codependencies, site_counts, volumes, travel_standards,
-    closest_assignment, roles, givens, beyond_placement, worst_zone)
+    closest_assignment, roles, givens, beyond_placement, worst_zone, neighbour_rule)
 
 
 # --- criteria ---------------------------------------------------------------------------------
@@ -547,6 +612,7 @@ def criteria(m: _Layout) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     for name, cost in allocation_costs(data, m.bz, m.b_demand, m.b_minutes).items():
         costs[name][m.b] = cost
     costs["worst_zone"][m.worst] = 1.0
+    _leaving_costs(m, costs)
 
     base = _baseline(m)
     capital = costs["capital"]
@@ -560,6 +626,19 @@ def criteria(m: _Layout) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     costs["disruption"][m.y] = np.where(base, -1.0, 1.0)
     offsets = dict.fromkeys(CRITERIA, 0.0) | {"disruption": float(base.sum())}
     return costs, offsets
+
+
+def _leaving_costs(m: _Layout, costs: dict[str, np.ndarray]) -> None:
+    """The trips of patients who leave, added to travel and equity at their neighbour's minutes, and the
+    leaving and income_leaving criteria, over the pairs' columns and the leave columns."""
+    data = m.data
+    for cols, zone, activity, minutes, services in (
+            (m.x, m.pz, m.leaving, m.pn_minutes, data.pairs["service_id"]),
+            (m.q, m.qz, m.q_demand, m.q_minutes, data.leaves["service_id"])):
+        for name, cost in allocation_costs(data, zone, activity, minutes).items():
+            costs[name][cols] += cost
+        costs["leaving"][cols] = activity
+        costs["income_leaving"][cols] = activity * tariff_gbp_m(data.instance, services)
 
 
 def allocation_costs(data: ModelData, zone: np.ndarray, demand: np.ndarray, minutes: np.ndarray

@@ -111,7 +111,7 @@ def start_reach(candidates: pd.DataFrame, services: pd.DataFrame, n_sites: int, 
 
 def restrict(candidates: pd.DataFrame, reach: np.ndarray | None) -> Restricted:
     """The pairs within each group's reach, and the beyond rows and beyond units for the rest."""
-    columns = ["zone_id", "site_id", "service_id", "demand", "travel_min"]
+    columns = [c for c in candidates.columns if c not in ("group", "rank")]  # with the neighbours' columns
     if reach is None:
         return Restricted(candidates[columns], no_beyond(), no_beyond_units())
     kept = candidates["rank"].to_numpy() <= reach[candidates["group"].to_numpy()]

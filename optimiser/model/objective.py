@@ -9,7 +9,9 @@ a weight means the same thing on every instance:
 - capital: the most that could be spent (every new site, every service opened
   where it is not today, every expansion);
 - running, workforce: hosting every service line at every site;
-- disruption: the number of site–service pairs.
+- disruption: the number of site–service pairs;
+- leaving, income_leaving: all the demand, and the income of all the demand at the tariff (every
+  patient leaving).
 
 A scale of zero (nothing could be spent) becomes 1, leaving the criterion at 0.
 """
@@ -22,15 +24,15 @@ import numpy as np
 import pandas as pd
 
 from optimiser.errors import OptimiserError
+from optimiser.instance.neighbours import tariff_gbp_m
 from optimiser.instance.schema import file_schema
-
-from .data import CRITERIA, DEPRIVATION_WEIGHT, ModelData
+from optimiser.model.data import CRITERIA, DEPRIVATION_WEIGHT, ModelData
 
 
 def criterion_scales(data: ModelData) -> dict[str, float]:
     """Reference scale of each criterion (see the module docstring)."""
-    instance, candidates = data.instance, data.candidates
-    nearest = candidates[candidates["rank"].to_numpy() == 1].drop_duplicates("group")  # nearest sites
+    instance = data.instance
+    nearest = _best_trips(data)
     demand, minutes = nearest["demand"].to_numpy(float), nearest["travel_min"].to_numpy(float)
     quintile = instance.zones["deprivation_quintile"].reindex(nearest["zone_id"]).astype(int)
     weight = demand * quintile.map(DEPRIVATION_WEIGHT).to_numpy(float)
@@ -51,8 +53,27 @@ def criterion_scales(data: ModelData) -> dict[str, float]:
         "running": float(services["running_cost_gbp_m"].sum() * n_sites),
         "workforce": float(pd.to_numeric(services["rotas_24_7"]).sum() * n_sites),
         "disruption": float(n_sites * len(services)),
+        "leaving": float(instance.demand.to_numpy().sum()),
+        "income_leaving": float((instance.demand.sum(axis=0).to_numpy()
+                                 * tariff_gbp_m(instance, instance.demand.columns.to_series())).sum()),
     }
     return {name: value if value > 0 and np.isfinite(value) else 1.0 for name, value in scales.items()}
+
+
+def _best_trips(data: ModelData) -> pd.DataFrame:
+    """Each zone's trips with every permitted site open: ``zone_id, demand, travel_min``, one row per
+    destination. Its nearest site; where patients leave for a neighbour (:mod:`optimiser.instance.neighbours`),
+    the share the retention curve sends there at that site's minutes, or the whole demand of a zone
+    whose every site is beyond its neighbour under the nearest-provider rule."""
+    candidates = data.candidates
+    nearest = candidates[candidates["rank"].to_numpy() == 1].drop_duplicates("group")  # nearest sites
+    gone = nearest[nearest["leaving"] > 0]
+    grouped = pd.MultiIndex.from_frame(nearest[["zone_id", "service_id"]])
+    whole = data.leaves[~pd.MultiIndex.from_frame(data.leaves[["zone_id", "service_id"]]).isin(grouped)]
+    return pd.concat([nearest[["zone_id", "demand", "travel_min"]],
+                      pd.DataFrame({"zone_id": gone["zone_id"], "demand": gone["leaving"],
+                                    "travel_min": gone["neighbour_min"]}),
+                      whole[["zone_id", "demand"]].assign(travel_min=whole["neighbour_min"])], ignore_index=True)
 
 
 def resolve_weights(defaults: Mapping[str, float], overrides: Mapping[str, float] | None) -> dict[str, float]:

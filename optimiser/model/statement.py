@@ -17,7 +17,9 @@ Variables:
 - :math:`w \ge 0`: the worst zone's travel time;
 - :math:`b_{zl} \in [0,1]`: share of the demand served beyond the zone's kept nearest sites, in a
   model restricted to them (:mod:`optimiser.model.nearest`; none in the full model);
-- :math:`a_{sl} \ge 0`: the beyond demand placed at unit :math:`(s, l)`, where some zone left it out.
+- :math:`a_{sl} \ge 0`: the beyond demand placed at unit :math:`(s, l)`, where some zone left it out;
+- :math:`q_{zl} \in [0,1]`: share of the demand that leaves for the zone's nearest neighbouring provider,
+  under the nearest-provider rule (:mod:`optimiser.instance.neighbours`).
 
 Every criterion is a separate Pyomo objective in natural units (minutes,
 GBP million, rotas, moves); the weighted sum is formed in the solver layer so
@@ -36,8 +38,16 @@ import pyomo.environ as pyo
 
 from optimiser.instance.configuration import bundled_services
 from optimiser.instance.folder import Instance
-
-from .data import CRITERIA, DEPRIVATION_WEIGHT, ModelData, ModelOptions, activity_floor, candidate_pairs, prepare
+from optimiser.instance.neighbours import spare_activity, tariff_gbp_m
+from optimiser.model.data import (
+    CRITERIA,
+    DEPRIVATION_WEIGHT,
+    ModelData,
+    ModelOptions,
+    activity_floor,
+    candidate_pairs,
+    prepare,
+)
 
 __all__ = ["CONSTRAINT_FAMILIES", "CRITERIA", "ModelData", "ModelOptions", "build_model", "candidate_pairs",
            "criteria", "prepare"]
@@ -90,11 +100,19 @@ def _variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     units = data.beyond_units
     m.BU = pyo.Set(dimen=2, ordered=True, initialize=list(zip(units["site_id"], units["service_id"], strict=True)))
     m.beyond_at = pyo.Var(m.BU, domain=pyo.NonNegativeReals)
+    m.Q = pyo.Set(dimen=2, ordered=True, initialize=list(zip(data.leaves["zone_id"], data.leaves["service_id"],
+                                                             strict=True)))
+    m.leave = pyo.Var(m.Q, bounds=(0, 1))
 
 
 def _beyond(m: pyo.ConcreteModel, z: str, l: str, coefficient: float = 1.0):
     """``coefficient · b[z,l]`` where the zone has sites left out, else 0."""
     return coefficient * m.beyond[z, l] if (z, l) in m.B else 0
+
+
+def _leave(m: pyo.ConcreteModel, z: str, l: str, coefficient: float = 1.0):
+    """``coefficient · q[z,l]`` where the zone may leave for a neighbour, else 0."""
+    return coefficient * m.leave[z, l] if (z, l) in m.Q else 0
 
 
 def _beyond_at(m: pyo.ConcreteModel, s: str, l: str, coefficient: float = 1.0):
@@ -116,13 +134,22 @@ def _by(pairs: pd.DataFrame, *keys: str) -> dict[tuple, list[tuple[str, str, str
     return groups
 
 
+def _pair_demand(data: ModelData) -> dict[tuple[str, str, str], float]:
+    """The activity each pair brings to its site: the zone's demand, less what leaves under a retention curve."""
+    pairs = data.pairs
+    return dict(zip(zip(pairs["zone_id"], pairs["site_id"], pairs["service_id"], strict=True), pairs["demand"],
+                    strict=True))
+
+
 # --- constraint families ----------------------------------------------------------------------
 
 def demand_allocation(m: pyo.ConcreteModel, data: ModelData) -> None:
-    r"""Every zone's demand is served in full: :math:`\sum_s x_{zsl} + b_{zl} = 1` for :math:`d_{zl} > 0`."""
+    r"""Every zone's demand is served in full, or leaves for a neighbour:
+    :math:`\sum_s x_{zsl} + b_{zl} + q_{zl} = 1` for :math:`d_{zl} > 0`."""
     groups = _by(data.pairs, "zone_id", "service_id")
-    m.demand = pyo.Constraint(list(groups), rule=lambda m, z, l: sum(m.x[k] for k in groups[z, l])
-                              + _beyond(m, z, l) == 1)
+    rows = list(groups) + [k for k in m.Q if k not in groups]  # a zone every site of which is beyond its neighbour
+    m.demand = pyo.Constraint(rows, rule=lambda m, z, l: sum(m.x[k] for k in groups.get((z, l), []))
+                              + _beyond(m, z, l) + _leave(m, z, l) == 1)
 
 
 def linking(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -142,14 +169,13 @@ def capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
     per_activity = {(row.service_id, row.resource): row.per_activity for row in use.itertuples(index=False)}
     capacity_of = {(row.site_id, row.resource): row.capacity
                    for row in data.instance.site_resources.itertuples(index=False)}
-    demand = dict(zip(zip(data.pairs["zone_id"], data.pairs["service_id"], strict=True), data.pairs["demand"],
-                      strict=True))
+    demand = _pair_demand(data)
     by_site = _by(data.pairs, "site_id")
     resources = sorted(use["resource"].unique())
     rows = [(s, r) for s in data.sites for r in resources]
 
     def rule(m, s, r):
-        load = sum(per_activity[l, r] * demand[z, l] * m.x[z, s, l] for z, _, l in by_site.get((s,), [])
+        load = sum(per_activity[l, r] * demand[z, s, l] * m.x[z, s, l] for z, _, l in by_site.get((s,), [])
                    if (l, r) in per_activity) + sum(_beyond_at(m, s, l, per_activity[l, r]) for l in data.services
                                                     if (l, r) in per_activity)
         added = m.expand[s, r] if (s, r) in m.EXPAND else 0
@@ -221,11 +247,10 @@ def volumes(m: pyo.ConcreteModel, data: ModelData) -> None:
     the radius search (:mod:`optimiser.search.radius`) may solve without it and check that it holds."""
     services = data.instance.services
     by_unit = _by(data.pairs, "site_id", "service_id")
-    demand = dict(zip(zip(data.pairs["zone_id"], data.pairs["service_id"], strict=True), data.pairs["demand"],
-                      strict=True))
+    demand = _pair_demand(data)
 
     def volume(m, s, l):
-        return sum(demand[z, l] * m.x[z, s, l] for z, _, _ in by_unit.get((s, l), [])) + _beyond_at(m, s, l)
+        return sum(demand[z, s, l] * m.x[z, s, l] for z, _, _ in by_unit.get((s, l), [])) + _beyond_at(m, s, l)
     low = [(s, l) for s in data.sites for l in data.services if services.loc[l, "min_volume"] > 0]
     high = [(s, l) for s in data.sites for l in data.services if pd.notna(services.loc[l, "max_volume"])]
     floor = activity_floor(data)
@@ -244,7 +269,8 @@ def travel_standards(m: pyo.ConcreteModel, data: ModelData) -> None:
       :math:`\sum_{s: t_{zsl} > T_l} x_{zsl} \le 0` when the diagnosis needs it relaxable);
     - coverage, share :math:`\alpha_l` within :math:`T'_l`:
       :math:`\sum_z p_z \sum_{s: t_{zsl} \le T'_l} x_{zsl} \ge \alpha_l \sum_z p_z` (a beyond share
-      counts when its nearest left-out site is within :math:`T'_l`).
+      counts when its nearest left-out site is within :math:`T'_l`, a share leaving for a neighbour when the
+      neighbour is).
     """
     services = data.instance.services
     population = data.instance.zones["population"]
@@ -261,9 +287,13 @@ def travel_standards(m: pyo.ConcreteModel, data: ModelData) -> None:
         near = mine[mine["travel_min"] <= services.loc[l, "coverage_travel_min"]]
         beyond = data.beyond[(data.beyond["service_id"] == l)
                              & (data.beyond["travel_min"] <= services.loc[l, "coverage_travel_min"])]
-        served = population[mine["zone_id"].unique()].sum()
+        leaves = data.leaves[(data.leaves["service_id"] == l)
+                             & (data.leaves["neighbour_min"] <= services.loc[l, "coverage_travel_min"])]
+        served = population[pd.unique(pd.concat([mine["zone_id"], data.leaves.loc[data.leaves["service_id"] == l,
+                                                                                   "zone_id"]]))].sum()
         return (sum(population[z] * m.x[z, s, l] for z, s in zip(near["zone_id"], near["site_id"], strict=True))
                 + sum(_beyond(m, z, l, population[z]) for z in beyond["zone_id"])
+                + sum(_leave(m, z, l, population[z]) for z in leaves["zone_id"])
                 >= services.loc[l, "coverage_share"] * served)
 
     m.coverage = pyo.Constraint(covered, rule=coverage)
@@ -327,13 +357,17 @@ def beyond_placement(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 def worst_zone(m: pyo.ConcreteModel, data: ModelData) -> None:
     r"""The worst zone's travel time bounds every zone's mean time:
-    :math:`w \ge \sum_s t_{zsl} x_{zsl} + t^+_{zl} b_{zl}`."""
+    :math:`w \ge \sum_s t_{zsl} x_{zsl} + t^+_{zl} b_{zl} + t_{zn} q_{zl}`."""
     minutes = dict(zip(zip(data.pairs["zone_id"], data.pairs["site_id"], data.pairs["service_id"], strict=True),
                        data.pairs["travel_min"], strict=True))
     groups = _by(data.pairs, "zone_id", "service_id")
     beyond_min = _beyond_minutes(data)
-    m.worst_bound = pyo.Constraint(list(groups), rule=lambda m, z, l: m.worst >= sum(
-        minutes[k] * m.x[k] for k in groups[z, l]) + _beyond(m, z, l, beyond_min.get((z, l), 0.0)))
+    leave_min = dict(zip(zip(data.leaves["zone_id"], data.leaves["service_id"], strict=True),
+                         data.leaves["neighbour_min"], strict=True))
+    rows = list(groups) + [k for k in m.Q if k not in groups]
+    m.worst_bound = pyo.Constraint(rows, rule=lambda m, z, l: m.worst >= sum(
+        minutes[k] * m.x[k] for k in groups.get((z, l), [])) + _beyond(m, z, l, beyond_min.get((z, l), 0.0))
+        + _leave(m, z, l, leave_min.get((z, l), 0.0)))
 
 
 def _beyond_minutes(data: ModelData) -> dict[tuple[str, str], float]:
@@ -342,8 +376,37 @@ def _beyond_minutes(data: ModelData) -> dict[tuple[str, str], float]:
                     strict=True))
 
 
+def neighbour_rule(m: pyo.ConcreteModel, data: ModelData) -> None:
+    r"""Patients leaving for neighbouring providers (:mod:`optimiser.instance.neighbours`).
+
+    - nearest provider: a zone leaves only when no site of the group at least as near as its
+      neighbour is open: :math:`q_{zl} + y_{sl} \le 1` for every pair kept (pairs farther are left out);
+    - a neighbour takes at most its spare activity :math:`S_{nl}`:
+      :math:`\sum_{z,s} \lambda_{zsl} x_{zsl} + \sum_z d_{zl} q_{zl} \le S_{nl}` over the zones whose nearest
+      neighbour it is (:math:`\lambda_{zsl}`, the activity a pair sends there under the retention curve).
+    """
+    pairs = data.pairs
+    ruled = pairs[pd.MultiIndex.from_frame(pairs[["zone_id", "service_id"]]).isin(list(m.Q))]
+    m.leave_only = pyo.Constraint(list(zip(ruled["zone_id"], ruled["site_id"], ruled["service_id"], strict=True)),
+                                  rule=lambda m, z, s, l: m.leave[z, l] + m.y[s, l] <= 1)
+    spare = spare_activity(data.instance)
+    limit = dict(zip(zip(spare["neighbour_id"], spare["service_id"], strict=True), spare["spare_activity"],
+                     strict=True))
+    sending = pairs[(pairs["leaving"] > 0) & pd.Series(list(zip(pairs["neighbour_id"], pairs["service_id"],
+                                                               strict=True)), dtype=object).isin(limit).to_numpy()]
+    terms = defaultdict(list)
+    for z, s, l, n, amount in sending[["zone_id", "site_id", "service_id", "neighbour_id", "leaving"]].itertuples(
+            index=False):
+        terms[n, l].append(amount * m.x[z, s, l])
+    for z, l, n, amount in data.leaves[["zone_id", "service_id", "neighbour_id", "demand"]].itertuples(index=False):
+        if (n, l) in limit:
+            terms[n, l].append(amount * m.leave[z, l])
+    m.neighbour_capacity = pyo.Constraint(sorted(terms), rule=lambda m, n, l: sum(terms[n, l]) <= limit[n, l])
+
+
 CONSTRAINT_FAMILIES = (demand_allocation, linking, capacity, resource_minimum, codependencies, site_counts, volumes,
-                       travel_standards, closest_assignment, roles, givens, beyond_placement, worst_zone)
+                       travel_standards, closest_assignment, roles, givens, beyond_placement, worst_zone,
+                       neighbour_rule)
 
 
 # --- criteria ---------------------------------------------------------------------------------
@@ -357,7 +420,11 @@ def criteria(m: pyo.ConcreteModel, data: ModelData) -> None:
     - capital (GBP m): new sites built, services opened where they are not today, expansion;
     - running (GBP m a year): :math:`\sum_{s,l} c_l y_{sl}`;
     - workforce (24/7 rotas): :math:`\sum_{s,l} \rho_l y_{sl}`;
-    - disruption (moves against the status quo): :math:`\sum_{(s,l) \in B} (1 - y_{sl}) + \sum_{(s,l) \notin B} y_{sl}`.
+    - disruption (moves against the status quo): :math:`\sum_{(s,l) \in B} (1 - y_{sl}) + \sum_{(s,l) \notin B} y_{sl}`;
+    - leaving (activity a year that leaves for neighbours): :math:`\sum \lambda_{zsl} x_{zsl} + \sum d_{zl} q_{zl}`;
+    - income_leaving (GBP m a year): the same, each unit at its service's tariff.
+
+    Patients who leave travel to their neighbour: travel and equity count their trips there.
     """
     instance, pairs = data.instance, data.pairs
     services, sites = instance.services, instance.sites
@@ -388,5 +455,29 @@ def criteria(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.running = pyo.Objective(expr=sum(services.loc[l, "running_cost_gbp_m"] * m.y[s, l] for s, l in m.Y))
     m.workforce = pyo.Objective(expr=sum(int(services.loc[l, "rotas_24_7"]) * m.y[s, l] for s, l in m.Y))
     m.disruption = pyo.Objective(expr=sum((1 - m.y[k]) if k in base else m.y[k] for k in m.Y))
+    _leaving_criteria(m, data, total_demand, weighted_demand)
+
+
+def _leaving_criteria(m: pyo.ConcreteModel, data: ModelData, total_demand: float, weighted_demand: float) -> None:
+    """The trips of patients who leave (added to travel and equity), and the leaving and income_leaving
+    criteria: over the pairs that send some activity away, and the zones' shares that leave whole."""
+    instance, pairs, leaves = data.instance, data.pairs, data.leaves
+    sending = pairs[pairs["leaving"] > 0]
+    flows = [(sending["leaving"].to_numpy(float), sending["neighbour_min"].to_numpy(float), sending["zone_id"],
+              sending["service_id"], [m.x[k] for k in zip(sending["zone_id"], sending["site_id"],
+                                                          sending["service_id"], strict=True)]),
+             (leaves["demand"].to_numpy(float), leaves["neighbour_min"].to_numpy(float), leaves["zone_id"],
+              leaves["service_id"], [m.leave[k] for k in zip(leaves["zone_id"], leaves["service_id"], strict=True)])]
+    weight_of = instance.zones["deprivation_quintile"].astype(int).map(DEPRIVATION_WEIGHT)
+    for activity, minutes, zones, _, variables in flows:
+        trip = activity * minutes
+        weight = zones.map(weight_of).to_numpy(float)
+        m.travel.expr += sum(c * v for c, v in zip(trip / total_demand, variables, strict=True) if c)
+        m.equity.expr += sum(c * v for c, v in zip(trip * weight / weighted_demand, variables, strict=True) if c)
+    m.leaving = pyo.Objective(expr=sum(sum(c * v for c, v in zip(activity, variables, strict=True))
+                                       for activity, _, _, _, variables in flows))
+    m.income_leaving = pyo.Objective(expr=sum(sum(
+        c * v for c, v in zip(activity * tariff_gbp_m(instance, services), variables, strict=True) if c)
+        for activity, _, _, services, variables in flows))
 
 

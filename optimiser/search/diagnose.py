@@ -30,7 +30,7 @@ from .engine import Engine
 
 #: Constraint families the relaxation may violate; every other row is a definition.
 RELAXABLE = ("capacity", "resource_minimum", "colocated", "excludes", "within", "sites_min", "sites_max", "volume_min",
-             "volume_max", "activity_floor", "coverage", "travel_max", "closest")
+             "volume_max", "activity_floor", "coverage", "travel_max", "closest", "neighbour_capacity")
 #: Relative violations below this are rounding, not a broken rule.
 TOLERANCE = 1e-6
 
@@ -218,6 +218,11 @@ def _describe_row(engine: Engine, row_name: str, excess: float) -> Relaxation:
         return Relaxation(family, service, excess,
                           f"{_name(engine, service)}: {excess:,.0f} people short of {row['coverage_share']:.0%} "
                           f"within {row['coverage_travel_min']:g} minutes")
+    if family == "neighbour_capacity":
+        neighbour, service = keys
+        return Relaxation(family, f"{service} at {neighbour}", excess,
+                          f"{_name(engine, service)}: {excess:,.0f} {services.loc[service, 'activity']} a year more "
+                          f"sent to {instance.tables['neighbours'].loc[neighbour, 'name']} than it can take")
     if family == "travel_max":
         zone, service = keys
         return Relaxation(family, f"{zone} / {service}", excess,

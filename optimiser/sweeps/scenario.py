@@ -14,7 +14,10 @@ parameter                              value     effect
 ``standard.<service>.<field>``         value     replaces ``max_travel_min``, ``coverage_travel_min``,
                                                  ``coverage_share`` (0–1), ``min_volume`` or ``max_volume``;
                                                  ``null`` removes a standard that may be blank
-``cost.<service>.<field>``             value     replaces ``running_cost_gbp_m`` or ``opening_capital_gbp_m``
+``cost.<service>.<field>``             value     replaces ``running_cost_gbp_m``, ``opening_capital_gbp_m`` or
+                                                 ``tariff_gbp`` (the income per activity that leaves with patients)
+``retention.leaving``                  factor    every leaving share of the retention curve × factor (at most 1),
+                                                 ≥ 0
 =====================================  ========  ==============================================================
 
 Demand, speeds and capacities move by *factors* (1 is the instance as written), so one
@@ -54,12 +57,12 @@ from optimiser.model.data import CRITERIA
 
 #: The grammar of parameter names, as error messages quote it.
 GRAMMAR = ("weights.<criterion>, demand.<service>, demand.zone.<zone_id>, speed.<mode>.<road_class>, "
-           "capacity.<site>.<resource>, standard.<service>.<field>, cost.<service>.<field>")
+           "capacity.<site>.<resource>, standard.<service>.<field>, cost.<service>.<field>, retention.leaving")
 #: Fields of services.yaml a ``standard.`` override may set, and whether they may be blank.
 STANDARD_FIELDS = {"max_travel_min": True, "coverage_travel_min": True, "coverage_share": True,
                    "min_volume": False, "max_volume": True}
 #: Fields of services.yaml a ``cost.`` override may set.
-COST_FIELDS = ("running_cost_gbp_m", "opening_capital_gbp_m")
+COST_FIELDS = ("running_cost_gbp_m", "opening_capital_gbp_m", "tariff_gbp")
 #: Kinds of parameter that leave the model's matrices alone (only the objective changes).
 WEIGHT_ONLY = frozenset({"weights"})
 #: The file of named scenarios in an instance folder.
@@ -77,7 +80,7 @@ class Parameter:
 
     @property
     def is_factor(self) -> bool:
-        return self.kind in ("demand", "demand.zone", "speed", "capacity")
+        return self.kind in ("demand", "demand.zone", "speed", "capacity", "retention")
 
     @property
     def structural(self) -> bool:
@@ -143,6 +146,8 @@ def parameter(instance: Instance, name: str) -> Parameter:
             raise OptimiserError(f"no capacity of {resource!r} at site {site!r} in scenario parameter {name!r}: "
                                  "site_resources.csv does not list that pair")
         return Parameter(name, "capacity", (site, resource))
+    if name == "retention.leaving":
+        return Parameter(name, "retention", ())
     if head in ("standard", "cost") and rest:
         fields = list(STANDARD_FIELDS) if head == "standard" else list(COST_FIELDS)
         service, dot, what = rest.rpartition(".")
@@ -273,6 +278,9 @@ def apply(instance: Instance, overrides: Mapping[str, Any] | Scenario) -> Instan
             modes = table("modes")
             rows = _matching(modes["mode"], param.ids[0]) & _matching(modes["road_class"], param.ids[1])
             modes.loc[rows, "speed_factor"] = modes.loc[rows, "speed_factor"] * value
+        elif param.kind == "retention":
+            curve = table("retention")
+            curve["leaving_share"] = (curve["leaving_share"] * value).clip(upper=1.0)
         elif param.kind == "capacity":
             resources = table("site_resources")
             rows = _matching(resources["site_id"], param.ids[0]) & _matching(resources["resource"], param.ids[1])

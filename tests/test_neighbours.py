@@ -1,0 +1,337 @@
+"""Neighbouring providers and the activity that leaves the group (issue 26), on a line of five junctions.
+
+The line: junctions J0 … J4, 10 minutes apart (10 km at 60 km/h), every place on a junction, so every
+trip is a whole number of 10-minute legs. Sites ``west`` (J0) and ``mid`` (J2); the neighbour ``nb``
+(J4) offers the one service line; zones ``z_west`` (J0, demand 2,000 a year), ``z_mid`` (J2), ``z_east``
+(J3) and ``z_far`` (J4), 1,000 each. Minutes:
+
+=========  ====  ===  ==
+zone       west  mid  nb
+=========  ====  ===  ==
+z_west        0   20  40
+z_mid        20    0  20
+z_east       30   10  10
+z_far        40   20   0
+=========  ====  ===  ==
+
+One site hosts the service (``min_sites = max_sites = 1``); the weights count travel only unless a test
+says otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from optimiser import load_instance
+from optimiser.appraisal.checker import check_solution
+from optimiser.appraisal.scores import appraise
+from optimiser.errors import InstanceError
+from optimiser.instance.configuration import Configuration, Solution
+from optimiser.instance.neighbours import leaving_share
+from optimiser.model.data import ModelOptions
+from optimiser.search.engine import evaluate, solve
+from optimiser.sweeps.scenario import apply
+
+LINE = {
+    "instance.yaml": "name: line\ntitle: Line with a neighbour\nyear: 2024\nlat_min: 51.4\nlat_max: 51.6\n"
+                     "lon_min: -0.1\nlon_max: 0.8\nneighbour_rule: {rule}\n",
+    "sites.csv": "site_id,name,lat,lon\nwest,West,51.5,0.0\nmid,Mid,51.5,{lon2}\n",
+    "zones.csv": "zone_id,name,lat,lon,population,deprivation_quintile\nz_west,West,51.5,0.0,20000,3\n"
+                 "z_mid,Mid,51.5,{lon2},10000,3\nz_east,East,51.5,{lon3},10000,3\nz_far,Far,51.5,{lon4},10000,3\n",
+    "services.yaml": "elective:\n  name: Elective\n  activity: admissions\n  demand_per_1000: 100\n"
+                     "  min_sites: 1\n  max_sites: 1\n  tariff_gbp: 3000\n",
+    "modes.csv": "mode,road_class,speed_factor\ncar,single,1.0\n",
+    "road_nodes.csv": "node_id,lat,lon\nJ0,51.5,0.0\nJ1,51.5,{lon1}\nJ2,51.5,{lon2}\nJ3,51.5,{lon3}\nJ4,51.5,{lon4}\n",
+    "roads.csv": "from_node,to_node,road_class,length_km,speed_kmh\nJ0,J1,single,10,60\nJ1,J2,single,10,60\n"
+                 "J2,J3,single,10,60\nJ3,J4,single,10,60\n",
+    "neighbours.csv": "neighbour_id,name,lat,lon,source\nnb,Neighbour General,51.5,{lon4},test\n",
+    "neighbour_services.csv": "neighbour_id,service_id,spare_activity\nnb,elective,{spare}\n",
+    "retention.csv": "extra_min,leaving_share\n10,0.2\n30,0.6\n",
+    "weights.yaml": "travel: 1\ncapital: 0\nrunning: 0\nworkforce: 0\ndisruption: 0\n",
+}
+LON_STEP = 0.15  # any spacing: the road lengths, not the coordinates, make the minutes
+WEST_ONLY = Configuration.of([("west", "elective")])
+MID_ONLY = Configuration.of([("mid", "elective")])
+
+
+def line(folder: Path, rule: str = "nearest", spare: str = "") -> Path:
+    """The line instance written to ``folder`` under ``rule``, the neighbour taking at most ``spare``."""
+    folder.mkdir()
+    lon = {f"lon{k}": k * LON_STEP for k in range(1, 5)}
+    for name, text in LINE.items():
+        (folder / name).write_text(text.format(rule=rule, spare=spare, **lon), encoding="utf-8")
+    return folder
+
+
+def leaving_by_zone(solution) -> dict[str, float]:
+    """Yearly activity each zone sends out of the group, read from the allocation alone: demand less the
+    activity the group's sites keep (the allocation's shares, under the nearest-provider rule)."""
+    demand = {"z_west": 2000.0, "z_mid": 1000.0, "z_east": 1000.0, "z_far": 1000.0}
+    kept = solution.allocation.groupby("zone_id")["share"].sum()
+    return {z: d * (1 - float(kept.get(z, 0.0))) for z, d in demand.items()}
+
+
+def test_zones_nearer_the_neighbour_leave_under_nearest_provider(tmp_path):
+    """With only west open, z_east (west 30 min, nb 10) and z_far (40 against 0) leave in full; z_mid, as
+    near west as nb (20 each), stays: a tie keeps the patient in the group. Leaving: 1,000 + 1,000 =
+    2,000 a year, income 2,000 × GBP 3,000 = GBP 6 m. Travel: their trips to nb count, so the mean is
+    (2,000·0 + 1,000·20 + 1,000·10 + 1,000·0) / 5,000 = 6 minutes."""
+    instance = load_instance(line(tmp_path / "line"))
+    solution = evaluate(instance, WEST_ONLY)
+    assert leaving_by_zone(solution) == pytest.approx({"z_west": 0, "z_mid": 0, "z_east": 1000, "z_far": 1000})
+    assert solution.criteria["leaving"] == pytest.approx(2000)
+    assert solution.criteria["income_leaving"] == pytest.approx(6.0)
+    assert solution.criteria["travel"] == pytest.approx(6.0)
+    assert check_solution(instance, WEST_ONLY, solution.allocation) == []
+
+
+def test_best_site_under_nearest_provider_and_a_weight_on_leaving(tmp_path):
+    """Travel alone: west gives 6 minutes (above); mid gives (2,000·20 + 0 + 1,000·10 + 0) / 5,000 = 10
+    (z_east ties mid and nb at 10 and stays; z_far leaves). So west is best. Leaving: west 2,000, mid 1,000
+    a year, each divided by all demand (5,000) in the objective; travel's scale is 2 minutes (every site
+    open: z_west 0, z_mid 0, z_east 10, z_far 0 at nb: 10,000 / 5,000). With leaving weighted 5:
+    west 6/2 + 5·0.4 = 5, mid 10/2 + 5·0.2 = 6, west still; weighted 10: west 3 + 4 = 7, mid 5 + 2 = 7, a
+    tie; weighted 20: west 3 + 8 = 11, mid 5 + 4 = 9, so mid."""
+    instance = load_instance(line(tmp_path / "line"))
+    travel_only = solve(instance)
+    assert travel_only.best.configuration == WEST_ONLY and travel_only.best.objective == pytest.approx(3.0)
+    leaving_counts = solve(instance, weights={"leaving": 20})
+    assert leaving_counts.best.configuration == MID_ONLY
+    assert leaving_counts.best.objective == pytest.approx(9.0)
+    assert leaving_counts.best.criteria["leaving"] == pytest.approx(1000)
+
+
+def test_a_neighbours_spare_activity_binds(tmp_path):
+    """nb takes at most 1,500 a year: west alone would send it 2,000, so it is no longer feasible, and mid
+    (1,000 to nb) is best although its travel is worse (10 minutes against 6)."""
+    instance = load_instance(line(tmp_path / "line", spare="1500"))
+    result = solve(instance)
+    assert result.best.configuration == MID_ONLY
+    assert result.best.criteria["travel"] == pytest.approx(10.0)
+    assert not isinstance(evaluate(instance, WEST_ONLY), Solution)
+
+
+def test_the_retention_curve_moves_exactly_the_stated_share(tmp_path):
+    """Curve (0, 0), (10, 0.2), (30, 0.6), held beyond. West alone: z_east's extra minutes are 30 − 10 = 20,
+    share 0.2 + 0.4·(10/20) = 0.4, 400 leave; z_far's 40 − 0 = 40, beyond the last point, 0.6, 600 leave;
+    z_mid's 20 − 20 = 0 and z_west's 0 − 40 < 0 keep everyone. Leaving 1,000; west keeps
+    2,000 + 1,000 + 600 + 400 = 4,000. Travel: (1,000·20 + 600·30 + 400·10 + 400·40 + 600·0) / 5,000
+    = 58,000 / 5,000 = 11.6 minutes."""
+    instance = load_instance(line(tmp_path / "line", rule="retention"))
+    solution = evaluate(instance, WEST_ONLY)
+    assert solution.criteria["leaving"] == pytest.approx(1000)
+    assert solution.criteria["income_leaving"] == pytest.approx(3.0)
+    assert solution.criteria["travel"] == pytest.approx(11.6)
+    assert check_solution(instance, WEST_ONLY, solution.allocation) == []
+
+
+def test_leaving_share_interpolates_and_holds():
+    """From (0, 0) to the first point, linear between points, the last share held; none at 0 or fewer."""
+    import pandas as pd
+    curve = pd.DataFrame({"extra_min": [10.0, 30.0], "leaving_share": [0.2, 0.6]})
+    assert leaving_share(curve, [-5, 0, 5, 20, 30, 90]).tolist() == pytest.approx([0, 0, 0.1, 0.4, 0.6, 0.6])
+
+
+def test_the_checker_finds_a_zone_kept_from_a_nearer_neighbour(tmp_path):
+    """Under the nearest-provider rule, z_far sent to west (40 minutes, nb 0) breaks the rule, and z_east
+    kept at west too; an allocation sending z_mid away although west is as near is short of demand."""
+    instance = load_instance(line(tmp_path / "line"))
+    allocation = pd_allocation({"z_west": 1.0, "z_east": 1.0, "z_far": 1.0})
+    found = check_solution(instance, WEST_ONLY, allocation)
+    assert [(v.rule, v.subject) for v in found] == [
+        ("demand", "z_mid / elective"), ("neighbour", "z_east / elective at west"),
+        ("neighbour", "z_far / elective at west")]
+    assert found[2].message == ("z_far sends 1,000 elective admissions (100% of its demand) to west, 40 minutes "
+                                "away by car, but the neighbouring provider nb offers it 0 minutes away "
+                                "(farther by 40)")
+
+
+def test_the_checker_finds_a_neighbour_over_its_spare_activity(tmp_path):
+    """nb takes at most 1,500; west alone sends it 2,000 (z_east and z_far): over by 500."""
+    instance = load_instance(line(tmp_path / "line", spare="1500"))
+    found = check_solution(instance, WEST_ONLY, pd_allocation({"z_west": 1.0, "z_mid": 1.0}))
+    assert [(v.rule, v.subject, v.amount) for v in found] == [("neighbour", "elective at nb", pytest.approx(500))]
+    assert found[0].message == ("the group's zones send 2,000 elective admissions a year to nb, above the "
+                                "1,500 it can take (over by 500)")
+
+
+def pd_allocation(shares: dict[str, float]):
+    import pandas as pd
+    return pd.DataFrame({"service_id": "elective", "zone_id": list(shares), "site_id": "west",
+                         "share": list(shares.values())})
+
+
+def test_a_falling_retention_curve_is_refused(tmp_path):
+    folder = line(tmp_path / "line", rule="retention")
+    (folder / "retention.csv").write_text("extra_min,leaving_share\n10,0.5\n30,0.3\n", encoding="utf-8")
+    with pytest.raises(InstanceError) as error:
+        load_instance(folder)
+    text = str(error.value)
+    assert "retention.csv" in text and "row 3" in text and "leaving_share" in text
+    assert "the leaving share falls from 0.5 at 10 extra minutes to 0.3 at 30" in text
+
+
+def test_a_rule_without_neighbours_offering_services_is_refused(tmp_path):
+    folder = line(tmp_path / "line")
+    (folder / "neighbour_services.csv").write_text("neighbour_id,service_id,spare_activity\n", encoding="utf-8")
+    with pytest.raises(InstanceError) as error:
+        load_instance(folder)
+    assert "neighbour_rule is nearest, but no neighbouring provider offers a service" in str(error.value)
+
+
+def test_an_unknown_neighbour_is_named_with_its_row(tmp_path):
+    folder = line(tmp_path / "line")
+    (folder / "neighbour_services.csv").write_text("neighbour_id,service_id,spare_activity\nnbb,elective,\n",
+                                                   encoding="utf-8")
+    with pytest.raises(InstanceError) as error:
+        load_instance(folder)
+    text = str(error.value)
+    assert "neighbour_services.csv" in text and "unknown neighbour 'nbb'" in text and "Did you mean 'nb'?" in text
+
+
+@pytest.mark.parametrize(("rule", "spare"), [("nearest", "1500"), ("retention", "800"), ("none", "")])
+@pytest.mark.parametrize("closest", [False, True])
+def test_the_matrix_builder_states_the_same_model_as_pyomo(tmp_path, rule, spare, closest):
+    """Both builders give the same rows, columns and costs with neighbours, a coverage standard (which a
+    share leaving for a neighbour within 15 minutes meets) and the neighbour's spare activity."""
+    from test_matrix import assert_same
+
+    folder = line(tmp_path / "line", rule=rule, spare=spare)
+    with (folder / "services.yaml").open("a", encoding="utf-8") as services:
+        services.write("  coverage_travel_min: 15\n  coverage_share: 0.5\n")
+    assert_same(load_instance(folder), ModelOptions(closest_assignment=closest))
+
+
+def test_the_appraisal_measures_what_leaves_and_holds_the_neighbours_load_as_a_hurdle(tmp_path):
+    """Bare configurations, nearest provider, nb taking at most 1,500. West alone: z_east and z_far go to
+    nb (2,000 a year, GBP 6 m; 500 beyond what nb takes), so it fails the hurdle; mid alone: z_far only
+    (1,000, GBP 3 m), within it."""
+    folder = line(tmp_path / "line", spare="1500")
+    (folder / "criteria.yaml").write_text(
+        "load:\n  name: Neighbours can take it\n  kind: hurdle\n  measure: neighbour_overload\n  threshold: 0\n"
+        "leaving:\n  name: Activity leaving\n  kind: evaluation\n  measure: leaving_activity\n", encoding="utf-8")
+    appraisal = appraise(load_instance(folder), {"west": WEST_ONLY, "mid": MID_ONLY})
+    overall = appraisal.metrics[(appraisal.metrics["service"] == "") & (appraisal.metrics["mode"] == "")]
+    value = overall.set_index(["option", "measure"])["value"]
+    assert value["west", "leaving_activity"] == pytest.approx(2000)
+    assert value["west", "income_leaving_gbp_m"] == pytest.approx(6.0)
+    assert value["west", "neighbour_overload"] == pytest.approx(500)
+    assert value["mid", "leaving_activity"] == pytest.approx(1000)
+    assert value["mid", "neighbour_overload"] == 0
+    hurdles = appraisal.hurdles.set_index(["option", "criterion"])["passed"]
+    assert not hurdles["west", "load"] and hurdles["mid", "load"]
+    assert appraisal.recommended == "mid"
+    flows = appraisal.neighbour_flows.groupby(["option", "zone_id"])["activity"].sum()
+    assert flows.to_dict() == pytest.approx({("mid", "z_east"): 0, ("mid", "z_far"): 1000, ("mid", "z_mid"): 0,
+                                             ("mid", "z_west"): 0, ("west", "z_east"): 1000,
+                                             ("west", "z_far"): 1000, ("west", "z_mid"): 0, ("west", "z_west"): 0})
+
+
+@pytest.mark.parametrize(("max_volume", "broken"), [(4000, []), (3990, [("max_volume", pytest.approx(10))])])
+def test_the_checker_counts_only_the_activity_the_site_keeps_under_retention(tmp_path, max_volume, broken):
+    """Every zone allocated to west in full: west keeps 5,000 − 400 − 600 = 4,000 a year (the curve's shares,
+    above), so a maximum of 4,000 holds and one of 3,990 is broken by 10."""
+    folder = line(tmp_path / "line", rule="retention")
+    with (folder / "services.yaml").open("a", encoding="utf-8") as services:
+        services.write(f"  max_volume: {max_volume}\n")
+    instance = load_instance(folder)
+    allocation = pd_allocation({"z_west": 1.0, "z_mid": 1.0, "z_east": 1.0, "z_far": 1.0})
+    assert [(v.rule, v.amount) for v in check_solution(instance, WEST_ONLY, allocation)] == broken
+
+
+def test_a_sweep_parameter_scales_the_retention_curve_and_one_replaces_the_tariff(tmp_path):
+    """``retention.leaving: 0.5`` halves the curve: west alone then loses 200 + 300 = 500 a year (from 1,000);
+    ``cost.elective.tariff_gbp: 5000`` prices it at GBP 2.5 m."""
+    instance = load_instance(line(tmp_path / "line", rule="retention"))
+    changed = apply(instance, {"retention.leaving": 0.5, "cost.elective.tariff_gbp": 5000})
+    solution = evaluate(changed, WEST_ONLY)
+    assert solution.criteria["leaving"] == pytest.approx(500)
+    assert solution.criteria["income_leaving"] == pytest.approx(2.5)
+    assert instance.tables["retention"]["leaving_share"].tolist() == [0.2, 0.6]  # the instance as it was
+
+
+@pytest.mark.parametrize(("share", "short"), [(0.8, None), (0.85, 2500)])
+def test_a_neighbour_within_the_coverage_standard_covers_the_zones_that_go_there(tmp_path, share, short):
+    """Coverage within 15 minutes, nearest provider, west alone: z_west (20,000 people, 0 min) is covered at west,
+    z_east (nb 10 min) and z_far (nb 0 min) at nb, 10,000 each; z_mid (20 min to either) is not: 40,000 of
+    50,000 = 80%. A standard of 80% holds in the model and the checker; one of 85% is short by 2,500 people."""
+    folder = line(tmp_path / "line")
+    with (folder / "services.yaml").open("a", encoding="utf-8") as services:
+        services.write(f"  coverage_travel_min: 15\n  coverage_share: {share}\n")
+    instance = load_instance(folder)
+    allocation = pd_allocation({"z_west": 1.0, "z_mid": 1.0})
+    found = [(v.rule, v.amount * 50_000) for v in check_solution(instance, WEST_ONLY, allocation)]
+    assert found == ([] if short is None else [("coverage", pytest.approx(short))])
+    assert isinstance(evaluate(instance, WEST_ONLY), Solution) == (short is None)
+
+
+def test_the_report_states_the_rule_and_each_options_flows_to_neighbours(tmp_path):
+    """The line under the nearest-provider rule, nb taking 1,500: the optimiser's best (mid alone) sends z_far's
+    1,000 admissions (GBP 3.00m) to nb, within what it can take."""
+    from optimiser.appraisal.study import study
+    from reports.render import render_html
+
+    html = render_html(study(load_instance(line(tmp_path / "line", spare="1500")), top=1, samples=200),
+                       today=dt.date(2026, 1, 1))
+    assert "Rule: each zone goes to its nearest open provider, the group&#39;s or a neighbour&#39;s" in html
+    row = re.search(r"<tr class=\"\"><td>[^<]*</td><td>Neighbour General</td><td>Elective</td>.*?</tr>", html)
+    assert row is not None
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(0))
+    assert cells[3:6] == ["1,000", "3.00", "1,500"]
+
+
+def test_the_diagnosis_names_the_neighbour_that_cannot_take_the_patients(tmp_path):
+    """West alone sends nb 2,000 a year under the nearest-provider rule; nb takes 1,500: 500 too many."""
+    from optimiser.search.diagnose import diagnose
+
+    found = diagnose(load_instance(line(tmp_path / "line", spare="1500")), WEST_ONLY)
+    assert [(r.rule, r.subject, r.message) for r in found.relaxations] == [
+        ("neighbour_capacity", "elective at nb", "Elective: 500 admissions a year more sent to Neighbour General "
+                                                 "than it can take")]
+
+
+@pytest.mark.parametrize("rule", ["nearest", "retention"])
+def test_the_appraisals_mean_trip_counts_the_trips_to_neighbours_as_the_objective_does(tmp_path, rule):
+    """West alone: the appraisal's mean trip per patient journey by car equals the model's travel criterion
+    (6 minutes under the nearest-provider rule, 11.6 under the retention curve, as derived above), and west's
+    unit volume is what it keeps (3,000 and 4,000 a year)."""
+    instance = load_instance(line(tmp_path / "line", rule=rule))
+    solution = evaluate(instance, WEST_ONLY)
+    appraisal = appraise(instance, {"west": solution})
+    measured = appraisal.metrics.set_index(["measure", "service", "mode"])["value"]
+    assert measured["mean_travel_min", "", ""] == pytest.approx(solution.criteria["travel"])
+    assert measured["mean_travel_min", "", ""] == pytest.approx({"nearest": 6.0, "retention": 11.6}[rule])
+    assert appraisal.volumes["volume"].tolist() == pytest.approx([{"nearest": 3000, "retention": 4000}[rule]])
+
+
+def test_a_neighbour_far_from_the_road_graph_is_a_warning(tmp_path):
+    """nb 0.1° north of J4 is about 11 km from the nearest junction, beyond the default 3 km."""
+    folder = line(tmp_path / "line")
+    (folder / "neighbours.csv").write_text(f"neighbour_id,name,lat,lon\nnb,Neighbour General,51.6,{4 * LON_STEP}\n",
+                                           encoding="utf-8")
+    (warning,) = load_instance(folder).warnings
+    assert (warning.file, warning.row, warning.column) == ("neighbours.csv", 2, "lat")
+    assert warning.message == ("neighbour 'nb' is 11.1 km from the nearest road junction ('J4'); its travel times "
+                               "start there")
+
+
+def test_the_retention_rule_without_a_curve_is_refused(tmp_path):
+    folder = line(tmp_path / "line", rule="retention")
+    (folder / "retention.csv").unlink()
+    with pytest.raises(InstanceError) as error:
+        load_instance(folder)
+    assert "neighbour_rule is retention, but there is no retention curve" in str(error.value)
+
+
+def test_the_volume_standards_measure_counts_what_the_unit_keeps_under_retention(tmp_path):
+    """West alone keeps 4,000 a year under the curve (above): a maximum of 3,990 is exceeded by 10."""
+    folder = line(tmp_path / "line", rule="retention")
+    with (folder / "services.yaml").open("a", encoding="utf-8") as services:
+        services.write("  max_volume: 3990\n")
+    appraisal = appraise(load_instance(folder), {"west": WEST_ONLY})
+    measured = appraisal.metrics.set_index(["measure", "service", "mode"])["value"]
+    assert measured["volume_shortfall", "", ""] == pytest.approx(10)
