@@ -91,6 +91,7 @@ def render_html(study: Study, *, today: dt.date | None = None, sweep: SweepResul
     environment.filters["num"] = _num
     environment.filters["pct"] = _pct
     environment.filters["measure"] = _measure_text
+    environment.filters["signed"] = _signed
     return environment.get_template("report.html").render(**context(study, today or dt.date.today(), sweep))
 
 
@@ -143,6 +144,8 @@ def context(study: Study, today: dt.date, sweep: SweepResult | None = None) -> d
         "acceptability": acceptability_section(appraisal, names, criteria),
         "hurdles": hurdle_table(appraisal, names, criteria),
         "volumes": volume_table(instance, appraisal, mapped, names),
+        "plausibility": plausibility_table(study, names),
+        "why": why_section(study, names),
         "sweep": sensitivity,
         "assumptions": Markup(markdown(readme_text)) if readme_text else None,
         "method": _paragraphs(appraisal.method),
@@ -669,7 +672,65 @@ def volume_table(instance: Instance, appraisal: Appraisal, options: list[str], n
     return rows
 
 
-# --- 8. sensitivity sweep ---------------------------------------------------------------------
+def plausibility_table(study: Study, names: OptionNames) -> list[dict[str, str]]:
+    """The plausibility review's findings, options in the ranking's order (the study ran the review)."""
+    found = study.review
+    if found.empty:
+        return []
+    order = {option: i for i, option in enumerate(study.appraisal.ranking["option"].astype(str))}
+    found = found.assign(order=found["option"].astype(str).map(order)).sort_values("order", kind="stable")
+    return [{"option": names.short(str(row.option)), "check": str(row.check), "message": str(row.message)}
+            for row in found.itertuples(index=False)]
+
+
+# --- 8. why: against the real decision ---------------------------------------------------------
+
+#: Service lines and localities listed in the why section (largest part of the difference first).
+WHY_ROWS = 8
+#: Assumptions listed in the why section.
+WHY_ASSUMPTIONS = 6
+
+
+def why_section(study: Study, names: OptionNames) -> dict[str, Any] | None:
+    """The recommended configuration beside the instance's real decision, from the study's explanation
+    (:func:`optimiser.explain.compare`): the difference in the optimiser's objective by criterion, service
+    line and locality, the assumptions it rests on and the weights at which the order flips. None where the
+    instance names no decision."""
+    instance, why = study.instance, study.why
+    decision = instance.settings.get("decision")
+    if not decision:
+        return None
+    recommended = study.appraisal.recommended
+    head = {"decision": names.short(decision) if decision in names.label else decision,
+            "decision_title": names.title.get(decision, ""), "explained": why is not None}
+    if why is None:
+        reason = ("the recommended option is the real decision" if recommended == decision else
+                  "the real decision has no allocation that meets the instance's rules (section 7)"
+                  if decision in names.label else "the real decision is not among the appraised options")
+        return {**head, "reason": reason}
+    service_names = instance.services["name"].astype(str).map(_first_words).to_dict()
+    zone_names = instance.zones["name"].astype(str).to_dict()
+    return {**head, "option": names.short(why.a), "title": names.title.get(why.a, ""),
+            "objective_a": why.objective_a, "objective_b": why.objective_b, "difference": why.difference,
+            "sentences": why.sentences(instance),
+            "criteria": [{"criterion": str(criterion), "weight": float(row["weight"]), "a": float(row["a"]),
+                          "b": float(row["b"]), "difference": float(row["objective_difference"]),
+                          "share": float(row["share"])} for criterion, row in why.criteria.iterrows()],
+            "services": _why_rows(why.by_service(), lambda s: service_names.get(s, s) if s else
+                                  "no one service (new sites, expansion, the worst trip)"),
+            "zones": _why_rows(why.by_zone(), lambda z: zone_names.get(z, z)),
+            "assumptions": [{"parameter": str(row.parameter), "value": float(row.value), "share": float(row.share)}
+                            for row in why.assumptions.head(WHY_ASSUMPTIONS).itertuples(index=False)],
+            "flips": list(why.flips["sentence"])}
+
+
+def _why_rows(grouped: pd.DataFrame, name) -> list[dict[str, Any]]:
+    """The largest parts of the difference, named, with their share."""
+    return [{"name": name(str(key)), "difference": float(row["objective_difference"]), "share": float(row["share"])}
+            for key, row in grouped.head(WHY_ROWS).iterrows()]
+
+
+# --- 9. sensitivity sweep ---------------------------------------------------------------------
 
 DESIGN_NAMES = {"grid": "grid", "oat": "one at a time", "montecarlo": "Monte Carlo", "sobol": "Sobol (Saltelli)",
                 "morris": "Morris elementary effects", "named": "named scenarios"}
@@ -923,7 +984,7 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else "nothing"
 
 
-# --- 9. assumptions ---------------------------------------------------------------------------
+# --- 10. assumptions ---------------------------------------------------------------------------
 
 def markdown(text: str) -> str:
     """CommonMark (with tables) to HTML; raw HTML is escaped, links and images become plain text."""
@@ -951,7 +1012,7 @@ def _unlinked(children: list[Token]):
             yield child
 
 
-# --- 10. method annex -------------------------------------------------------------------------
+# --- 11. method annex -------------------------------------------------------------------------
 
 def formulation() -> list[dict[str, Any]]:
     """The model's module docstring, then each constraint family's and the criteria's, math made readable."""
@@ -1029,7 +1090,7 @@ def _math(expression: str) -> str:
     return text
 
 
-# --- 11. footer -------------------------------------------------------------------------------
+# --- 12. footer -------------------------------------------------------------------------------
 
 def footer(study: Study, today: dt.date) -> dict[str, Any]:
     solver = dict(study.solver or {})
@@ -1096,6 +1157,14 @@ def _num(value: object, digits: int = 1) -> str:
         return "no limit" if number > 0 else "−∞"
     text = f"{number:,.{digits}f}"
     return text.replace("-", "−") if number < 0 and text.strip("-0.,") else text.lstrip("-")
+
+
+def _signed(value: object, digits: int = 4) -> str:
+    """``+0.1718``, ``−0.0302``: a difference with its sign; ``—`` for a missing value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    text = f"{float(value):+.{digits}f}"  # type: ignore[arg-type]
+    return text.replace("-", "−")
 
 
 def _measure_text(value: object, unit: str = "") -> str:
