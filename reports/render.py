@@ -382,7 +382,9 @@ def ranked_table(appraisal: Appraisal, names: OptionNames, evaluation: pd.DataFr
     failures = {f["option"]: f["reasons"] for f in _failures(appraisal, names)}
     order = np.argsort(-evaluation["weight"].astype(float).to_numpy(), kind="stable")[:KEY_MEASURES]
     key = [evaluation.iloc[i] for i in sorted(order)]
-    columns = [{"name": _text(c["name"]) or str(c.name), "unit": _unit(metrics, c)} for c in key]
+    measured = [_measured(metrics, c) for c in key]
+    columns = [{"name": _text(c["name"]) or str(c.name), "unit": unit} for c, (_, unit) in zip(key, measured,
+                                                                                                  strict=True)]
     rows = []
     for row in appraisal.ranking.itertuples(index=False):
         option = str(row.option)
@@ -392,7 +394,7 @@ def ranked_table(appraisal: Appraisal, names: OptionNames, evaluation: pd.DataFr
             "rank": None if pd.isna(row.rank) else int(row.rank), "reference": reference,
             "passed": bool(row.passed_hurdles), "failures": failures.get(names.short(option), []),
             "weighted": float(row.weighted), "p_first": _rank_share(appraisal.acceptability, option, 1),
-            "measures": [_measure(metrics, option, c) for c in key],
+            "measures": [values.get(option) for values, _ in measured],
         })
     return {"columns": columns, "rows": rows}
 
@@ -405,15 +407,11 @@ def _criterion_rows(metrics: pd.DataFrame, criterion) -> pd.DataFrame:
     return rows
 
 
-def _measure(metrics: pd.DataFrame, option: str, criterion) -> float | None:
-    rows = _criterion_rows(metrics, criterion)
-    rows = rows[rows["option"].astype(str) == option]
-    return None if rows.empty else float(rows["value"].iloc[0])
-
-
-def _unit(metrics: pd.DataFrame, criterion) -> str:
-    rows = _criterion_rows(metrics, criterion)
-    return "" if rows.empty else _text(rows["unit"].iloc[0])
+def _measured(metrics: pd.DataFrame, criterion) -> tuple[dict[str, float], str]:
+    """A criterion's measure of each option (the first row of each), and its unit."""
+    rows = _criterion_rows(metrics, criterion).drop_duplicates("option")
+    values = dict(zip(rows["option"].astype(str), rows["value"].astype(float), strict=True))
+    return values, "" if rows.empty else _text(rows["unit"].iloc[0])
 
 
 def score_table(appraisal: Appraisal, names: OptionNames, evaluation: pd.DataFrame) -> dict[str, Any]:
@@ -422,10 +420,11 @@ def score_table(appraisal: Appraisal, names: OptionNames, evaluation: pd.DataFra
     options = [o for o in appraisal.ranking["option"].astype(str) if o in scores.index]
     rows = []
     for criterion_id, criterion in evaluation.iterrows():
+        values, unit = _measured(metrics, criterion)
         rows.append({
-            "name": _text(criterion["name"]) or str(criterion_id), "unit": _unit(metrics, criterion),
+            "name": _text(criterion["name"]) or str(criterion_id), "unit": unit,
             "weight": float(criterion["weight"]), "scale": scale_text(criterion),
-            "cells": [{"value": _measure(metrics, o, criterion),
+            "cells": [{"value": values.get(o),
                        "score": float(scores.loc[o, criterion_id]) if criterion_id in scores else None}
                       for o in options],
         })
@@ -1017,7 +1016,10 @@ def _unlinked(children: list[Token]):
 def formulation() -> list[dict[str, Any]]:
     """The model's module docstring, then each constraint family's and the criteria's, math made readable."""
     docs = _model_docstrings()
-    return [{"name": name, "text": _readable(text)} for name, text in docs]
+    kept = charts.MathCache(charts.math_cache_path())
+    typeset = [{"name": name, "text": _readable(text, kept)} for name, text in docs]
+    kept.save()
+    return typeset
 
 
 def _model_docstrings() -> list[tuple[str, str]]:
@@ -1052,20 +1054,20 @@ LATEX = {
 }
 
 
-def _readable(doc: str) -> Markup:
+def _readable(doc: str, kept: charts.MathCache) -> Markup:
     """Escape a docstring, then show ``:math:`...``` as math (Unicode symbols, sub- and superscripts)."""
     escaped = str(escape(doc))
-    escaped = re.sub(r":math:`([^`]*)`", lambda m: _typeset(html.unescape(m.group(1))), escaped)
+    escaped = re.sub(r":math:`([^`]*)`", lambda m: _typeset(html.unescape(m.group(1)), kept), escaped)
     escaped = re.sub(r":(?:func|class|mod|meth|attr):`~?([^`]*)`", r"<code>\1</code>", escaped)
     escaped = re.sub(r"``([^`]+)``", r"<code>\1</code>", escaped)
     return Markup(escaped)
 
 
-def _typeset(expression: str) -> str:
+def _typeset(expression: str, kept: charts.MathCache) -> str:
     """An expression as an inline SVG image typeset by mathtext, its alt text the readable Unicode; where
     mathtext cannot parse it, the Unicode text itself."""
     readable = _math(str(escape(expression)))
-    image = charts.math_svg(expression)
+    image = kept.svg(expression)
     if image is None:
         return f'<span class="math">{readable}</span>'
     uri, height, depth = image

@@ -208,6 +208,28 @@ def test_the_report_lists_every_finding_of_the_plausibility_review(mse: Study, m
     assert shown == [(_shown(mse, row.option), row.check, row.message) for row in expected]
 
 
+def test_typeset_mathematics_is_kept_between_runs(tmp_path: Path, monkeypatch):
+    """The formulation's expressions typeset once are read back from the file, the same to the byte, without
+    typesetting again; an expression mathtext cannot parse is kept as such."""
+    from reports import charts
+
+    path = tmp_path / "math.json"
+    first = charts.MathCache(path)
+    typeset = [first.svg(r"\sum_{s} x_{z,s,l} = 1"), first.svg(r"\frac{")]
+    assert typeset[0] is not None and typeset[1] is None
+    first.save()
+
+    def no_typesetting(expression):
+        raise AssertionError(f"typeset again: {expression}")
+
+    monkeypatch.setattr(charts, "math_svg", no_typesetting)
+    again = charts.MathCache(path)
+    assert [again.svg(r"\sum_{s} x_{z,s,l} = 1"), again.svg(r"\frac{")] == typeset
+    path.write_text("{not json", encoding="utf-8")  # a damaged file is typeset again, not an error
+    monkeypatch.undo()
+    assert charts.MathCache(path).svg(r"\sum_{s} x_{z,s,l} = 1") == typeset[0]
+
+
 def test_instance_strings_are_escaped(tmp_path: Path):
     folder = Path(shutil.copytree(MSE, tmp_path / "mse"))
     zones = (folder / "zones.csv").read_text(encoding="utf-8").splitlines()
