@@ -165,7 +165,13 @@ def compare(instance: Instance, a: tuple[str, Configuration], b: tuple[str, Conf
                        solution_a.objective, solution_b.objective,
                        _criteria(terms, solution_a, solution_b, chosen, side_a.engine.scales, difference), terms,
                        _assumptions(instance, terms, chosen, difference),
-                       flips(side_a, side_b, chosen) if sweep else _no_flips())
+                       flips(side_a, side_b, chosen) if sweep and not _same(side_a, side_b) else _no_flips())
+
+
+def _same(a: Side, b: Side) -> bool:
+    """Whether the two sides are one configuration under one formulation: equal under every weight, so no
+    weight flips them."""
+    return a.configuration == b.configuration and a.engine is b.engine
 
 
 def _engine(instance: Instance, configuration: Configuration, engines: dict[ModelOptions, Engine],
