@@ -710,6 +710,8 @@ def why_section(study: Study, names: OptionNames) -> dict[str, Any] | None:
     service_names = instance.services["name"].astype(str).map(_first_words).to_dict()
     zone_names = instance.zones["name"].astype(str).to_dict()
     return {**head, "option": names.short(why.a), "title": names.title.get(why.a, ""),
+            "which": "The recommended option" if why.a == recommended else "No option passes every hurdle; the "
+                                                                           "optimiser's best",
             "objective_a": why.objective_a, "objective_b": why.objective_b, "difference": why.difference,
             "sentences": why.sentences(instance),
             "criteria": [{"criterion": str(criterion), "weight": float(row["weight"]), "a": float(row["a"]),
