@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import io
+import json
 import math
+import os
 import re
+import tempfile
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path as FilePath
 
 import matplotlib
 
@@ -237,6 +242,50 @@ def map_legend(roles: Sequence[tuple[str, str]]) -> str:
 MATH_PT, MATH_PAD_PT = 9.0, 0.5
 #: LaTeX spellings mathtext lacks, and the ones it knows for them.
 MATHTEXT_ALIASES = {r"\ge": r"\geq", r"\le": r"\leq", r"\ne": r"\neq"}
+
+
+class MathCache:
+    """Expressions typeset by :func:`math_svg`, kept in a JSON file between runs: the formulation is the same
+    in every report, and parsing its fifty expressions is a second of every run. The file's name
+    (:func:`math_cache_path`) holds a digest of what typesetting depends on, so a new matplotlib or a new
+    size starts a new file; one that cannot be read or written is ignored (the expressions are typeset)."""
+
+    def __init__(self, path: FilePath):
+        self.path = path
+        try:
+            self.kept: dict[str, list | None] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.kept = {}
+        self.changed = False
+
+    def svg(self, expression: str) -> tuple[str, float, float] | None:
+        """:func:`math_svg` of ``expression``, from the file where it is there."""
+        if expression not in self.kept:
+            typeset = math_svg(expression)
+            self.kept[expression] = None if typeset is None else list(typeset)
+            self.changed = True
+        kept = self.kept[expression]
+        return None if kept is None else (str(kept[0]), float(kept[1]), float(kept[2]))
+
+    def save(self) -> None:
+        """Write the file if an expression was added (whole or not at all: another report may be reading it)."""
+        if not self.changed:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("w", dir=self.path.parent, suffix=".tmp", delete=False,
+                                             encoding="utf-8") as file:
+                json.dump(self.kept, file, sort_keys=True)
+            os.replace(file.name, self.path)
+        except OSError:
+            return
+
+
+def math_cache_path() -> FilePath:
+    """The typeset expressions' file in matplotlib's cache folder, named by what typesetting depends on."""
+    depends = json.dumps([matplotlib.__version__, MATH_PT, MATH_PAD_PT, MATHTEXT_ALIASES, RC], sort_keys=True)
+    digest = hashlib.sha256(depends.encode()).hexdigest()[:16]
+    return FilePath(matplotlib.get_cachedir()) / f"hospital-site-optimiser-math-{digest}.json"
 
 
 @functools.lru_cache(maxsize=512)

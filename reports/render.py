@@ -92,6 +92,7 @@ def render_html(study: Study, *, today: dt.date | None = None, sweep: SweepResul
     environment.filters["num"] = _num
     environment.filters["pct"] = _pct
     environment.filters["measure"] = _measure_text
+    environment.filters["signed"] = _signed
     return environment.get_template("report.html").render(**context(study, today or dt.date.today(), sweep))
 
 
@@ -145,6 +146,8 @@ def context(study: Study, today: dt.date, sweep: SweepResult | None = None) -> d
         "hurdles": hurdle_table(appraisal, names, criteria),
         "volumes": volume_table(instance, appraisal, mapped, names),
         "neighbours": neighbour_section(instance, appraisal, mapped, names),
+        "plausibility": plausibility_table(study, names),
+        "why": why_section(study, names),
         "sweep": sensitivity,
         "assumptions": Markup(markdown(readme_text)) if readme_text else None,
         "method": _paragraphs(appraisal.method),
@@ -381,7 +384,9 @@ def ranked_table(appraisal: Appraisal, names: OptionNames, evaluation: pd.DataFr
     failures = {f["option"]: f["reasons"] for f in _failures(appraisal, names)}
     order = np.argsort(-evaluation["weight"].astype(float).to_numpy(), kind="stable")[:KEY_MEASURES]
     key = [evaluation.iloc[i] for i in sorted(order)]
-    columns = [{"name": _text(c["name"]) or str(c.name), "unit": _unit(metrics, c)} for c in key]
+    measured = [_measured(metrics, c) for c in key]
+    columns = [{"name": _text(c["name"]) or str(c.name), "unit": unit} for c, (_, unit) in zip(key, measured,
+                                                                                                  strict=True)]
     rows = []
     for row in appraisal.ranking.itertuples(index=False):
         option = str(row.option)
@@ -391,7 +396,7 @@ def ranked_table(appraisal: Appraisal, names: OptionNames, evaluation: pd.DataFr
             "rank": None if pd.isna(row.rank) else int(row.rank), "reference": reference,
             "passed": bool(row.passed_hurdles), "failures": failures.get(names.short(option), []),
             "weighted": float(row.weighted), "p_first": _rank_share(appraisal.acceptability, option, 1),
-            "measures": [_measure(metrics, option, c) for c in key],
+            "measures": [values.get(option) for values, _ in measured],
         })
     return {"columns": columns, "rows": rows}
 
@@ -404,15 +409,11 @@ def _criterion_rows(metrics: pd.DataFrame, criterion) -> pd.DataFrame:
     return rows
 
 
-def _measure(metrics: pd.DataFrame, option: str, criterion) -> float | None:
-    rows = _criterion_rows(metrics, criterion)
-    rows = rows[rows["option"].astype(str) == option]
-    return None if rows.empty else float(rows["value"].iloc[0])
-
-
-def _unit(metrics: pd.DataFrame, criterion) -> str:
-    rows = _criterion_rows(metrics, criterion)
-    return "" if rows.empty else _text(rows["unit"].iloc[0])
+def _measured(metrics: pd.DataFrame, criterion) -> tuple[dict[str, float], str]:
+    """A criterion's measure of each option (the first row of each), and its unit."""
+    rows = _criterion_rows(metrics, criterion).drop_duplicates("option")
+    values = dict(zip(rows["option"].astype(str), rows["value"].astype(float), strict=True))
+    return values, "" if rows.empty else _text(rows["unit"].iloc[0])
 
 
 def score_table(appraisal: Appraisal, names: OptionNames, evaluation: pd.DataFrame) -> dict[str, Any]:
@@ -421,10 +422,11 @@ def score_table(appraisal: Appraisal, names: OptionNames, evaluation: pd.DataFra
     options = [o for o in appraisal.ranking["option"].astype(str) if o in scores.index]
     rows = []
     for criterion_id, criterion in evaluation.iterrows():
+        values, unit = _measured(metrics, criterion)
         rows.append({
-            "name": _text(criterion["name"]) or str(criterion_id), "unit": _unit(metrics, criterion),
+            "name": _text(criterion["name"]) or str(criterion_id), "unit": unit,
             "weight": float(criterion["weight"]), "scale": scale_text(criterion),
-            "cells": [{"value": _measure(metrics, o, criterion),
+            "cells": [{"value": values.get(o),
                        "score": float(scores.loc[o, criterion_id]) if criterion_id in scores else None}
                       for o in options],
         })
@@ -706,7 +708,67 @@ def neighbour_section(instance: Instance, appraisal: Appraisal, options: list[st
     return {"rule": text, "rows": rows}
 
 
-# --- 8. sensitivity sweep ---------------------------------------------------------------------
+def plausibility_table(study: Study, names: OptionNames) -> list[dict[str, str]]:
+    """The plausibility review's findings, options in the ranking's order (the study ran the review)."""
+    found = study.review
+    if found.empty:
+        return []
+    order = {option: i for i, option in enumerate(study.appraisal.ranking["option"].astype(str))}
+    found = found.assign(order=found["option"].astype(str).map(order)).sort_values("order", kind="stable")
+    return [{"option": names.short(str(row.option)), "check": str(row.check), "message": str(row.message)}
+            for row in found.itertuples(index=False)]
+
+
+# --- 8. why: against the real decision ---------------------------------------------------------
+
+#: Service lines and localities listed in the why section (largest part of the difference first).
+WHY_ROWS = 8
+#: Assumptions listed in the why section.
+WHY_ASSUMPTIONS = 6
+
+
+def why_section(study: Study, names: OptionNames) -> dict[str, Any] | None:
+    """The recommended configuration beside the instance's real decision, from the study's explanation
+    (:func:`optimiser.appraisal.explain.compare`): the difference in the optimiser's objective by criterion, service
+    line and locality, the assumptions it rests on and the weights at which the order flips. None where the
+    instance names no decision."""
+    instance, why = study.instance, study.why
+    decision = instance.settings.get("decision")
+    if not decision:
+        return None
+    recommended = study.appraisal.recommended
+    head = {"decision": names.short(decision) if decision in names.label else decision,
+            "decision_title": names.title.get(decision, ""), "explained": why is not None}
+    if why is None:
+        reason = ("the recommended option is the real decision" if recommended == decision else
+                  "the real decision has no allocation that meets the instance's rules (section 7)"
+                  if decision in names.label else "the real decision is not among the appraised options")
+        return {**head, "reason": reason}
+    service_names = instance.services["name"].astype(str).map(_first_words).to_dict()
+    zone_names = instance.zones["name"].astype(str).to_dict()
+    return {**head, "option": names.short(why.a), "title": names.title.get(why.a, ""),
+            "which": "The recommended option" if why.a == recommended else "No option passes every hurdle; the "
+                                                                           "optimiser's best",
+            "objective_a": why.objective_a, "objective_b": why.objective_b, "difference": why.difference,
+            "sentences": why.sentences(instance),
+            "criteria": [{"criterion": str(criterion), "weight": float(row["weight"]), "a": float(row["a"]),
+                          "b": float(row["b"]), "difference": float(row["objective_difference"]),
+                          "share": float(row["share"])} for criterion, row in why.criteria.iterrows()],
+            "services": _why_rows(why.by_service(), lambda s: service_names.get(s, s) if s else
+                                  "no one service (new sites, expansion, the worst trip)"),
+            "zones": _why_rows(why.by_zone(), lambda z: zone_names.get(z, z)),
+            "assumptions": [{"parameter": str(row.parameter), "value": float(row.value), "share": float(row.share)}
+                            for row in why.assumptions.head(WHY_ASSUMPTIONS).itertuples(index=False)],
+            "flips": list(why.flips["sentence"])}
+
+
+def _why_rows(grouped: pd.DataFrame, name) -> list[dict[str, Any]]:
+    """The largest parts of the difference, named, with their share."""
+    return [{"name": name(str(key)), "difference": float(row["objective_difference"]), "share": float(row["share"])}
+            for key, row in grouped.head(WHY_ROWS).iterrows()]
+
+
+# --- 9. sensitivity sweep ---------------------------------------------------------------------
 
 DESIGN_NAMES = {"grid": "grid", "oat": "one at a time", "montecarlo": "Monte Carlo", "sobol": "Sobol (Saltelli)",
                 "morris": "Morris elementary effects", "named": "named scenarios"}
@@ -960,7 +1022,7 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else "nothing"
 
 
-# --- 9. assumptions ---------------------------------------------------------------------------
+# --- 10. assumptions ---------------------------------------------------------------------------
 
 def markdown(text: str) -> str:
     """CommonMark (with tables) to HTML; raw HTML is escaped, links and images become plain text."""
@@ -988,12 +1050,15 @@ def _unlinked(children: list[Token]):
             yield child
 
 
-# --- 10. method annex -------------------------------------------------------------------------
+# --- 11. method annex -------------------------------------------------------------------------
 
 def formulation() -> list[dict[str, Any]]:
     """The model's module docstring, then each constraint family's and the criteria's, math made readable."""
     docs = _model_docstrings()
-    return [{"name": name, "text": _readable(text)} for name, text in docs]
+    kept = charts.MathCache(charts.math_cache_path())
+    typeset = [{"name": name, "text": _readable(text, kept)} for name, text in docs]
+    kept.save()
+    return typeset
 
 
 def _model_docstrings() -> list[tuple[str, str]]:
@@ -1028,20 +1093,20 @@ LATEX = {
 }
 
 
-def _readable(doc: str) -> Markup:
+def _readable(doc: str, kept: charts.MathCache) -> Markup:
     """Escape a docstring, then show ``:math:`...``` as math (Unicode symbols, sub- and superscripts)."""
     escaped = str(escape(doc))
-    escaped = re.sub(r":math:`([^`]*)`", lambda m: _typeset(html.unescape(m.group(1))), escaped)
+    escaped = re.sub(r":math:`([^`]*)`", lambda m: _typeset(html.unescape(m.group(1)), kept), escaped)
     escaped = re.sub(r":(?:func|class|mod|meth|attr):`~?([^`]*)`", r"<code>\1</code>", escaped)
     escaped = re.sub(r"``([^`]+)``", r"<code>\1</code>", escaped)
     return Markup(escaped)
 
 
-def _typeset(expression: str) -> str:
+def _typeset(expression: str, kept: charts.MathCache) -> str:
     """An expression as an inline SVG image typeset by mathtext, its alt text the readable Unicode; where
     mathtext cannot parse it, the Unicode text itself."""
     readable = _math(str(escape(expression)))
-    image = charts.math_svg(expression)
+    image = kept.svg(expression)
     if image is None:
         return f'<span class="math">{readable}</span>'
     uri, height, depth = image
@@ -1066,7 +1131,7 @@ def _math(expression: str) -> str:
     return text
 
 
-# --- 11. footer -------------------------------------------------------------------------------
+# --- 12. footer -------------------------------------------------------------------------------
 
 def footer(study: Study, today: dt.date) -> dict[str, Any]:
     solver = dict(study.solver or {})
@@ -1133,6 +1198,14 @@ def _num(value: object, digits: int = 1) -> str:
         return "no limit" if number > 0 else "−∞"
     text = f"{number:,.{digits}f}"
     return text.replace("-", "−") if number < 0 and text.strip("-0.,") else text.lstrip("-")
+
+
+def _signed(value: object, digits: int = 4) -> str:
+    """``+0.1718``, ``−0.0302``: a difference with its sign; ``—`` for a missing value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    text = f"{float(value):+.{digits}f}"  # type: ignore[arg-type]
+    return text.replace("-", "−")
 
 
 def _measure_text(value: object, unit: str = "") -> str:

@@ -105,6 +105,31 @@ def test_without_roles_a_name_says_what_differs_from_the_status_quo(plain_with_c
         "+emergency East · +obstetrics East · +clinic East · +clinic South"]
 
 
+def test_a_sweep_ranks_each_scenario_at_the_level_solve_does(roles_with_clinic, tmp_path):
+    """A sweep's scenario ranks as solve does: by default the two hospital models (as above, so no third),
+    and with distinct all, the best strategy with North's clinic closed second (T0 + 600)."""
+    pytest.importorskip("pyarrow")
+    from optimiser.sweeps.runner import Design, sweep
+
+    instance = load_instance(roles_with_clinic.path)
+    base = Design.named({"base": {}})
+    by_roles = sweep(instance, base, out=tmp_path / "roles", workers=0, top=3).results.iloc[0]
+    assert [by_roles[f"objective_{k}"] for k in (1, 2)] == pytest.approx([T0 / TOTAL, (T0 + 150_600) / TOTAL])
+    assert by_roles["objective_3"] != by_roles["objective_3"]  # NaN: no third hospital model
+    by_all = sweep(instance, base, out=tmp_path / "all", workers=0, top=3, distinct="all").results.iloc[0]
+    assert [by_all[f"objective_{k}"] for k in (1, 2)] == pytest.approx([T0 / TOTAL, (T0 + 600) / TOTAL])
+
+
+def test_a_sweep_folder_is_resumed_only_at_its_own_level(roles_with_clinic, tmp_path):
+    pytest.importorskip("pyarrow")
+    from optimiser.sweeps.runner import Design, sweep
+
+    instance = load_instance(roles_with_clinic.path)
+    sweep(instance, Design.named({"base": {}}), out=tmp_path / "s", workers=0)
+    with pytest.raises(OptimiserError, match="its distinct differs"):
+        sweep(instance, Design.named({"base": {}}), out=tmp_path / "s", workers=0, distinct="all")
+
+
 @pytest.mark.parametrize(("level", "message"), [
     ("roles", "--distinct roles: tiny has no roles (roles.yaml); use --distinct all or services:<service>,…"),
     ("services:obstetrics,maternity", "--distinct services:obstetrics,maternity: unknown service 'maternity'; "

@@ -14,6 +14,8 @@ North and South host emergency and obstetrics, East emergency and cancer.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 from test_cli import run
@@ -60,12 +62,64 @@ def test_a_unit_within_ten_percent_of_its_minimum_is_at_the_edge(plain, written)
                                          "viable size of 500"]
 
 
+def test_a_unit_within_ten_percent_of_the_instances_least_activity_is_at_the_edge(plain, written):
+    """With 3 patients of cancer per 1,000 people, East's cancer centre has 540 a year (150 + 90 + 180 + 120);
+    with min_unit_activity 500 (above no min_volume of cancer), 540 is below 1.1 × 500. Obstetrics' own
+    minimum of 500 is no lower than the floor, so North's unit is said against it, as before."""
+    plain.replace("services.yaml", "demand_per_1000: 5", "demand_per_1000: 3").append("instance.yaml",
+                                                                                        "min_unit_activity: 500")
+    found = plausibility.edge_of_viable_size(load_instance(plain.path), written)
+    assert found["message"].tolist() == [
+        "cancer at east: 540 patients a year, within 10% of the least a hosted unit handles, 500 a year "
+        "(instance.yaml min_unit_activity)",
+        "obstetrics at north: 500 births a year, within 10% of its minimum viable size of 500"]
+
+
+def test_a_unit_on_a_site_with_little_more_than_its_least_capacity_is_at_the_edge(plain, written):
+    """An emergency unit needs 95 beds on site: East has 100 (below 1.1 × 95 = 104.5), North and South 300;
+    with 10 beds added at North and its least raised to 290, North's 310 is within 10% too."""
+    plain.write("resource_use.csv", "service_id,resource,per_activity,min_capacity,source\n"
+                                    "emergency,beds,0.005,95,test\nobstetrics,beds,0.01,,test\n")
+    instance = load_instance(plain.path)
+    found = plausibility.edge_of_viable_capacity(instance, written)
+    assert found[["site_id", "service_id"]].values.tolist() == [["east", "emergency"]]
+    assert found["message"].tolist() == ["emergency at east: 100 beds on site, within 10% of the least a unit "
+                                         "needs, 95 (resource_use.csv min_capacity)"]
+    plain.replace("resource_use.csv", "emergency,beds,0.005,95", "emergency,beds,0.005,290")
+    expanded = replace(written, expansion=pd.DataFrame({"site_id": ["north"], "resource": ["beds"], "added": [10.0]}))
+    found = plausibility.edge_of_viable_capacity(load_instance(plain.path), expanded)
+    assert found["message"].tolist() == [
+        "emergency at east: 100 beds on site, within 10% of the least a unit needs, 290 (resource_use.csv "
+        "min_capacity)",
+        "emergency at north: 310 beds on site (with 10 added), within 10% of the least a unit needs, 290 "
+        "(resource_use.csv min_capacity)",
+        "emergency at south: 300 beds on site, within 10% of the least a unit needs, 290 (resource_use.csv "
+        "min_capacity)"]
+
+
 def test_a_zone_beyond_the_access_standard_is_named(plain, written):
     instance = load_instance(plain.path)
     found = plausibility.travel_beyond_standard(instance, written, travel_times_by_mode(instance))
     assert found[["site_id", "service_id", "zone_id"]].values.tolist() == [["south", "emergency", "z_east"]]
     assert found["message"].tolist() == ["East Town: 8,000 attendances a year travel up to 18 min by car (to "
                                          "south), beyond the 10-min standard of emergency"]
+
+
+def test_a_standard_is_checked_by_every_mode_a_criterion_measures_it_in(plain, written):
+    """A criterion measures emergency's standard by blue-light ambulance too (roads 1.25 times as fast): East
+    Town's 18 minutes by car are 14.4 by ambulance, still beyond 10; obstetrics' 30-min limit by car is met."""
+    plain.write("criteria.yaml", "emergency_access:\n  name: Emergency within the standard by ambulance\n"
+                                 "  kind: evaluation\n  measure: within_standard_share\n  service: emergency\n"
+                                 "  mode: bluelight\n")
+    instance = load_instance(plain.path)
+    assert plausibility.standard_modes(instance) == [("emergency", "car"), ("obstetrics", "car"),
+                                                     ("emergency", "bluelight")]
+    found = plausibility.travel_beyond_standard(instance, written, travel_times_by_mode(instance))
+    assert found["message"].tolist() == [
+        "East Town: 8,000 attendances a year travel up to 18 min by car (to south), beyond the 10-min standard "
+        "of emergency",
+        "East Town: 8,000 attendances a year travel up to 14 min by bluelight (to south), beyond the 10-min "
+        "standard of emergency"]
 
 
 def test_a_unit_nobody_is_sent_to_is_unused(plain, written):

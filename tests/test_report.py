@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import replace
+from html import unescape
 from pathlib import Path
 
 import numpy as np
@@ -118,16 +119,115 @@ def test_a_figure_is_the_same_number_in_every_view(mse: Study, mse_html: Path, c
     assert f"{travel:.1f}<br>" in scores  # the access criterion's measure in the criteria table
 
 
-def test_a_hampshire_report_names_the_capacity_its_single_site_option_lacks(tmp_path: Path):
+@pytest.fixture(scope="module")
+def hampshire() -> Study:
+    return _study("hampshire")
+
+
+@pytest.fixture(scope="module")
+def hampshire_html(hampshire: Study, tmp_path_factory) -> str:
+    return report(hampshire, tmp_path_factory.mktemp("report") / "hampshire.html", today=DAY)[0].read_text(
+        encoding="utf-8")
+
+
+def test_a_hampshire_report_names_the_capacity_its_single_site_option_lacks(hampshire: Study, hampshire_html: str):
     """Hampshire's single-site options break capacity (optimiser evaluate hampshire says which): the report
     names the resource and site, and by how much, not just "failed"."""
-    hampshire = _study("hampshire")
-    html = report(hampshire, tmp_path / "hampshire.html", today=DAY)[0].read_text(encoding="utf-8")
+    html = hampshire_html
     failures = _section(html, "summary", "ranking")
     assert re.search(r"<strong>option6_winchester</strong>.*beds at winchester: 149\.3 more needed than its "
                      r"capacity and permitted expansion", failures, re.DOTALL)
     assert "critical_care_beds at basingstoke: 10.7 more needed" in failures
     assert not hampshire.appraisal.scores.loc["option6_winchester"].notna().any()  # not scored
+
+
+def _why_rows(page: str, table: str) -> list[list[str]]:
+    """The cells of one table of the why section, row by row, tags stripped."""
+    body = re.search(rf'<table class="{table}">.*?<tbody>(.*?)</tbody>', _section(page, "why", "assumptions"),
+                     re.DOTALL).group(1)
+    return [[unescape(re.sub(r"<[^>]+>", "", cell)) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+            for row in re.findall(r"<tr>(.*?)</tr>", body)]
+
+
+def _number(text: str) -> float:
+    """A number as the report prints it (thousands commas, a typographic minus, percentages) as a float."""
+    value = float(text.replace(",", "").replace("−", "-").rstrip("%"))
+    return value / 100 if text.endswith("%") else value
+
+
+def test_the_why_section_is_explain_recommended_against_the_decision(hampshire: Study, hampshire_html: str):
+    """Hampshire's recommended option beside its real decision (critical_treatment_m3j7): every number of the
+    section's tables is ``optimiser explain hampshire <recommended> critical_treatment_m3j7``'s, at the report's
+    precision (objective differences to 4 decimals, shares to whole percent), and its flips are explain's."""
+    from optimiser.appraisal.explain import explain
+
+    recommended = hampshire.appraisal.recommended
+    found = explain(hampshire.instance, recommended, "critical_treatment_m3j7")
+    assert found.difference > 0  # the decision is worse in the optimiser's objective
+    html = hampshire_html
+    criteria = _why_rows(html, "why-criteria")
+    assert [row[0] for row in criteria] == list(found.criteria.index)
+    for row, (_, expected) in zip(criteria, found.criteria.iterrows(), strict=True):
+        assert [_number(cell) for cell in row[1:]] == pytest.approx(
+            [expected["weight"], expected["a"], expected["b"], expected["objective_difference"], expected["share"]],
+            abs=0.005 + 1e-9)
+    services = found.by_service()
+    names = hampshire.instance.services["name"].str.split(" (", regex=False).str[0]
+    assert [row[0] for row in _why_rows(html, "why-services")] == [
+        names.get(s, "no one service (new sites, expansion, the worst trip)") for s in services.index[:8]]
+    assert [_number(row[1]) for row in _why_rows(html, "why-services")] == pytest.approx(
+        services["objective_difference"].head(8).round(4).tolist(), abs=1e-9)
+    zones = found.by_zone().head(8)
+    assert [(row[0], _number(row[2])) for row in _why_rows(html, "why-zones")] == [
+        (hampshire.instance.zones.at[z, "name"], pytest.approx(round(share, 2), abs=1e-9))
+        for z, share in zones["share"].items()]
+    assumptions = found.assumptions.head(6)
+    assert [row[0] for row in _why_rows(html, "why-assumptions")] == assumptions["parameter"].tolist()
+    section = _section(html, "why", "assumptions")
+    assert found.flips["sentence"].tolist() and all(sentence in section for sentence in found.flips["sentence"])
+    assert f"difference {found.difference:+.4f})" in section
+
+
+def test_the_mse_report_says_the_best_is_the_2018_decision(mse_html: Path):
+    """mse's best configuration is the July 2018 decision itself (instances/mse/README.md): nothing to explain."""
+    section = _section(mse_html.read_text(encoding="utf-8"), "why", "assumptions")
+    assert "decision_2018 and #1 are equally good (1.40595)" in section
+    assert "The two configurations are equally good under every assumption of the objective." in section
+
+
+def test_the_report_lists_every_finding_of_the_plausibility_review(mse: Study, mse_html: Path):
+    """The study reviews every solved option (optimiser.appraisal.plausibility.review); section 7 lists each finding,
+    options in the ranking's order."""
+    assert len(mse.review) and set(mse.review["option"]) <= set(mse.appraisal.ranking["option"])
+    table = re.search(r'<table class="plausibility">.*?</table>', mse_html.read_text(encoding="utf-8"),
+                      re.DOTALL).group(0)
+    shown = [tuple(unescape(cell) for cell in row)
+             for row in re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", table)]
+    order = list(mse.appraisal.ranking["option"])
+    expected = sorted(mse.review.itertuples(index=False), key=lambda row: order.index(row.option))
+    assert shown == [(_shown(mse, row.option), row.check, row.message) for row in expected]
+
+
+def test_typeset_mathematics_is_kept_between_runs(tmp_path: Path, monkeypatch):
+    """The formulation's expressions typeset once are read back from the file, the same to the byte, without
+    typesetting again; an expression mathtext cannot parse is kept as such."""
+    from reports import charts
+
+    path = tmp_path / "math.json"
+    first = charts.MathCache(path)
+    typeset = [first.svg(r"\sum_{s} x_{z,s,l} = 1"), first.svg(r"\frac{")]
+    assert typeset[0] is not None and typeset[1] is None
+    first.save()
+
+    def no_typesetting(expression):
+        raise AssertionError(f"typeset again: {expression}")
+
+    monkeypatch.setattr(charts, "math_svg", no_typesetting)
+    again = charts.MathCache(path)
+    assert [again.svg(r"\sum_{s} x_{z,s,l} = 1"), again.svg(r"\frac{")] == typeset
+    path.write_text("{not json", encoding="utf-8")  # a damaged file is typeset again, not an error
+    monkeypatch.undo()
+    assert charts.MathCache(path).svg(r"\sum_{s} x_{z,s,l} = 1") == typeset[0]
 
 
 def test_instance_strings_are_escaped(tmp_path: Path):
@@ -278,7 +378,7 @@ def test_sweep_section_shows_the_design_the_winners_and_a_tornado(mse: Study, ms
     assert sources and all(src.startswith("data:image/png;base64,") for src in sources)
     assert '<a href="#sensitivity">Sensitivity sweep</a>' in html
     section = _section(html, "sensitivity", "assumptions")
-    assert "8. Sensitivity sweep" in section and "9. Assumptions and sources" in html
+    assert "9. Sensitivity sweep" in section and "10. Assumptions and sources" in html
     assert "one at a time" in section and "<code>weights.travel</code>" in section
     assert "<code>demand.obstetrics</code>" in section
     assert "5 solved</strong>, 0 failed" in section
@@ -297,13 +397,13 @@ def test_sweep_section_shows_the_design_the_winners_and_a_tornado(mse: Study, ms
     summary = _section(html, "summary", "ranking")
     sentence = (f"In 5 solved scenarios of a one-at-a-time sweep varying weights.travel (0.5–2) and "
                 f"demand.obstetrics (0.9–1.1), the recommended configuration ({recommended}) was optimal in "
-                f"{share:.0%} (section 8).")
+                f"{share:.0%} (section 9).")
     assert sentence in summary
     # the same inputs give the same bytes; without a sweep there is no section and the numbers stay
     again = report(mse, tmp_path / "again.html", today=DAY, sweep=result)[0].read_text(encoding="utf-8")
     assert again == html
     plain = report(mse, tmp_path / "plain.html", today=DAY)[0].read_text(encoding="utf-8")
-    assert 'id="sensitivity"' not in plain and "8. Assumptions and sources" in plain
+    assert 'id="sensitivity"' not in plain and "9. Assumptions and sources" in plain
 
 
 def test_sweep_indices_are_shown_with_their_intervals(mse: Study, tmp_path: Path):

@@ -32,10 +32,10 @@ import pandas as pd
 from optimiser.errors import OptimiserError
 from optimiser.instance.configuration import Configuration, Solution, baseline_configuration, option_configuration
 from optimiser.instance.folder import Instance
-from optimiser.model.data import CRITERIA, DEPRIVATION_WEIGHT
+from optimiser.model.data import CRITERIA, DEPRIVATION_WEIGHT, ModelOptions
 from optimiser.model.objective import resolve_weights
 from optimiser.search import naming
-from optimiser.search.engine import TIE_TOLERANCE, Engine, evaluation_options, solve
+from optimiser.search.engine import TIE_TOLERANCE, Engine, Extension, evaluation_options, solve
 
 #: How a difference in each criterion is said, with ``{what}`` (the service line's activity or the unit),
 #: ``{amount}``, ``{more}`` ("more" or "less") and ``{b}``.
@@ -143,18 +143,46 @@ def explain(instance: Instance, a: str | None = None, b: str | None = None, *,
         raise OptimiserError(f"{instance.name} names no decision nor baseline option: give two configurations")
     if a == b:
         raise OptimiserError(f"give two different configurations to explain, not {a} twice")
+    configurations = _configurations(instance, [a, b], resolve_weights(instance.weights, weights))
+    return compare(instance, (a, configurations[a]), (b, configurations[b]), weights=weights, sweep=sweep)
+
+
+def compare(instance: Instance, a: tuple[str, Configuration], b: tuple[str, Configuration], *,
+            weights: Mapping[str, float] | None = None, sweep: bool = True,
+            engines: dict[ModelOptions, Engine] | None = None, extend: Extension | None = None) -> Explanation:
+    """Two labelled configurations, ``a`` against ``b``, as :func:`explain` sets them side by side; for a
+    caller that has them already (a study). ``engines`` (one per formulation, filled here where one is
+    missing) spares building the models again; ``extend`` adds the user's rules (:meth:`Engine.build`)."""
     chosen = resolve_weights(instance.weights, weights)
-    side_a, side_b = (Side(label, configuration, Engine.build(instance, options=evaluation_options(
-        instance, configuration))) for label, configuration in _configurations(instance, [a, b], chosen).items())
+    engines = {} if engines is None else engines
+    side_a, side_b = (Side(label, configuration, _engine(instance, configuration, engines, extend))
+                      for label, configuration in (a, b))
     solution_a, solution_b = side_a.evaluate(chosen), side_b.evaluate(chosen)
     terms = _paired(pd.concat([_terms(instance, side_a, solution_a, chosen).assign(side="a"),
                                _terms(instance, side_b, solution_b, chosen).assign(side="b")], ignore_index=True))
     difference = solution_b.objective - solution_a.objective
-    return Explanation(instance.name, a, b, side_a.configuration, side_b.configuration,
+    return Explanation(instance.name, side_a.label, side_b.label, side_a.configuration, side_b.configuration,
                        solution_a.objective, solution_b.objective,
                        _criteria(terms, solution_a, solution_b, chosen, side_a.engine.scales, difference), terms,
                        _assumptions(instance, terms, chosen, difference),
-                       flips(side_a, side_b, chosen) if sweep else _no_flips())
+                       flips(side_a, side_b, chosen) if sweep and not _same(side_a, side_b) else _no_flips())
+
+
+def _same(a: Side, b: Side) -> bool:
+    """Whether the two sides are one configuration under one formulation: equal under every weight, so no
+    weight flips them."""
+    return a.configuration == b.configuration and a.engine is b.engine
+
+
+def _engine(instance: Instance, configuration: Configuration, engines: dict[ModelOptions, Engine],
+            extend: Extension | None) -> Engine:
+    """The engine of the formulation ``configuration`` is evaluated under, built once per formulation (the
+    travel times shared with any engine already built)."""
+    formulation = evaluation_options(instance, configuration)
+    if formulation not in engines:
+        times = next(iter(engines.values())).data.times if engines else None
+        engines[formulation] = Engine.build(instance, options=formulation, times=times, extend=extend)
+    return engines[formulation]
 
 
 def _configurations(instance: Instance, labels: list[str], weights: dict[str, float]) -> dict[str, Configuration]:
@@ -366,4 +394,4 @@ def _amount(value: float) -> str:
     return f"{value:,.3g}" if value < 100 else f"{value:,.0f}"
 
 
-__all__ = ["Explanation", "Side", "explain", "flips"]
+__all__ = ["Explanation", "Side", "compare", "explain", "flips"]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,9 @@ from optimiser.notebook import html_view
 from . import metrics
 from .checker import check_configuration, check_solution
 from .metrics import MEASURES
+
+if TYPE_CHECKING:  # explain imports the model; a study only carries its result
+    from .explain import Explanation
 
 #: Rank acceptability draws each weight within ±50% of the stated one unless the analyst gives a range.
 SPREAD = 0.5
@@ -125,7 +129,10 @@ class Study:
     ``configurations`` maps each appraised option to its configuration; ``solver`` describes the
     optimiser run (``status``, ``gap`` of the worst-proved ranked option, ``solver`` version,
     ``weights``), or is empty when only named options were appraised; ``checksum`` is the SHA-256 of
-    the instance folder's files; ``versions`` the package versions that produced it.
+    the instance folder's files; ``versions`` the package versions that produced it. ``why`` sets the
+    recommended configuration beside the instance's real decision (:func:`optimiser.appraisal.explain.compare`;
+    None without a decision); ``review`` is the plausibility review of every solved option
+    (:func:`optimiser.appraisal.plausibility.review`, with an ``option`` column).
     """
 
     instance: Instance
@@ -134,6 +141,8 @@ class Study:
     solver: dict[str, object]
     checksum: str
     versions: dict[str, str]
+    why: Explanation | None = None
+    review: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 # --- criteria ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from importlib import metadata
 
+from optimiser.appraisal.scores import Study, appraise
 from optimiser.instance.configuration import Configuration, Solution, baseline_configuration, option_configuration
 from optimiser.instance.folder import Instance
 from optimiser.search import naming
@@ -18,7 +19,8 @@ from optimiser.search.engine import Engine, Extension, evaluation_options
 from solvers.highs import SolverOptions, solver_version
 
 from .display import diagnosis_lines
-from .scores import Study, appraise
+from .explain import Explanation, compare
+from .plausibility import reviews
 
 #: Packages whose versions a report records.
 RECORDED_PACKAGES = ("hospital-site-optimiser", "pyomo", "highspy", "pandas", "numpy", "scipy", "networkx")
@@ -58,13 +60,28 @@ def study(instance: Instance, *, top: int = 5, weights: Mapping[str, float] | No
     appraisal = appraise(instance, options, sources=sources, samples=samples, seed=seed, times=engine.data.times,
                          explanations=explanations)
     configurations = {label: (o.configuration if isinstance(o, Solution) else o) for label, o in options.items()}
+    solved = {label: o for label, o in options.items() if isinstance(o, Solution)}
+    why = _why(instance, appraisal.recommended or next(iter(solved), None), solved, weights=weights, engines=engines,
+               extend=extend)
     gaps = [r.gap for r in result.ranked if r.gap is not None]
     unproved = [r.configuration.name for r in result.ranked if r.status.value != "optimal"]
     run = {"status": result.status.value, "gap": max(gaps) if gaps else None, "solver": result.solver,
            "weights": result.weights, "top": top, "builder": result.builder, "extension": result.extension,
            "found": len(result.ranked), "limited": result.limited, "time_limit_s": result.time_limit_s,
            "unproved": unproved, "seconds": result.build_s + result.solve_s}
-    return Study(instance, appraisal, configurations, run, instance_checksum(instance), package_versions())
+    return Study(instance, appraisal, configurations, run, instance_checksum(instance), package_versions(),
+                 why=why, review=reviews(instance, solved, times=engine.data.times))
+
+
+def _why(instance: Instance, recommended: str | None, solved: Mapping[str, Solution], *,
+         weights: Mapping[str, float] | None, engines: dict, extend: Extension | None) -> Explanation | None:
+    """The recommended configuration beside the instance's real decision (its ``decision`` setting), where
+    both have an allocation and they are two options; None otherwise (the report says which)."""
+    decision = instance.settings.get("decision")
+    if recommended not in solved or decision not in solved or decision == recommended:
+        return None
+    return compare(instance, (recommended, solved[recommended].configuration),
+                   (decision, solved[decision].configuration), weights=weights, engines=engines, extend=extend)
 
 
 def instance_checksum(instance: Instance) -> str:

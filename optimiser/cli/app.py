@@ -38,6 +38,10 @@ DEFAULT_INSTANCE = "mse"
 EXPLAINED = 6
 #: Findings of each plausibility check shown per configuration (``--long``: all).
 REVIEWED = 3
+#: What ``--distinct`` means, for solve and sweep alike.
+DISTINCT_HELP = ("what makes the --top configurations different, each the best of its kind: roles (the hospital "
+                 "model of each site), all (every service line) or services:A,B (where those services are); "
+                 "default: roles where the instance has them, else all")
 #: How each builder made the model, in the words of ``solve``'s summary line.
 BUILT_BY = {"matrix": "matrices assembled with numpy", "pyomo": "model stated in Pyomo"}
 
@@ -495,7 +499,7 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
                   "morris": lambda: Design.morris(params, trajectories=args.samples or 10, levels=args.levels or 4,
                                                   seed=args.seed)}[args.design]()
     result = sweep(instance, design, out=args.output, workers=args.workers, scheduler=args.scheduler,
-                   top=args.top, options=args.option or None, progress=not args.json)
+                   top=args.top, options=args.option or None, progress=not args.json, distinct=args.distinct)
     if args.json:
         console.print_json(result.summary().to_json(orient="records"), ensure_ascii=True)
         return EXIT_OK
@@ -715,10 +719,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--nearest", type=NATURAL, metavar="N",
                      help="start each zone with its N nearest sites, grown until the result is exact "
                           "(0: every pair; default: by size)")
-    sub.add_argument("--distinct", metavar="LEVEL",
-                     help="what makes the --top configurations different, each the best of its kind: roles (the "
-                          "hospital model of each site), all (every service line) or services:A,B (where those "
-                          "services are); default: roles where the instance has them, else all")
+    sub.add_argument("--distinct", metavar="LEVEL", help=DISTINCT_HELP)
     sub.add_argument("--builder", choices=list(BUILT_BY), default="matrix",
                      help="build the model with numpy (matrix, the default) or state it in Pyomo (pyomo); "
                           "the two give the same model")
@@ -778,6 +779,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--levels", type=COUNT, help="levels per parameter (grid, morris)")
     sub.add_argument("--seed", type=NATURAL, default=0, help="seed of the design (default 0)")
     sub.add_argument("--top", type=COUNT, default=3, help="configurations ranked per scenario (default 3)")
+    sub.add_argument("--distinct", metavar="LEVEL", help=DISTINCT_HELP)
     sub.add_argument("--option", action="append", help="named option to evaluate in each scenario (default: all)")
     sub.add_argument("--workers", type=NATURAL, help="local worker processes (default: the cores; 0: in this process)")
     sub.add_argument("--scheduler", help="address of a Dask scheduler to run on instead of local processes")

@@ -69,6 +69,7 @@ from optimiser.instance.configuration import Configuration, option_configuration
 from optimiser.instance.folder import Instance
 from optimiser.model.data import CRITERIA, ModelOptions
 from optimiser.notebook import html_view
+from optimiser.search import naming
 from optimiser.search.engine import Engine
 from solvers.highs import SolverOptions
 
@@ -328,6 +329,7 @@ class _Settings:
     options: tuple[str, ...]
     rebuild: bool
     model: ModelOptions
+    distinct: naming.Distinct
 
 
 class _Worker:
@@ -389,7 +391,8 @@ class _Worker:
         try:
             scenario = Scenario(task["scenario_id"], dict(task["overrides"]))
             engine, row["rebuilt"] = self.engine_for(scenario)
-            result = engine.solve(top=self.settings.top, weights=scenario.weights or None)
+            result = engine.solve(top=self.settings.top, weights=scenario.weights or None,
+                                  distinct=self.settings.distinct)
             row["status"] = result.status.value if result.ranked else (
                 "infeasible" if result.status.value == "infeasible" else result.status.value)
             for k, ranked in enumerate(result.ranked[: self.settings.top], start=1):
@@ -746,7 +749,8 @@ def _design_from_dict(data: Mapping[str, Any]) -> Design:
 
 def sweep(instance: Instance, design: Design, *, out: str | os.PathLike, workers: int | None = None,
           scheduler: str | Any | None = None, top: int = 3, options: Iterable[str] | None = None,
-          batch_size: int | None = None, progress: bool = False, rebuild: bool = False) -> SweepResult:
+          batch_size: int | None = None, progress: bool = False, rebuild: bool = False,
+          distinct: str | None = None) -> SweepResult:
     """Solve every scenario of ``design`` on ``instance``, streaming results to ``out``; resume if
     ``out`` holds an unfinished sweep of the same design.
 
@@ -758,6 +762,8 @@ def sweep(instance: Instance, design: Design, *, out: str | os.PathLike, workers
     - ``batch_size``: scenarios per task and per results file (default: about 8 batches per worker).
     - ``progress``: a progress bar on the console.
     - ``rebuild``: build a new model for every scenario, even weight-only ones (for benchmarks).
+    - ``distinct``: the level the top configurations differ at, as in :func:`optimiser.search.engine.solve`
+      (``roles``, ``all``, ``services:a,b``; by default roles where the instance has them).
     """
     start = time.perf_counter()
     out = Path(out)
@@ -766,20 +772,21 @@ def sweep(instance: Instance, design: Design, *, out: str | os.PathLike, workers
         option_configuration(instance, option_id)  # unknown ids fail before any work
     if top < 1:
         raise OptimiserError(f"top must be at least 1, not {top}")
+    level = naming.distinct(instance, distinct)
     scenarios = design.scenarios(instance)
     labels = design.labels(instance)
     option_keys = {o: configuration_key(option_configuration(instance, o)) for o in option_ids}
     manifest = {"format": FORMAT_VERSION, "instance": instance.name, "instance_digest": _instance_digest(instance),
                 "design": design.to_dict(), "top": top, "options": list(option_ids), "option_keys": option_keys,
                 "closest_assignment": bool(instance.settings.get("closest_assignment")),
-                "scenarios": len(scenarios)}
+                "distinct": [level.level, *level.services], "scenarios": len(scenarios)}
     _open_folder(out, manifest, scenarios, design, labels, instance)
     done = read_results(out)
     done_ids = set(done["scenario_id"]) if not done.empty else set()
     _check_done(done, scenarios)
     pending = [(i, s) for i, s in enumerate(scenarios) if s.name not in done_ids]
     settings = _Settings(top, option_ids, rebuild,
-                         ModelOptions(closest_assignment=bool(instance.settings.get("closest_assignment"))))
+                         ModelOptions(closest_assignment=bool(instance.settings.get("closest_assignment"))), level)
     columns = _columns(design.names, top, option_ids)
     params = {name: base_value(instance, name) for name in design.names}
 
@@ -826,8 +833,8 @@ def _open_folder(out: Path, manifest: dict, scenarios: list[Scenario], design: D
         raise OptimiserError(f"{out} is a file: write the sweep to a new or empty folder")
     if path.exists():
         found = json.loads(path.read_text(encoding="utf-8"))
-        different = [key for key in ("instance", "instance_digest", "design", "top", "options", "closest_assignment")
-                     if found.get(key) != manifest[key]]
+        different = [key for key in ("instance", "instance_digest", "design", "top", "options", "closest_assignment",
+                                     "distinct") if found.get(key) != manifest[key]]
         if different:
             raise OptimiserError(
                 f"{out} holds another sweep (its {', '.join(different)} differ{'s' if len(different) == 1 else ''}): "
