@@ -99,14 +99,14 @@ def travel_times_by_mode(instance: Instance, known: Mapping[str, TravelTimes] | 
         return times | {mode: future.result() for mode, future in others.items()}
 
 
-def shortest_minutes(graph, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """Shortest-path weights from each source junction to each target junction.
+def shortest_minutes(graph, sources: np.ndarray, targets: np.ndarray, limit: float = np.inf) -> np.ndarray:
+    """Shortest-path weights from each source junction to each target junction (∞ beyond ``limit``).
 
     Runs SciPy's Dijkstra once per distinct source, in batches sized by
     ``BATCH_CELLS``, and keeps only the target columns.
     """
     unique, inverse = np.unique(sources, return_inverse=True)
     batch = max(1, BATCH_CELLS // max(graph.shape[0], 1))
-    rows = [dijkstra(graph, directed=True, indices=unique[start:start + batch])[:, targets]
+    rows = [dijkstra(graph, directed=True, indices=unique[start:start + batch], limit=limit)[:, targets]
             for start in range(0, len(unique), batch)]
     return np.vstack(rows)[inverse] if rows else np.empty((0, len(targets)))
