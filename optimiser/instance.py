@@ -13,7 +13,7 @@ import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -25,6 +25,9 @@ from .io import Table, read_table, write_table
 from .notebook import html_view
 from .roads import read_graphml_tables, snap_warnings, snapped_places
 from .schema import file_schema, instance_schema
+
+if TYPE_CHECKING:
+    from .transit import PublicTransport
 
 
 @dataclass(frozen=True)
@@ -110,9 +113,23 @@ class Instance:
         return snapped_places(self.road_nodes, self.sites, self.zones)
 
     @functools.cached_property
+    def public_transport(self) -> PublicTransport | None:
+        """The GTFS feed and the departure periods of the public-transport modes, read and checked once."""
+        from .transit import public_transport  # the feed is read only by instances that have one
+
+        return public_transport(self)
+
+    @property
+    def public_modes(self) -> list[str]:
+        """Modes by public transport (public_transport.yaml), beside the road modes of modes.csv."""
+        return list(self.tables["public_transport"]["mode"])
+
+    @functools.cached_property
     def warnings(self) -> tuple[Problem, ...]:
-        """Problems that do not stop the work (a site far from any road), of the tables as they are."""
-        return tuple(snap_warnings(self))
+        """Problems that do not stop the work (a site far from any road, a stop far from any street), of the
+        tables as they are."""
+        feed_warnings = self.public_transport.warnings if self.public_transport else ()
+        return tuple(snap_warnings(self)) + feed_warnings
 
     def __repr__(self) -> str:
         return (f"Instance({self.name!r}: {len(self.sites)} sites, {len(self.zones)} zones, {len(self.services)} "
@@ -127,7 +144,7 @@ class Instance:
 
     @property
     def mode_names(self) -> list[str]:
-        return sorted(self.modes["mode"].unique())
+        return sorted(set(self.modes["mode"]) | set(self.public_modes))
 
     def row(self, stem: str, position: int, column: str | None = None) -> int | None:
         """The file row of the record at ``position`` of table ``stem`` (of its key ``column``), if known."""
@@ -186,6 +203,7 @@ def load_instance(name_or_path: str | os.PathLike) -> Instance:
                         demand=_demand(frames), sources=sources)
     check_reachable(instance.snapped, instance.road_nodes, instance.roads, log)
     log.raise_if_errors(label)
+    instance.public_transport  # noqa: B018 -- reads and checks the feed now, raising its problems with the rest
     return instance
 
 

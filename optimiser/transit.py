@@ -34,9 +34,11 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix, csr_matrix
 
-from .errors import ProblemLog, Severity
+from .errors import Problem, ProblemLog, Severity
+from .files import inside
+from .instance import Instance
 from .roads import snap, travel_csr
-from .travel import shortest_minutes
+from .travel import TravelTimes, shortest_minutes, travel_matrices
 
 #: Walking speed where an instance states none: 4.8 km/h, the 3 mph of the Department for
 #: Transport's Transport Analysis Guidance (TAG unit A1.3, walking time).
@@ -315,6 +317,7 @@ def walks(road_nodes: pd.DataFrame, graph: csr_matrix, origins: pd.DataFrame, de
         for start in range(0, len(a_node), block):
             rows = slice(start, start + block)
             total = shortest_minutes(graph, a_node[rows], b_node, limit) + a_s[rows, None] + b_s[None, :]
+            total = np.round(total, 3)  # whole ms: a walk of exactly 2 min still catches the bus 2 min on
             yield start, np.where(total <= limit, total, np.inf)
 
     def dense(a: str, b: str, limit: float) -> np.ndarray:
@@ -417,3 +420,113 @@ def period_minutes(feed: Feed, walk: Walks, period: Period) -> np.ndarray:
     journeys_s = journey_seconds(connections(feed, period.day), walk, period.departures_s)
     combined = journeys_s.max(axis=1) if period.statistic == "worst" else journeys_s.mean(axis=1)
     return combined / 60.0
+
+
+# --- an instance's public-transport modes ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class PublicTransport:
+    """An instance's feed as read, the period of each public-transport mode, and the feed's warnings."""
+
+    feed: Feed
+    periods: dict[str, Period]
+    warnings: tuple[Problem, ...]
+
+
+def public_transport(instance: Instance) -> PublicTransport | None:
+    """Read and check the feed and periods an instance declares (``None`` if it declares none); raise
+    :class:`~optimiser.errors.InstanceError` listing every problem."""
+    gtfs = instance.settings.get("gtfs")
+    if instance.tables["public_transport"].empty and not gtfs:
+        return None
+    log = ProblemLog()
+    periods = _periods(instance, log)
+    feed = _instance_feed(instance, log)
+    if feed is not None and not log.errors:
+        _stops_off_network(instance, feed, gtfs, log)
+        _days_without_service(instance, feed, periods, log)
+    log.raise_if_errors(instance.name)
+    return PublicTransport(feed, periods, tuple(log.problems))
+
+
+def _instance_feed(instance: Instance, log: ProblemLog) -> Feed | None:
+    gtfs = instance.settings.get("gtfs")
+    if not gtfs:
+        log.add("instance.yaml", "names no GTFS feed, but public_transport.yaml declares public-transport modes",
+                column="gtfs", fix="Add gtfs: <the feed's folder or .zip in the instance folder>")
+    elif instance.tables["public_transport"].empty:
+        log.add("instance.yaml", "names a GTFS feed but no public-transport mode uses it", column="gtfs",
+                fix="Declare the modes and their departures in public_transport.yaml", severity=Severity.WARNING)
+    elif not inside(instance.path, gtfs):
+        log.add("instance.yaml", f"{gtfs!r} lies outside the instance folder, which is all the engine reads",
+                column="gtfs", fix="Copy the feed into the folder and name it there, e.g. gtfs: gtfs.zip")
+    else:
+        return read_feed(instance.path / gtfs, log, label=gtfs)
+    return None
+
+
+def _periods(instance: Instance, log: ProblemLog) -> dict[str, Period]:
+    """Each public-transport mode's period, from public_transport.yaml."""
+    records = instance.tables["public_transport"].itertuples(index=False)
+    periods = {record.mode: _period(instance, position, record, log) for position, record in enumerate(records)}
+    return {mode: period for mode, period in periods.items() if period is not None}
+
+
+def _period(instance: Instance, position: int, record, log: ProblemLog) -> Period | None:
+    """One mode's period, or ``None`` with its problems (naming the key's line) in ``log``."""
+    def bad(column: str, message: str, fix: str) -> None:
+        log.add("public_transport.yaml", message, row=instance.row("public_transport", position, column),
+                column=column, fix=fix)
+
+    if record.mode in set(instance.modes["mode"]):
+        bad("mode", f"mode {record.mode!r} is also a road mode of modes.csv", "Give the two modes different names")
+    day = pd.to_datetime(record.date, format="%Y-%m-%d", errors="coerce")
+    if pd.isna(day):
+        bad("date", f"{record.date!r} is not a date", "Write the date as YYYY-MM-DD, e.g. 2025-03-11")
+    first_s, last_s = seconds(pd.Series([f"{record.first_departure}:00", f"{record.last_departure}:00"]))
+    for column, value in (("first_departure", first_s), ("last_departure", last_s)):
+        if np.isnan(value):
+            bad(column, f"{getattr(record, column)!r} is not a time of day",
+                "Write it as \"HH:MM\" in quotes, e.g. \"17:30\" (YAML reads an unquoted 17:30 as the number 1050)")
+    if last_s < first_s:
+        bad("last_departure", "is earlier than first_departure", "Give the last departure after the first")
+    if pd.isna(day) or np.isnan(first_s + last_s) or last_s < first_s:
+        return None
+    return Period(day.date(), first_s, last_s, 60.0 * record.every_min, record.statistic)
+
+
+def _stops_off_network(instance: Instance, feed: Feed, gtfs: str, log: ProblemLog) -> None:
+    """Stops further from every junction than the longest walk cannot be boarded: a warning each."""
+    served = np.unique(feed.stop_times["stop"].to_numpy())
+    stops = feed.stops.iloc[served]
+    _, km = snap(instance.road_nodes, stops["lat"].to_numpy(float), stops["lon"].to_numpy(float))
+    far = 60.0 * km / instance.settings["walk_speed_kmh"] > instance.settings["max_walk_min"]
+    _report(log, f"{gtfs}/stops.txt", stops["row"].to_numpy()[far] - 2, "stop_lat",
+            f"is further than {instance.settings['max_walk_min']:g} minutes' walk from every road junction, "
+            "so nobody boards there", "Check the stop's position, or add the streets around it to the roads",
+            Severity.WARNING)
+
+
+def _days_without_service(instance: Instance, feed: Feed, periods: dict[str, Period], log: ProblemLog) -> None:
+    """A period on a day no trip runs gives walking times only: worth saying."""
+    for position, (mode, period) in enumerate(periods.items()):
+        if not feed.services_on(period.day):
+            log.add("public_transport.yaml", f"no trip of the feed runs on {period.day:%A %d %B %Y}: mode "
+                    f"{mode!r} is walking only", row=instance.row("public_transport", position, "date"),
+                    column="date", fix="Choose a date within the feed's calendar, or keep it to show no service",
+                    severity=Severity.WARNING)
+
+
+def public_travel_times(instance: Instance, mode: str) -> TravelTimes:
+    """Door-to-door minutes by one public-transport mode, zone → site and site → site."""
+    transport = instance.public_transport
+    speed_kmh, max_walk_min = instance.settings["walk_speed_kmh"], instance.settings["max_walk_min"]
+    graph = walking_csr(instance.road_nodes, instance.roads.reset_index(drop=True), speed_kmh)
+    sites, zones = instance.sites, instance.zones
+    origins = pd.concat([zones[["lat", "lon"]], sites[["lat", "lon"]]], ignore_index=True)
+    walk = walks(instance.road_nodes, graph, origins, sites, transport.feed.stops, walk_speed_kmh=speed_kmh,
+                 max_walk_min=max_walk_min)
+    minutes = period_minutes(transport.feed, walk, transport.periods[mode])
+    site_site = minutes[len(zones):]
+    np.fill_diagonal(site_site, 0.0)
+    return travel_matrices(instance, mode, minutes[: len(zones)], site_site)

@@ -250,9 +250,12 @@ def _moves(state, t, trips, change, egress):
 
 @st.composite
 def _random_case(draw):
+    return _case(draw(st.integers(0, 2**32 - 1)), draw(st.integers(7 * 60, 7 * 60 + 45)) * 60.0)
+
+
+def _case(seed: int, departure_s: float):
     """A 4 × 4 street grid with random block lengths; stops and places at random junctions or up to
     200 m off them; 2–12 trips of 2–5 stops starting between 07:00 and 08:00, 1–4 minutes a hop."""
-    seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
     lat0, deg_km = 51.5, 1 / KM_PER_LAT_DEGREE
     grid = nx.grid_2d_graph(4, 4)
@@ -264,7 +267,8 @@ def _random_case(draw):
 
     def points(count: int) -> pd.DataFrame:
         at = nodes.sample(count, replace=True, random_state=rng)
-        return pd.DataFrame({"lat": at["lat"].to_numpy() - rng.choice([0, 0, 0.1, 0.2], count) * deg_km,
+        off_km = np.where(rng.random(count) < 0.5, 0.0, rng.uniform(0.01, 0.2, count))
+        return pd.DataFrame({"lat": at["lat"].to_numpy() - off_km * deg_km,
                              "lon": at["lon"].to_numpy()})
 
     n_stops = int(rng.integers(3, 9))
@@ -279,7 +283,7 @@ def _random_case(draw):
             t += ride + 60 * float(rng.integers(0, 2))
     hops.sort()
     timetable = Connections(*(np.array(column) for column in zip(*hops, strict=True)))
-    return nodes, roads, stops, points(3), points(2), timetable, draw(st.integers(7 * 60, 7 * 60 + 45)) * 60.0
+    return nodes, roads, stops, points(3), points(2), timetable, departure_s
 
 
 def _networkx_walk(nodes, roads, a: pd.DataFrame, b: pd.DataFrame, limit_s: float) -> np.ndarray:
@@ -334,3 +338,75 @@ def test_the_days_connections_are_sorted_by_departure():
     assert len(timetable.departure_s) == 22
     assert np.all(np.diff(timetable.departure_s) >= 0)
     assert timetable.departure_s[0] == 7 * 3600
+
+
+# --- the public-transport modes of an instance ------------------------------------------------------
+
+def test_the_instance_public_mode_gives_door_to_door_minutes():
+    """tests/data/gtfs_small as an instance: zones on A0, A5, N1 and 160 m south of A0; sites X (A6) and
+    Y (N2); mode public_am leaves at 07:00 on Tuesday 11 March 2025.
+
+    a0: X 12 (direct ride), Y 16 (a change at S3). a5: X 10 (walk; the bus leaves S5 at 07:10, 12 min),
+    Y 40 (walk 3.2 km; bus 2 from S3 arrives 07:46). n1: X 32 (board at S3, the second nearest stop),
+    Y 10 (walk one block; bus 2 reaches T2 at 07:16). off_street: X 32 (at S0 07:02, the 07:20 bus,
+    X at 07:32), Y 46 (07:20 bus to S3, bus 2 at 07:40, Y 07:46). Site to site: X→Y 50 (no westbound
+    bus: walk 4.0 km), Y→X 32 (walk 1.6 km to S3 by 07:20, the 07:26 bus, X 07:32)."""
+    from optimiser import load_instance, travel_times
+
+    instance = load_instance(SMALL)
+    assert instance.mode_names == ["car", "public_am", "public_saturday"]
+    times = travel_times(instance, "public_am")
+    expected = [[12, 16], [10, 40], [32, 10], [32, 46]]
+    np.testing.assert_allclose(times.zone_site_min.loc[["a0", "a5", "n1", "off_street"], ["X", "Y"]], expected)
+    np.testing.assert_allclose(times.site_site_min.loc[["X", "Y"], ["X", "Y"]], [[0, 50], [32, 0]])
+
+
+def test_a_period_without_service_is_walking_and_says_so():
+    """public_saturday: Saturday 15 March 2025, 07:00–07:20 every 10 min, worst: every trip is the walk
+    (a0→X 60 min), and loading warns that no trip runs that day."""
+    from optimiser import load_instance, travel_times
+
+    instance = load_instance(SMALL)
+    assert travel_times(instance, "public_saturday").zone_site_min.at["a0", "X"] == pytest.approx(60)
+    assert [str(p) for p in instance.warnings] == [
+        "public_transport.yaml, row 7, column date: no trip of the feed runs on Saturday 15 March 2025: mode "
+        "'public_saturday' is walking only. Choose a date within the feed's calendar, or keep it to show no service"]
+
+
+def test_population_within_minutes_by_public_transport():
+    """The clinic at X only, each zone 1,000 people, by public_am: a0 12, a5 10, n1 32, off_street 32 min.
+    Within 15 min: half; within 30: half; within 45 and 60: everyone."""
+    from optimiser import load_instance
+    from optimiser.appraisal import appraise
+    from optimiser.configuration import Configuration
+
+    instance = load_instance(SMALL)
+    result = appraise(instance, {"east": Configuration.of([("X", "clinic")])}, samples=10)
+    shares = result.access_shares.query("mode == 'public_am' and group == 'everyone'")
+    assert shares.set_index("within_min")["share"].to_dict() == {15: 0.5, 30: 0.5, 45: 1.0, 60: 1.0}
+
+
+def test_instance_problems_of_the_public_modes(tmp_path):
+    """A bad time, a date that is no date, a mode named like a road mode, and a feed with a bad stop time:
+    every problem listed, with file, row and column."""
+    from optimiser import load_instance
+    from optimiser.errors import InstanceError
+
+    folder = shutil.copytree(SMALL, tmp_path / "small")
+    periods = (folder / "public_transport.yaml").read_text()
+    periods = periods.replace('first_departure: "07:00"', "first_departure: 17:30", 1)
+    (folder / "public_transport.yaml").write_text(periods.replace("date: 2025-03-15", "date: 15/03/2025")
+                                                  .replace("public_saturday:", "car:"))
+    times = (folder / "feed" / "stop_times.txt").read_text()
+    (folder / "feed" / "stop_times.txt").write_text(times.replace("r2_0740,7:43:00", "r2_0740,7:63:00"))
+    with pytest.raises(InstanceError) as raised:
+        load_instance(folder)
+    assert [str(p) for p in raised.value.problems] == [
+        "public_transport.yaml, row 3, column first_departure: '1050' is not a time of day. Write it as \"HH:MM\" "
+        "in quotes, e.g. \"17:30\" (YAML reads an unquoted 17:30 as the number 1050)",
+        "public_transport.yaml, row 6, column mode: mode 'car' is also a road mode of modes.csv. Give the two "
+        "modes different names",
+        "public_transport.yaml, row 7, column date: '15/03/2025' is not a date. Write the date as YYYY-MM-DD, "
+        "e.g. 2025-03-11",
+        "feed/stop_times.txt, row 27, column arrival_time: is not a time. Write times as HH:MM:SS, e.g. 07:05:00 "
+        "or 25:10:00"]
