@@ -58,7 +58,7 @@ WEEKDAYS = COLUMNS["calendar.txt"][1:8]
 #: Rows named in the problems of one column before the rest are counted.
 ROWS_LISTED = 5
 #: Cells (stops × columns) of one batch of the scan; two float64 arrays of this size are held.
-SCAN_CELLS = 4_000_000
+SCAN_CELLS = 16_000_000
 DAY_S = 86_400
 
 
@@ -375,16 +375,17 @@ def _scan(timetable: Connections, walk: Walks, origins: np.ndarray, departures_s
         elif not ok.any():
             continue
         reached[trip] = ok
-        arrival = np.where(ok, arr, np.inf)
-        if not (arrival < alight[v]).any():
+        better = np.flatnonzero(ok & (arr < alight[v]))  # elsewhere its walks started earlier already
+        if not len(better):
             continue
-        np.minimum(alight[v], arrival, out=alight[v])
-        np.minimum(ready[v], arrival, out=ready[v])
+        alight[v, better] = arr
+        ready[v, better] = np.minimum(ready[v, better], arr)
         neighbours, walk_s = change[v]
         if len(neighbours):
-            ready[neighbours] = np.minimum(ready[neighbours], arrival[None, :] + walk_s)
+            block = np.ix_(neighbours, better)
+            ready[block] = np.minimum(ready[block], arr + walk_s)
         if v in egress:
-            np.minimum(best, arrival[:, None] + egress[v][None, :], out=best)
+            best[better] = np.minimum(best[better], arr + egress[v][None, :])
         if count % 1024 == 0:
             horizon = best.max()
     return (best - start_s[:, None]).reshape(*columns, -1)
