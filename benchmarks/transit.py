@@ -15,13 +15,12 @@ reports the process's peak memory. The feed is made up: it measures speed, not a
 from __future__ import annotations
 
 import argparse
-import resource
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from travel_times import peak_mb, timed  # the script's folder: benchmarks/
 
 from optimiser import load_instance, travel_times
 from optimiser.generate import generate_instance
@@ -32,16 +31,6 @@ DAY = "2025-03-11"
 CORRIDOR_KM = 0.6
 BUS_KMH = 20.0
 DWELL_S = 30
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def timed(action):
-    start = time.perf_counter()
-    result = action()
-    return result, time.perf_counter() - start
 
 
 def write_feed(folder: Path, road_nodes: pd.DataFrame, places: pd.DataFrame, *, stops: int, routes: int,
