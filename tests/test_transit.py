@@ -413,3 +413,18 @@ def test_instance_problems_of_the_public_modes(tmp_path):
         "e.g. 2025-03-11",
         "feed/stop_times.txt, row 27, column arrival_time: is not a time. Write times as HH:MM:SS, e.g. 07:05:00 "
         "or 25:10:00"]
+
+
+def test_a_scenario_moves_the_period():
+    """departure.public_am: 440 moves the 07:00 departure to 07:20 (minutes after midnight): a0 → X then
+    takes the 07:20 bus, at X at 07:32: 12 min again; a5 → X walks (10 min, the bus reaches S5 at 07:30);
+    n1 → X walks to S3 by 07:30, the 07:46 bus reaches X at 07:52: 32 min, the walk 40."""
+    from optimiser import load_instance, travel_times
+    from optimiser.scenario import apply, base_value
+
+    instance = load_instance(SMALL)
+    assert base_value(instance, "departure.public_am") == 420
+    later = apply(instance, {"departure.public_am": 440})
+    assert later.tables["public_transport"].at["public_am", "last_departure"] == "07:20"
+    minutes = travel_times(later, "public_am").zone_site_min
+    assert minutes.loc[["a0", "a5", "n1"], "X"].tolist() == pytest.approx([12, 10, 32])
