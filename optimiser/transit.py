@@ -114,6 +114,9 @@ def read_feed(path: Path, log: ProblemLog, *, label: str) -> Feed | None:
     for name in ("stops.txt", "trips.txt", "stop_times.txt"):
         if name not in files or files[name] is None:
             log.add(f"{label}/{name}", "is missing", fix="A GTFS feed needs stops.txt, trips.txt and stop_times.txt")
+    if _file_bytes(path, "frequencies.txt") is not None:
+        log.add(f"{label}/frequencies.txt", "is not read: each trip it repeats runs once, at its stop_times",
+                fix="Write the repeated trips out in stop_times.txt", severity=Severity.WARNING)
     if files["stops.txt"] is None or files["trips.txt"] is None or files["stop_times.txt"] is None:
         return None
     errors = len(log.errors)

@@ -428,3 +428,14 @@ def test_a_scenario_moves_the_period():
     assert later.tables["public_transport"].at["public_am", "last_departure"] == "07:20"
     minutes = travel_times(later, "public_am").zone_site_min
     assert minutes.loc[["a0", "a5", "n1"], "X"].tolist() == pytest.approx([12, 10, 32])
+
+
+def test_a_frequencies_file_is_named_as_not_read(tmp_path):
+    """Trips repeated by frequencies.txt would run only once: the feed is read, with a warning."""
+    feed = shutil.copytree(SMALL / "feed", tmp_path / "feed")
+    (feed / "frequencies.txt").write_text("trip_id,start_time,end_time,headway_secs\nr2_0710,07:10:00,09:10:00,600\n")
+    log = ProblemLog()
+    assert read_feed(feed, log, label="feed") is not None
+    assert [str(p) for p in log.problems] == [
+        "feed/frequencies.txt: is not read: each trip it repeats runs once, at its stop_times. Write the repeated "
+        "trips out in stop_times.txt"]
