@@ -439,3 +439,17 @@ def test_a_frequencies_file_is_named_as_not_read(tmp_path):
     assert [str(p) for p in log.problems] == [
         "feed/frequencies.txt: is not read: each trip it repeats runs once, at its stop_times. Write the repeated "
         "trips out in stop_times.txt"]
+
+
+def test_a_stop_far_from_every_street_is_named(tmp_path):
+    """T2 moved 0.05° (5.6 km) north of N2: more than 20 minutes' walk from every junction, so nobody
+    boards there (a warning, stops.txt row 10); bus 2 still runs through it."""
+    from optimiser import load_instance
+
+    folder = shutil.copytree(SMALL, tmp_path / "small")
+    stops = (folder / "feed" / "stops.txt").read_text()
+    (folder / "feed" / "stops.txt").write_text(stops.replace("T2,North Road 2,51.514", "T2,North Road 2,51.564"))
+    warnings = [str(p) for p in load_instance(folder).warnings if "stops.txt" in p.file]
+    assert warnings == [
+        "feed/stops.txt, row 10, column stop_lat: is further than 20 minutes' walk from every road junction, so "
+        "nobody boards there. Check the stop's position, or add the streets around it to the roads"]
