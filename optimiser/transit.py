@@ -104,27 +104,29 @@ class Connections:
 
 def read_feed(path: Path, log: ProblemLog, *, label: str) -> Feed | None:
     """Read and check a GTFS feed (folder or zip); problems name ``label/<file>``, row and column."""
-    if not path.exists():
-        log.add(label, "is missing", fix="Give the GTFS feed's folder or zip file inside the instance folder")
+    if not (path.is_dir() or zipfile.is_zipfile(path)):
+        log.add(label, "is neither a folder nor a zip file" if path.exists() else "is missing",
+                fix="Give the GTFS feed's folder or zip file inside the instance folder")
         return None
-    files = {name: _read_text(path, name, log, label=label) for name in COLUMNS}
-    if files["calendar.txt"] is None and files["calendar_dates.txt"] is None:
+    present = _names(path)
+    files = {name: _read_text(path, name, log, label=label) for name in COLUMNS if name in present}
+    if not {"calendar.txt", "calendar_dates.txt"} & present:
         log.add(f"{label}/calendar.txt", "is missing, and so is calendar_dates.txt: no trip has a day to run",
                 fix="Add calendar.txt (weekdays and dates of each service) or calendar_dates.txt")
     for name in ("stops.txt", "trips.txt", "stop_times.txt"):
-        if name not in files or files[name] is None:
+        if name not in present:
             log.add(f"{label}/{name}", "is missing", fix="A GTFS feed needs stops.txt, trips.txt and stop_times.txt")
-    if _file_bytes(path, "frequencies.txt") is not None:
+    if "frequencies.txt" in present:
         log.add(f"{label}/frequencies.txt", "is not read: each trip it repeats runs once, at its stop_times",
                 fix="Write the repeated trips out in stop_times.txt", severity=Severity.WARNING)
-    if files["stops.txt"] is None or files["trips.txt"] is None or files["stop_times.txt"] is None:
+    if any(files.get(name) is None for name in ("stops.txt", "trips.txt", "stop_times.txt")):
         return None
     errors = len(log.errors)
     stops = _stops(files["stops.txt"], log, label)
     trips = files["trips.txt"].drop_duplicates("trip_id")
     stop_times = _stop_times(files["stop_times.txt"], stops, trips, log, label)
-    calendar = _calendar(files["calendar.txt"], log, label)
-    calendar_dates = _calendar_dates(files["calendar_dates.txt"], log, label)
+    calendar = _calendar(files.get("calendar.txt"), log, label)
+    calendar_dates = _calendar_dates(files.get("calendar_dates.txt"), log, label)
     _check_services(files["trips.txt"], calendar, calendar_dates, log, label)
     if len(log.errors) > errors:
         return None
@@ -132,13 +134,11 @@ def read_feed(path: Path, log: ProblemLog, *, label: str) -> Feed | None:
 
 
 def _read_text(path: Path, name: str, log: ProblemLog, *, label: str) -> pd.DataFrame | None:
-    """One file of the feed as text (``None`` if absent), with its required columns checked."""
+    """One file of the feed as text, with its required columns checked (``None`` if it has problems)."""
     try:
-        content = _file_bytes(path, name)
-        if content is None:
-            return None
-        frame = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError, zipfile.BadZipFile) as error:
+        frame = pd.read_csv(io.BytesIO(_file_bytes(path, name)), dtype=str, keep_default_na=False,
+                            encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, zipfile.BadZipFile) as error:
         log.add(f"{label}/{name}", f"cannot be read: {error}", fix="Save it as UTF-8 CSV, as GTFS requires")
         return None
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -148,13 +148,20 @@ def _read_text(path: Path, name: str, log: ProblemLog, *, label: str) -> pd.Data
     return None if missing else frame.apply(lambda column: column.str.strip())
 
 
-def _file_bytes(path: Path, name: str) -> bytes | None:
-    """The content of one file of a feed folder or zip (in the zip, at any depth), or ``None`` if absent."""
+def _names(path: Path) -> set[str]:
+    """Names of the files of a feed folder, or of a zip (at any depth, as some publishers nest them)."""
     if path.is_dir():
-        return (path / name).read_bytes() if (path / name).is_file() else None
+        return {file.name for file in path.iterdir() if file.is_file()}
     with zipfile.ZipFile(path) as archive:
-        members = [m for m in archive.namelist() if Path(m).name == name]
-        return archive.read(members[0]) if members else None
+        return {Path(member).name for member in archive.namelist()}
+
+
+def _file_bytes(path: Path, name: str) -> bytes:
+    """The content of one file of a feed folder or zip."""
+    if path.is_dir():
+        return (path / name).read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        return archive.read(next(m for m in archive.namelist() if Path(m).name == name))
 
 
 def _report(log: ProblemLog, file: str, bad: np.ndarray, column: str, message: str, fix: str,

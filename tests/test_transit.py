@@ -453,3 +453,17 @@ def test_a_stop_far_from_every_street_is_named(tmp_path):
     assert warnings == [
         "feed/stops.txt, row 10, column stop_lat: is further than 20 minutes' walk from every road junction, so "
         "nobody boards there. Check the stop's position, or add the streets around it to the roads"]
+
+
+def test_a_missing_column_an_empty_file_and_a_broken_zip_are_named(tmp_path):
+    feed = shutil.copytree(SMALL / "feed", tmp_path / "feed")
+    stops = (feed / "stops.txt").read_text()
+    (feed / "stops.txt").write_text(stops.replace("stop_lat", "latitude", 1))
+    (feed / "trips.txt").write_text("")
+    assert _problems(feed) == [
+        "feed/stops.txt, row 1, column stop_lat: has no such column. Add the column GTFS requires",
+        "feed/trips.txt: cannot be read: No columns to parse from file. Save it as UTF-8 CSV, as GTFS requires"]
+    (tmp_path / "broken.zip").write_text("not a zip")
+    assert _problems(tmp_path / "broken.zip") == [
+        "feed: is neither a folder nor a zip file. Give the GTFS feed's folder or zip file inside the instance "
+        "folder"]
