@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -271,7 +272,7 @@ def save_instance(instance: Instance, folder: str | os.PathLike) -> Path:
     """Write an instance to a new folder; it loads back to equal tables.
 
     Refuses a folder that already holds files: nothing a user wrote is ever
-    overwritten. The road graph is always written as CSV.
+    overwritten. The road graph is always written as CSV; a GTFS feed is copied as it is.
     """
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
@@ -282,4 +283,8 @@ def save_instance(instance: Instance, folder: str | os.PathLike) -> Path:
     for stem, frame in instance.tables.items():
         if not frame.empty or file_schema(stem).required:
             write_table(folder, file_schema(stem), frame)
+    if instance.settings.get("gtfs"):  # the feed as it was read: copied, not rewritten
+        feed = instance.path / instance.settings["gtfs"]
+        copy = shutil.copytree if feed.is_dir() else shutil.copy2
+        copy(feed, folder / instance.settings["gtfs"])
     return folder

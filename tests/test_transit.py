@@ -467,3 +467,14 @@ def test_a_missing_column_an_empty_file_and_a_broken_zip_are_named(tmp_path):
     assert _problems(tmp_path / "broken.zip") == [
         "feed: is neither a folder nor a zip file. Give the GTFS feed's folder or zip file inside the instance "
         "folder"]
+
+
+def test_a_saved_instance_keeps_its_feed_and_modes(tmp_path):
+    """save_instance copies the feed beside the tables: the copy gives the same public-transport minutes."""
+    from optimiser import load_instance, save_instance, travel_times
+
+    instance = load_instance(SMALL)
+    saved = load_instance(save_instance(instance, tmp_path / "copy"))
+    assert saved.mode_names == instance.mode_names
+    pd.testing.assert_frame_equal(travel_times(saved, "public_am").zone_site_min,
+                                  travel_times(instance, "public_am").zone_site_min)
