@@ -84,7 +84,8 @@ def test_base_values(tiny_instance):
 
 
 GRAMMAR = ("weights.<criterion>, demand.<service>, demand.zone.<zone_id>, speed.<mode>.<road_class>, "
-           "capacity.<site>.<resource>, standard.<service>.<field>, cost.<service>.<field>, retention.leaving")
+           "capacity.<site>.<resource>, standard.<service>.<field>, cost.<service>.<field>, retention.leaving, "
+           "departure.<mode>")
 
 
 @pytest.mark.parametrize(("name", "message"), [

@@ -793,7 +793,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = verb("travel", _travel, "travel times from every zone to every site")
     sub.add_argument("instance", nargs="?", default=DEFAULT_INSTANCE,
                      help=f"a named instance or an instance folder (default {DEFAULT_INSTANCE})")
-    sub.add_argument("--mode", help="travel mode from modes.csv (default: the instance's default mode)")
+    sub.add_argument("--mode", help="travel mode from modes.csv or public_transport.yaml "
+                                    "(default: the instance's default mode)")
     sub.add_argument("--csv", help="write the matrix to this CSV file instead of printing it")
     sub.add_argument("--force", action="store_true", help="replace the CSV file if it exists")
     sub = verb("generate", _generate, "write a synthetic instance of any size")

@@ -35,6 +35,17 @@ problem is reported with its file, row and column.
 - `scenarios.yaml` (optional) names scenarios for `optimiser sweep --design named`: each name
   maps to parameter overrides such as `weights.travel: 2` or `demand.obstetrics: 1.1`
   (the grammar is in `optimiser/sweeps/scenario.py`); it is checked when a sweep reads it.
+- Public transport (optional): `gtfs:` in `instance.yaml` names a GTFS feed (its folder, or the
+  `.zip` as published, e.g. by the Department for Transport's Bus Open Data Service) inside the
+  instance folder, and `public_transport.yaml` declares each public-transport mode as a period of
+  departures on a date within the feed's calendar. Such a mode is a travel mode like `car`:
+  services, criteria and codependency rules may name it, and the report shows it. A journey is
+  door to door: the walk to any stop within `max_walk_min`, the wait, the rides, the changes (at the
+  stop or a walk to another), the walk to the site; or the walk all the way where that is quicker or no
+  service runs. Walks use every road of the instance both ways at `walk_speed_kmh`, plus the straight
+  stretch to the nearest junction. The feed needs `stops.txt`, `trips.txt`, `stop_times.txt` and
+  `calendar.txt` or `calendar_dates.txt` (or both); other files are not read. A feed for a wider area
+  may be given whole; its problems are reported with file, row and column like any other.
 """
 
 

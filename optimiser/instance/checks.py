@@ -60,7 +60,11 @@ def _known(tables: Tables, target: str) -> pd.Series:
     """The ids a reference may name, as a column (a million road junctions: no Python set)."""
     stem, column = target.split(".")
     table = tables.get(stem)
-    return pd.Series([], dtype=str) if table is None else table.frame[column].dropna().astype(str)
+    known = pd.Series([], dtype=str) if table is None else table.frame[column].dropna().astype(str)
+    public = tables.get("public_transport")
+    if target == "modes.mode" and public is not None:  # a public-transport mode is a mode too
+        known = pd.concat([known, public.frame["mode"].astype(str)], ignore_index=True)
+    return known
 
 
 def check_references(tables: Tables, log: ProblemLog) -> None:

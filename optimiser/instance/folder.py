@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -26,6 +27,9 @@ from .files import inside, links_outside, unreadable
 from .io import Table, read_table, write_table
 from .roads import read_graphml_tables, snap_warnings, snapped_places
 from .schema import file_schema, instance_schema
+
+if TYPE_CHECKING:
+    from .transit import PublicTransport
 
 
 @dataclass(frozen=True)
@@ -111,11 +115,25 @@ class Instance:
         return snapped_places(self.road_nodes, self.sites, self.zones)
 
     @functools.cached_property
+    def public_transport(self) -> PublicTransport | None:
+        """The GTFS feed and the departure periods of the public-transport modes, read and checked once."""
+        from .transit import public_transport  # the feed is read only by instances that have one
+
+        return public_transport(self)
+
+    @property
+    def public_modes(self) -> list[str]:
+        """Modes by public transport (public_transport.yaml), beside the road modes of modes.csv."""
+        return list(self.tables["public_transport"]["mode"])
+
+    @functools.cached_property
     def warnings(self) -> tuple[Problem, ...]:
-        """Problems that do not stop the work (a site far from any road), of the tables as they are."""
+        """Problems that do not stop the work (a site far from any road, a stop far from any street), of the
+        tables as they are."""
         from .neighbours import snap_warnings as neighbour_warnings  # it reads instances
 
-        return (*snap_warnings(self), *neighbour_warnings(self))
+        feed_warnings = self.public_transport.warnings if self.public_transport else ()
+        return (*snap_warnings(self), *neighbour_warnings(self), *feed_warnings)
 
     def __repr__(self) -> str:
         return (f"Instance({self.name!r}: {len(self.sites)} sites, {len(self.zones)} zones, {len(self.services)} "
@@ -130,7 +148,7 @@ class Instance:
 
     @property
     def mode_names(self) -> list[str]:
-        return sorted(self.modes["mode"].unique())
+        return sorted(set(self.modes["mode"]) | set(self.public_modes))
 
     def row(self, stem: str, position: int, column: str | None = None) -> int | None:
         """The file row of the record at ``position`` of table ``stem`` (of its key ``column``), if known."""
@@ -189,6 +207,7 @@ def load_instance(name_or_path: str | os.PathLike) -> Instance:
                         demand=_demand(frames), sources=sources)
     check_reachable(instance.snapped, instance.road_nodes, instance.roads, log)
     log.raise_if_errors(label)
+    instance.public_transport  # noqa: B018 -- reads and checks the feed now, raising its problems with the rest
     return instance
 
 
@@ -256,7 +275,7 @@ def save_instance(instance: Instance, folder: str | os.PathLike) -> Path:
     """Write an instance to a new folder; it loads back to equal tables.
 
     Refuses a folder that already holds files: nothing a user wrote is ever
-    overwritten. The road graph is always written as CSV.
+    overwritten. The road graph is always written as CSV; a GTFS feed is copied as it is.
     """
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
@@ -267,4 +286,8 @@ def save_instance(instance: Instance, folder: str | os.PathLike) -> Path:
     for stem, frame in instance.tables.items():
         if not frame.empty or file_schema(stem).required:
             write_table(folder, file_schema(stem), frame)
+    if instance.settings.get("gtfs"):  # the feed as it was read: copied, not rewritten
+        feed = instance.path / instance.settings["gtfs"]
+        copy = shutil.copytree if feed.is_dir() else shutil.copy2
+        copy(feed, folder / instance.settings["gtfs"])
     return folder

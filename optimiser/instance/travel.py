@@ -55,7 +55,11 @@ def travel_times(instance: Instance, mode: str | None = None) -> TravelTimes:
     mode = instance.mode_or_default(mode)
     if mode not in instance.mode_names:
         raise OptimiserError(f"unknown travel mode {mode!r}: {instance.name} declares "
-                             f"{', '.join(instance.mode_names)} in modes.csv")
+                             f"{', '.join(instance.mode_names)} in modes.csv and public_transport.yaml")
+    if mode in instance.public_modes:
+        from .transit import public_travel_times  # the transit module builds on this one
+
+        return public_travel_times(instance, mode)
     roads = instance.roads.reset_index(drop=True)
     graph = travel_csr(instance.road_nodes, roads, edge_minutes(roads, instance.modes, mode))
     places = instance.snapped
@@ -72,13 +76,18 @@ def travel_times(instance: Instance, mode: str | None = None) -> TravelTimes:
     site_site = to_sites[:, len(zone_nodes):].T + site_extra[:, None] + site_extra[None, :]
     np.fill_diagonal(site_site, 0.0)
 
+    return travel_matrices(instance, mode, zone_site, site_site)
+
+
+def travel_matrices(instance: Instance, mode: str, zone_site: np.ndarray, site_site: np.ndarray) -> TravelTimes:
+    """Travel times of a mode from its two arrays of minutes (zones × sites, sites × sites)."""
     site_index = pd.Index(instance.sites["site_id"], name="site_id")
     return TravelTimes(
         mode=mode,
         zone_site_min=pd.DataFrame(zone_site, index=pd.Index(instance.zones["zone_id"], name="zone_id"),
                                    columns=site_index),
         site_site_min=pd.DataFrame(site_site, index=site_index, columns=site_index.rename("to_site_id")),
-        snapped=places[["kind", "id", "name", "node_id", "snap_km"]],
+        snapped=instance.snapped[["kind", "id", "name", "node_id", "snap_km"]],
     )
 
 
@@ -100,14 +109,14 @@ def travel_times_by_mode(instance: Instance, known: Mapping[str, TravelTimes] | 
         return times | {mode: future.result() for mode, future in others.items()}
 
 
-def shortest_minutes(graph, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """Shortest-path weights from each source junction to each target junction.
+def shortest_minutes(graph, sources: np.ndarray, targets: np.ndarray, limit: float = np.inf) -> np.ndarray:
+    """Shortest-path weights from each source junction to each target junction (∞ beyond ``limit``).
 
     Runs SciPy's Dijkstra once per distinct source, in batches sized by
     ``BATCH_CELLS``, and keeps only the target columns.
     """
     unique, inverse = np.unique(sources, return_inverse=True)
     batch = max(1, BATCH_CELLS // max(graph.shape[0], 1))
-    rows = [dijkstra(graph, directed=True, indices=unique[start:start + batch])[:, targets]
+    rows = [dijkstra(graph, directed=True, indices=unique[start:start + batch], limit=limit)[:, targets]
             for start in range(0, len(unique), batch)]
     return np.vstack(rows)[inverse] if rows else np.empty((0, len(targets)))

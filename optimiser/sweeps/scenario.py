@@ -18,6 +18,9 @@ parameter                              value     effect
                                                  ``tariff_gbp`` (the income per activity that leaves with patients)
 ``retention.leaving``                  factor    every leaving share of the retention curve × factor (at most 1),
                                                  ≥ 0
+``departure.<mode>``                   minutes   moves a public-transport mode's first departure to that many
+                                                 minutes after midnight (420: 07:00); the period keeps its
+                                                 length and interval
 =====================================  ========  ==============================================================
 
 Demand, speeds and capacities move by *factors* (1 is the instance as written), so one
@@ -57,7 +60,8 @@ from optimiser.model.data import CRITERIA
 
 #: The grammar of parameter names, as error messages quote it.
 GRAMMAR = ("weights.<criterion>, demand.<service>, demand.zone.<zone_id>, speed.<mode>.<road_class>, "
-           "capacity.<site>.<resource>, standard.<service>.<field>, cost.<service>.<field>, retention.leaving")
+           "capacity.<site>.<resource>, standard.<service>.<field>, cost.<service>.<field>, retention.leaving, "
+           "departure.<mode>")
 #: Fields of services.yaml a ``standard.`` override may set, and whether they may be blank.
 STANDARD_FIELDS = {"max_travel_min": True, "coverage_travel_min": True, "coverage_share": True,
                    "min_volume": False, "max_volume": True}
@@ -156,6 +160,9 @@ def parameter(instance: Instance, name: str) -> Parameter:
                                  f"{head}.<service>.<field> takes {', '.join(fields)}")
         _check_id(name, service, "service", list(instance.services["service_id"]))
         return Parameter(name, head, (service,), what)
+    if head == "departure" and rest:
+        _check_id(name, rest, "public-transport mode", instance.public_modes)
+        return Parameter(name, "departure", (rest,))
     raise OptimiserError(f"unknown scenario parameter {name!r}: parameters are {GRAMMAR}")
 
 
@@ -234,6 +241,8 @@ def base_value(instance: Instance, name: str) -> float:
         return float(instance.weights.get(param.ids[0], 0.0))
     if param.is_factor:
         return 1.0
+    if param.kind == "departure":
+        return _clock_min(instance.tables["public_transport"].at[param.ids[0], "first_departure"])
     value = instance.services.loc[param.ids[0], param.field]
     return float(value) if pd.notna(value) else float("nan")
 
@@ -285,6 +294,11 @@ def apply(instance: Instance, overrides: Mapping[str, Any] | Scenario) -> Instan
             resources = table("site_resources")
             rows = _matching(resources["site_id"], param.ids[0]) & _matching(resources["resource"], param.ids[1])
             resources.loc[rows, "capacity"] = resources.loc[rows, "capacity"] * value
+        elif param.kind == "departure":
+            periods = table("public_transport")
+            first, last = (_clock_min(periods.at[param.ids[0], c]) for c in ("first_departure", "last_departure"))
+            periods.loc[param.ids[0], ["first_departure", "last_departure"]] = [_clock(value),
+                                                                                _clock(value + last - first)]
         else:  # standard, cost: a value in services.yaml
             services = table("services")
             services[param.field] = services[param.field].astype("float64")
@@ -292,6 +306,18 @@ def apply(instance: Instance, overrides: Mapping[str, Any] | Scenario) -> Instan
     if any(name.startswith("weights.") for name in checked):
         tables["weights"] = pd.DataFrame([weights])
     return replace(instance, tables=tables, demand=demand)
+
+
+def _clock_min(text: str) -> float:
+    """Minutes after midnight of a time written HH:MM."""
+    hours, minutes = str(text).split(":")[:2]
+    return 60.0 * int(hours) + int(minutes)
+
+
+def _clock(minutes: float) -> str:
+    """Whole minutes after midnight written HH:MM (hours past 24 for the small hours of the next day)."""
+    whole = round(minutes)
+    return f"{whole // 60:02d}:{whole % 60:02d}"
 
 
 def _matching(column: pd.Series, value: str) -> pd.Series:
