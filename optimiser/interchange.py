@@ -51,27 +51,40 @@ def interchange(point: np.ndarray, services: list[Pairs], column_cost: np.ndarra
 
 def _best_swap(point: np.ndarray, pairs: Pairs, column_cost: np.ndarray,
                feasible: Callable[[np.ndarray], bool]) -> bool:
-    """Make the swap in ``pairs``' service that lowers the cost most among the feasible ones, if one does."""
+    """Make the swap in ``pairs``' service that lowers the cost most among the feasible ones, if one does.
+
+    Opening a site ``s`` saves, for each group, what ``s`` undercuts its cost after the host closes: its cost
+    now, but for the groups whose nearest host closes, whose cost becomes their second nearest's. So the
+    saving is the same for every host but over those groups, which are summed apart: each pair is visited
+    twice per swap, whatever the number of hosts."""
     columns = np.unique(pairs.column)
     hosts, others = columns[point[columns] > 0.5], columns[point[columns] <= 0.5]
     if not len(hosts) or not len(others):
         return False
     first, second = _open_ranked(point, pairs)
-    nearest_column = np.where(first >= 0, pairs.column[first], -1)
     # a group left with no open candidate costs more than every group served could save
     unserved = (float(pairs.cost.max()) + 1.0) * (len(first) + 1)
     now = np.where(first >= 0, pairs.cost[first], unserved)
-    after_second = np.where(second >= 0, pairs.cost[second], unserved)
-    closed = np.isin(pairs.column, others)
-    local = np.searchsorted(others, pairs.column[closed])
+    then = np.where(second >= 0, pairs.cost[second], unserved)  # once the nearest host closes
+    local = np.searchsorted(others, pairs.column)
+    closed = (local < len(others)) & (others[np.minimum(local, len(others) - 1)] == pairs.column)
+    saving_now = np.minimum(pairs.cost - now[pairs.group], 0.0)
+    saving = np.bincount(local[closed], weights=saving_now[closed], minlength=len(others))
+    # the closed pairs of each host's groups, host by host
+    nearest = np.where(first >= 0, pairs.column[first], -1)[pairs.group]
+    order = np.flatnonzero(closed)[np.argsort(nearest[closed], kind="stable")]
+    bounds = np.searchsorted(nearest[order], hosts), np.searchsorted(nearest[order], hosts, side="right")
+    served = first >= 0
+    loss = np.bincount(np.searchsorted(hosts, pairs.column[first[served]]), weights=(then - now)[served],
+                       minlength=len(hosts))  # what each host's groups pay more once it closes
     tolerance = IMPROVEMENT * max(1.0, float(now.sum()))
     moves = []
-    for host in hosts:
-        left = np.where(nearest_column == host, after_second, now)  # each group's cost once host closes
-        saving = np.bincount(local, weights=np.minimum(pairs.cost[closed] - left[pairs.group[closed]], 0.0),
-                             minlength=len(others))
-        change = (left - now).sum() + saving + column_cost[others] - column_cost[host]
-        moves += [(change[k], host, others[k]) for k in np.flatnonzero(change < -tolerance)]
+    for k, host in enumerate(hosts):
+        mine = order[bounds[0][k]:bounds[1][k]]
+        extra = np.minimum(pairs.cost[mine] - then[pairs.group[mine]], 0.0) - saving_now[mine]
+        change = (loss[k] + saving + np.bincount(local[mine], weights=extra, minlength=len(others))
+                  + column_cost[others] - column_cost[host])
+        moves += [(change[j], host, others[j]) for j in np.flatnonzero(change < -tolerance)]
     for _, host, opened in sorted(moves):
         point[host], point[opened] = 0.0, 1.0
         if feasible(point):
