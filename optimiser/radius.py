@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csr_array
 
-from solvers.highs import HighsSession, Progress, SolverOptions, SolverResult, Status, relative_gap
+from solvers.highs import HighsSession, Progress, SolverOptions, SolverResult, Status, relative_gap, solver_version
 from solvers.milp import StandardForm
 
 from .interchange import Pairs, interchange
@@ -180,14 +180,10 @@ class RadiusMaster:
         while True:
             result = self.session.solve()
             self.rounds += 1
-            made = False
-            for checked in self._harvest():
-                if best is None or checked.objective < best.objective:
-                    best, self._checked = checked, checked.objective
-            if result.has_solution:
-                checked, made = self._check(result)
-                if checked is not None and (best is None or checked.objective < best.objective):
-                    best, self._checked = checked, checked.objective
+            checked, made = self._check(result) if result.has_solution else (None, False)
+            for found in [checked, *self._harvest(result)]:
+                if found is not None and (best is None or found.objective < best.objective):
+                    best, self._checked = found, found.objective
             proved = result.status is Status.OPTIMAL and not made  # within HiGHS's gap, every θ exact
             if not (proved or result.status is not Status.OPTIMAL or self.session.time_left_s == 0):
                 if best is not None:
@@ -202,11 +198,14 @@ class RadiusMaster:
             return replace(best, status=Status.OPTIMAL if proved else Status.FEASIBLE, bound=bound,
                            gap=min(gap, result.gap) if proved else gap, seconds=result.seconds)
 
-    def _harvest(self) -> list[SolverResult]:
-        """Every solution the last MIP search passed through, priced at its true cost, the rows it broke made
-        (as Durán-Mateluna, Alès and Elloumi separate at every incumbent): the next search starts with them."""
+    def _harvest(self, result: SolverResult) -> list[SolverResult]:
+        """Every other solution the last MIP search passed through than its ``result``, priced at its true cost,
+        the rows it broke made (as Durán-Mateluna, Alès and Elloumi separate at every incumbent): the next search
+        starts with them."""
         integer, n = self.session.form.integer, len(self.session.form.columns)
+        last = None if result.values is None else np.round(result.values[integer])
         points = [np.where(integer, np.round(values), values) for values in self.session.found if len(values) == n]
+        points = [point for point in points if last is None or not np.array_equal(point[integer], last)]
         return [priced for priced in map(self._priced, points) if priced is not None]
 
     def _check(self, result: SolverResult) -> tuple[SolverResult | None, bool]:
@@ -337,7 +336,7 @@ class RadiusMaster:
             return None
         point[self.theta:] = theta
         cost, offset = self._objective_vector()
-        return replace(self._lp, status=Status.FEASIBLE, objective=float(cost @ point + offset), values=point)
+        return SolverResult(Status.FEASIBLE, float(cost @ point + offset), None, None, 0.0, solver_version(), point)
 
     def _objective_vector(self) -> tuple[np.ndarray, float]:
         """The master's objective: each column's cost and the constant, under the session's weights."""
