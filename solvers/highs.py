@@ -184,6 +184,10 @@ class HighsSession:
         self._news = Progress(0.0, None, None, None, 0)  # what HiGHS said last in this solve
         self._telling = threading.Lock()
         self._watch_error: BaseException | None = None  # raised by the watcher in the heartbeat thread
+        #: Where ``collect`` is set, every solution HiGHS finds during the last MIP search, in order: a caller
+        #: whose model only relaxes its own (the radius master) checks them all, not just the last.
+        self.collect = False
+        self.found: list[np.ndarray] = []
 
     def start_budget(self) -> None:
         """From now on the time limit bounds every solve together, not each one
@@ -287,10 +291,18 @@ class HighsSession:
         self._set("presolve_rule_off", 0 if relaxation else MIP_PRESOLVE_RULES_OFF)
         self._started, self._reported = time.perf_counter(), -math.inf
         self._news, self._watch_error = Progress(0.0, None, None, None, 0), None
-        if self.watch:
-            self._run_watched()
-        else:
-            self._run()
+        self.found = []
+        collect = self.collect and not relaxation
+        if collect:
+            self._highs.cbMipSolution.subscribe(self._keep)
+        try:
+            if self.watch:
+                self._run_watched()
+            else:
+                self._run()
+        finally:
+            if collect:
+                self._highs.cbMipSolution.unsubscribe(self._keep)
         if self._watch_error is not None:
             raise self._watch_error
         return self._result(time.perf_counter() - self._started, relaxation)
@@ -379,6 +391,10 @@ class HighsSession:
         gap = out.mip_gap if objective is not None else None
         self._news = Progress(0.0, objective, bound, gap, int(out.mip_node_count))
         self._tell(heartbeat=False)
+
+    def _keep(self, event) -> None:
+        """A HiGHS callback at a solution of the MIP search: keep it (:attr:`collect`)."""
+        self.found.append(np.array(event.data_out.mip_solution))
 
     def _heartbeat(self, silence: threading.Event) -> None:
         """While the solve runs, tell the watcher the last news whenever HiGHS has been silent for a

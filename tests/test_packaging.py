@@ -21,5 +21,7 @@ def test_environment_yml_lists_every_dependency_of_pyproject():
     for _extra, requirements in project["optional-dependencies"].items():
         wanted |= {_name(r) for r in requirements if not r.startswith("hospital-site-optimiser")}
     conda = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
-    listed = {_name(d) for d in conda if isinstance(d, str)} - {"python", "pip"}
+    from_pip = [d for entry in conda if isinstance(entry, dict) for d in entry.get("pip", [])
+                if not d.startswith("-")]  # packages conda-forge lacks, installed by pip
+    listed = {_name(d) for d in conda + from_pip if isinstance(d, str)} - {"python", "pip"}
     assert listed == wanted

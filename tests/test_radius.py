@@ -459,3 +459,72 @@ def test_a_search_left_no_time_after_the_improvement_answers_with_the_improved_c
     assert result.best.objective == pytest.approx(1.345845, abs=1e-6) and result.best.status is Status.FEASIBLE
     assert result.best.gap == pytest.approx((result.best.objective - result.relaxation_bound) / result.best.objective)
     assert_feasible(congested, result)
+
+
+# --- the upper bound and reduced-cost fixing ----------------------------------------------------------
+
+#: 14 vertices, 24 edges (i, j, cost), p = 3: by enumeration of its 364 configurations over scipy's shortest
+#: paths, the best is {4, 8, 9} at 159, then {2, 4, 9} at 161 and {4, 7, 8} at 163; the LP relaxation is 158.
+TINY_EDGES = [(1, 2, 28), (2, 3, 20), (3, 4, 17), (4, 5, 25), (2, 6, 2), (2, 7, 9), (7, 8, 27), (1, 9, 15),
+              (8, 10, 4), (8, 11, 4), (6, 12, 24), (4, 13, 10), (4, 14, 21), (7, 9, 15), (12, 13, 21), (5, 9, 14),
+              (3, 12, 25), (2, 8, 13), (7, 12, 24), (6, 7, 29), (9, 13, 21), (5, 7, 18), (10, 11, 16), (7, 14, 21)]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> tuple[Instance, dict[frozenset, float]]:
+    """The instance of TINY_EDGES and the total of every configuration (sites numbered from 1), enumerated."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import shortest_path
+
+    folder = tmp_path_factory.mktemp("t")
+    source = folder / "tiny.txt"
+    source.write_text("14 24 3\n" + "".join(f"{i} {j} {cost}\n" for i, j, cost in TINY_EDGES))
+    rows, columns, costs = zip(*TINY_EDGES, strict=True)
+    graph = coo_matrix((costs, (np.array(rows) - 1, np.array(columns) - 1)), shape=(14, 14)).tocsr()
+    distance = shortest_path(graph, directed=False)
+    totals = {frozenset(k + 1 for k in sites): float(distance[:, list(sites)].min(axis=1).sum())
+              for sites in itertools.combinations(range(14), 3)}
+    return load_instance(write_pmedian_instance(source, folder / "tiny")), totals
+
+
+def _tiny_master(instance: Instance) -> tuple[RadiusMaster, dict[int, int]]:
+    """The master of the p-median and the site (numbered from 1) of each of its y columns."""
+    engine = Engine.build(instance)
+    weights = solver_weights(resolve_weights(instance.weights, TRAVEL_ONLY), engine.scales)
+    master = RadiusMaster.of(engine.data, engine.form, engine.columns, weights, SolverOptions())
+    column = np.searchsorted(master.full_column, engine.columns["y"][:, 0])
+    return master, {int(c): k + 1 for k, c in enumerate(column)}
+
+
+def test_the_enumeration_of_the_tiny_instance(tiny):
+    _, totals = tiny
+    assert sorted(totals.values())[:3] == [159, 161, 163] and min(totals, key=totals.get) == {4, 8, 9}
+
+
+@pytest.mark.parametrize(("upper", "fixed"), [(159, {1, 3, 5, 6, 10, 11, 12, 14}), (161, {1, 3, 5, 10, 11, 12, 14}),
+                                              (170, set())])
+def test_reduced_costs_fix_only_sites_no_configuration_within_the_upper_bound_opens(tiny, upper, fixed):
+    """The objective is the mean travel, total / 14. Given an upper bound of 159 (the optimum), the LP's reduced
+    costs close 8 of the 14 sites, none of {4, 8, 9}; given 161, 7, none of {4, 8, 9} or {2, 4, 9} (6 is in
+    neither but is freed: its reduced cost lies between the gaps 1/14 and 3/14); given 170, none."""
+    instance, totals = tiny
+    master, site_of = _tiny_master(instance)
+    master._relaxation_rows()
+    assert master._relaxed * 14 == pytest.approx(158, abs=1e-9)
+    columns = master._fix_by_reduced_costs(upper / 14)
+    assert {site_of[c] for c in columns} == fixed
+    assert (master.session._upper[columns] == 0).all()  # fixed at 0 in HiGHS
+    within = [sites for sites, total in totals.items() if total <= upper]
+    assert not any(fixed & sites for sites in within)
+
+
+def test_the_search_starts_from_the_optimum_and_proves_it_with_sites_fixed(tiny):
+    """The LP's rounded point improved by swaps is {4, 8, 9} at 159: the upper bound fixes the eight sites
+    above, and the MIP over the six left proves it; the bounds are given back afterwards."""
+    instance, _ = tiny
+    master, site_of = _tiny_master(instance)
+    result = master.solve()
+    assert result.status is Status.OPTIMAL and result.objective * 14 == pytest.approx(159, abs=1e-9)
+    assert {site_of[c] for c in np.flatnonzero(result.values[:master.theta] > 0.5)} == {4, 8, 9}
+    assert master.fixed == 8
+    assert (master.session._upper[:master.theta] == master.session.form.col_upper[:master.theta]).all()
