@@ -147,11 +147,12 @@ def relative_gap(objective: float, bound: float) -> float:
 
 
 def proved(objective: float | None, bound: float | None) -> bool:
-    """The ``bound`` proves ``objective`` optimal, to the tolerance a solve asked for gap 0 ends at. HiGHS
-    also answers "optimal" once a search is within its ``mip_rel_gap``: that is not a proof."""
+    """The ``bound`` proves ``objective`` optimal, to the tolerance a solve asked for gap 0 ends at: within
+    :data:`MIP_ABS_GAP`, or that share of the objective (a relative gap shown as 0.0000%). HiGHS also
+    answers "optimal" once a search is within its ``mip_rel_gap``: that is not a proof."""
     if objective is None or bound is None:
         return False
-    return objective - bound <= MIP_ABS_GAP + 1e-9 * abs(objective)
+    return objective - bound <= MIP_ABS_GAP * max(1.0, abs(objective))
 
 
 @functools.cache

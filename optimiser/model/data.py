@@ -91,10 +91,15 @@ def prepare(instance: Instance, options: ModelOptions, times: dict[str, TravelTi
 
     Where patients may leave for neighbouring providers (:mod:`optimiser.instance.neighbours`), zones are not
     merged, every pair is kept and the radius formulation is not searched: none of the three knows
-    the neighbours, so the classic model of every pair is the formulation that is right."""
+    the neighbours, so the classic model of every pair is the formulation that is right. Under the
+    nearest-provider rule, pairs beyond the hard travel standard are kept too (the standard a row): an
+    open site beyond it still holds its zone's patients from a neighbour farther still, which the pair's
+    ``leave_only`` row says; left out, the zone would leave instead, and a configuration that breaks the
+    standard be answered."""
     times = travel_times_by_mode(instance, times)
     if rule(instance) != "none":
-        options = replace(options, merge_zones=False, nearest_sites=0, radius=False)
+        options = replace(options, merge_zones=False, nearest_sites=0, radius=False,
+                          prune_travel=options.prune_travel and rule(instance) != "nearest")
     instance, members = merge_zones(instance, times) if options.merge_zones else (instance, None)
     use_roles = options.use_roles and not instance.roles.empty
     candidates, leaves = apply_rule(instance, candidate_pairs(instance, times, options))
