@@ -15,7 +15,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from derive_common import (  # noqa: E402
-    ALLEN_2017, COUNTY_RESOURCE_USE, NEONATAL_SPEC, SENATE, derive_county, split_attendances, with_viable_minima)
+    ALLEN_2017, COUNTY_CODEPENDENCIES, COUNTY_RESOURCE_USE, SENATE, derive_county, split_attendances,
+    with_viable_minima)
 
 # --- instance -----------------------------------------------------------------------------
 INSTANCE = dict(
@@ -273,19 +274,13 @@ SITE_RESOURCES = [row for site in _BEDS for row in (
     (site, "critical_care_beds", _CRITICAL_CARE[site], 10, 1.0,
      "est.: from the site's size and role; +10 at GBP 1m each est."))]
 
-#: Co-dependencies (purple on site unless the adjoining Sheffield campus is meant: within 3 min blue light, which
-#: only the Royal Hallamshire and Sheffield Children's, 300 m apart, meet).
+#: Co-dependencies: the county instances' rules that hold across the network as they stand, then Sheffield's
+#: encodings: the adjoining campus is "within 3 min blue light", which only the Royal Hallamshire and Sheffield
+#: Children's, 300 m apart, meet; the HASU's ED may be a short transfer away.
 CAMPUS_MIN = 3
-CODEPENDENCIES = [
-    ("emergency", "colocated", "critical_care", None, None, "purple",
-     f"type-1 ED needs critical care on site (S, {SENATE})"),
-    ("emergency", "colocated", "urgent_care", None, None, "purple",
-     "est. (encoding): a type-1 department sees the minor attendances that reach it"),
-    ("obstetrics", "colocated", "critical_care", None, None, "purple",
-     f"consultant-led obstetrics with critical care on the same site (S, {SENATE})"),
-    ("obstetrics", "colocated", "neonatal", None, None, "purple",
-     f"consultant-led obstetrics with a neonatal unit on the same site (S, {NEONATAL_SPEC})"),
-    ("neonatal", "colocated", "obstetrics", None, None, "purple", f"S, {NEONATAL_SPEC}"),
+_COUNTY_RULES_KEPT = {("emergency", "critical_care"), ("emergency", "urgent_care"), ("obstetrics", "critical_care"),
+                      ("obstetrics", "neonatal"), ("neonatal", "obstetrics"), ("elective", "critical_care")}
+CODEPENDENCIES = [rule for rule in COUNTY_CODEPENDENCIES if (rule[0], rule[2]) in _COUNTY_RULES_KEPT] + [
     ("obstetrics", "within", "paediatrics", CAMPUS_MIN, "bluelight", "purple",
      f"consultant obstetrics with inpatient paediatrics on site or the adjoining campus (S, {SENATE}; "
      "campus encoding est.: the Jessop Wing and Sheffield Children's)"),
@@ -299,8 +294,6 @@ CODEPENDENCIES = [
     ("stroke", "within", "emergency", 15, "bluelight", "amber",
      f"HASU with an ED on site or a short transfer (S/K, {SENATE}): Sheffield's HASU at the Royal Hallamshire "
      "takes stroke patients direct while the adult ED is at the Northern General (S); 15 min est."),
-    ("elective", "within", "critical_care", 60, "bluelight", "amber",
-     f"complex elective surgery needs critical care, amber: network transfer (S, {SENATE}); within 60 min est."),
 ]
 
 _DGH = ["emergency", "urgent_care", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective"]
