@@ -10,7 +10,7 @@ import pytest
 from optimiser import instance_folders, load_instance, road_graph
 from optimiser.instance.proofs import prove_infeasible
 
-BUNDLED = ("mse", "hampshire", "dorset")
+BUNDLED = ("mse", "hampshire", "dorset", "south_yorkshire")
 MILES_KM = 1.609344
 
 

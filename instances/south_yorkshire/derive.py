@@ -1,0 +1,330 @@
+"""Derive the numbers of the `south_yorkshire` instance, write its files and print the checks in README.md.
+
+Run (with the project's environment, which has the optimiser package):
+
+    python derive.py     # writes every CSV/YAML file of this folder, then prints the checks
+
+Everything numeric lives here, marked S (sourced; source in README.md) or est. (estimate). Writing and
+the checks are shared with the county instances (../derive_common.py). Zones are the local authority
+districts of the network, split into towns by estimated shares of each district's ONS population.
+"""
+import itertools
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from derive_common import (  # noqa: E402
+    ALLEN_2017, COUNTY_CODEPENDENCIES, COUNTY_RESOURCE_USE, SENATE, derive_county, split_attendances,
+    with_viable_minima)
+
+# --- instance -----------------------------------------------------------------------------
+INSTANCE = dict(
+    name="south_yorkshire",
+    title="Working Together: acute hospitals of South Yorkshire, Bassetlaw, Chesterfield and Mid Yorkshire",
+    description=("Twelve acute and community hospital sites of the Working Together Partnership serving "
+                 "~2.34 million people in 32 town zones of 10 districts (ONS mid-2017 as recalled, est.). Services per site "
+                 "partly sourced; the hyper-acute stroke decision of 15 Nov 2017 is sourced; zone splits, "
+                 "activity rates other than stroke, capacities and costs are estimates (see README.md)."),
+    year=2017,
+    decision="decision_2017",
+)
+MARGIN = 0.05
+
+# --- sites (services S where README says so; coordinates est. from maps) ---------------------
+SITES = [
+    ("northern_general", "Northern General Hospital, Sheffield", 53.4095, -1.4600, True, 0,
+     "adult emergency department and major trauma centre for the region (S, Hospital Services Review 2018)"),
+    ("royal_hallamshire", "Royal Hallamshire Hospital and Jessop Wing, Sheffield", 53.3781, -1.4894, True, 0,
+     "hyper-acute stroke unit (S, consultation 2016); Jessop Wing maternity and neonatal unit (S); no adult A&E"),
+    ("sheffield_childrens", "Sheffield Children's Hospital", 53.3800, -1.4862, True, 0,
+     "children's emergency department and inpatient paediatrics (S, Hospital Services Review 2018)"),
+    ("rotherham", "Rotherham General Hospital", 53.4137, -1.3387, True, 0,
+     "A&E (S); hyper-acute stroke until 1 July 2019 (S)"),
+    ("barnsley", "Barnsley Hospital", 53.5597, -1.5030, True, 0,
+     "A&E (S); hyper-acute stroke until 1 October 2019 (S)"),
+    ("doncaster", "Doncaster Royal Infirmary", 53.5213, -1.1065, True, 0, "A&E (S); hyper-acute stroke unit (S)"),
+    ("bassetlaw", "Bassetlaw Hospital, Worksop", 53.3175, -1.1195, True, 0, "A&E (S); services est. (README)"),
+    ("montagu", "Montagu Hospital, Mexborough", 53.4946, -1.2880, True, 0,
+     "community and planned-care hospital with a minor injuries unit (est.)"),
+    ("chesterfield", "Chesterfield Royal Hospital", 53.2545, -1.3840, True, 0,
+     "A&E (S); hyper-acute stroke unit kept under 600 admissions a year (S, consultation 2016)"),
+    ("pinderfields", "Pinderfields Hospital, Wakefield", 53.6930, -1.5130, True, 0,
+     "Mid Yorkshire's acute hub: A&E, maternity, children's, hyper-acute stroke (S/est., README)"),
+    ("pontefract", "Pontefract Hospital", 53.6905, -1.3108, True, 0, "A&E without acute admissions (est.)"),
+    ("dewsbury", "Dewsbury and District Hospital", 53.6953, -1.6523, True, 0,
+     "A&E and planned care after Mid Yorkshire's 2016 changes (est., README)"),
+]
+
+# --- zones: district population (est.: ONS mid-2017 estimates as recalled, rounded to 100) split into towns (est. shares) ----
+DISTRICTS = {  # district: (population, [(zone_id, name, lat, lon, share, deprivation_quintile)])
+    "Sheffield": (582500, [
+        ("sheffield_central", "Sheffield city centre, Broomhall and Sharrow", 53.3780, -1.4700, 0.22, 1),
+        ("sheffield_north", "Hillsborough, Stannington and Stocksbridge", 53.4200, -1.5150, 0.20, 3),
+        ("sheffield_north_east", "Firth Park, Shiregreen and Southey", 53.4190, -1.4400, 0.20, 1),
+        ("sheffield_south_east", "Darnall, Handsworth and Mosborough", 53.3650, -1.3850, 0.20, 2),
+        ("sheffield_south_west", "Ecclesall, Dore and Nether Edge", 53.3500, -1.5100, 0.18, 5)]),
+    "Rotherham": (263400, [
+        ("rotherham_town", "Rotherham town", 53.4300, -1.3570, 0.45, 1),
+        ("wath_rawmarsh", "Rawmarsh, Wath and Swinton", 53.4900, -1.3300, 0.25, 2),
+        ("maltby_dinnington", "Maltby, Dinnington and Rother Valley", 53.3800, -1.2300, 0.30, 3)]),
+    "Barnsley": (243300, [
+        ("barnsley_town", "Barnsley town", 53.5526, -1.4797, 0.45, 2),
+        ("dearne", "Dearne: Goldthorpe, Wombwell and Hoyland", 53.5200, -1.3700, 0.25, 1),
+        ("royston_cudworth", "Royston and Cudworth", 53.5900, -1.4400, 0.15, 2),
+        ("penistone", "Penistone and the western villages", 53.5250, -1.6280, 0.15, 4)]),
+    "Doncaster": (310500, [
+        ("doncaster_town", "Doncaster town", 53.5228, -1.1285, 0.40, 1),
+        ("mexborough_conisbrough", "Mexborough, Conisbrough and Denaby", 53.4900, -1.2700, 0.20, 1),
+        ("thorne", "Thorne, Moorends and Stainforth", 53.6150, -0.9600, 0.15, 2),
+        ("armthorpe", "Armthorpe and Edenthorpe", 53.5350, -1.0500, 0.10, 3),
+        ("rossington_bawtry", "Rossington, Tickhill and Bawtry", 53.4700, -1.0900, 0.15, 3)]),
+    "Bassetlaw": (116300, [
+        ("worksop", "Worksop", 53.3020, -1.1240, 0.45, 2),
+        ("retford", "Retford", 53.3220, -0.9430, 0.30, 3),
+        ("harworth", "Harworth, Blyth and north Bassetlaw", 53.4170, -1.0750, 0.25, 3)]),
+    "Chesterfield": (104600, [("chesterfield_town", "Chesterfield", 53.2350, -1.4210, 1.0, 2)]),
+    "North East Derbyshire": (100900, [
+        ("dronfield", "Dronfield", 53.3020, -1.4720, 0.35, 5),
+        ("clay_cross", "Clay Cross and the southern villages", 53.1650, -1.4140, 0.35, 3),
+        ("eckington_killamarsh", "Eckington and Killamarsh", 53.3230, -1.3600, 0.30, 3)]),
+    "Bolsover": (79500, [("bolsover", "Bolsover, Clowne and Shirebrook", 53.2300, -1.2600, 1.0, 2)]),
+    "Wakefield": (343500, [
+        ("wakefield_city", "Wakefield city", 53.6830, -1.4990, 0.35, 2),
+        ("five_towns", "Pontefract, Castleford, Knottingley and Normanton", 53.7050, -1.3500, 0.35, 2),
+        ("ossett_horbury", "Ossett and Horbury", 53.6650, -1.5650, 0.12, 4),
+        ("hemsworth", "Hemsworth and South Elmsall", 53.6120, -1.3500, 0.18, 1)]),
+    # Kirklees 437,000 (est., ONS mid-2017 as recalled); its northern half (North Kirklees CCG, est. 44%) uses Dewsbury
+    "North Kirklees": (192300, [
+        ("dewsbury_town", "Dewsbury", 53.6910, -1.6330, 0.45, 1),
+        ("batley", "Batley and Birstall", 53.7160, -1.6340, 0.30, 2),
+        ("spen_valley", "Spen Valley: Cleckheaton, Heckmondwike, Liversedge", 53.7200, -1.7100, 0.25, 3)]),
+}
+ZONES_RAW = [(zid, name, lat, lon, round(pop * share), quintile, district)
+             for district, (pop, zones) in DISTRICTS.items() for zid, name, lat, lon, share, quintile in zones]
+POPULATION_TOTAL = sum(z[4] for z in ZONES_RAW)  # the districts' sum: scaling leaves every zone as derived
+
+# --- road graph: motorways, A roads, town links (junction coordinates and speeds est.) -----------
+SPEED = {"motorway": 100, "dual": 80, "single": 60, "minor": 50, "urban": 35}  # km/h, est.
+DETOUR = {"motorway": 1.05, "dual": 1.08, "single": 1.20, "minor": 1.25, "urban": 1.30}  # est.
+_SITE_NODES = [(s[0], s[2], s[3], s[1]) for s in SITES]
+_ZONE_NODES = [(z[0], z[2], z[3], z[1]) for z in ZONES_RAW]
+_JUNCTIONS = [
+    ("m1_j29", 53.1900, -1.3300, "M1 J29 Heath (A617)"), ("m1_j30", 53.2870, -1.2970, "M1 J30 Barlborough (A619)"),
+    ("m1_j31", 53.3580, -1.2730, "M1 J31 Aston (A57)"), ("m1_j32", 53.3900, -1.2900, "M1 J32 Thurcroft (M18)"),
+    ("m1_j33", 53.3930, -1.3650, "M1 J33 Catcliffe (A630 Parkway)"),
+    ("m1_j34", 53.4150, -1.4100, "M1 J34 Meadowhall"), ("m1_j35", 53.4520, -1.4440, "M1 J35 Thorpe Hesley"),
+    ("m1_j36", 53.4970, -1.4850, "M1 J36 Hoyland (A61/A6195)"), ("m1_j37", 53.5450, -1.5150, "M1 J37 Barnsley (A628)"),
+    ("m1_j38", 53.5850, -1.5350, "M1 J38 Haigh"), ("m1_j39", 53.6400, -1.5600, "M1 J39 Wakefield (A636)"),
+    ("m1_j40", 53.6730, -1.5450, "M1 J40 Ossett (A638)"), ("m1_j42", 53.7250, -1.5200, "M1 J42 Lofthouse (M62)"),
+    ("m18_j1", 53.4200, -1.2330, "M18 J1 Bramley (A631)"), ("m18_j2", 53.4660, -1.1420, "M18 J2 Wadworth (A1(M))"),
+    ("m18_j3", 53.5020, -1.0850, "M18 J3 Doncaster (A6182)"), ("m18_j4", 53.5320, -1.0450, "M18 J4 Armthorpe"),
+    ("m18_j5", 53.5750, -1.0150, "M18 J5 Hatfield"), ("a1_j34", 53.3780, -1.0860, "A1(M) J34 Blyth (A614)"),
+    ("a1_j36", 53.5030, -1.1750, "A1(M) J36 Warmsworth (A630)"), ("a1_j37", 53.5300, -1.2050, "A1(M) J37 Marr (A635)"),
+    ("a1_j38", 53.5730, -1.2300, "A1(M) J38 Redhouse (A638)"),
+    ("a1_ferrybridge", 53.7130, -1.2700, "A1(M)/M62 Ferrybridge"),
+    ("m62_j26", 53.7450, -1.7250, "M62 J26 Chain Bar"), ("m62_j27", 53.7520, -1.6500, "M62 J27 Gildersome"),
+    ("m62_j28", 53.7350, -1.5900, "M62 J28 Tingley"), ("m62_j31", 53.7130, -1.4200, "M62 J31 Normanton"),
+    ("m62_j32", 53.7050, -1.3450, "M62 J32 Pontefract"),
+]
+NODES = _SITE_NODES + _ZONE_NODES + _JUNCTIONS
+_MOTORWAYS = [  # consecutive junctions of each motorway
+    ("M1", ["m1_j29", "m1_j30", "m1_j31", "m1_j32", "m1_j33", "m1_j34", "m1_j35", "m1_j36", "m1_j37", "m1_j38",
+            "m1_j39", "m1_j40", "m1_j42"]),
+    ("M18", ["m1_j32", "m18_j1", "m18_j2", "m18_j3", "m18_j4", "m18_j5"]),
+    ("A1(M)", ["a1_j34", "m18_j2", "a1_j36", "a1_j37", "a1_j38", "a1_ferrybridge"]),
+    ("M62", ["m62_j26", "m62_j27", "m62_j28", "m1_j42", "m62_j31", "m62_j32", "a1_ferrybridge"]),
+]
+EDGES = [(a, b, "motorway", name) for name, chain in _MOTORWAYS for a, b in itertools.pairwise(chain)] + [
+    # Sheffield
+    ("northern_general", "m1_j34", "urban", "A6109 / Meadowhall Road"),
+    ("northern_general", "sheffield_north_east", "urban", "Herries Road"),
+    ("northern_general", "sheffield_central", "urban", "A61 Penistone Road"),
+    ("northern_general", "sheffield_north", "urban", "Herries Road / A6102"),
+    ("sheffield_central", "royal_hallamshire", "urban", "A57 Glossop Road"),
+    ("royal_hallamshire", "sheffield_childrens", "urban", "Clarkson Street (same campus)"),
+    ("royal_hallamshire", "sheffield_south_west", "urban", "A625 Ecclesall Road"),
+    ("royal_hallamshire", "sheffield_north", "urban", "A6101 / Middlewood Road"),
+    ("sheffield_central", "sheffield_south_east", "dual", "A57 Parkway"),
+    ("sheffield_south_east", "m1_j33", "dual", "A630 Parkway"),
+    ("sheffield_south_east", "m1_j31", "single", "A57 Aston"),
+    ("sheffield_south_west", "dronfield", "single", "A61 Chesterfield Road"),
+    ("sheffield_south_east", "eckington_killamarsh", "single", "A6135 / A616"),
+    ("sheffield_north", "penistone", "single", "A616 Stocksbridge bypass"),
+    # Chesterfield and North Derbyshire
+    ("dronfield", "chesterfield_town", "dual", "A61 Dronfield bypass"),
+    ("chesterfield_town", "chesterfield", "urban", "Calow Lane"), ("chesterfield", "m1_j29", "dual", "A617"),
+    ("chesterfield", "m1_j30", "single", "A619"), ("chesterfield_town", "clay_cross", "dual", "A61"),
+    ("clay_cross", "m1_j29", "single", "A6175"), ("bolsover", "m1_j29", "single", "A632 / A617"),
+    ("bolsover", "m1_j30", "single", "A616 Clowne"), ("eckington_killamarsh", "m1_j30", "single", "A616"),
+    # Rotherham
+    ("rotherham_town", "rotherham", "urban", "Moorgate Road"), ("rotherham_town", "m1_j33", "dual", "A631 / A630"),
+    ("rotherham_town", "m1_j34", "urban", "A6109 / A6178"), ("rotherham", "m18_j1", "single", "A631 Wickersley"),
+    ("rotherham_town", "wath_rawmarsh", "single", "A633"),
+    ("maltby_dinnington", "m18_j1", "single", "A631 Maltby"), ("maltby_dinnington", "m1_j31", "single", "A57"),
+    # Barnsley
+    ("barnsley_town", "barnsley", "urban", "Gawber Road"), ("barnsley_town", "m1_j37", "urban", "A628 Dodworth Road"),
+    ("barnsley", "m1_j37", "urban", "A628"), ("barnsley_town", "royston_cudworth", "single", "A61 / A628"),
+    ("barnsley_town", "dearne", "single", "A633 / A6195 Dearne Valley Parkway"),
+    ("dearne", "m1_j36", "dual", "A6195"), ("dearne", "a1_j37", "single", "A635"),
+    ("dearne", "wath_rawmarsh", "single", "A6023 / A6195"), ("penistone", "m1_j37", "single", "A628"),
+    ("royston_cudworth", "hemsworth", "single", "A628"), ("barnsley_town", "m1_j38", "single", "A61 north"),
+    # Doncaster and Bassetlaw
+    ("doncaster_town", "doncaster", "urban", "Thorne Road"), ("doncaster_town", "a1_j36", "dual", "A630"),
+    ("doncaster_town", "m18_j3", "dual", "A6182 White Rose Way"), ("doncaster", "m18_j4", "single", "A630 / A18"),
+    ("doncaster_town", "a1_j38", "single", "A638 Great North Road"),
+    ("armthorpe", "m18_j4", "urban", "A630"), ("armthorpe", "doncaster", "urban", "Armthorpe Road"),
+    ("thorne", "m18_j5", "single", "A614 / M18 J6 link"), ("thorne", "doncaster_town", "single", "A19 / A18"),
+    ("mexborough_conisbrough", "montagu", "urban", "A6023 Adwick Road"),
+    ("mexborough_conisbrough", "a1_j36", "single", "A6023 / A630"),
+    ("mexborough_conisbrough", "wath_rawmarsh", "urban", "A6023 / A633"),
+    ("rossington_bawtry", "m18_j2", "single", "A638 / A6182"), ("rossington_bawtry", "harworth", "single", "A614"),
+    ("harworth", "a1_j34", "single", "A614 / A634"), ("worksop", "bassetlaw", "urban", "Kilton Hill"),
+    ("worksop", "m1_j31", "single", "A57"), ("worksop", "a1_j34", "single", "A57 / A614"),
+    ("worksop", "retford", "single", "A620"), ("retford", "a1_j34", "single", "A638 Blyth Road"),
+    ("worksop", "m1_j30", "single", "A619"), ("harworth", "m18_j1", "single", "A631 Tickhill Road"),
+    # Wakefield and North Kirklees
+    ("wakefield_city", "pinderfields", "urban", "Aberford Road"), ("wakefield_city", "m1_j39", "dual", "A636"),
+    ("wakefield_city", "m1_j40", "single", "A638"), ("pinderfields", "m1_j42", "single", "A650 / A61 north"),
+    ("wakefield_city", "hemsworth", "single", "A638 / A628"), ("wakefield_city", "five_towns", "single", "A645"),
+    ("wakefield_city", "royston_cudworth", "single", "A61"), ("five_towns", "pontefract", "urban", "Southgate"),
+    ("five_towns", "m62_j32", "urban", "A639"), ("five_towns", "m62_j31", "single", "A655 Normanton"),
+    ("pontefract", "a1_ferrybridge", "single", "A645"), ("hemsworth", "a1_j38", "single", "A638 South Elmsall"),
+    ("hemsworth", "pontefract", "single", "A628"), ("ossett_horbury", "m1_j40", "urban", "A638"),
+    ("ossett_horbury", "wakefield_city", "urban", "A642"), ("ossett_horbury", "dewsbury_town", "single", "A638"),
+    ("dewsbury_town", "dewsbury", "urban", "Halifax Road"), ("dewsbury_town", "m1_j40", "single", "A638"),
+    ("dewsbury_town", "batley", "urban", "A652 / A653"), ("batley", "m62_j27", "single", "A62 / A652"),
+    ("batley", "m62_j28", "single", "A653"), ("spen_valley", "m62_j26", "urban", "A638 / A58"),
+    ("spen_valley", "dewsbury", "single", "A638 / A62"),
+]
+
+TOWN_PAIRS = [("sheffield_central", "doncaster_town"), ("barnsley_town", "wakefield_city"),
+              ("rotherham_town", "sheffield_central"), ("chesterfield_town", "sheffield_central")]
+
+# --- services ------------------------------------------------------------------------------
+WT_STROKE = ("NHS Commissioners Working Together, 'Proposal to change hyper acute stroke services', public "
+             "consultation 3 Oct 2016 - 14 Feb 2017")
+WT_DECISION = ("Joint Committee of Clinical Commissioning Groups (Commissioners Working Together), decision on hyper "
+               "acute stroke services, 15 November 2017")
+HSR_2018 = ("Professor Chris Welsh, independent Hospital Services Review for South Yorkshire, Bassetlaw and "
+            "Chesterfield, report 9 May 2018")
+ONS_BIRTHS = "ONS, Births in England and Wales: 2017 (679,106 live births over 58.7 million residents)"
+SERVICES = with_viable_minima(split_attendances({
+    "emergency": dict(
+        name="Type-1 emergency department (24/7 A&E)", activity="A&E attendances",
+        demand_per_1000=280.0, min_sites=1, rotas_24_7=1, running_cost_gbp_m=20.0, opening_capital_gbp_m=25.0,
+        coverage_travel_min=30, coverage_share=0.95,
+        source="est.: ~15.5 million type-1 attendances in England a year over ~55.6 million people (NHS England A&E "
+               "attendances 2017/18, rounded) = ~280 per 1000; access 95% within 30 min by car est. (seven EDs "
+               f"kept, S, {HSR_2018}); costs est."),
+    "critical_care": dict(
+        name="Adult critical care (ICU/HDU)", activity="critical care admissions",
+        demand_per_1000=4.5, min_sites=1, rotas_24_7=1, running_cost_gbp_m=8.0, opening_capital_gbp_m=15.0,
+        source="est.: ~4.5 adult critical care admissions per 1000 a year (as the county instances); costs est."),
+    "obstetrics": dict(
+        name="Consultant-led obstetric unit", activity="births",
+        demand_per_1000=11.6, min_sites=1, rotas_24_7=1, running_cost_gbp_m=10.0, opening_capital_gbp_m=15.0,
+        coverage_travel_min=40, coverage_share=0.95,
+        source=f"S: {ONS_BIRTHS} = 11.6 per 1000; access 95% within 40 min by car est.; costs est."),
+    "neonatal": dict(
+        name="Neonatal unit (local neonatal unit / SCBU)", activity="neonatal admissions",
+        demand_per_1000=1.16, min_sites=1, rotas_24_7=0, running_cost_gbp_m=4.0, opening_capital_gbp_m=8.0,
+        source="est.: ~10% of births need neonatal care (est.) x 11.6 births per 1000; costs est."),
+    "paediatrics": dict(
+        name="Inpatient paediatrics", activity="paediatric admissions",
+        demand_per_1000=15.0, min_sites=1, rotas_24_7=1, running_cost_gbp_m=6.0, opening_capital_gbp_m=10.0,
+        source="est.: ~15 paediatric admissions per 1000 residents a year (younger population than Dorset's 13); "
+               "costs est."),
+    "elective": dict(
+        name="Inpatient elective surgery", activity="elective inpatient admissions",
+        demand_per_1000=22.0, min_sites=1, rotas_24_7=0, running_cost_gbp_m=5.0, opening_capital_gbp_m=10.0,
+        source="est.: ~22 ordinary elective admissions per 1000 a year; day cases not modelled; costs est."),
+    "stroke": dict(
+        name="Hyper-acute stroke unit (first 72 hours)", activity="hyper-acute stroke admissions",
+        demand_per_1000=1.54, min_sites=1, min_volume=400, max_volume=2000, mode="bluelight",
+        coverage_travel_min=45, coverage_share=0.95, rotas_24_7=1, running_cost_gbp_m=4.0, opening_capital_gbp_m=6.0,
+        source="S/est.: around 15 patients a week no longer treated at Barnsley or Rotherham (S, Sheffield Star, "
+               "18 Jun 2018, reporting the decision) = 780 a year over their 506,700 residents (est., ONS mid-2017 as recalled) = "
+               f"1.54 per 1000; 95% within 45 min by blue light (S, {ALLEN_2017}); min volume 600 (S, same) "
+               "relaxed to 400 (est.) and at most 2,000, the top of the modelled best range 600-2,000 (S, same), "
+               "because the decision kept Chesterfield, which receives fewer than 600 a year "
+               f"(S, {WT_STROKE}); costs est."),
+}))
+RESOURCE_USE = {s: use for s, use in COUNTY_RESOURCE_USE.items() if s in SERVICES}
+
+# Beds: site shares est. from each site's public profile (rounded to 50), the SYB+Chesterfield sites scaled to
+# the 5,178 acute beds the Hospital Services Review counted (S); Mid Yorkshire sites est. unscaled.
+_BEDS_RAW = {"northern_general": 1100, "royal_hallamshire": 850, "sheffield_childrens": 150, "rotherham": 450,
+             "barnsley": 450, "doncaster": 700, "bassetlaw": 200, "montagu": 50, "chesterfield": 550}
+_HSR_BEDS = 5178
+_BEDS = {site: round(raw * _HSR_BEDS / sum(_BEDS_RAW.values())) for site, raw in _BEDS_RAW.items()}
+_BEDS.update({"pinderfields": 650, "pontefract": 150, "dewsbury": 350})
+_THEATRES = {"northern_general": 30, "royal_hallamshire": 20, "sheffield_childrens": 8, "rotherham": 10,
+             "barnsley": 10, "doncaster": 15, "bassetlaw": 6, "montagu": 3, "chesterfield": 11, "pinderfields": 14,
+             "pontefract": 6, "dewsbury": 8}
+_CRITICAL_CARE = {"northern_general": 40, "royal_hallamshire": 30, "sheffield_childrens": 0, "rotherham": 16,
+                  "barnsley": 16, "doncaster": 20, "bassetlaw": 6, "montagu": 0, "chesterfield": 14,
+                  "pinderfields": 20, "pontefract": 0, "dewsbury": 6}
+_BEDS_SOURCE = ("est.: site share from its public profile (rounded to 50){}; expansion est. 15% at GBP 0.5m a bed")
+SITE_RESOURCES = [row for site in _BEDS for row in (
+    (site, "beds", _BEDS[site], round(0.15 * _BEDS[site]), 0.5,
+     _BEDS_SOURCE.format(", scaled to the 5,178 acute beds of the Hospital Services Review (S)"
+                         if site in _BEDS_RAW else "")),
+    (site, "theatres", _THEATRES[site], 2, 5.0, "est.: from the site's size; +2 at GBP 5m each est."),
+    (site, "critical_care_beds", _CRITICAL_CARE[site], 10, 1.0,
+     "est.: from the site's size and role; +10 at GBP 1m each est."))]
+
+#: Co-dependencies: the county instances' rules that hold across the network as they stand, then Sheffield's
+#: encodings: the adjoining campus is "within 3 min blue light", which only the Royal Hallamshire and Sheffield
+#: Children's, 300 m apart, meet; the HASU's ED may be a short transfer away.
+CAMPUS_MIN = 3
+_COUNTY_RULES_KEPT = {("emergency", "critical_care"), ("emergency", "urgent_care"), ("obstetrics", "critical_care"),
+                      ("obstetrics", "neonatal"), ("neonatal", "obstetrics"), ("elective", "critical_care")}
+CODEPENDENCIES = [rule for rule in COUNTY_CODEPENDENCIES if (rule[0], rule[2]) in _COUNTY_RULES_KEPT] + [
+    ("obstetrics", "within", "paediatrics", CAMPUS_MIN, "bluelight", "purple",
+     f"consultant obstetrics with inpatient paediatrics on site or the adjoining campus (S, {SENATE}; "
+     "campus encoding est.: the Jessop Wing and Sheffield Children's)"),
+    ("neonatal", "within", "paediatrics", CAMPUS_MIN, "bluelight", "purple",
+     f"local neonatal unit needs inpatient paediatrics (S, {SENATE}); campus encoding est."),
+    ("paediatrics", "within", "critical_care", CAMPUS_MIN, "bluelight", "purple",
+     "est. (K): a deteriorating child is stabilised by the site's anaesthetic and critical care team; campus "
+     "encoding est."),
+    ("stroke", "colocated", "critical_care", None, None, "purple",
+     f"HASU needs CT, anaesthetic and critical care cover on site (S/K, {SENATE})"),
+    ("stroke", "within", "emergency", 15, "bluelight", "amber",
+     f"HASU with an ED on site or a short transfer (S/K, {SENATE}): Sheffield's HASU at the Royal Hallamshire "
+     "takes stroke patients direct while the adult ED is at the Northern General (S); 15 min est."),
+]
+
+_DGH = ["emergency", "urgent_care", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective"]
+_BASE = {
+    "northern_general": ["emergency", "urgent_care", "critical_care", "elective"],
+    "royal_hallamshire": ["critical_care", "obstetrics", "neonatal", "elective", "stroke"],
+    "sheffield_childrens": ["paediatrics"],
+    "rotherham": [*_DGH, "stroke"], "barnsley": [*_DGH, "stroke"], "doncaster": [*_DGH, "stroke"],
+    "bassetlaw": ["emergency", "urgent_care", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective"],
+    "montagu": ["urgent_care", "elective"], "chesterfield": [*_DGH, "stroke"], "pinderfields": [*_DGH, "stroke"],
+    "pontefract": ["urgent_care", "elective"], "dewsbury": ["emergency", "urgent_care", "critical_care", "elective"],
+}
+OPTIONS = {
+    "status_quo": dict(
+        name="Status quo before the 2017 stroke decision: six hyper-acute stroke units",
+        services=_BASE,
+        description="HASUs at the Royal Hallamshire, Rotherham, Barnsley, Doncaster, Chesterfield and Pinderfields; "
+                    "adult ED and major trauma at the Northern General; maternity at the Jessop Wing and every "
+                    "district hospital; Montagu and Pontefract minor injuries and planned care.",
+        source=f"HASUs S ({WT_STROKE}: Barnsley and Rotherham would stop; {WT_DECISION}); EDs S ({HSR_2018}); "
+               "maternity, paediatrics and the Mid Yorkshire split est. (README)"),
+    "decision_2017": dict(
+        name="15 Nov 2017 decision: HASUs at the Royal Hallamshire, Doncaster, Chesterfield and Pinderfields",
+        services={site: [s for s in svcs if not (s == "stroke" and site in ("rotherham", "barnsley"))]
+                  for site, svcs in _BASE.items()},
+        description="Barnsley and Rotherham stop hyper-acute stroke care (Rotherham from 1 July 2019, Barnsley from "
+                    "1 October 2019); their patients go to the nearest of the Royal Hallamshire, Doncaster and "
+                    "Pinderfields (Chesterfield kept); acute stroke care and rehabilitation stay local.",
+        source=f"S: {WT_DECISION}; implementation dates S (South Yorkshire and Bassetlaw ICS, March 2019)"),
+}
+
+
+if __name__ == "__main__":
+    derive_county(sys.modules[__name__])
