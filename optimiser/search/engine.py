@@ -210,6 +210,7 @@ class Engine:
     scouted: bool = False  # the last search answered with the scout's configuration
     distinct: naming.Distinct | None = None  # of the last search: the level it ranks at (None: y and r)
     rebuild_s: float = 0.0  # the longest a model of this engine took to compile and load: what a rebuild may take
+    pinned_s: float = 0.0  # the last search's start, solved pinned: what the repair's pinned solve may take
 
     @classmethod
     def build(cls, instance: Instance, *, options: ModelOptions | None = None,
@@ -356,6 +357,7 @@ class Engine:
         completed = self._solve_pinning(self.pin(configuration))
         if completed.has_solution:
             self.session.set_start(np.arange(len(completed.values)), completed.values)
+        self.pinned_s = completed.seconds
         return completed.seconds
 
     def evaluate(self, configuration: Configuration | str, *,
@@ -778,7 +780,7 @@ class Engine:
         """``configuration`` served over its zones' nearest hosts (:meth:`_repaired`), every zone's sites
         doubled while that has no solution; no solution where the next rebuild would not end in time."""
         if self.data.reach is not None:
-            if not self._rebuild_fits():
+            if not self._rebuild_fits(then_s=self.pinned_s):
                 return SolverResult(Status.NO_SOLUTION, None, None, None, 0.0, solver_version())
             self._adopt(self._at_hosts(configuration))
         while True:
@@ -867,12 +869,13 @@ class Engine:
         self.rebuild_s = max(self.rebuild_s, time.perf_counter() - start)
         return engine
 
-    def _rebuild_fits(self) -> bool:
-        """Whether a rebuild, which nothing interrupts, would end before the deadline (or, for owed work, its
-        grace), at :data:`REPAIR_RESERVE` times the longest build seen: else the time limit would be
-        broken by as much (a regional search at 2 s began one with 0.6 s left, and it took 0.9 s)."""
+    def _rebuild_fits(self, then_s: float = 0.0) -> bool:
+        """Whether a rebuild, which nothing interrupts, and a solve of ``then_s`` after it would end before the
+        deadline (or, for owed work, its grace), at :data:`REPAIR_RESERVE` times the longest build seen: else
+        the time limit would be broken by as much (a regional search at 2 s began one with 0.6 s left, and it
+        took 0.9 s), or the rebuild be for nothing."""
         deadline = self.session.deadline
-        return deadline is None or time.perf_counter() + REPAIR_RESERVE * self.rebuild_s <= deadline
+        return deadline is None or time.perf_counter() + REPAIR_RESERVE * (self.rebuild_s + then_s) <= deadline
 
     # --- internals ----------------------------------------------------------------------------
 
