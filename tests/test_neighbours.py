@@ -385,3 +385,59 @@ def test_explain_under_nearest_provider_counts_the_trips_to_the_neighbour(tmp_pa
     assert explained.criteria.loc["travel", "a"] == pytest.approx(6.0)
     assert explained.criteria.loc["leaving", ["a", "b"]].tolist() == pytest.approx([2000.0, 1000.0])
     assert explained.criteria["objective_difference"].sum() == pytest.approx(explained.difference, abs=1e-9)
+
+
+def _drawn_maps(folder: Path, monkeypatch) -> tuple[list, object]:
+    """The report's maps of west only and mid only on the line instance in ``folder``, as matplotlib figures
+    (the option maps, and the legend)."""
+    pytest.importorskip("geopandas", reason="the geo extra is not installed (pip install -e '.[geo]')")
+    from reports import charts, render
+
+    monkeypatch.setattr(charts, "_png", lambda fig: fig)
+    instance = load_instance(folder)
+    configurations = {"west": WEST_ONLY, "mid": MID_ONLY}
+    appraisal = appraise(instance, configurations)
+    names = render.OptionNames(instance, appraisal, configurations)
+    drawn = render.maps(instance, appraisal, ["west", "mid"], names, configurations, None)
+    return [m["image"] for m in drawn["maps"]], drawn["legend"]
+
+
+def _neighbour_artists(fig) -> tuple[list[list[float]], list[str], int]:
+    """What a map draws in the neighbours' colour: the flow lines' widths, the labels' texts, the markers."""
+    from matplotlib.collections import LineCollection, PathCollection
+    from matplotlib.colors import to_hex
+
+    from reports.charts import NEIGHBOUR_COLOUR
+
+    ax = fig.axes[0]
+    lines = [list(c.get_linewidths()) for c in ax.collections if isinstance(c, LineCollection)
+             and to_hex(c.get_colors()[0]) == NEIGHBOUR_COLOUR]
+    markers = sum(1 for c in ax.collections if isinstance(c, PathCollection)
+                  and to_hex(c.get_facecolors()[0]) == NEIGHBOUR_COLOUR)
+    labels = [t.get_text() for t in ax.texts if to_hex(t.get_color()) == NEIGHBOUR_COLOUR]
+    return lines, labels, markers
+
+
+def test_the_maps_draw_the_neighbours_and_the_patients_who_leave(tmp_path, monkeypatch):
+    """Nearest provider: west only sends z_east and z_far (1,000 a year each) to nb, mid only z_far (1,000):
+    the widest flow, 1,000, is drawn 4 points wide on every map, so west's map has two such lines and mid's
+    one; nb is a labelled triangle on each, with what it receives; the legend names both."""
+    from reports.charts import FLOW_MAX_WIDTH
+
+    (west, mid), legend = _drawn_maps(line(tmp_path / "line", rule="nearest"), monkeypatch)
+    assert _neighbour_artists(west) == ([[FLOW_MAX_WIDTH, FLOW_MAX_WIDTH]],
+                                        ["Neighbour General\n2,000 a year leave for it"], 1)
+    assert _neighbour_artists(mid) == ([[FLOW_MAX_WIDTH]], ["Neighbour General\n1,000 a year leave for it"], 1)
+    assert [t.get_text() for t in legend.axes[0].texts] == [
+        "hospital site", "site hosting no service", "neighbouring provider, outside the group",
+        "modelled roads (line width: road class)",
+        "patients leaving for a neighbouring provider, from each zone's centre (line width: activity a year)"]
+
+
+def test_without_a_rule_the_maps_show_no_neighbours(tmp_path, monkeypatch):
+    """neighbour_rule none: nobody leaves, so the maps and the legend are as for an instance without
+    neighbours: nothing in the neighbours' colour, and the legend's three rows (site, empty site, roads)."""
+    (west, mid), legend = _drawn_maps(line(tmp_path / "line", rule="none"), monkeypatch)
+    assert _neighbour_artists(west) == _neighbour_artists(mid) == ([], [], 0)
+    assert [t.get_text() for t in legend.axes[0].texts] == [
+        "hospital site", "site hosting no service", "modelled roads (line width: road class)"]
