@@ -63,6 +63,8 @@ TRAVEL_CMAP = "YlOrRd"
 GAIN, LOSS = "#2166ac", "#d6604d"  # colour-blind-safe blue / red
 ROAD_WIDTH = {"motorway": 1.4, "dual": 1.1, "single": 0.7, "minor": 0.5, "urban": 0.5}
 ROLE_COLOURS = ("#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#d95f02", "#666666")
+#: Neighbouring providers and the patients who leave for them: one colour, a triangle marker, lines up to this wide.
+NEIGHBOUR_COLOUR, FLOW_MAX_WIDTH = "#6a3d9a", 4.0
 OPTION_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974")
 
 
@@ -104,16 +106,20 @@ def map_scale(values: Sequence[float]) -> tuple[float, float]:
 @dataclass(frozen=True)
 class MapLayers:
     """What every map of an instance draws beneath its zones and sites, in a local metric projection (metres):
-    the zones' areas (index ``zone_id``, column ``approximate``), the road graph and the sites."""
+    the zones' areas (index ``zone_id``, column ``approximate``), the road graph, the sites and the neighbouring
+    providers (index ``neighbour_id``, column ``name``; none where patients do not leave)."""
 
     areas: object  # geopandas.GeoDataFrame: imported lazily with the geo extra
     roads: np.ndarray  # segments × 2 ends × (x, y), metres
     road_widths: np.ndarray
     sites: object  # geopandas.GeoSeries of points, index site_id
+    neighbours: object = None  # geopandas.GeoDataFrame of points, index neighbour_id, or None
 
     @classmethod
-    def of(cls, areas, nodes: pd.DataFrame, roads: pd.DataFrame, sites: pd.DataFrame) -> MapLayers:
-        """Project the zones (WGS84 areas), the junctions and roads and the sites into the zones' UTM zone."""
+    def of(cls, areas, nodes: pd.DataFrame, roads: pd.DataFrame, sites: pd.DataFrame,
+           neighbours: pd.DataFrame | None = None) -> MapLayers:
+        """Project the zones (WGS84 areas), the junctions and roads, the sites and any neighbouring providers
+        (``neighbour_id, name, lat, lon``) into the zones' UTM zone."""
         import geopandas as gpd
 
         local = areas.estimate_utm_crs()
@@ -126,17 +132,34 @@ class MapLayers:
                             axis=1) if len(links) else np.zeros((0, 2, 2))
         points = gpd.GeoSeries(gpd.points_from_xy(sites["lon"], sites["lat"]), index=sites.index,
                                crs=areas.crs).to_crs(local)
+        others = None if neighbours is None else gpd.GeoDataFrame(
+            {"name": neighbours["name"].astype(str).to_numpy()},
+            index=pd.Index(neighbours["neighbour_id"].to_numpy(), name="neighbour_id"),
+            geometry=gpd.points_from_xy(neighbours["lon"], neighbours["lat"]), crs=areas.crs).to_crs(local)
         return cls(areas.to_crs(local), segments, links["road_class"].map(ROAD_WIDTH).fillna(0.5).to_numpy(float),
-                   points)
+                   points, others)
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        """West, south, east, north of the zones and any neighbouring providers (which may lie beyond them)."""
+        west, south, east, north = self.areas.total_bounds
+        if self.neighbours is None or not len(self.neighbours):
+            return west, south, east, north
+        x, y = self.neighbours.geometry.x, self.neighbours.geometry.y
+        pad = 0.03 * max(east - west, north - south)
+        return (min(west, x.min() - pad), min(south, y.min() - pad), max(east, x.max() + pad),
+                max(north, y.max() + pad))
 
 
 def option_map(layers: MapLayers, values: pd.Series, *, sites: Sequence[MapSite], roles: Sequence[str],
                scale: tuple[float, float], title: str, cmap: str | matplotlib.colors.Colormap = TRAVEL_CMAP,
-               label: str = "minutes", ticks: Mapping[float, str] | None = None) -> str:
+               label: str = "minutes", ticks: Mapping[float, str] | None = None,
+               flows: pd.DataFrame | None = None, flow_scale: float = 0.0) -> str:
     """A choropleth of the zones (``values`` by zone on ``scale``) over the road graph, sites labelled with
-    what they host, a colour bar with its unit, a scale bar and, where zones are approximate, a note."""
+    what they host, any neighbouring providers with the patients who leave for them (``flows``: ``zone_id,
+    neighbour_id, activity``, line width by activity against ``flow_scale``), a colour bar with its unit, a
+    scale bar and, where zones are approximate, a note."""
     areas = layers.areas.assign(value=values.reindex(layers.areas.index).to_numpy(float))
-    west, south, east, north = areas.total_bounds
+    west, south, east, north = layers.bounds()
     ratio = (north - south) / max(east - west, 1.0)
     with _figure(8.0, min(11.0, max(6.0, 8.0 * ratio + 1.6))) as (fig, axes):
         ax = axes[0, 0]
@@ -157,6 +180,8 @@ def option_map(layers: MapLayers, values: pd.Series, *, sites: Sequence[MapSite]
                         textcoords="offset points", ha="right" if east_half else "left",
                         va="top" if site.site_id in below else "bottom", fontsize=5.5,
                         bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#888888", "lw": 0.4, "alpha": 0.9})
+        if layers.neighbours is not None:
+            _draw_neighbours(ax, layers, flows, flow_scale, middle_x=(west + east) / 2)
         ax.set_xlim(west, east)
         ax.set_ylim(south, north)
         ax.set_aspect("equal")
@@ -174,6 +199,34 @@ def option_map(layers: MapLayers, values: pd.Series, *, sites: Sequence[MapSite]
         ax.set_title(title, loc="left", fontweight="bold")
         fig.subplots_adjust(left=0.02, right=0.98, top=0.93, bottom=0.08)
         return _png(fig)
+
+
+def _draw_neighbours(ax, layers: MapLayers, flows: pd.DataFrame | None, flow_scale: float, middle_x: float) -> None:
+    """Neighbouring providers as labelled triangles, and a line from each zone's centre to the neighbour its
+    patients leave for, as wide as the activity a year (against ``flow_scale``), labelled with the total; labels
+    point inwards from ``middle_x``, as the sites' do, so they stay on the map."""
+    centres = layers.areas.geometry.representative_point()
+    received = pd.Series(dtype=float)
+    if flows is not None and len(flows) and flow_scale > 0:
+        sent = flows[flows["activity"] > 0].groupby(["zone_id", "neighbour_id"])["activity"].sum()
+        received = sent.groupby(level="neighbour_id").sum()
+        segments = [[(centres[z].x, centres[z].y), (layers.neighbours.geometry[n].x, layers.neighbours.geometry[n].y)]
+                    for z, n in sent.index]
+        ax.add_collection(LineCollection(segments, linewidths=FLOW_MAX_WIDTH * sent.to_numpy() / flow_scale,
+                                         colors=NEIGHBOUR_COLOUR, alpha=0.6, capstyle="round", zorder=3))
+    for neighbour_id, row in layers.neighbours.iterrows():
+        point = row.geometry
+        ax.scatter([point.x], [point.y], marker="^", s=50, c=NEIGHBOUR_COLOUR, edgecolors="black", linewidths=0.8,
+                   zorder=4)
+        leaving = float(received.get(neighbour_id, 0.0))
+        text = textwrap.fill(row["name"], 24, break_long_words=False) + (
+            f"\n{leaving:,.0f} a year leave for it" if leaving > 0 else "")
+        east_half = point.x > middle_x
+        ax.annotate(text, xy=(point.x, point.y), xytext=(-5 if east_half else 5, -5), textcoords="offset points",
+                    ha="right" if east_half else "left", va="top",
+                    fontsize=5.5, color=NEIGHBOUR_COLOUR, zorder=5,
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": NEIGHBOUR_COLOUR, "lw": 0.4,
+                          "alpha": 0.9})
 
 
 def _labels_below(layers: MapLayers, sites: Sequence[MapSite], width_m: float) -> set[str]:
@@ -217,20 +270,32 @@ def gainers_map(layers: MapLayers, change: pd.Series, *, sites: Sequence[MapSite
                                                               f"within {threshold_min:g} min", 2 / 3: "longer trip"})
 
 
-def map_legend(roles: Sequence[tuple[str, str]]) -> str:
-    """The maps' shared legend: site markers by role, a site hosting nothing, and the roads."""
+def map_legend(roles: Sequence[tuple[str, str]], neighbours: bool = False) -> str:
+    """The maps' shared legend: site markers by role, a site hosting nothing, the roads and, where patients
+    may leave the group, the neighbouring providers and the lines of patients leaving for them."""
     entries = [(ROLE_COLOURS[i % len(ROLE_COLOURS)], f"{role.upper()}: {name}") for i, (role, name) in
                enumerate(roles)] or [("#222222", "hospital site")]
     entries.append(("white", "site hosting no service"))
-    with _figure(16.0, 0.5 + 0.45 * (len(entries) + 1)) as (fig, axes):
+    lines = [("#555555", 1.2, "modelled roads (line width: road class)")]
+    if neighbours:
+        lines.append((NEIGHBOUR_COLOUR, FLOW_MAX_WIDTH / 2, "patients leaving for a neighbouring provider, from each "
+                                                            "zone's centre (line width: activity a year)"))
+    rows = len(entries) + int(neighbours) + len(lines)
+    with _figure(16.0, 0.5 + 0.45 * rows) as (fig, axes):
         ax = axes[0, 0]
         for i, (colour, text) in enumerate(entries):
             ax.scatter([0.01], [-i], marker="s", s=40, c=colour, edgecolors="black", linewidths=1.0)
             ax.text(0.03, -i, text, va="center", fontsize=7)
-        ax.plot([0.0, 0.02], [-len(entries)] * 2, color="#555555", linewidth=1.2)
-        ax.text(0.03, -len(entries), "modelled roads (line width: road class)", va="center", fontsize=7)
+        at = len(entries)
+        if neighbours:
+            ax.scatter([0.01], [-at], marker="^", s=50, c=NEIGHBOUR_COLOUR, edgecolors="black", linewidths=0.8)
+            ax.text(0.03, -at, "neighbouring provider, outside the group", va="center", fontsize=7)
+            at += 1
+        for i, (colour, width, text) in enumerate(lines, start=at):
+            ax.plot([0.0, 0.02], [-i] * 2, color=colour, linewidth=width)
+            ax.text(0.03, -i, text, va="center", fontsize=7)
         ax.set_xlim(0, 1)
-        ax.set_ylim(-len(entries) - 0.6, 0.6)
+        ax.set_ylim(-rows + 0.4, 0.6)
         ax.axis("off")
         fig.subplots_adjust(left=0.01, right=0.99, top=0.98, bottom=0.02)
         return _png(fig)

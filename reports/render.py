@@ -465,7 +465,11 @@ def maps(instance: Instance, appraisal: Appraisal, options: list[str], names: Op
     minutes = {o: travel[travel["option"].astype(str) == o].set_index("zone_id")["minutes"] for o in options}
     scale = charts.map_scale([float(v) for m in minutes.values() for v in m.to_numpy()])
     roles = sorted(instance.roles.index.astype(str)) if len(instance.roles) else []
-    layers = charts.MapLayers.of(zone_areas(instance), instance.road_nodes, instance.roads, instance.sites)
+    leaving = neighbours.rule(instance) != "none"
+    layers = charts.MapLayers.of(zone_areas(instance), instance.road_nodes, instance.roads, instance.sites,
+                                 instance.tables["neighbours"] if leaving else None)
+    flows = appraisal.neighbour_flows
+    flow_scale = _flow_scale(flows)
     result, drawn = [], []
     for option in options:
         same = next((o for o in drawn if (minutes[o] - minutes[option]).abs().max() <= SAME_MAP_MIN), None)
@@ -477,7 +481,9 @@ def maps(instance: Instance, appraisal: Appraisal, options: list[str], names: Op
             entry["image"] = charts.option_map(layers, minutes[option], sites=_map_sites(instance, configurations,
                                                                                          option),
                                                roles=roles, scale=scale, title=names.short(option),
-                                               label="mean trip, minutes (activity-weighted, own modes)")
+                                               label="mean trip, minutes (activity-weighted, own modes)",
+                                               flows=flows[flows["option"].astype(str) == option],
+                                               flow_scale=flow_scale)
         result.append(entry)
     recommended = appraisal.recommended
     changes = None
@@ -491,8 +497,16 @@ def maps(instance: Instance, appraisal: Appraisal, options: list[str], names: Op
                    "gainers": charts.gainers_map(layers, change, sites=sites, roles=roles, title=title,
                                                  threshold_min=SAME_MAP_MIN)}
     role_names = [(r, _text(instance.roles.loc[r, "name"])) for r in roles]
-    return {"maps": result, "legend": charts.map_legend(role_names), "changes": changes,
+    return {"maps": result, "legend": charts.map_legend(role_names, neighbours=leaving), "changes": changes,
             "approximate": bool(layers.areas["approximate"].any())}
+
+
+def _flow_scale(flows: pd.DataFrame) -> float:
+    """The largest activity a year any one zone sends to one neighbour in any option: the widest line on the maps,
+    so that lines compare across them."""
+    if flows.empty:
+        return 0.0
+    return float(flows.groupby(["option", "zone_id", "neighbour_id"])["activity"].sum().max())
 
 
 def _map_sites(instance: Instance, configurations: Mapping[str, Configuration], option: str) -> list[charts.MapSite]:

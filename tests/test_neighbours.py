@@ -335,3 +335,109 @@ def test_the_volume_standards_measure_counts_what_the_unit_keeps_under_retention
     appraisal = appraise(load_instance(folder), {"west": WEST_ONLY})
     measured = appraisal.metrics.set_index(["measure", "service", "mode"])["value"]
     assert measured["volume_shortfall", "", ""] == pytest.approx(10)
+
+
+def test_explain_adds_up_with_patients_leaving(tmp_path):
+    """``optimiser explain`` under the retention curve, weights travel 1 and leaving 1, west only (A) against
+    mid only (B). Leaving shares f(extra minutes) = 0.2 per 10 min up to 10, then 0.02 a minute up to 0.6:
+    A: z_east 30 against nb 10 (f(20) = 0.4): 600 × 30 kept, 400 × 10 leaving; z_far 40 against 0
+    (f(40) = 0.6): 400 × 40 kept, 600 × 0; z_mid 1,000 × 20. Travel 58,000, leaving 1,000 (£3m at £3,000).
+    B: z_west 2,000 × 20, z_east 1,000 × 10 (f(0) = 0), z_far f(20) = 0.4: 600 × 20 kept, 400 leave.
+    Travel 62,000, leaving 400 (£1.2m). Scales: travel 22,000 / 5,000 = 4.4 minutes (both sites open, as the
+    objective scales it: z_east 1,000 × 10, z_far 600 × 20), leaving all 5,000 of the demand. So the difference
+    is 4,000 / 5,000 / 4.4 − 600 / 5,000 = 0.181818 − 0.12 = 0.061818, and by zone leaving carries z_east −400
+    and z_far −200."""
+    from optimiser.appraisal.explain import compare
+
+    folder = line(tmp_path / "line", rule="retention")
+    (folder / "weights.yaml").write_text(LINE["weights.yaml"] + "leaving: 1\n", encoding="utf-8")
+    instance = load_instance(folder)
+    explained = compare(instance, ("west", WEST_ONLY), ("mid", MID_ONLY), sweep=False)
+    assert explained.difference == pytest.approx(0.061818, abs=1e-6)
+    for parts in (explained.criteria, explained.by_service(), explained.by_zone()):
+        assert parts["objective_difference"].sum() == pytest.approx(explained.difference, abs=1e-9)
+    assert explained.criteria.loc["leaving", ["a", "b", "objective_difference"]].tolist() == pytest.approx(
+        [1000.0, 400.0, -0.12])
+    assert explained.criteria.loc["travel", "objective_difference"] == pytest.approx(4000 / 5000 / 4.4)
+    leaving = explained.terms[explained.terms["criterion"] == "leaving"].set_index("zone_id")
+    assert leaving["difference"].to_dict() == pytest.approx({"z_east": -400.0, "z_far": -200.0})
+    assert set(leaving["site_id"]) == {"nb"}
+    words = explained.sentences(instance)
+    assert "in west, 1,000 units of activity a year leave the group (1,000 to Neighbour General), taking £3m " \
+           "of income" in words
+    assert "in mid, 400 units of activity a year leave the group (400 to Neighbour General), taking £1.2m " \
+           "of income" in words
+    assert "600 less admissions (elective) a year leave for neighbouring providers in mid than in west: -194% " \
+           "of the difference" in words
+
+
+def test_explain_under_nearest_provider_counts_the_trips_to_the_neighbour(tmp_path):
+    """Under nearest provider, west only sends z_east and z_far (1,000 each) to nb, 10 and 0 minutes away:
+    travel 2,000 × 0 + 1,000 × 20 + 1,000 × 10 + 0 = 30,000 patient-minutes, the value the engine reports
+    (30,000 / 5,000 = 6 minutes), and 2,000 leave; mid only keeps every zone but z_far (mid 20, nb 0), so
+    1,000 leave."""
+    from optimiser.appraisal.explain import compare
+
+    instance = load_instance(line(tmp_path / "line", rule="nearest"))
+    explained = compare(instance, ("west", WEST_ONLY), ("mid", MID_ONLY), sweep=False)
+    travel = explained.terms[explained.terms["criterion"] == "travel"]
+    assert travel["amount_a"].sum() == pytest.approx(30000.0)
+    assert explained.criteria.loc["travel", "a"] == pytest.approx(6.0)
+    assert explained.criteria.loc["leaving", ["a", "b"]].tolist() == pytest.approx([2000.0, 1000.0])
+    assert explained.criteria["objective_difference"].sum() == pytest.approx(explained.difference, abs=1e-9)
+
+
+def _drawn_maps(folder: Path, monkeypatch) -> tuple[list, object]:
+    """The report's maps of west only and mid only on the line instance in ``folder``, as matplotlib figures
+    (the option maps, and the legend)."""
+    pytest.importorskip("geopandas", reason="the geo extra is not installed (pip install -e '.[geo]')")
+    from reports import charts, render
+
+    monkeypatch.setattr(charts, "_png", lambda fig: fig)
+    instance = load_instance(folder)
+    configurations = {"west": WEST_ONLY, "mid": MID_ONLY}
+    appraisal = appraise(instance, configurations)
+    names = render.OptionNames(instance, appraisal, configurations)
+    drawn = render.maps(instance, appraisal, ["west", "mid"], names, configurations, None)
+    return [m["image"] for m in drawn["maps"]], drawn["legend"]
+
+
+def _neighbour_artists(fig) -> tuple[list[list[float]], list[str], int]:
+    """What a map draws in the neighbours' colour: the flow lines' widths, the labels' texts, the markers."""
+    from matplotlib.collections import LineCollection, PathCollection
+    from matplotlib.colors import to_hex
+
+    from reports.charts import NEIGHBOUR_COLOUR
+
+    ax = fig.axes[0]
+    lines = [list(c.get_linewidths()) for c in ax.collections if isinstance(c, LineCollection)
+             and to_hex(c.get_colors()[0]) == NEIGHBOUR_COLOUR]
+    markers = sum(1 for c in ax.collections if isinstance(c, PathCollection)
+                  and to_hex(c.get_facecolors()[0]) == NEIGHBOUR_COLOUR)
+    labels = [t.get_text() for t in ax.texts if to_hex(t.get_color()) == NEIGHBOUR_COLOUR]
+    return lines, labels, markers
+
+
+def test_the_maps_draw_the_neighbours_and_the_patients_who_leave(tmp_path, monkeypatch):
+    """Nearest provider: west only sends z_east and z_far (1,000 a year each) to nb, mid only z_far (1,000):
+    the widest flow, 1,000, is drawn 4 points wide on every map, so west's map has two such lines and mid's
+    one; nb is a labelled triangle on each, with what it receives; the legend names both."""
+    from reports.charts import FLOW_MAX_WIDTH
+
+    (west, mid), legend = _drawn_maps(line(tmp_path / "line", rule="nearest"), monkeypatch)
+    assert _neighbour_artists(west) == ([[FLOW_MAX_WIDTH, FLOW_MAX_WIDTH]],
+                                        ["Neighbour General\n2,000 a year leave for it"], 1)
+    assert _neighbour_artists(mid) == ([[FLOW_MAX_WIDTH]], ["Neighbour General\n1,000 a year leave for it"], 1)
+    assert [t.get_text() for t in legend.axes[0].texts] == [
+        "hospital site", "site hosting no service", "neighbouring provider, outside the group",
+        "modelled roads (line width: road class)",
+        "patients leaving for a neighbouring provider, from each zone's centre (line width: activity a year)"]
+
+
+def test_without_a_rule_the_maps_show_no_neighbours(tmp_path, monkeypatch):
+    """neighbour_rule none: nobody leaves, so the maps and the legend are as for an instance without
+    neighbours: nothing in the neighbours' colour, and the legend's three rows (site, empty site, roads)."""
+    (west, mid), legend = _drawn_maps(line(tmp_path / "line", rule="none"), monkeypatch)
+    assert _neighbour_artists(west) == _neighbour_artists(mid) == ([], [], 0)
+    assert [t.get_text() for t in legend.axes[0].texts] == [
+        "hospital site", "site hosting no service", "modelled roads (line width: road class)"]

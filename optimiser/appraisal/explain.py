@@ -32,6 +32,7 @@ import pandas as pd
 from optimiser.errors import OptimiserError
 from optimiser.instance.configuration import Configuration, Solution, baseline_configuration, option_configuration
 from optimiser.instance.folder import Instance
+from optimiser.instance.neighbours import kept, leaving_flows, nearest_neighbours, tariff_gbp_m
 from optimiser.model.data import CRITERIA, DEPRIVATION_WEIGHT, ModelOptions
 from optimiser.model.objective import resolve_weights
 from optimiser.search import naming
@@ -47,10 +48,13 @@ WORDING = {
     "running": "running costs of {what} are £{amount}m a year {more} in {b}",
     "workforce": "{what} needs {amount} 24/7 rotas {more} in {b}",
     "disruption": "{what} makes {amount} moves against the status quo {more} in {b}",
+    "leaving": "{amount} {more} {what} a year leave for neighbouring providers in {b}",
+    "income_leaving": "£{amount}m a year {more} of income from {what} leaves for neighbouring providers in {b}",
 }
 #: Scenario parameter whose number drives each criterion's term for a service line.
 DRIVERS = {"travel": "demand.{service}", "equity": "demand.{service}",
-           "capital": "cost.{service}.opening_capital_gbp_m", "running": "cost.{service}.running_cost_gbp_m"}
+           "capital": "cost.{service}.opening_capital_gbp_m", "running": "cost.{service}.running_cost_gbp_m",
+           "leaving": "demand.{service}", "income_leaving": "cost.{service}.tariff_gbp"}
 #: A weight is swept up to this multiple of the instance's largest weight (at least 1).
 SWEEP_UP_TO = 10.0
 #: Bisection stops when the weight is known to this share of the range searched.
@@ -86,7 +90,8 @@ class Explanation:
         return _grouped(self.terms, "service_id", self.difference)
 
     def by_zone(self) -> pd.DataFrame:
-        """The difference in the objective carried by each zone's travel (travel and equity terms only)."""
+        """The difference in the objective carried by each zone: its travel (travel and equity terms) and the
+        activity it sends to neighbouring providers (leaving and income_leaving)."""
         return _grouped(self.terms[self.terms["zone_id"].notna()], "zone_id", self.difference)
 
     def sentences(self, instance: Instance) -> list[str]:
@@ -96,6 +101,7 @@ class Explanation:
         lines = [f"{self.a}: {naming.name(instance, self.configuration_a, level)}; {self.b}: "
                  f"{naming.name(instance, self.configuration_b, level)}; from {self.a} to {self.b}: "
                  f"{naming.changes(instance, self.configuration_a, self.configuration_b) or 'no change'}"]
+        lines += self._leaving_sentences(instance)
         if _sign(self.difference) == 0:
             return [*lines, f"{self.b} and {self.a} are equally good ({self.objective_a:.6g})"]
         better, worse = (self.a, self.b) if self.difference > 0 else (self.b, self.a)
@@ -107,10 +113,28 @@ class Explanation:
             lines.append(f"{_said(instance, row.criterion, row.service_id, row.difference, self.a, self.b)}: "
                          f"{row.objective_difference / self.difference:.0%} of the difference")
         zones = self.by_zone()
+        what = "travel and leaving of" if (self.terms["criterion"] == "leaving").any() else "travel of"
         for zone, row in zones[zones["share"].abs() >= 0.005].head(SAID).iterrows():
-            lines.append(f"the travel of patients from {instance.zones.at[zone, 'name']}: {row['share']:.0%} of the "
+            lines.append(f"the {what} patients from {instance.zones.at[zone, 'name']}: {row['share']:.0%} of the "
                          "difference")
         return lines + list(self.flips["sentence"])
+
+    def _leaving_sentences(self, instance: Instance) -> list[str]:
+        """How much activity, and income, each configuration sends to each neighbouring provider: "in #1,
+        1,000 units of activity a year leave the group (1,000 to Neighbour General), taking £3m of income"."""
+        leaving = self.terms[self.terms["criterion"] == "leaving"]
+        if leaving.empty:
+            return []
+        income = self.terms[self.terms["criterion"] == "income_leaving"]
+        names = instance.tables["neighbours"].set_index("neighbour_id")["name"]
+        lines = []
+        for side, label in (("a", self.a), ("b", self.b)):
+            to = leaving.groupby("site_id", sort=False)[f"amount_{side}"].sum()
+            parts = ", ".join(f"{_amount(v)} to {names[n]}" for n, v in to.sort_values(ascending=False).items() if v)
+            lines.append(f"in {label}, {_amount(to.sum())} units of activity a year leave the group"
+                         f"{f' ({parts})' if parts else ''}, taking £{_amount(income[f'amount_{side}'].sum())}m "
+                         "of income")
+        return lines
 
 
 # --- the explanation --------------------------------------------------------------------------
@@ -207,6 +231,7 @@ def _terms(instance: Instance, side: Side, solution: Solution, weights: dict[str
     units: patient-minutes a year, GBP m, rotas, moves) and objective (its part of the objective)."""
     scales = side.engine.scales
     frames = [_travel_terms(instance, side.engine, solution), _unit_terms(instance, solution),
+              _leaving_terms(instance, side.engine, solution),
               pd.DataFrame([{"criterion": "worst_zone", "amount": solution.criteria["worst_zone"]}])]
     terms = pd.concat(frames, ignore_index=True).reindex(
         columns=["criterion", "service_id", "zone_id", "site_id", "amount", "per_amount"])
@@ -216,8 +241,23 @@ def _terms(instance: Instance, side: Side, solution: Solution, weights: dict[str
 
 
 def _travel_terms(instance: Instance, engine: Engine, solution: Solution) -> pd.DataFrame:
-    """Patient-minutes a year of each zone for each service line, plain and weighted by deprivation."""
-    flows = solution.allocation
+    """Patient-minutes a year of each zone for each service line, plain and weighted by deprivation: the
+    trips to the group's sites (of the activity they keep) and to neighbouring providers."""
+    trips = pd.concat([_site_trips(instance, engine, solution), _neighbour_trips(instance, engine, solution)],
+                      ignore_index=True)
+    travel = trips.groupby(["service_id", "zone_id"], as_index=False)["amount"].sum()
+    deprivation = instance.zones["deprivation_quintile"].astype(int).map(DEPRIVATION_WEIGHT)
+    total = float(instance.demand.to_numpy().sum())
+    weighted = float((instance.demand.sum(axis=1) * deprivation.reindex(instance.demand.index)).sum())
+    equity = travel.assign(amount=travel["amount"] * deprivation.reindex(travel["zone_id"]).to_numpy())
+    return pd.concat([travel.assign(criterion="travel", per_amount=1 / total),
+                      equity.assign(criterion="equity", per_amount=1 / weighted)], ignore_index=True)
+
+
+def _site_trips(instance: Instance, engine: Engine, solution: Solution) -> pd.DataFrame:
+    """``service_id, zone_id, amount``: patient-minutes a year of each allocation row's trip to its site, for
+    the activity the site keeps (less what leaves under a retention curve)."""
+    flows = kept(instance, solution.allocation, engine.data.times)
     services = instance.services
     minutes = np.empty(len(flows))
     for service, rows in flows.groupby("service_id").groups.items():
@@ -229,14 +269,34 @@ def _travel_terms(instance: Instance, engine: Engine, solution: Solution) -> pd.
     demand.index.names = ["zone_id", "service_id"]
     patients = flows["share"].to_numpy() * demand.reindex(pd.MultiIndex.from_frame(flows[["zone_id", "service_id"]])
                                                           ).to_numpy()
-    travel = pd.DataFrame({"service_id": flows["service_id"], "zone_id": flows["zone_id"],
-                           "amount": patients * minutes}).groupby(["service_id", "zone_id"], as_index=False).sum()
-    deprivation = instance.zones["deprivation_quintile"].astype(int).map(DEPRIVATION_WEIGHT)
-    total = float(instance.demand.to_numpy().sum())
-    weighted = float((instance.demand.sum(axis=1) * deprivation.reindex(instance.demand.index)).sum())
-    equity = travel.assign(amount=travel["amount"] * deprivation.reindex(travel["zone_id"]).to_numpy())
-    return pd.concat([travel.assign(criterion="travel", per_amount=1 / total),
-                      equity.assign(criterion="equity", per_amount=1 / weighted)], ignore_index=True)
+    return pd.DataFrame({"service_id": flows["service_id"], "zone_id": flows["zone_id"], "amount": patients * minutes})
+
+
+def _neighbour_trips(instance: Instance, engine: Engine, solution: Solution) -> pd.DataFrame:
+    """``service_id, zone_id, amount``: patient-minutes a year of the trips to neighbouring providers."""
+    away = _leaving(instance, engine, solution)
+    return pd.DataFrame({"service_id": away["service_id"], "zone_id": away["zone_id"],
+                         "amount": away["activity"] * away["neighbour_min"]})
+
+
+def _leaving_terms(instance: Instance, engine: Engine, solution: Solution) -> pd.DataFrame:
+    """Activity a year each zone sends to each neighbouring provider for each service line (``site_id``: the
+    neighbour), and the income it takes (GBP m a year at the service's tariff)."""
+    away = _leaving(instance, engine, solution).groupby(["service_id", "zone_id", "neighbour_id"], as_index=False)[
+        "activity"].sum().rename(columns={"neighbour_id": "site_id", "activity": "amount"})
+    income = away.assign(amount=away["amount"] * tariff_gbp_m(instance, away["service_id"]))
+    return pd.concat([away.assign(criterion="leaving"), income.assign(criterion="income_leaving")],
+                     ignore_index=True)
+
+
+def _leaving(instance: Instance, engine: Engine, solution: Solution) -> pd.DataFrame:
+    """The allocation's flows to neighbouring providers (:func:`leaving_flows`) with the minutes to the
+    neighbour (``neighbour_min``, by the service's mode); empty without a neighbour rule."""
+    flows = leaving_flows(instance, solution.allocation, engine.data.times)
+    if flows.empty:
+        return flows.assign(neighbour_min=pd.Series(dtype=float))
+    return flows.merge(nearest_neighbours(instance)[["zone_id", "service_id", "neighbour_min"]],
+                       on=["zone_id", "service_id"], how="left")
 
 
 def _unit_terms(instance: Instance, solution: Solution) -> pd.DataFrame:
@@ -376,7 +436,7 @@ def _no_flips() -> pd.DataFrame:
 def _said(instance: Instance, criterion: str, service: str, difference: float, a: str, b: str) -> str:
     """One term in words: "births (obstetrics) travel 380k minutes more a year in 1A than in #1"."""
     services = instance.services
-    if criterion in ("travel", "equity"):
+    if criterion in ("travel", "equity", "leaving"):
         what = f"{services.at[service, 'activity']} ({service})"
     else:
         what = service or ("new sites and expansion" if criterion == "capital" else "the configuration")
