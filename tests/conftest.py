@@ -53,18 +53,19 @@ def tiny_instance() -> Instance:
 
 @pytest.fixture
 def budget_spent_after(monkeypatch):
-    """``budget_spent_after("_scout")``: the search's time budget is spent the moment that step of
-    :class:`~optimiser.search.engine.Engine` returns, as a time limit ending there would spend it."""
+    """``budget_spent_after("_beyond_shares")``: the search's time budget is spent the moment that step of
+    :class:`~optimiser.search.engine.Engine` (or of the module ``within``, e.g. :mod:`optimiser.search.scout`)
+    returns, as a time limit ending there would spend it."""
     from optimiser.search.engine import Engine
 
-    def spend_after(step: str) -> None:
-        original = getattr(Engine, step)
+    def spend_after(step: str, within: object = Engine) -> None:
+        original = getattr(within, step)
 
         def and_spend_the_budget(engine, *args):
             done = original(engine, *args)
             engine.session.deadline = engine.session.began
             return done
 
-        monkeypatch.setattr(Engine, step, and_spend_the_budget)
+        monkeypatch.setattr(within, step, and_spend_the_budget)
 
     return spend_after

@@ -12,6 +12,7 @@ import pytest
 from optimiser.cli.app import main
 from optimiser.instance.generate import generate_instance
 from optimiser.model.pmedian import write_pmedian_instance
+from optimiser.search import scout as scouting
 
 PMED = Path(__file__).parent / "data" / "pmed"
 
@@ -324,7 +325,7 @@ def test_solve_says_how_many_services_the_scouts_configuration_opened_and_closed
     """The search is left no time after the scout's configuration is improved (seed 2: four services opened,
     1.360134 -> 1.345844; seed 6: three opened, then one of them closed again, 1.420196 -> 1.418428:
     tests/test_radius.py), so that configuration is the answer, and the CLI says so."""
-    budget_spent_after("_improved")
+    budget_spent_after("improved", scouting)
     folder = generate_instance(tmp_path / "g", sites=15, zones=200, services=5, seed=seed)
     code, out, _ = run(capsys, "solve", str(folder), "--nearest", "2", "--time-limit", "3600")
     assert code == 0

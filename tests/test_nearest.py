@@ -211,7 +211,7 @@ def test_a_repaired_best_answer_is_measured_against_the_best_bound_of_any_round(
 def test_a_search_stopped_at_the_configuration_already_served_gives_its_bound_alone(generated, monkeypatch):
     """The scout's configuration is served before the search starts from it; where the search stops there again,
     a repair would serve it once more, past the limit (regional: 4 s), so the round gives its bound and no
-    solution, which the caller pairs with the serving it has (:meth:`Engine._scouted`)."""
+    solution, which the caller pairs with the serving it has (:func:`optimiser.search.scout.scouted`)."""
     engine = Engine.build(generated, options=ModelOptions(nearest_sites=2))
     engine.session.set_weights(solver_weights(resolve_weights(generated.weights, None), engine.scales))
     round_one = engine.session.solve()

@@ -23,6 +23,7 @@ from optimiser.instance.generate import generate_instance
 from optimiser.model.data import ModelOptions
 from optimiser.model.objective import resolve_weights, solver_weights
 from optimiser.model.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, TRAVEL_ONLY, write_pmedian_instance
+from optimiser.search import scout as scouting
 from optimiser.search.engine import ROUNDED_MOVE, Engine
 from optimiser.search.radius import RadiusMaster
 from solvers.highs import HEURISTICS, HighsSession, Progress, SolverDefect, SolverOptions, Status
@@ -299,7 +300,7 @@ def test_a_search_left_no_time_answers_with_the_scouts_configuration(capacitated
     """The budget is spent as the scout ends: the answer is the relaxation's configuration, served at each
     zone's three nearest hosts (feasible, at least that configuration's own value), measured against the
     relaxation's bound."""
-    budget_spent_after("_scout")
+    budget_spent_after("relaxed_scout", scouting)
     engine = Engine.build(capacitated, options=ModelOptions(nearest_sites=2), solver=SolverOptions(time_limit_s=3600))
     result = engine.solve()
     optimum = classic(capacitated).best.objective
@@ -363,10 +364,10 @@ def _scouted_engine(instance: Instance) -> Engine:
 
 def test_the_scouts_configuration_gains_the_services_whose_opening_pays(congested, monkeypatch):
     served: list = []  # the scout before its improvement
-    improve = Engine._improved
-    monkeypatch.setattr(Engine, "_improved", lambda engine, scout: served.append(scout) or improve(engine, scout))
+    improve = scouting.improved
+    monkeypatch.setattr(scouting, "improved", lambda engine, scout: served.append(scout) or improve(engine, scout))
     engine = _scouted_engine(congested)
-    improved = engine._scout()
+    improved = scouting.relaxed_scout(engine)
     [scout] = served
     assert scout.served.objective == pytest.approx(1.360137, abs=1e-6)
     assert improved.served.objective == pytest.approx(1.345845, abs=1e-6)
@@ -385,7 +386,7 @@ def _spied_rounds(monkeypatch) -> list[tuple[str, float, dict, list]]:
     """Every round of the improvement from now on, as it happens: whether it opens or closes, its linear
     programme's bound and shares by unit, and its tries (units moved, their served cost, whether it paid)."""
     rounds: list[tuple[str, float, dict, list]] = []
-    shares, serve = Engine._freed_shares, Engine._with_hosts
+    shares, serve = scouting.freed_shares, scouting.with_hosts
 
     def spied_shares(engine, configuration, units):
         bound, freed = shares(engine, configuration, units)
@@ -393,14 +394,14 @@ def _spied_rounds(monkeypatch) -> list[tuple[str, float, dict, list]]:
         rounds.append((way, bound, dict(zip(units, freed, strict=True)), []))
         return bound, freed
 
-    def spied_serve(engine, scout, hosts):
-        better = serve(engine, scout, hosts)
+    def spied_serve(scout, hosts):
+        better = serve(scout, hosts)
         own = scout.engine._solve_within_kept(Configuration(hosts, scout.configuration.roles)).objective
         rounds[-1][3].append((hosts ^ scout.configuration.hosts, own, better is not None))
         return better
 
-    monkeypatch.setattr(Engine, "_freed_shares", spied_shares)
-    monkeypatch.setattr(Engine, "_with_hosts", spied_serve)
+    monkeypatch.setattr(scouting, "freed_shares", spied_shares)
+    monkeypatch.setattr(scouting, "with_hosts", spied_serve)
     return rounds
 
 
@@ -410,7 +411,7 @@ def test_the_neighbourhoods_linear_programme_bounds_every_move_tried_from_it(con
     the set it moves at least ROUNDED_MOVE, together. Openings weigh every closed unit of negative reduced
     cost; where none pays, closings weigh every hosted unit but the givens (cancer's six here)."""
     rounds = _spied_rounds(monkeypatch)
-    _scouted_engine(congested)._scout()
+    scouting.relaxed_scout(_scouted_engine(congested))
     assert [(way, len(freed), len(tries)) for way, _, freed, tries in rounds] == [("open", 19, 1), ("open", 5, 3),
                                                                                   ("close", 30, 0)]
     assert [cost is None for *_, tries in rounds for _, cost, _ in tries] == [False, False, True, False]
@@ -437,7 +438,7 @@ def overshot(tmp_path_factory) -> Instance:
 def test_the_scouts_configuration_loses_the_services_whose_closing_pays(overshot, monkeypatch):
     rounds = _spied_rounds(monkeypatch)
     engine = _scouted_engine(overshot)
-    improved = engine._scout()
+    improved = scouting.relaxed_scout(engine)
     assert [(way, [(sorted(moved), paid) for moved, _, paid in tries]) for way, _, _, tries in rounds] == [
         ("open", [([("s005", "elective"), ("s013", "elective"), ("s013", "emergency")], True)]),
         ("close", [([("s005", "elective")], True)]),
@@ -452,7 +453,7 @@ def test_the_scouts_configuration_loses_the_services_whose_closing_pays(overshot
 
 def test_a_search_left_no_time_after_the_improvement_answers_with_the_improved_configuration(congested,
                                                                                              budget_spent_after):
-    budget_spent_after("_improved")
+    budget_spent_after("improved", scouting)
     engine = Engine.build(congested, options=ModelOptions(nearest_sites=2), solver=SolverOptions(time_limit_s=3600))
     result = engine.solve()
     assert result.restriction.scouted and result.restriction.openings == 4

@@ -42,7 +42,9 @@ from solvers.milp import StandardForm
 from solvers.ranking import best_k
 
 from . import naming
+from . import scout as scouting
 from .radius import RadiusMaster
+from .scout import ROUNDED_MOVE as ROUNDED_MOVE  # tests and callers import it from here
 
 #: Rules of one's own added to the Pyomo model before it is compiled: ``extend(model, data)`` (:meth:`Engine.build`).
 Extension = Callable[[Any, ModelData], None]
@@ -53,24 +55,11 @@ TIE_TOLERANCE = 1e-9
 BEYOND_TOLERANCE = 1e-7
 #: The radius master's objective and the full model's for the same configuration agree to this (relative).
 RADIUS_TOLERANCE = 1e-6
-#: Share of a limited search's time left that its relaxation may take (:meth:`Engine._scout`).
-SCOUT_SHARE = 0.5
 #: Nearest hosting sites each zone keeps when a configuration is served outside a search (the
 #: scout's, a stopped search's). The national scout's configuration costs 1.24811 served at 2
 #: (10 s), 1.24618 at 3 (18 s), 1.24585 at 4, 1.24576 at 6 (34 s); a regional one, 1.26492 over its
 #: kept sites grown to the nearest host, 1.26363 at 2, 1.26330 at 3 (2.7 s) and at 5.
 SERVING_HOSTS = 3
-#: Share of the time left after the scout that improving its configuration may take (:meth:`Engine._improved`).
-IMPROVE_SHARE = 0.75
-#: A unit that linear programme moves at least this far (opens, or closes) is moved in the round's first try.
-ROUNDED_MOVE = 0.5
-#: Tries per round of the improvement: that rounded set, then its units one at a time, farthest moved first.
-IMPROVE_TRIES = 4
-#: Decimals of the shares that order the single tries; units equal to these are tried in name order.
-SHARE_DIGITS = 9
-#: In the objective's units (about 1): a move pays where it lowers a cost by more than this, a unit of
-#: reduced cost below minus this may pay to open, and a linear programme moves a unit if by more than this.
-MOVE_TOLERANCE = 1e-7
 #: A scouted search stops this many times the scout's serving time before the limit: the repair of
 #: its answer, owed past the limit, is the same work (the national job ended 80 s past its limit).
 REPAIR_RESERVE = 1.5
@@ -159,25 +148,6 @@ class Restriction:
     closings: int = 0  # services it closed, likewise
 
 
-@dataclass(frozen=True)
-class Scout:
-    """What the relaxation of a restricted model gave (:meth:`Engine._scout`): its bound on the full
-    optimum (-inf without one), its configuration, and that configuration served in ``engine``'s
-    model (None where it could not be), in ``serving_s`` seconds (model and solve)."""
-
-    bound: float
-    configuration: Configuration | None
-    engine: Engine | None
-    served: SolverResult | None
-    serving_s: float = 0.0
-
-    def proves(self, mip_gap: float) -> bool:
-        """The served configuration is within ``mip_gap`` of the bound: optimal, no search needed."""
-        if self.served is None:
-            return False
-        return relative_gap(self.served.objective, self.bound) <= mip_gap + 1e-9
-
-
 class _FloorBinds(Exception):
     """The radius master's answer breaks a row it leaves out (a hosted unit without patients)."""
 
@@ -203,7 +173,7 @@ class Engine:
     rounds: int = 0  # restricted model: rounds of the last solve or evaluation
     repaired: bool = False  # restricted model: the last solve's final solution was repaired (_repaired)
     formulation: str = "classic"  # of the last search: "radius" where the allocation was projected out
-    relaxation_bound: float | None = None  # of the last search, where it scouted (_scout)
+    relaxation_bound: float | None = None  # of the last search, where it scouted (scout.relaxed_scout)
     scout_objective: float | None = None  # of the last search: the scout's configuration served, a true cost
     openings: int = 0  # of the last search: services the improvement of the scout's configuration opened
     closings: int = 0  # and closed
@@ -324,13 +294,14 @@ class Engine:
 
     def _classic(self, top: int, progress: Callable[[int, SolverResult], None] | None) -> list[SolverResult]:
         """The ranking of the classic model, from the baseline; a restricted model's single best is
-        scouted first (:meth:`_scout`, its configuration improved), searched for from the scout's
-        configuration until :data:`REPAIR_RESERVE` times its serving before the limit, and the better
-        of the two answers kept. Unscouted, a restricted model's search leaves :data:`REPAIR_SHARE` of the
-        limit to the repair of its answer, owed within the limit's grace."""
-        scout = self._scout() if top == 1 and self.data.reach is not None and self.data.options.radius else None
+        scouted first (:func:`~optimiser.search.scout.relaxed_scout`, its configuration improved), searched
+        for from the scout's configuration until :data:`REPAIR_RESERVE` times its serving before the limit,
+        and the better of the two answers kept. Unscouted, a restricted model's search leaves
+        :data:`REPAIR_SHARE` of the limit to the repair of its answer, owed within the limit's grace."""
+        scouts = top == 1 and self.data.reach is not None and self.data.options.radius
+        scout = scouting.relaxed_scout(self) if scouts else None
         if scout and scout.proves(self.session.options.mip_gap):
-            return self._scouted([], scout)
+            return scouting.scouted(self, [], scout)
         served = scout.configuration if scout and scout.served else None
         start = served if served is not None else self.data.baseline
         unscouted = served is None and self.data.reach is not None and self.session.deadline is not None
@@ -343,7 +314,7 @@ class Engine:
             self.session.deadline -= max(REPAIR_RESERVE * start_s - REPAIR_SHARE * self.session.options.time_limit_s, 0)
         results = self._exactly(lambda: best_k(self.session, self._decision_columns(), top, progress),
                                 start=None if served else self.data.baseline, warm=True, served=served)
-        return self._scouted(results, scout) if scout else results
+        return scouting.scouted(self, results, scout) if scout else results
 
     def _start_from(self, configuration: Configuration) -> float:
         """Offer HiGHS ``configuration`` as the search's start; returns the seconds it took. Under a time
@@ -465,183 +436,6 @@ class Engine:
         raise SolverDefect(f"the radius formulation found a configuration of objective {found.objective:.9g}, "
                            f"but allocated in the full model it has {served.objective!r}; no answer is given. "
                            "Set ModelOptions(radius=False) to use the classic model, and report this.")
-
-    # --- scouting a restricted model: its relaxation ------------------------------------------------
-
-    def _scout(self) -> Scout | None:
-        """The relaxation without the rules on the allocation but demand and linking (capacity,
-        volumes, coverage, closest assignment), on the radius formulation: fast where the classic
-        model's root LP is slow, its bound bounds the full model, and its configuration, served in a
-        model of each zone's nearest hosts, is a feasible answer (where capacity allows), then
-        improved (:meth:`_improved`). Takes at most :data:`SCOUT_SHARE` of the time left, and the
-        improvement :data:`IMPROVE_SHARE` of the rest."""
-        master = RadiusMaster.of(self.data, self.form, self.columns, self.session.weights, self.session.options,
-                                 relaxed=True)
-        if master is None:
-            return None
-        left = self.session.time_left_s
-        master.session.share_budget(self.session)
-        master.session.deadline = None if left is None else time.perf_counter() + SCOUT_SHARE * left
-        master.watch_with(self.session.watch)
-        found = master.solve()
-        self.relaxation_bound = bound = -math.inf if found.bound is None else found.bound
-        if not found.has_solution:
-            return Scout(bound, None, None, None)
-        configuration = self._configuration(master.full_values(found.values, len(self.form.columns)))
-        master.watch_with(None)  # the watcher's closure holds the master: let it go now, with its HiGHS model
-        del master
-        serving = time.perf_counter()
-        if not self._rebuild_fits():
-            return Scout(bound, configuration, None, None)
-        engine = self._at_hosts(configuration)
-        served = engine._solve_within_kept(configuration)
-        if not served.has_solution:
-            return Scout(bound, configuration, engine, None, time.perf_counter() - serving)
-        self.scout_objective = served.objective
-        scout = Scout(bound, configuration, engine, served, time.perf_counter() - serving)
-        return scout if scout.proves(self.session.options.mip_gap) else self._improved(scout)
-
-    def _improved(self, scout: Scout) -> Scout:
-        """The scout's configuration with services opened, or closed, where its served allocation shows
-        that pays: the relaxation ignores capacity, so it closes units the full model keeps (regional: 109
-        hosts against today's 186), and once some are opened again, others may close. Round by round,
-        openings first (:meth:`_better_openings`) and, where none pays, closings
-        (:meth:`_better_closings`), while a move pays, within :data:`IMPROVE_SHARE` of the time left,
-        until the relaxation's bound proves it within the gap asked for. Every move lowers the served
-        cost, so the rounds cannot cycle, though a unit opened with others may close again alone. Not
-        where roles bundle services, which open together or not at all."""
-        if self.columns["r"].size:
-            return scout
-        left = self.session.time_left_s
-        until = math.inf if left is None else time.perf_counter() + IMPROVE_SHARE * left
-        tried_opening: set[tuple[str, str]] = set()  # units tried alone, each way
-        tried_closing: set[tuple[str, str]] = set()
-        while time.perf_counter() < until and not scout.proves(self.session.options.mip_gap):
-            better = (self._better_openings(scout, tried_opening, until)
-                      or self._better_closings(scout, tried_closing, until))
-            if better is None:
-                break
-            self.openings += len(better.configuration.hosts - scout.configuration.hosts)
-            self.closings += len(scout.configuration.hosts - better.configuration.hosts)
-            scout, self.scout_objective = better, better.served.objective
-        return scout
-
-    def _better_openings(self, scout: Scout, tried: set[tuple[str, str]], until: float) -> Scout | None:
-        """The scout with openings that lower its served cost, or None: every closed unit of negative
-        reduced cost (:meth:`_openings`) weighed with the others (:meth:`_better_moves`). All of them,
-        not the few of most negative reduced cost: national, the 16 first took 47 s and opened two at
-        least half; all 312 took 17 s, and the search opened 18 and was within its 1% gap after 165 s
-        (with the 16 first: 1.10% after 509 s)."""
-        if time.perf_counter() >= until:
-            return None
-        return self._better_moves(scout, scout.engine._openings(scout.configuration, tried), tried, until,
-                                  opening=True)
-
-    def _better_closings(self, scout: Scout, tried: set[tuple[str, str]], until: float) -> Scout | None:
-        """The scout with closings that lower its served cost, or None: every unit it hosts but a given
-        weighed with the others (:meth:`_better_moves`). Reduced costs cannot choose them, as they choose
-        openings: with the configuration pinned, a hosted unit's reduced cost is its own cost. Regional,
-        after the openings: s021's cancer and s037's elective closed together, 1.256659 → 1.256008."""
-        given = self._given_hosts()
-        units = sorted(unit for unit in scout.configuration.hosts if unit not in tried and unit not in given)
-        return self._better_moves(scout, units, tried, until, opening=False)
-
-    def _better_moves(self, scout: Scout, units: list[tuple[str, str]], tried: set[tuple[str, str]], until: float,
-                      *, opening: bool) -> Scout | None:
-        """The scout with some of ``units`` opened (or closed) where that lowers its served cost, else None.
-        The units are weighed together in one linear programme, all free between closed and open
-        (:meth:`_freed_shares`): its optimum bounds the served cost of the configuration with any of them
-        moved, so where it is no lower, no move pays. Else the units it moves at least
-        :data:`ROUNDED_MOVE` are served moved together, then, while that does not pay, the units it moves at
-        all one at a time, farthest first (equal moves by name, not by noise); each unit is tried alone
-        once each way."""
-        if not units or time.perf_counter() >= until:
-            return None
-        bound, shares = scout.engine._freed_shares(scout.configuration, units)
-        if bound >= scout.served.objective - MOVE_TOLERANCE:
-            return None
-        moved = (shares if opening else 1 - shares).round(SHARE_DIGITS)
-        chosen = [unit for move, unit in sorted(zip(-moved, units, strict=True)) if -move > MOVE_TOLERANCE]
-        rounded = frozenset(unit for unit, move in zip(units, moved, strict=True) if move >= ROUNDED_MOVE)
-        tries = [rounded] if rounded else []
-        tries += [frozenset([unit]) for unit in chosen if frozenset([unit]) != rounded]
-        hosts = scout.configuration.hosts
-        for changed in tries[:IMPROVE_TRIES]:
-            if time.perf_counter() >= until:
-                return None
-            if len(changed) == 1:
-                tried.update(changed)
-            better = self._with_hosts(scout, hosts | changed if opening else hosts - changed)
-            if better is not None:
-                return better
-        return None
-
-    def _with_hosts(self, scout: Scout, hosts: frozenset[tuple[str, str]]) -> Scout | None:
-        """The scout with other ``hosts``, where that lowers its served cost, else None. Served in the
-        scout's own model, no other built: its allocation keeps to that model's pairs, so it is feasible in
-        the full model all the same. A host added can only bring each zone's nearest hosts nearer, so for
-        openings that model keeps every pair the candidate's own would (:func:`optimiser.model.nearest.to_hosts`)
-        and serves it as well or better; a zone whose kept hosts close has fewer left, so a closing is served
-        at a cost its own model might better."""
-        candidate = Configuration(hosts, scout.configuration.roles)
-        served = scout.engine._solve_within_kept(candidate)
-        if served.has_solution and served.objective < scout.served.objective - MOVE_TOLERANCE:
-            return replace(scout, configuration=candidate, served=served)
-        return None
-
-    def _given_hosts(self) -> set[tuple[str, str]]:
-        """Units the instance's givens fix open."""
-        givens = self.instance.givens
-        hosting = givens[givens["hosts"].astype(bool)]
-        return set(zip(hosting["site_id"], hosting["service_id"], strict=True))
-
-    def _openings(self, configuration: Configuration, tried: set[tuple[str, str]]) -> list[tuple[str, str]]:
-        """Units (site, service) ``configuration`` leaves closed whose reduced cost in this model's LP
-        with it pinned (no beyond shares) is negative, most negative first: openings that may pay."""
-        with self._within_kept(configuration):
-            if not self.session.solve(relaxation=True, fresh=True).has_solution:
-                return []
-            reduced = self.session.reduced_costs()
-        y = self.columns["y"]
-        units = [(reduced[y[i, j]], (site, service)) for i, site in enumerate(self.data.sites)
-                 for j, service in enumerate(self.data.services)
-                 if (site, service) not in configuration.hosts and (site, service) not in tried
-                 and reduced[y[i, j]] < -MOVE_TOLERANCE]
-        return [unit for _, unit in sorted(units)]
-
-    def _freed_shares(self, configuration: Configuration, units: list[tuple[str, str]]) -> tuple[float, np.ndarray]:
-        """This model's LP with ``configuration`` pinned but ``units`` free between closed and open (no
-        beyond shares): its optimum, a bound on serving ``configuration`` with any of them moved (inf where
-        it has none), and how far it opens each."""
-        site, service = pd.Index(self.data.sites), pd.Index(self.data.services)
-        sites, services = zip(*units, strict=True)
-        columns = self.columns["y"][site.get_indexer(list(sites)), service.get_indexer(list(services))]
-        with self._within_kept(configuration):
-            self.session.set_bounds(columns, np.zeros(len(columns)), np.ones(len(columns)))
-            relaxed = self.session.solve(relaxation=True, fresh=True)
-            if relaxed.status is not Status.OPTIMAL:
-                return math.inf, np.zeros(len(units))
-            return relaxed.objective, relaxed.values[columns]
-
-    def _scouted(self, results: list[SolverResult], scout: Scout) -> list[SolverResult]:
-        """The search's best, or the scout's served configuration where it is better (the engine then
-        takes the scout's model, in which it was served), bounded by the better bound of the two."""
-        first = results[0] if results else None
-        if first is not None and first.status is Status.OPTIMAL:
-            return results  # proved in the full model
-        own = -math.inf if first is None or first.bound is None else first.bound
-        bound = max(own, scout.bound)
-        if scout.served is not None and (first is None or not first.has_solution
-                                         or scout.served.objective < first.objective):
-            self._adopt(scout.engine)
-            chosen, self.scouted = scout.served, True
-        elif first is not None and first.has_solution:
-            chosen = first
-        else:
-            return results
-        gap = max(relative_gap(chosen.objective, bound), 0.0)
-        status = Status.OPTIMAL if gap <= self.session.options.mip_gap + 1e-9 else Status.FEASIBLE
-        return [replace(chosen, status=status, bound=bound, gap=gap)]
 
     def _adopt(self, engine: Engine) -> None:
         """Take another engine's model (same instance, weights), keeping this one's deadline and watcher."""
