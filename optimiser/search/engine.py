@@ -309,27 +309,29 @@ class Engine:
             self.session.deadline -= REPAIR_RESERVE * scout.serving_s
         elif unscouted:
             self.session.deadline -= REPAIR_SHARE * self.session.options.time_limit_s
-        start_s = self._start_from(start) if start is not None else 0.0
+        self.pinned_s = 0.0
+        if start is not None:
+            self._start_from(start)
         if unscouted:  # the repair's pinned solve is like the start's (its rebuild is within the grace)
-            self.session.deadline -= max(REPAIR_RESERVE * start_s - REPAIR_SHARE * self.session.options.time_limit_s, 0)
+            share_s = REPAIR_SHARE * self.session.options.time_limit_s
+            self.session.deadline -= max(REPAIR_RESERVE * self.pinned_s - share_s, 0)
         results = self._exactly(lambda: best_k(self.session, self._decision_columns(), top, progress),
                                 start=None if served else self.data.baseline, warm=True, served=served)
         return scouting.scouted(self, results, scout) if scout else results
 
-    def _start_from(self, configuration: Configuration) -> float:
-        """Offer HiGHS ``configuration`` as the search's start; returns the seconds it took. Under a time
-        limit it is completed here first, by its pinned solve (which the deadline interrupts): HiGHS completes
-        a partial start without looking at its limit (given 3.75 s, a search from today's configuration ran
-        5.2 s; 4.0 s without). Not between the rounds of a restricted model: there, a grown model's pinned
-        solve costs more than it saves."""
+    def _start_from(self, configuration: Configuration) -> None:
+        """Offer HiGHS ``configuration`` as the search's start (the seconds of its pinned solve in
+        :attr:`pinned_s`). Under a time limit it is completed here first, by its pinned solve (which the
+        deadline interrupts): HiGHS completes a partial start without looking at its limit (given 3.75 s, a
+        search from today's configuration ran 5.2 s; 4.0 s without). Not between the rounds of a restricted
+        model: there, a grown model's pinned solve costs more than it saves."""
         if self.session.deadline is None:
             self.session.set_start(*self._decision_values(configuration))
-            return 0.0
+            return
         completed = self._solve_pinning(self.pin(configuration))
         if completed.has_solution:
             self.session.set_start(np.arange(len(completed.values)), completed.values)
         self.pinned_s = completed.seconds
-        return completed.seconds
 
     def evaluate(self, configuration: Configuration | str, *,
                  weights: Mapping[str, float] | None = None) -> Solution | SolverResult:
@@ -601,8 +603,6 @@ class Engine:
         deadline = self.session.deadline
         self.session.owe()
         try:
-            if self.session.time_left_s == 0:  # HiGHS would take 0.2 s to say so (30 sites × 1,500 zones)
-                return result
             served = self._solve_within_kept(configuration)
         finally:
             self.session.deadline = deadline
