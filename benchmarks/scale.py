@@ -34,7 +34,8 @@ from optimiser.appraisal.display import gap_text, moves_text, progress_text
 from optimiser.instance.generate import generate_instance
 from optimiser.instance.travel import travel_times_by_mode
 from optimiser.model.data import ModelOptions
-from optimiser.search.engine import SERVING_HOSTS, Engine
+from optimiser.search.engine import Engine
+from optimiser.search.restriction import SERVING_HOSTS
 from solvers.highs import SolverOptions
 
 CASES = {  # sites, zones, junctions, relative gap, target seconds

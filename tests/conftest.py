@@ -53,7 +53,7 @@ def tiny_instance() -> Instance:
 
 @pytest.fixture
 def budget_spent_after(monkeypatch):
-    """``budget_spent_after("_beyond_shares")``: the search's time budget is spent the moment that step of
+    """``budget_spent_after("relaxed_scout", scout)``: the search's time budget is spent the moment that step of
     :class:`~optimiser.search.engine.Engine` (or of the module ``within``, e.g. :mod:`optimiser.search.scout`)
     returns, as a time limit ending there would spend it."""
     from optimiser.search.engine import Engine

@@ -28,7 +28,9 @@ from optimiser.model.nearest import AUTO_PAIRS, grow, ranked, start_reach, to_ho
 from optimiser.model.objective import resolve_weights, solver_weights
 from optimiser.model.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, TRAVEL_ONLY, write_pmedian_instance
 from optimiser.model.statement import CRITERIA, ModelOptions
-from optimiser.search.engine import REPAIR_SHARE, SERVING_HOSTS, Engine, solve
+from optimiser.search import restriction
+from optimiser.search.engine import REPAIR_SHARE, Engine, solve
+from optimiser.search.restriction import SERVING_HOSTS
 from solvers.highs import SolverOptions, Status
 
 PMED = Path(__file__).parent / "data" / "pmed"
@@ -201,7 +203,7 @@ def test_a_repaired_best_answer_is_measured_against_the_best_bound_of_any_round(
     engine.session.set_weights(solver_weights(resolve_weights(generated.weights, None), engine.scales))
     round_one = engine.session.solve()
     stopped_at_the_root = replace(round_one, status=Status.FEASIBLE, bound=-math.inf)
-    [repaired] = engine._made_whole([], stopped_at_the_root, engine._configuration(round_one.values),
+    [repaired] = restriction.made_whole(engine, [], stopped_at_the_root, engine._configuration(round_one.values),
                                     round_one.objective)
     assert repaired.bound == round_one.objective
     assert repaired.gap == pytest.approx((repaired.objective - round_one.objective) / repaired.objective)
@@ -217,8 +219,8 @@ def test_a_search_stopped_at_the_configuration_already_served_gives_its_bound_al
     round_one = engine.session.solve()
     stopped = replace(round_one, status=Status.FEASIBLE, bound=round_one.objective - 0.01)
     configuration = engine._configuration(round_one.values)
-    monkeypatch.setattr(Engine, "_repaired", lambda *_: pytest.fail("served again"))
-    [kept] = engine._made_whole([], stopped, configuration, -math.inf, served=configuration)
+    monkeypatch.setattr(restriction, "repaired", lambda *_: pytest.fail("served again"))
+    [kept] = restriction.made_whole(engine, [], stopped, configuration, -math.inf, served=configuration)
     assert kept.status is Status.NO_SOLUTION and not kept.has_solution
     assert kept.bound == stopped.bound and kept.objective is None and kept.gap is None
 

@@ -23,6 +23,7 @@ from optimiser.instance.generate import generate_instance
 from optimiser.model.data import ModelOptions
 from optimiser.model.objective import resolve_weights, solver_weights
 from optimiser.model.pmedian import PUBLISHED_OPTIMA, SERVICE_ID, TRAVEL_ONLY, write_pmedian_instance
+from optimiser.search import restriction
 from optimiser.search import scout as scouting
 from optimiser.search.engine import ROUNDED_MOVE, Engine
 from optimiser.search.radius import RadiusMaster
@@ -375,7 +376,7 @@ def test_the_scouts_configuration_gains_the_services_whose_opening_pays(congeste
     assert opened == {("s002", "emergency"), ("s002", "elective"), ("s002", "paediatrics"), ("s006", "cancer")}
     assert improved.configuration.hosts > scout.configuration.hosts and engine.openings == 4
     assert improved.engine is scout.engine  # the opening served in the scout's model: no other built …
-    own = engine._at_hosts(improved.configuration)._solve_within_kept(improved.configuration)
+    own = restriction.solve_within_kept(restriction.at_hosts(engine, improved.configuration), improved.configuration)
     assert improved.served.objective <= own.objective + 1e-9  # … which keeps every pair its own model would
     exact = Engine.build(congested, options=ModelOptions(nearest_sites=0)).evaluate(improved.configuration)
     assert exact.objective <= improved.served.objective + 1e-9  # served at three hosts: feasible, so no lower
@@ -396,7 +397,7 @@ def _spied_rounds(monkeypatch) -> list[tuple[str, float, dict, list]]:
 
     def spied_serve(scout, hosts):
         better = serve(scout, hosts)
-        own = scout.engine._solve_within_kept(Configuration(hosts, scout.configuration.roles)).objective
+        own = restriction.solve_within_kept(scout.engine, Configuration(hosts, scout.configuration.roles)).objective
         rounds[-1][3].append((hosts ^ scout.configuration.hosts, own, better is not None))
         return better
 

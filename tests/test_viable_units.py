@@ -18,6 +18,7 @@ from optimiser import load_instance
 from optimiser.appraisal.checker import check_solution
 from optimiser.instance.configuration import Configuration, option_configuration
 from optimiser.model.pmedian import TRAVEL_ONLY
+from optimiser.search import radius_search
 from optimiser.search.diagnose import diagnose
 from optimiser.search.engine import Engine, solve
 from solvers.highs import Status
@@ -94,8 +95,9 @@ def test_the_radius_search_hands_a_binding_floor_to_the_classic_model(empty_east
     empty_east.append("instance.yaml", "min_unit_activity: 100")
     instance = load_instance(empty_east.path)
     searched = []
-    by_radius = Engine._by_radius
-    monkeypatch.setattr(Engine, "_by_radius", lambda engine, *args: searched.append(1) or by_radius(engine, *args))
+    by_radius = radius_search.by_radius
+    monkeypatch.setattr(radius_search, "by_radius",
+                        lambda engine, *args: searched.append(1) or by_radius(engine, *args))
     result = Engine.build(instance).solve(weights=TRAVEL_ONLY)
     assert searched and result.formulation == "classic"  # the radius search ran, and its answer was not kept
     assert result.best.criteria["travel"] == pytest.approx((36_600 + 1_800 + 9_900) / TOTAL)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -24,13 +23,11 @@ from optimiser.instance.travel import TravelTimes
 from optimiser.model.aggregate import expand_allocation
 from optimiser.model.data import CRITERIA, ModelData, ModelOptions, prepare
 from optimiser.model.matrix import build_matrix
-from optimiser.model.nearest import grow, to_hosts, widen
 from optimiser.model.objective import criterion_scales, resolve_weights, solver_weights
 from optimiser.notebook import html_view
 from solvers.highs import (
     HighsSession,
     Progress,
-    SolverDefect,
     SolverOptions,
     SolverResult,
     Status,
@@ -41,9 +38,10 @@ from solvers.highs import (
 from solvers.milp import StandardForm
 from solvers.ranking import best_k
 
-from . import naming
+from . import naming, radius_search
+from . import restriction as restricted
 from . import scout as scouting
-from .radius import RadiusMaster
+from .restriction import Restriction
 from .scout import ROUNDED_MOVE as ROUNDED_MOVE  # tests and callers import it from here
 
 #: Rules of one's own added to the Pyomo model before it is compiled: ``extend(model, data)`` (:meth:`Engine.build`).
@@ -51,22 +49,10 @@ Extension = Callable[[Any, ModelData], None]
 
 #: Objectives closer than this (relative) are reported as a tie.
 TIE_TOLERANCE = 1e-9
-#: A beyond share above this means a zone needs more of its nearest sites.
-BEYOND_TOLERANCE = 1e-7
-#: The radius master's objective and the full model's for the same configuration agree to this (relative).
-RADIUS_TOLERANCE = 1e-6
-#: Nearest hosting sites each zone keeps when a configuration is served outside a search (the
-#: scout's, a stopped search's). The national scout's configuration costs 1.24811 served at 2
-#: (10 s), 1.24618 at 3 (18 s), 1.24585 at 4, 1.24576 at 6 (34 s); a regional one, 1.26492 over its
-#: kept sites grown to the nearest host, 1.26363 at 2, 1.26330 at 3 (2.7 s) and at 5.
-SERVING_HOSTS = 3
-#: A scouted search stops this many times the scout's serving time before the limit: the repair of
-#: its answer, owed past the limit, is the same work (the national job ended 80 s past its limit).
-REPAIR_RESERVE = 1.5
 #: Share of the time limit an unscouted search of a restricted model leaves to the repair of its answer (or
-#: :data:`REPAIR_RESERVE` times its start's pinned solve, if more): on a generated 30-site, 1,500-zone instance
-#: the repair took 1.3-8.7 s after a search of 20 s (top 3), and 1.9 s after one of 3.75 s, a pinned solve
-#: of 1.4 s (its start's took 1.2 s) and a rebuild of 0.3 s.
+#: :data:`~optimiser.search.restriction.REPAIR_RESERVE` times its start's pinned solve, if more): on a
+#: generated 30-site, 1,500-zone instance the repair took 1.3-8.7 s after a search of 20 s (top 3), and
+#: 1.9 s after one of 3.75 s, a pinned solve of 1.4 s (its start's took 1.2 s) and a rebuild of 0.3 s.
 REPAIR_SHARE = 0.25
 
 
@@ -134,24 +120,6 @@ class SolveResult:
                              for r in self.ranked for s, l in sorted(r.configuration.hosts)])
 
 
-@dataclass(frozen=True)
-class Restriction:
-    """How far each zone's nearest sites grew (:mod:`optimiser.model.nearest`). The results are those of the
-    full model all the same: every round ends with no demand served beyond the kept sites."""
-
-    kept_pairs: int
-    candidate_pairs: int
-    rounds: int  # solves of the ranking or evaluation, the last one final
-    repaired: bool = False  # the time limit stopped a round whose last solution needed farther sites
-    scouted: bool = False  # the answer is the relaxation's configuration, served at each zone's nearest hosts
-    openings: int = 0  # services the scout's configuration opened, where the served allocation showed they pay
-    closings: int = 0  # services it closed, likewise
-
-
-class _FloorBinds(Exception):
-    """The radius master's answer breaks a row it leaves out (a hosted unit without patients)."""
-
-
 @dataclass
 class Engine:
     """One instance's model, compiled once and loaded in HiGHS, ready for many solves.
@@ -171,7 +139,7 @@ class Engine:
     builder: str = "matrix"
     extend: Extension | None = field(repr=False, default=None)
     rounds: int = 0  # restricted model: rounds of the last solve or evaluation
-    repaired: bool = False  # restricted model: the last solve's final solution was repaired (_repaired)
+    repaired: bool = False  # restricted model: the last solve's final solution was repaired (restriction.repaired)
     formulation: str = "classic"  # of the last search: "radius" where the allocation was projected out
     relaxation_bound: float | None = None  # of the last search, where it scouted (scout.relaxed_scout)
     scout_objective: float | None = None  # of the last search: the scout's configuration served, a true cost
@@ -241,7 +209,7 @@ class Engine:
         self.session.start_budget()
         self.session.watch = None if watch is None else self._telling(watch)
         start = time.perf_counter()
-        master = self._radius_master()
+        master = radius_search.radius_master(self)
         self.formulation = "radius" if master else "classic"
         self.relaxation_bound, self.scout_objective, self.scouted = None, None, False
         self.openings = self.closings = 0
@@ -250,8 +218,9 @@ class Engine:
             if not self.data.unservable.empty:
                 results = [self._unservable()]
             else:
-                results = self._by_radius(master, top, progress) if master else self._classic(top, progress)
-        except _FloorBinds:  # a unit the master opened would have no patients: the classic model decides
+                results = (radius_search.by_radius(self, master, top, progress) if master
+                           else self._classic(top, progress))
+        except radius_search.FloorBinds:  # a unit the master opened would have no patients: the classic model decides
             self.formulation, self.session.deadline = "classic", deadline
             results = self._classic(top, progress)
         finally:
@@ -259,7 +228,7 @@ class Engine:
         limit = self.session.options.time_limit_s  # it ended the search where it stopped a solve, or took it all
         limited = limit is not None and (time.perf_counter() - start >= limit or any(
             r.status in (Status.FEASIBLE, Status.NO_SOLUTION) for r in results))
-        found = self._best_allocations([r for r in results if r.has_solution])
+        found = restricted.best_allocations(self, [r for r in results if r.has_solution])
         seconds = time.perf_counter() - start
         ranked = self._rank(found, chosen)
         status = ranked[0].status if ranked else results[0].status if results else Status.ERROR
@@ -295,9 +264,10 @@ class Engine:
     def _classic(self, top: int, progress: Callable[[int, SolverResult], None] | None) -> list[SolverResult]:
         """The ranking of the classic model, from the baseline; a restricted model's single best is
         scouted first (:func:`~optimiser.search.scout.relaxed_scout`, its configuration improved), searched
-        for from the scout's configuration until :data:`REPAIR_RESERVE` times its serving before the limit,
-        and the better of the two answers kept. Unscouted, a restricted model's search leaves
-        :data:`REPAIR_SHARE` of the limit to the repair of its answer, owed within the limit's grace."""
+        for from the scout's configuration until :data:`~optimiser.search.restriction.REPAIR_RESERVE` times
+        its serving before the limit, and the better of the two answers kept. Unscouted, a restricted
+        model's search leaves :data:`REPAIR_SHARE` of the limit to the repair of its answer, owed within
+        the limit's grace."""
         scouts = top == 1 and self.data.reach is not None and self.data.options.radius
         scout = scouting.relaxed_scout(self) if scouts else None
         if scout and scout.proves(self.session.options.mip_gap):
@@ -306,7 +276,7 @@ class Engine:
         start = served if served is not None else self.data.baseline
         unscouted = served is None and self.data.reach is not None and self.session.deadline is not None
         if served and self.session.deadline is not None:
-            self.session.deadline -= REPAIR_RESERVE * scout.serving_s
+            self.session.deadline -= restricted.REPAIR_RESERVE * scout.serving_s
         elif unscouted:
             self.session.deadline -= REPAIR_SHARE * self.session.options.time_limit_s
         self.pinned_s = 0.0
@@ -314,8 +284,8 @@ class Engine:
             self._start_from(start)
         if unscouted:  # the repair's pinned solve is like the start's (its rebuild is within the grace)
             share_s = REPAIR_SHARE * self.session.options.time_limit_s
-            self.session.deadline -= max(REPAIR_RESERVE * self.pinned_s - share_s, 0)
-        results = self._exactly(lambda: best_k(self.session, self._decision_columns(), top, progress),
+            self.session.deadline -= max(restricted.REPAIR_RESERVE * self.pinned_s - share_s, 0)
+        results = restricted.exactly(self, lambda: best_k(self.session, self._decision_columns(), top, progress),
                                 start=None if served else self.data.baseline, warm=True, served=served)
         return scouting.scouted(self, results, scout) if scout else results
 
@@ -353,7 +323,7 @@ class Engine:
         self.session.start_budget()
         if not self.data.unservable.empty:
             return self._unservable()
-        return self._exactly(lambda: [self._solve_pinning(self.pin(configuration))])[0]
+        return restricted.exactly(self, lambda: [self._solve_pinning(self.pin(configuration))])[0]
 
     def _unservable(self) -> SolverResult:
         """Infeasible, without a solve: some zone's demand has no site permitted to serve it (its demand
@@ -367,77 +337,7 @@ class Engine:
         finally:
             self.session.reset_bounds(columns)
 
-    # --- the radius formulation (optimiser.search.radius) ----------------------------------------------
-
-    def _radius_master(self) -> RadiusMaster | None:
-        """The allocation projected out, where the model allows it and the options ask for it,
-        sharing the session's deadline and watcher and starting from the baseline."""
-        if not self.data.options.radius:
-            return None
-        master = RadiusMaster.of(self.data, self.form, self.columns, self.session.weights, self.session.options)
-        if master is None:
-            return None
-        master.session.share_budget(self.session)
-        master.watch_with(self.session.watch)
-        if self.data.baseline is not None:
-            master.start_from(*self._decision_values(self.data.baseline))
-        return master
-
-    def _by_radius(self, master: RadiusMaster, top: int,
-                   progress: Callable[[int, SolverResult], None] | None) -> list[SolverResult]:
-        """The ranking of the master, each configuration allocated in the full model; today's
-        configuration when the limit stopped the master before HiGHS took it as its start."""
-        found = best_k(master, master.decision[self._distinct_mask()], top, progress)
-        if found and found[0].status is Status.NO_SOLUTION and self.data.baseline is not None:
-            served = self._served(self.data.baseline, found[0])
-            return [served] if served.has_solution else found
-        n = len(self.form.columns)  # read every configuration first: serving one may grow the model's columns
-        configurations = [self._configuration(master.full_values(result.values, n)) if result.has_solution
-                          else None for result in found]
-        while True:  # until every configuration is served in one model, the one its values are read in
-            form = self.form
-            served = [self._served(configuration, result) if configuration else result
-                      for configuration, result in zip(configurations, found, strict=True)]
-            if self.form is form:
-                return served
-
-    def _served(self, configuration: Configuration, found: SolverResult) -> SolverResult:
-        """``configuration`` allocated in the full model (pinned: linear programmes, owed past the
-        deadline, to the end of its grace: else no answer), with the status, bound and gap of the master's
-        ``found``, whose objective must agree with it (:meth:`_check_served`)."""
-        self.session.owe()
-        served = self._exactly(lambda: [self._solve_pinning(self.pin(configuration))])[0]
-        if served.status is Status.NO_SOLUTION:
-            return replace(found, status=Status.NO_SOLUTION, objective=None, gap=None, values=None)
-        self._check_served(found, served)
-        if not served.has_solution:
-            return served
-        seconds = found.seconds + served.seconds
-        if found.has_solution:
-            return replace(served, status=found.status, bound=found.bound, gap=found.gap, seconds=seconds)
-        bound = -math.inf if found.bound is None else found.bound
-        return replace(served, status=Status.FEASIBLE, bound=bound,
-                       gap=relative_gap(served.objective, bound), seconds=seconds)
-
-    def _check_served(self, found: SolverResult, served: SolverResult) -> None:
-        """The master's objective of a configuration and the full model's, computed apart, must agree, or no
-        answer is given (SolverDefect). Two disagreements are not defects: a master point that is not proved
-        optimal may cost more than its configuration served (it may build a site for nothing: a search within
-        a gap stops at such points), and where the full model holds an activity floor the master leaves out
-        (:data:`optimiser.search.radius.CHECKED_ROWS`), serving may cost more: the classic model decides then."""
-        if not found.has_solution:
-            return
-        tolerance = RADIUS_TOLERANCE * max(1.0, abs(found.objective))
-        if served.has_solution:
-            excess = served.objective - found.objective
-            if abs(excess) <= tolerance or (excess < 0 and not proved(found.objective, found.bound)):
-                return
-        if any(row.startswith("activity_floor[") for row in self.form.rows) and (
-                not served.has_solution or served.objective > found.objective):
-            raise _FloorBinds
-        raise SolverDefect(f"the radius formulation found a configuration of objective {found.objective:.9g}, "
-                           f"but allocated in the full model it has {served.objective!r}; no answer is given. "
-                           "Set ModelOptions(radius=False) to use the classic model, and report this.")
+    # --- the model's session: rebuilt for another reach (optimiser.search.restriction) ---------------
 
     def _adopt(self, engine: Engine) -> None:
         """Take another engine's model (same instance, weights), keeping this one's deadline and watcher."""
@@ -445,207 +345,6 @@ class Engine:
         self.data, self.form, self.columns, self.session = engine.data, engine.form, engine.columns, engine.session
         self.session.share_budget(old)
         self.session.watch = old.watch
-
-    # --- the nearest-site restriction -----------------------------------------------------------
-
-    def _exactly(self, run: Callable[[], list[SolverResult]], *, start: Configuration | None = None,
-                 warm: bool = False, served: Configuration | None = None) -> list[SolverResult]:
-        """``run()``, again after growing the kept sites while any result serves demand beyond them,
-        so that the results are the full model's (:mod:`optimiser.model.nearest`). ``warm`` starts each
-        round from the best configuration of the one before. Once the time limit stops a round, or
-        leaves no time for the next, the answer so far is repaired (:meth:`_repaired`), not searched
-        for again; so is the last round's when the next one stops before it finds anything, and the
-        ``start`` configuration when the first round of a restricted model stops before HiGHS has
-        completed it; but not a configuration already ``served`` (the scout's). Every round's bound on
-        the best solution bounds the full model's, so the best of them is kept."""
-        self.rounds, self.repaired = 0, False
-        so_far: tuple[list[SolverResult], SolverResult, Configuration] | None = None
-        bound = -math.inf  # the best bound on the full model's best solution, from any round
-        earlier: list[Configuration] = []  # the configurations of the round before, best first
-        while True:
-            results = run()
-            self.rounds += 1
-            if not so_far and start is not None and self.data.reach is not None \
-                    and results[0].status is Status.NO_SOLUTION:  # HiGHS had no time to complete the start
-                so_far = ([], results[0], start)
-            if so_far and not results[0].has_solution:
-                return self._with_earlier(self._made_whole(*so_far, bound, served), earlier, len(earlier), bound)
-            if results[0].bound is not None:
-                bound = max(bound, results[0].bound)
-            shares = [self._beyond_shares(result) for result in results]
-            used = [share.any() for share in shares]
-            if not any(used):
-                return results
-            configurations = [self._configuration(result.values) if result.has_solution else None
-                              for result in results]  # read before the columns move
-            first = used.index(True)
-            so_far = (results[:first], results[first], configurations[first])
-            if any(result.status is not Status.OPTIMAL for result in results) or not self._rebuild_fits():
-                found = [c for c in configurations if c is not None]  # in this model: no other built for nothing
-                return self._with_earlier(self._made_whole(*so_far, bound, served),
-                                          found + [c for c in earlier if c not in found],
-                                          max(len(found), len(earlier)), bound)
-            earlier = [c for c in configurations if c is not None]
-            needy = self.data.beyond.loc[np.logical_or.reduce(shares), ["zone_id", "service_id"]]
-            hosts = set().union(*(c.hosts for c, u in zip(configurations, used, strict=True) if u and c))
-            self._rebuild(grow(self.data.candidates, self.data.reach, needy, hosts))
-            if warm:
-                self.session.set_start(*self._decision_values(configurations[0]))
-
-    def _with_earlier(self, results: list[SolverResult], earlier: list[Configuration], count: int,
-                      bound: float) -> list[SolverResult]:
-        """``results`` of a round the time limit stopped, then configurations its search or the round before
-        found (``earlier``) of kinds they lack, up to ``count`` in all: the limit, or a result that needed
-        farther sites, would otherwise leave only the first (a generated 30-site instance at 10 s gave one
-        of three). Each is served in this model where its kept pairs can serve it (linear programmes, owed
-        past the deadline), a feasible answer, its gap measured against ``bound``, which bounds every
-        configuration's objective."""
-        kinds = {self._kind(self._configuration(r.values)) for r in results if r.has_solution}
-        extra: list[SolverResult] = []
-        deadline = self.session.deadline
-        self.session.owe()
-        try:
-            for configuration in earlier:
-                if len(results) + len(extra) >= count or self._kind(configuration) in kinds:
-                    continue
-                found = self._solve_within_kept(configuration)
-                if found.has_solution:
-                    kinds.add(self._kind(configuration))
-                    extra.append(replace(found, status=Status.FEASIBLE, bound=bound,
-                                         gap=max(relative_gap(found.objective, bound), 0.0)))
-        finally:
-            self.session.deadline = deadline
-        return [*results, *extra]
-
-    def _kind(self, configuration: Configuration) -> bytes:
-        """What tells ``configuration`` apart at the :attr:`distinct` level: its masked ``y`` and ``r``."""
-        hosts, role_of = configuration.hosts, configuration.role_of
-        y = [(s, l) in hosts for s in self.data.sites for l in self.data.services]
-        r = [role_of.get(s) == k for s in self.data.sites for k in self.data.roles]
-        return np.array(y + r, dtype=bool)[self._distinct_mask()].tobytes()
-
-    def _beyond_shares(self, result: SolverResult) -> np.ndarray:
-        """Which beyond shares a result uses: zones served beyond their kept sites."""
-        if not result.has_solution:
-            return np.zeros(len(self.data.beyond), dtype=bool)
-        return result.values[self.columns["beyond"]] > BEYOND_TOLERANCE
-
-    def _made_whole(self, exact: list[SolverResult], stopped: SolverResult, configuration: Configuration,
-                    best_bound: float, served: Configuration | None = None) -> list[SolverResult]:
-        """The exact results of a round, and the first that was not, repaired (the best solution's
-        with the best bound of every round); where that configuration is the one already ``served``, its
-        bound alone, with no solution, for the caller to pair with that serving (regional: the classic
-        search stops at the scout's configuration, whose repair took 4 s past the limit to give it again)."""
-        own = -math.inf if stopped.bound is None else stopped.bound
-        bound = max(own, best_bound) if not exact else own
-        if configuration == served:
-            return [*exact, replace(stopped, status=Status.NO_SOLUTION, objective=None, bound=bound, gap=None,
-                                    values=None)]
-        configurations = [self._configuration(result.values) for result in exact]  # before the repair moves columns
-        form, repaired = self.form, self._repaired(replace(stopped, bound=bound), configuration)
-        if self.form is not form:  # each exact allocation is one of the repair's model too: it keeps more pairs
-            exact = [self._allocated(c, result) for c, result in zip(configurations, exact, strict=True)]
-        return [*exact, repaired]
-
-    def _repaired(self, stopped: SolverResult, configuration: Configuration) -> SolverResult:
-        """A stopped solve's configuration whose allocation used beyond shares, made a real answer
-        (linear programmes, so they run past the spent budget, to the end of its grace): its zones held
-        to their kept sites and their :data:`SERVING_HOSTS` nearest hosts, with the beyond shares fixed at 0; while that
-        has no solution (capacity or a minimum volume not met there), every zone's sites doubled.
-        Each allocation found is feasible in the full model (every left-out pair 0 breaks no row),
-        though perhaps not the best for this configuration; with every site kept it is the
-        configuration's exact value.
-
-        Not the exact rounds of :meth:`solve_pinned`: a pinned configuration's zones crowd one
-        another out of full sites round after round (28 rounds, 90 s on the regional instance). The
-        gap is measured against the stopped solve's bound, which bounds the full model too (the
-        restricted model is a relaxation of it), so it is at least the true gap; the results before
-        it in a ranking are exact, so the same cuts stand in both."""
-        self.session.owe()
-        evaluated = self._served_at_hosts(configuration)
-        self.repaired = True
-        seconds = stopped.seconds + evaluated.seconds
-        if not evaluated.has_solution:
-            return SolverResult(Status.NO_SOLUTION, None, None, None, seconds, stopped.solver)
-        gap = relative_gap(evaluated.objective, stopped.bound)
-        cheapest = evaluated.status is Status.OPTIMAL  # over this model's kept pairs: no allocation to look for again
-        return SolverResult(Status.FEASIBLE, evaluated.objective, stopped.bound, gap, seconds, evaluated.solver,
-                            evaluated.values, cheapest)
-
-    def _served_at_hosts(self, configuration: Configuration) -> SolverResult:
-        """``configuration`` served over its zones' nearest hosts (:meth:`_repaired`), every zone's sites
-        doubled while that has no solution; no solution where the next rebuild would not end in time."""
-        if self.data.reach is not None:
-            if not self._rebuild_fits(then_s=self.pinned_s):
-                return SolverResult(Status.NO_SOLUTION, None, None, None, 0.0, solver_version())
-            self._adopt(self._at_hosts(configuration))
-        while True:
-            evaluated = self._solve_within_kept(configuration)
-            self.rounds += 1
-            if evaluated.has_solution or self.data.reach is None or evaluated.status is Status.NO_SOLUTION \
-                    or not self._rebuild_fits():
-                return evaluated
-            self._rebuild(widen(self.data.candidates, self.data.reach))
-
-    def _best_allocations(self, results: list[SolverResult]) -> list[SolverResult]:
-        """Each result its configuration's best allocation (:meth:`_allocated`), unless it is proved
-        optimal or is one already (a configuration served pinned): a search stopped by the limit, or
-        within a gap, may hold its configuration at an allocation far above that configuration's
-        cheapest (4.290 where 1.510 was to be had)."""
-        return [result if result.fixed or proved(result.objective, result.bound)
-                else self._allocated(self._configuration(result.values), result) for result in results]
-
-    def _allocated(self, configuration: Configuration, result: SolverResult) -> SolverResult:
-        """``result`` with ``configuration``'s best allocation over this model's kept pairs, pinned (linear
-        programmes, owed past the deadline), its bound kept. Every model here keeps the pairs of the
-        allocation ``result`` had, so one exists, and it costs no more; in a model of every pair it is the
-        configuration's exact value. Past the grace of the time limit, ``result`` as it was."""
-        deadline = self.session.deadline
-        self.session.owe()
-        try:
-            served = self._solve_within_kept(configuration)
-        finally:
-            self.session.deadline = deadline
-        if served.status is Status.NO_SOLUTION:
-            return result
-        if not served.has_solution:
-            raise SolverDefect(f"a configuration of objective {result.objective:.9g} has no allocation when "
-                               f"pinned ({served.status.value}); no answer is given. Report this.")
-        bound = -math.inf if result.bound is None else result.bound
-        return replace(result, objective=served.objective, values=served.values,
-                       gap=max(relative_gap(served.objective, bound), 0.0), seconds=result.seconds + served.seconds)
-
-    def _solve_within_kept(self, configuration: Configuration) -> SolverResult:
-        """``configuration`` pinned and every beyond share 0: an allocation over the kept pairs only,
-        feasible in the full model (a left-out pair at 0 breaks no row), where one exists."""
-        with self._within_kept(configuration):
-            return self.session.solve()
-
-    @contextmanager
-    def _within_kept(self, configuration: Configuration) -> Iterator[None]:
-        """While inside, ``configuration`` is pinned and every beyond share is 0; their bounds are
-        given back after (which makes HiGHS forget its solution: read it inside)."""
-        beyond = self.columns["beyond"]
-        self.session.set_bounds(beyond, np.zeros(len(beyond)), np.zeros(len(beyond)))
-        pinned = np.concatenate([self.pin(configuration), beyond])
-        try:
-            yield
-        finally:
-            self.session.reset_bounds(pinned)
-
-    def _at_hosts(self, configuration: Configuration) -> Engine:
-        """This model with each zone's :data:`SERVING_HOSTS` nearest hosts in ``configuration`` kept
-        too: enough to serve it without beyond shares where capacity allows, in far fewer pairs than
-        every host. This job's watcher hears its solves' time and bound, not their objective (a
-        candidate's cost, not the best so far)."""
-        engine = self._with_reach(to_hosts(self.data.candidates, self.data.reach, configuration.hosts, SERVING_HOSTS))
-        engine.session.watch = self._quiet_watch()
-        return engine
-
-    def _quiet_watch(self) -> Callable[[Progress], None] | None:
-        """This job's watcher, told the time and the bound of a solve but not its objective."""
-        watch = self.session.watch
-        return None if watch is None else lambda progress: watch(replace(progress, objective=None, gap=None))
 
     def _rebuild(self, reach: np.ndarray | None) -> None:
         """The model with another reach, in a new HiGHS session with the same weights and deadline."""
@@ -662,14 +361,6 @@ class Engine:
         engine.session.share_budget(self.session)
         self.rebuild_s = max(self.rebuild_s, time.perf_counter() - start)
         return engine
-
-    def _rebuild_fits(self, then_s: float = 0.0) -> bool:
-        """Whether a rebuild, which nothing interrupts, and a solve of ``then_s`` after it would end before the
-        deadline (or, for owed work, its grace), at :data:`REPAIR_RESERVE` times the longest build seen: else
-        the time limit would be broken by as much (a regional search at 2 s began one with 0.6 s left, and it
-        took 0.9 s), or the rebuild be for nothing."""
-        deadline = self.session.deadline
-        return deadline is None or time.perf_counter() + REPAIR_RESERVE * (self.rebuild_s + then_s) <= deadline
 
     # --- internals ----------------------------------------------------------------------------
 

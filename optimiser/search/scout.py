@@ -15,6 +15,7 @@ import pandas as pd
 from optimiser.instance.configuration import Configuration
 from solvers.highs import SolverResult, Status, relative_gap
 
+from . import restriction
 from .radius import RadiusMaster
 
 if TYPE_CHECKING:
@@ -77,10 +78,10 @@ def relaxed_scout(engine: Engine) -> Scout | None:
     master.watch_with(None)  # the watcher's closure holds the master: let it go now, with its HiGHS model
     del master
     serving = time.perf_counter()
-    if not engine._rebuild_fits():
+    if not restriction.rebuild_fits(engine):
         return Scout(bound, configuration, None, None)
-    at_hosts = engine._at_hosts(configuration)
-    served = at_hosts._solve_within_kept(configuration)
+    at_hosts = restriction.at_hosts(engine, configuration)
+    served = restriction.solve_within_kept(at_hosts, configuration)
     if not served.has_solution:
         return Scout(bound, configuration, at_hosts, None, time.perf_counter() - serving)
     engine.scout_objective = served.objective
@@ -174,7 +175,7 @@ def with_hosts(scout: Scout, hosts: frozenset[tuple[str, str]]) -> Scout | None:
     and serves it as well or better; a zone whose kept hosts close has fewer left, so a closing is served
     at a cost its own model might better."""
     candidate = Configuration(hosts, scout.configuration.roles)
-    served = scout.engine._solve_within_kept(candidate)
+    served = restriction.solve_within_kept(scout.engine, candidate)
     if served.has_solution and served.objective < scout.served.objective - MOVE_TOLERANCE:
         return replace(scout, configuration=candidate, served=served)
     return None
@@ -190,7 +191,7 @@ def _given_hosts(engine: Engine) -> set[tuple[str, str]]:
 def _openings(engine: Engine, configuration: Configuration, tried: set[tuple[str, str]]) -> list[tuple[str, str]]:
     """Units (site, service) ``configuration`` leaves closed whose reduced cost in this model's LP
     with it pinned (no beyond shares) is negative, most negative first: openings that may pay."""
-    with engine._within_kept(configuration):
+    with restriction.within_kept(engine, configuration):
         if not engine.session.solve(relaxation=True, fresh=True).has_solution:
             return []
         reduced = engine.session.reduced_costs()
@@ -210,7 +211,7 @@ def freed_shares(engine: Engine, configuration: Configuration,
     site, service = pd.Index(engine.data.sites), pd.Index(engine.data.services)
     sites, services = zip(*units, strict=True)
     columns = engine.columns["y"][site.get_indexer(list(sites)), service.get_indexer(list(services))]
-    with engine._within_kept(configuration):
+    with restriction.within_kept(engine, configuration):
         engine.session.set_bounds(columns, np.zeros(len(columns)), np.ones(len(columns)))
         relaxed = engine.session.solve(relaxation=True, fresh=True)
         if relaxed.status is not Status.OPTIMAL:
