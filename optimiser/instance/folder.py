@@ -24,7 +24,7 @@ from optimiser.notebook import html_view
 from .catalogue import instance_folders
 from .checks import check_consistency, check_reachable, check_road_graph
 from .files import inside, links_outside, unreadable
-from .io import Table, read_table, write_table
+from .io import Table, keyed, read_table, write_table
 from .roads import read_graphml_tables, snap_warnings, snapped_places
 from .schema import file_schema, instance_schema
 
@@ -250,7 +250,7 @@ def _empty_table(stem: str) -> pd.DataFrame:
     if schema.kind == "records":
         frame.insert(0, schema.id_column, pd.Series(dtype=object))
     key = schema.key[0] if len(schema.key) == 1 else None
-    return frame.set_index(key, drop=False) if key else frame
+    return keyed(frame, key) if key else frame
 
 
 def _dtype(kind: str) -> str:

@@ -233,7 +233,7 @@ def _records_table(records: dict[str, tuple[dict, tuple[str, ...]]], lines: KeyL
     frame = frame[list(schema.names)]
     if schema.kind == "records":
         frame.insert(0, schema.id_column, list(records))
-        frame = frame.set_index(schema.id_column, drop=False)
+        frame = keyed(frame, schema.id_column)
     table.frame = frame
     return table
 
@@ -296,7 +296,7 @@ def _typed_frame(columns: dict[str, pd.Series | list[str]], schema: FileSchema, 
     if schema.kind == "table":
         _check_duplicates(frame, table, log)
         if len(schema.key) == 1:
-            frame = frame.set_index(schema.key[0], drop=False)
+            frame = keyed(frame, schema.key[0])
     return frame
 
 
@@ -430,3 +430,10 @@ def _is_missing(value: Any) -> bool:
 def _plain(value: Any) -> Any:
     """numpy and pandas scalars as plain Python, for YAML."""
     return value.item() if hasattr(value, "item") else value
+
+
+def keyed(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The frame looked up by its key (``sites.loc["X"]``), the key kept as a column and the index left
+    unnamed: a name that is both a column and the index's makes ``reset_index()`` fail and pandas call
+    ``groupby`` and ``merge`` on it ambiguous."""
+    return frame.set_index(key, drop=False).rename_axis(None)

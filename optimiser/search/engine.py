@@ -41,7 +41,7 @@ from solvers.ranking import best_k
 from . import naming, radius_search
 from . import restriction as restricted
 from . import scout as scouting
-from .restriction import Restriction
+from .restriction import Pace, Restriction
 from .scout import ROUNDED_MOVE as ROUNDED_MOVE  # tests and callers import it from here
 
 #: Rules of one's own added to the Pyomo model before it is compiled: ``extend(model, data)`` (:meth:`Engine.build`).
@@ -50,8 +50,8 @@ Extension = Callable[[Any, ModelData], None]
 #: Objectives closer than this (relative) are reported as a tie.
 TIE_TOLERANCE = 1e-9
 #: Share of the time limit an unscouted search of a restricted model leaves to the repair of its answer (or
-#: :data:`~optimiser.search.restriction.REPAIR_RESERVE` times its start's pinned solve, if more): on a
-#: generated 30-site, 1,500-zone instance the repair took 1.3-8.7 s after a search of 20 s (top 3), and
+#: :data:`~optimiser.search.restriction.REPAIR_RESERVE` times the repair's cost at the pace seen, if more):
+#: on a generated 30-site, 1,500-zone instance the repair took 1.3-8.7 s after a search of 20 s (top 3), and
 #: 1.9 s after one of 3.75 s, a pinned solve of 1.4 s (its start's took 1.2 s) and a rebuild of 0.3 s.
 REPAIR_SHARE = 0.25
 
@@ -147,8 +147,7 @@ class Engine:
     closings: int = 0  # and closed
     scouted: bool = False  # the last search answered with the scout's configuration
     distinct: naming.Distinct | None = None  # of the last search: the level it ranks at (None: y and r)
-    rebuild_s: float = 0.0  # the longest a model of this engine took to compile and load: what a rebuild may take
-    pinned_s: float = 0.0  # the last search's start, solved pinned: what the repair's pinned solve may take
+    pace: Pace = field(repr=False, default_factory=Pace)  # how fast its models build and solve: what work may take
 
     @classmethod
     def build(cls, instance: Instance, *, options: ModelOptions | None = None,
@@ -173,8 +172,10 @@ class Engine:
         compiling = time.perf_counter()
         form, columns = _compile(data, builder, extend)
         session = HighsSession(form, solver)
+        pace = Pace()
+        pace.built(time.perf_counter() - compiling, len(data.pairs))
         return cls(instance, data, form, session, criterion_scales(data), time.perf_counter() - start, columns,
-                   builder, extend, rebuild_s=time.perf_counter() - compiling)
+                   builder, extend, pace=pace)
 
     def __repr__(self) -> str:
         rows, columns = self.form.shape
@@ -279,19 +280,18 @@ class Engine:
             self.session.deadline -= restricted.REPAIR_RESERVE * scout.serving_s
         elif unscouted:
             self.session.deadline -= REPAIR_SHARE * self.session.options.time_limit_s
-        self.pinned_s = 0.0
         if start is not None:
             self._start_from(start)
-        if unscouted:  # the repair's pinned solve is like the start's (its rebuild is within the grace)
+        if unscouted:  # the repair: a rebuild and a pinned solve, at the pace seen (the start's solve included)
             share_s = REPAIR_SHARE * self.session.options.time_limit_s
-            self.session.deadline -= max(restricted.REPAIR_RESERVE * self.pinned_s - share_s, 0)
+            self.session.deadline -= max(restricted.REPAIR_RESERVE * restricted.repair_s(self) - share_s, 0)
         results = restricted.exactly(self, lambda: best_k(self.session, self._decision_columns(), top, progress),
                                 start=None if served else self.data.baseline, warm=True, served=served)
         return scouting.scouted(self, results, scout) if scout else results
 
     def _start_from(self, configuration: Configuration) -> None:
-        """Offer HiGHS ``configuration`` as the search's start (the seconds of its pinned solve in
-        :attr:`pinned_s`). Under a time limit it is completed here first, by its pinned solve (which the
+        """Offer HiGHS ``configuration`` as the search's start (its pinned solve's seconds tell the
+        :attr:`pace`). Under a time limit it is completed here first, by its pinned solve (which the
         deadline interrupts): HiGHS completes a partial start without looking at its limit (given 3.75 s, a
         search from today's configuration ran 5.2 s; 4.0 s without). Not between the rounds of a restricted
         model: there, a grown model's pinned solve costs more than it saves."""
@@ -301,7 +301,6 @@ class Engine:
         completed = self._solve_pinning(self.pin(configuration))
         if completed.has_solution:
             self.session.set_start(np.arange(len(completed.values)), completed.values)
-        self.pinned_s = completed.seconds
 
     def evaluate(self, configuration: Configuration | str, *,
                  weights: Mapping[str, float] | None = None) -> Solution | SolverResult:
@@ -333,7 +332,7 @@ class Engine:
     def _solve_pinning(self, columns: np.ndarray) -> SolverResult:
         """Solve with ``columns`` pinned (their bounds already set), then give them back their bounds."""
         try:
-            return self.session.solve()
+            return self.pace.solved(self.session.solve(), len(self.data.pairs))
         finally:
             self.session.reset_bounds(columns)
 
@@ -346,20 +345,16 @@ class Engine:
         self.session.share_budget(old)
         self.session.watch = old.watch
 
-    def _rebuild(self, reach: np.ndarray | None) -> None:
-        """The model with another reach, in a new HiGHS session with the same weights and deadline."""
-        self._adopt(self._with_reach(reach))
-
-    def _with_reach(self, reach: np.ndarray | None) -> Engine:
-        """This instance under the same weights, in a model of another reach and its own HiGHS session."""
+    def _with_data(self, data: ModelData) -> Engine:
+        """This instance under the same weights, in a model of other data (another reach: ``data`` from
+        :meth:`ModelData.restricted_to`) and its own HiGHS session, sharing this engine's pace."""
         start = time.perf_counter()
-        data = self.data.restricted_to(reach)
         form, columns = _compile(data, self.builder, self.extend)
         engine = Engine(self.instance, data, form, HighsSession(form, self.session.options), self.scales, 0.0, columns,
-                        self.builder, self.extend)
+                        self.builder, self.extend, pace=self.pace)
         engine.session.set_weights(self.session.weights)
         engine.session.share_budget(self.session)
-        self.rebuild_s = max(self.rebuild_s, time.perf_counter() - start)
+        self.pace.built(time.perf_counter() - start, len(data.pairs))
         return engine
 
     # --- internals ----------------------------------------------------------------------------

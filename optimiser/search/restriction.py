@@ -2,13 +2,14 @@
 full model's: rounds that grow the kept sites while an answer serves demand beyond them, and, when the time
 limit stops a round, the repair of its answer into a real allocation within the limit's grace.
 
-Each function takes the :class:`~optimiser.search.engine.Engine` whose model it searches; a rebuild gives
-the engine a grown model (:meth:`~optimiser.search.engine.Engine._rebuild`) with the same weights, deadline
-and watcher.
+Each function takes the :class:`~optimiser.search.engine.Engine` whose model it searches; a rebuild
+(:func:`rebuilt`) gives it a grown model with the same weights, deadline and watcher, begun only where it
+ends in time.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -32,10 +33,40 @@ BEYOND_TOLERANCE = 1e-7
 #: (10 s), 1.24618 at 3 (18 s), 1.24585 at 4, 1.24576 at 6 (34 s); a regional one, 1.26492 over its
 #: kept sites grown to the nearest host, 1.26363 at 2, 1.26330 at 3 (2.7 s) and at 5.
 SERVING_HOSTS = 3
-#: A rebuild or a repair is started only where this many times its measured cost still fits before the
-#: deadline; a scouted search stops as many times the scout's serving before the limit (the repair of its
-#: answer, owed past the limit, is the same work: the national job ended 80 s past its limit).
+#: A rebuild, and the solves owed after it, are begun only where this many times their cost at the
+#: :class:`Pace` seen still fits before the deadline; a scouted search stops as many times the scout's
+#: serving before the limit (the repair of its answer, owed past the limit, is the same work: the national
+#: job ended 80 s past its limit).
 REPAIR_RESERVE = 1.5
+
+
+@dataclass
+class Pace:
+    """How fast this machine builds and solves an instance's models, in seconds per kept pair: the slowest
+    seen, so that work nothing interrupts (compiling a model and loading it into HiGHS) is begun only where
+    it ends in time. Per pair, since a grown model is bigger than the one measured (a 30-site, 1,500-zone
+    instance: 68,479 pairs built in 0.5 s, the model of its nearest hosts, 92,483, in 0.9-1.2 s under load);
+    the slowest, since a shared machine's load comes and goes. Shared by an engine and the models it
+    rebuilds."""
+
+    build_s_per_pair: float = 0.0
+    solve_s_per_pair: float = 0.0  # of a pinned linear programme that ended with a solution
+
+    def built(self, seconds: float, pairs: int) -> None:
+        self.build_s_per_pair = max(self.build_s_per_pair, seconds / max(pairs, 1))
+
+    def solved(self, result: SolverResult, pairs: int) -> SolverResult:
+        """Learn from a pinned solve that ended with its solution (one stopped says nothing of its length)."""
+        if result.has_solution:
+            self.solve_s_per_pair = max(self.solve_s_per_pair, result.seconds / max(pairs, 1))
+        return result
+
+    def seconds(self, pairs: int, *, solves: int) -> float:
+        """A model of ``pairs`` built and ``solves`` pinned linear programmes solved in it; before any was
+        timed, a solve is taken to cost what a build does (0.6 s against 1.2 s, and 3.5 s against 0.9 s,
+        measured)."""
+        solve_s = max(self.solve_s_per_pair, self.build_s_per_pair)
+        return pairs * (self.build_s_per_pair + solves * solve_s)
 
 
 @dataclass(frozen=True)
@@ -84,14 +115,16 @@ def exactly(engine: Engine, run: Callable[[], list[SolverResult]], *, start: Con
                           for result in results]  # read before the columns move
         first = used.index(True)
         so_far = (results[:first], results[first], configurations[first])
-        if any(result.status is not Status.OPTIMAL for result in results) or not rebuild_fits(engine):
+        needy = engine.data.beyond.loc[np.logical_or.reduce(shares), ["zone_id", "service_id"]]
+        hosts = set().union(*(c.hosts for c, u in zip(configurations, used, strict=True) if u and c))
+        grown = None if any(result.status is not Status.OPTIMAL for result in results) else rebuilt(
+            engine, functools.partial(grow, engine.data.candidates, engine.data.reach, needy, hosts), solves=0)
+        if grown is None:
             found = [c for c in configurations if c is not None]  # in this model: no other built for nothing
             return with_earlier(engine, made_whole(engine, *so_far, bound, served),
                                 found + [c for c in earlier if c not in found], max(len(found), len(earlier)), bound)
+        engine._adopt(grown)
         earlier = [c for c in configurations if c is not None]
-        needy = engine.data.beyond.loc[np.logical_or.reduce(shares), ["zone_id", "service_id"]]
-        hosts = set().union(*(c.hosts for c, u in zip(configurations, used, strict=True) if u and c))
-        engine._rebuild(grow(engine.data.candidates, engine.data.reach, needy, hosts))
         if warm:
             engine.session.set_start(*engine._decision_values(configurations[0]))
 
@@ -185,16 +218,19 @@ def served_at_hosts(engine: Engine, configuration: Configuration) -> SolverResul
     """``configuration`` served over its zones' nearest hosts (:func:`repaired`), every zone's sites
     doubled while that has no solution; no solution where the next rebuild would not end in time."""
     if engine.data.reach is not None:
-        if not rebuild_fits(engine, then_s=engine.pinned_s):
+        hosts = at_hosts(engine, configuration)
+        if hosts is None:
             return SolverResult(Status.NO_SOLUTION, None, None, None, 0.0, solver_version())
-        engine._adopt(at_hosts(engine, configuration))
+        engine._adopt(hosts)
     while True:
         evaluated = solve_within_kept(engine, configuration)
         engine.rounds += 1
-        if evaluated.has_solution or engine.data.reach is None or evaluated.status is Status.NO_SOLUTION \
-                or not rebuild_fits(engine):
+        if evaluated.has_solution or engine.data.reach is None or evaluated.status is Status.NO_SOLUTION:
             return evaluated
-        engine._rebuild(widen(engine.data.candidates, engine.data.reach))
+        widened = rebuilt(engine, lambda: widen(engine.data.candidates, engine.data.reach), solves=1)
+        if widened is None:
+            return evaluated
+        engine._adopt(widened)
 
 
 def best_allocations(engine: Engine, results: list[SolverResult]) -> list[SolverResult]:
@@ -231,7 +267,7 @@ def solve_within_kept(engine: Engine, configuration: Configuration) -> SolverRes
     """``configuration`` pinned and every beyond share 0: an allocation over the kept pairs only,
     feasible in the full model (a left-out pair at 0 breaks no row), where one exists."""
     with within_kept(engine, configuration):
-        return engine.session.solve()
+        return engine.pace.solved(engine.session.solve(), len(engine.data.pairs))
 
 
 @contextmanager
@@ -247,14 +283,16 @@ def within_kept(engine: Engine, configuration: Configuration) -> Iterator[None]:
         engine.session.reset_bounds(pinned)
 
 
-def at_hosts(engine: Engine, configuration: Configuration) -> Engine:
+def at_hosts(engine: Engine, configuration: Configuration) -> Engine | None:
     """The engine's model with each zone's :data:`SERVING_HOSTS` nearest hosts in ``configuration`` kept
     too: enough to serve it without beyond shares where capacity allows, in far fewer pairs than
-    every host. This job's watcher hears its solves' time and bound, not their objective (a
-    candidate's cost, not the best so far)."""
+    every host; None where it and a solve in it would not end in time (:func:`rebuilt`). This job's
+    watcher hears its solves' time and bound, not their objective (a candidate's cost, not the best so far)."""
     data = engine.data
-    grown = engine._with_reach(to_hosts(data.candidates, data.reach, configuration.hosts, SERVING_HOSTS))
-    grown.session.watch = quiet_watch(engine)
+    grown = rebuilt(engine, lambda: to_hosts(data.candidates, data.reach, configuration.hosts, SERVING_HOSTS),
+                    solves=1)
+    if grown is not None:
+        grown.session.watch = quiet_watch(engine)
     return grown
 
 
@@ -264,10 +302,26 @@ def quiet_watch(engine: Engine) -> Callable[[Progress], None] | None:
     return None if watch is None else lambda progress: watch(replace(progress, objective=None, gap=None))
 
 
-def rebuild_fits(engine: Engine, then_s: float = 0.0) -> bool:
-    """Whether a rebuild, which nothing interrupts, and a solve of ``then_s`` after it would end before the
-    deadline (or, for owed work, its grace), at :data:`REPAIR_RESERVE` times the longest build seen: else
-    the time limit would be broken by as much (a regional search at 2 s began one with 0.6 s left, and it
-    took 0.9 s), or the rebuild be for nothing."""
+def rebuilt(engine: Engine, reach: Callable[[], np.ndarray | None], *, solves: int) -> Engine | None:
+    """The engine's instance in a model of another ``reach()`` (its own HiGHS session, same weights and
+    deadline), or None where building it, which nothing interrupts, and ``solves`` pinned solves after it
+    would not end before the deadline (or, for owed work, its grace) at :data:`REPAIR_RESERVE` times the
+    :class:`Pace` seen: else the time limit would be broken by as much (a regional search at 2 s began a
+    rebuild with 0.6 s left, and it took 0.9 s), or the rebuild be for nothing. Asked first at this model's
+    size, which a grown one is not below: working out the reach itself took 2-4 s under load."""
+    if not _in_time(engine, len(engine.data.pairs), solves):
+        return None
+    data = engine.data.restricted_to(reach())
+    return engine._with_data(data) if _in_time(engine, len(data.pairs), solves) else None
+
+
+def _in_time(engine: Engine, pairs: int, solves: int) -> bool:
     deadline = engine.session.deadline
-    return deadline is None or time.perf_counter() + REPAIR_RESERVE * (engine.rebuild_s + then_s) <= deadline
+    return deadline is None or (
+        time.perf_counter() + REPAIR_RESERVE * engine.pace.seconds(pairs, solves=solves) <= deadline)
+
+
+def repair_s(engine: Engine) -> float:
+    """What repairing an answer of the engine's model may take at the pace seen: a model of about its size
+    built, and a pinned solve in it (:func:`repaired`)."""
+    return engine.pace.seconds(len(engine.data.pairs), solves=1)

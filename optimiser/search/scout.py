@@ -78,9 +78,9 @@ def relaxed_scout(engine: Engine) -> Scout | None:
     master.watch_with(None)  # the watcher's closure holds the master: let it go now, with its HiGHS model
     del master
     serving = time.perf_counter()
-    if not restriction.rebuild_fits(engine):
-        return Scout(bound, configuration, None, None)
     at_hosts = restriction.at_hosts(engine, configuration)
+    if at_hosts is None:
+        return Scout(bound, configuration, None, None)
     served = restriction.solve_within_kept(at_hosts, configuration)
     if not served.has_solution:
         return Scout(bound, configuration, at_hosts, None, time.perf_counter() - serving)
