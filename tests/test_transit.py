@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optimiser.errors import ProblemLog
+from optimiser.instance.osm import walkways_from_osm
 from optimiser.instance.transit import (
     Connections,
     Period,
@@ -38,6 +39,9 @@ from optimiser.instance.transit import (
 )
 
 SMALL = Path(__file__).parent / "data" / "gtfs_small"
+#: The same streets as OpenStreetMap XML, with a footpath from A5 straight to N1 and a motorway from A5
+#: to N2 through M (north of A4): see the file's comment.
+STREETS = Path(__file__).parent / "data" / "gtfs_small_streets.osm"
 TUESDAY, SATURDAY, NEXT_YEAR = dt.date(2025, 3, 11), dt.date(2025, 3, 15), dt.date(2026, 3, 10)
 KM_PER_LAT_DEGREE = 111.19508  # the projection of optimiser.instance.roads: 6371.0088 km × π / 180
 
@@ -54,13 +58,18 @@ SITES = pd.DataFrame([_node("A6"), _node("N2")], index=["X", "Y"])
 
 
 def _minutes(feed_path: Path = SMALL / "feed", *, day: dt.date = TUESDAY, at: str = "07:00",
-             until: str | None = None, every_min: float = 1, statistic: str = "mean") -> pd.DataFrame:
+             until: str | None = None, every_min: float = 1, statistic: str = "mean",
+             streets: Path | None = None) -> pd.DataFrame:
+    """Minutes ORIGINS × SITES, walking on the fixture's roads or on the OpenStreetMap file ``streets``."""
     log = ProblemLog()
     feed = read_feed(feed_path, log, label="feed")
     assert feed is not None, log.problems
-    road_nodes, roads = pd.read_csv(SMALL / "road_nodes.csv"), pd.read_csv(SMALL / "roads.csv")
-    walk = walks(road_nodes, walking_csr(road_nodes, roads, 4.8), ORIGINS, SITES, feed.stops,
-                 walk_speed_kmh=4.8, max_walk_min=20)
+    if streets is None:
+        nodes, ways = pd.read_csv(SMALL / "road_nodes.csv"), pd.read_csv(SMALL / "roads.csv")
+    else:
+        nodes, ways = walkways_from_osm(streets)
+    walk = walks(nodes, walking_csr(nodes, ways, 4.8), ORIGINS, SITES, feed.stops, walk_speed_kmh=4.8,
+                 max_walk_min=20)
     first, last = seconds(pd.Series([f"{at}:00"[:8], f"{until or at}:00"[:8]]))
     period = Period(day, first, last, 60 * every_min, statistic)
     return pd.DataFrame(period_minutes(feed, walk, period), index=ORIGINS.index, columns=SITES.index)
@@ -111,6 +120,31 @@ def test_no_service_on_a_saturday():
 def test_no_service_outside_the_calendar_dates():
     """Tuesday 10 March 2026 is a weekday, but the calendar ends on 31 December 2025: walking only (60 min)."""
     assert _minutes(day=NEXT_YEAR).at["a0", "X"] == pytest.approx(60)
+
+
+#: The footpath A5 → N1: 1.6 km west and 0.8 km north, √(1.6² + 0.8²) = 1.789 km on a flat map, 1.7887 km
+#: by the haversine formula (OSMnx's), 22.359 minutes at 4.8 km/h.
+FOOTPATH_MIN = 1.788741 / 4.8 * 60
+
+
+def test_a_footpath_the_roads_lack_makes_a_journey_quicker():
+    """From A5 to Y (on N2) at 07:00. On the roads: the walk A5 → A3 → N1 → N2, 3.2 km, 40 min (by bus:
+    walk to S3 by 07:20, bus 2 at 07:40, Y at 07:46). With the footpath: A5 → N1 (22.36 min), N1 → N2
+    (10 min): 32.36 min; the bus gains nothing (at T1 by 07:22:22, bus 2 passes T1 at 07:43).
+    From N1 to X the footpath gives a walk of 32.36 min, but the bus from S3 still arrives in 32."""
+    on_roads, on_streets = _minutes(), _minutes(streets=STREETS)
+    assert on_roads.at["a5", "Y"] == pytest.approx(40)
+    assert on_streets.at["a5", "Y"] == pytest.approx(FOOTPATH_MIN + 10)
+    assert on_streets.at["n1", "X"] == pytest.approx(32)
+
+
+def test_a_motorway_is_not_walked():
+    """The motorway A5 → M → N2 (two diagonals of 1.131 km, 28.3 min in all) would beat the footpath
+    route to Y (32.36 min); it is left out of the walking network, and so is M, a node on it alone."""
+    nodes, ways = walkways_from_osm(STREETS)
+    assert "10" not in set(nodes["node_id"])
+    assert not {("6", "10"), ("9", "10")} & set(zip(ways["from_node"], ways["to_node"], strict=True))
+    assert _minutes(streets=STREETS).at["a5", "Y"] == pytest.approx(FOOTPATH_MIN + 10)
 
 
 def test_mean_and_worst_over_a_period():
@@ -430,6 +464,69 @@ def test_a_scenario_moves_the_period():
     assert minutes.loc[["a0", "a5", "n1"], "X"].tolist() == pytest.approx([12, 10, 32])
 
 
+def _with_streets(tmp_path: Path, walking: str = "streets.osm") -> Path:
+    """A copy of the fixture instance walking on the OpenStreetMap streets (copied in as streets.osm)."""
+    folder = shutil.copytree(SMALL, tmp_path / "small")
+    shutil.copy(STREETS, folder / "streets.osm")
+    with (folder / "instance.yaml").open("a") as settings:
+        settings.write(f"walking: {walking}\n")
+    return folder
+
+
+def test_an_instance_walks_on_its_named_walking_network(tmp_path):
+    """walking: streets.osm (the footpath A5 → N1, 22.36 min). Against the roads (see
+    test_the_instance_public_mode_gives_door_to_door_minutes) two trips change: a5 → Y walks
+    A5 → N1 → N2, 32.36 min (40 on the roads); X → Y walks A6 → A5 → N1 → N2, 10 + 22.36 + 10 = 42.36 min
+    (50). Y → X stays 32: the walk N2 → N1 → A5 reaches S5 at 07:32:22, after the 07:30 bus, and the walk
+    to S3 (1.6 km, 20 min, the longest walk; a few µs more by the globe's lengths) still boards at 07:26.
+    A saved copy keeps the file and gives the same minutes."""
+    from optimiser import load_instance, save_instance, travel_times
+
+    instance = load_instance(_with_streets(tmp_path))
+    times = travel_times(instance, "public_am")
+    expected = [[12, 16], [10, FOOTPATH_MIN + 10], [32, 10], [32, 46]]
+    places = ["a0", "a5", "n1", "off_street"]
+    np.testing.assert_allclose(times.zone_site_min.loc[places, ["X", "Y"]], expected, atol=1e-3)
+    np.testing.assert_allclose(times.site_site_min.loc[["X", "Y"], ["X", "Y"]], [[0, FOOTPATH_MIN + 20], [32, 0]],
+                               atol=1e-3)
+    saved = load_instance(save_instance(instance, tmp_path / "copy"))
+    pd.testing.assert_frame_equal(travel_times(saved, "public_am").zone_site_min, times.zone_site_min)
+
+
+@pytest.mark.parametrize(("walking", "content", "problem"), [
+    ("../streets.osm", None, "instance.yaml, column walking: '../streets.osm' lies outside the instance folder, "
+     "which is all the engine reads. Copy the file into the folder and name it there, e.g. walking: streets.osm"),
+    ("paths.osm", None, "paths.osm: is missing. instance.yaml names it as the walking network (key walking)"),
+    ("streets.osm", "", "streets.osm: not readable as OpenStreetMap XML: no element found: line 1, column 0. Give "
+     "an OpenStreetMap extract of the area as .osm XML, or a GraphML file"),
+    ("streets.osm", "motorway only", "streets.osm: no walkable way (highway=footway, residential, …) in the file. "
+     "Give an OpenStreetMap extract of the area as .osm XML, or a GraphML file"),
+    ("streets.osm", "zone far away", "zones.csv, row 5, column lat: is further than 20 minutes' walk from every "
+     "node of the walking network streets.osm. Give a walking network that covers the whole area, or check the "
+     "place's position"),
+])
+def test_walking_network_problems_name_the_file(tmp_path, walking, content, problem):
+    """A walking file outside the folder, missing, empty, or with nothing walkable; and a zone beyond the
+    longest walk from every node: Field Lane moved to 51.519 N 0.075 E, 2.15 km from A6, its nearest node
+    (0.019° = 2.11 km north, 0.0057° = 0.39 km east): 27 min at 4.8 km/h."""
+    from optimiser import load_instance
+    from optimiser.errors import InstanceError
+
+    folder = _with_streets(tmp_path, walking)
+    streets = folder / "streets.osm"
+    if content == "motorway only":
+        text = streets.read_text()
+        streets.write_text(text[:text.index('<way id="101"')] + text[text.index('<way id="104"'):])
+    elif content == "zone far away":
+        zones = (folder / "zones.csv").read_text()
+        (folder / "zones.csv").write_text(zones.replace("Field Lane,51.498561087,0.0", "Field Lane,51.519,0.075"))
+    elif content is not None:
+        streets.write_text(content)
+    with pytest.raises(InstanceError) as raised:
+        load_instance(folder)
+    assert [str(p) for p in raised.value.problems] == [problem]
+
+
 def test_a_frequencies_file_is_named_as_not_read(tmp_path):
     """Trips repeated by frequencies.txt would run only once: the feed is read, with a warning."""
     feed = shutil.copytree(SMALL / "feed", tmp_path / "feed")
@@ -452,7 +549,7 @@ def test_a_stop_far_from_every_street_is_named(tmp_path):
     warnings = [str(p) for p in load_instance(folder).warnings if "stops.txt" in p.file]
     assert warnings == [
         "feed/stops.txt, row 10, column stop_lat: is further than 20 minutes' walk from every road junction, so "
-        "nobody boards there. Check the stop's position, or add the streets around it to the roads"]
+        "nobody boards there. Check the stop's position, or add the streets around it to the walking network"]
 
 
 def test_a_missing_column_an_empty_file_and_a_broken_zip_are_named(tmp_path):
