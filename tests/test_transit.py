@@ -423,6 +423,60 @@ def test_population_within_minutes_by_public_transport():
     assert shares.set_index("within_min")["share"].to_dict() == {15: 0.5, 30: 0.5, 45: 1.0, 60: 1.0}
 
 
+def _by_car_with_a_standard(tmp_path: Path) -> Path:
+    """The fixture instance with the clinic reached by car (30 km/h: 1.6 min a block) and a 30-minute standard."""
+    folder = shutil.copytree(SMALL, tmp_path / "small")
+    services = (folder / "services.yaml").read_text()
+    (folder / "services.yaml").write_text(services.replace("mode: public_am", "mode: car\n  coverage_travel_min: 30"
+                                                                               "\n  coverage_share: 0.5"))
+    return folder
+
+
+def _clinic_moves_east(tmp_path: Path):
+    """The instance of :func:`_by_car_with_a_standard`, its two options (today: X and Y; east: X only), and
+    their appraisal."""
+    from optimiser import load_instance
+    from optimiser.appraisal.scores import appraise
+    from optimiser.instance.configuration import Configuration
+
+    instance = load_instance(_by_car_with_a_standard(tmp_path))
+    options = {"today": Configuration.of([("X", "clinic"), ("Y", "clinic")]),
+               "east": Configuration.of([("X", "clinic")])}
+    return instance, options, appraise(instance, options, sources={"today": "status quo"}, samples=10)
+
+
+def test_who_loses_access_by_public_transport(tmp_path):
+    """Today the clinic is at X and Y, then at X only ('east'); patients go to the nearest by car (a0 to Y:
+    5 blocks, 8.0 min, against 6 to X; off_street to Y likewise). By car every trip stays within 30 min.
+    By public_am (07:00): n1 goes from Y, 10 min, to X, 32 min: beyond the standard; off_street from Y,
+    46 min, to X, 32: still beyond; a0 from Y, 16, to X, 12, and a5 (X, 10) stay within. On Saturday
+    (walking only): n1 from 10 min to 40 (N1 → A3 → A6); a0 50 → 60 and off_street 52 → 62 stay beyond.
+    Within 30 min by public_am: today 3,000 of 4,000 people, then 2,000 (a0, a5)."""
+    _, _, result = _clinic_moves_east(tmp_path)
+    found = result.crossings[["option", "zone_id", "mode", "minutes_before", "minutes_after", "direction"]]
+    assert found.values.tolist() == [["east", "n1", "public_am", 10.0, 32.0, "outside"],
+                                     ["east", "n1", "public_saturday", 10.0, 40.0, "outside"]]
+    shares = result.access_shares.query("mode == 'public_am' and group == 'everyone' and within_min == 30")
+    assert shares.set_index("option")["share"].to_dict() == {"today": 0.75, "east": 0.5}
+
+
+def test_the_report_shows_access_by_public_transport(tmp_path):
+    """The report's access view for the clinic: a table by car and one per public-transport mode. By public_am
+    (see test_who_loses_access_by_public_transport) today a0 16, a5 10, n1 10, off_street 46 min: within
+    15, 30, 45, 60 min 50%, 75%, 75%, 100%; east a0 12, a5 10, n1 32, off_street 32: 50%, 50%, 100%, 100%.
+    The localities that cross the standard name the mode."""
+    from reports.render import OptionNames, access_section
+
+    instance, options, result = _clinic_moves_east(tmp_path)
+    section = access_section(instance, result, list(options), OptionNames(instance, result, options), options)
+    tables = {table["title"]: table["rows"] for table in section["tables"]}
+    assert list(tables) == ["Clinic (by car)", "Clinic (by public_am)", "Clinic (by public_saturday)"]
+    everyone = next(row["cells"] for row in tables["Clinic (by public_am)"] if row["group"] == "everyone")
+    assert everyone == [0.5, 0.75, 0.75, 1.0, 0.5, 0.5, 1.0, 1.0]
+    assert [(c["zone"], c["service"]) for c in section["crossings"]] == [
+        ("North Road", "Clinic (by public_am)"), ("North Road", "Clinic (by public_saturday)")]
+
+
 def test_instance_problems_of_the_public_modes(tmp_path):
     """A bad time, a date that is no date, a mode named like a road mode, and a feed with a bad stop time:
     every problem listed, with file, row and column."""
@@ -491,6 +545,24 @@ def test_an_instance_walks_on_its_named_walking_network(tmp_path):
                                atol=1e-3)
     saved = load_instance(save_instance(instance, tmp_path / "copy"))
     pd.testing.assert_frame_equal(travel_times(saved, "public_am").zone_site_min, times.zone_site_min)
+
+
+def test_a_graphml_walking_network_is_read_as_the_roads_are(tmp_path):
+    """The fixture's roads as GraphML with the footpath A5 → N1 (√(1.6² + 0.8²) = 1.7889 km, 22.36 min) and a
+    motorway A5 → N2 of 0.1 km that is not walked: a5 → Y walks A5 → N1 → N2, 32.36 min."""
+    from optimiser import load_instance, travel_times
+
+    folder = _with_streets(tmp_path, "walks.graphml")
+    graph = nx.Graph()
+    for node in pd.read_csv(folder / "road_nodes.csv").itertuples():
+        graph.add_node(node.node_id, lat=node.lat, lon=node.lon)
+    for road in pd.read_csv(folder / "roads.csv").itertuples():
+        graph.add_edge(road.from_node, road.to_node, road_class="urban", length_km=road.length_km, speed_kmh=30.0)
+    graph.add_edge("A5", "N1", road_class="urban", length_km=3.2 ** 0.5, speed_kmh=5.0)
+    graph.add_edge("A5", "N2", road_class="motorway", length_km=0.1, speed_kmh=100.0)
+    nx.write_graphml(graph, folder / "walks.graphml")
+    minutes = travel_times(load_instance(folder), "public_am").zone_site_min
+    assert minutes.at["a5", "Y"] == pytest.approx(3.2 ** 0.5 / 4.8 * 60 + 10, abs=1e-3)
 
 
 @pytest.mark.parametrize(("walking", "content", "problem"), [
