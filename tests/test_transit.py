@@ -565,6 +565,20 @@ def test_a_graphml_walking_network_is_read_as_the_roads_are(tmp_path):
     assert minutes.at["a5", "Y"] == pytest.approx(3.2 ** 0.5 / 4.8 * 60 + 10, abs=1e-3)
 
 
+def test_a_pbf_walking_network_is_named_with_the_conversion(tmp_path):
+    """A .pbf extract is not read directly: loading stops and says how to convert it to .osm XML."""
+    from optimiser import load_instance
+    from optimiser.errors import InstanceError
+
+    folder = _with_streets(tmp_path, "streets.osm.pbf")
+    (folder / "streets.osm.pbf").write_bytes(b"\x00\x00\x00\x0dOSMHeader")
+    with pytest.raises(InstanceError) as raised:
+        load_instance(folder)
+    [problem] = [str(p) for p in raised.value.problems]
+    assert problem.startswith("streets.osm.pbf: .pbf files are not read directly: convert to .osm XML first, "
+                              "e.g. osmium cat ")
+
+
 @pytest.mark.parametrize(("walking", "content", "problem"), [
     ("../streets.osm", None, "instance.yaml, column walking: '../streets.osm' lies outside the instance folder, "
      "which is all the engine reads. Copy the file into the folder and name it there, e.g. walking: streets.osm"),
