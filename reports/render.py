@@ -597,38 +597,44 @@ ACCESS_SERVICES = 6
 def access_section(instance: Instance, appraisal: Appraisal, options: list[str], names: OptionNames,
                    configurations: Mapping[str, Configuration]) -> dict[str, Any] | None:
     """The S-curve of the services whose sites differ between the options shown (each by its own mode), the
-    shares within 15/30/45/60 minutes by population group, and the zones that cross an access standard."""
+    shares within 15/30/45/60 minutes by population group (by the service's own mode and by each
+    public-transport mode), and the zones that cross an access standard (by the same modes)."""
     differ = [s for s in instance.services.index
               if len({tuple(configurations[o].sites_of(s)) for o in options if o in configurations}) > 1]
     if not differ:
         return None
     services = differ[:ACCESS_SERVICES]
     own = {s: instance.mode_or_default(instance.services.loc[s, "mode"]) for s in services}
-    titles = [(s, f"{_first_words(_text(instance.services.loc[s, 'name']) or s)} ({_mode_words(own[s])})")
-              for s in services]
+    titles = [(s, _service_by(instance, s, own[s])) for s in services]
     curves = access_curve(instance, own_mode(instance, appraisal.access[appraisal.access["option"].isin(options)]))
     standards = standard_minutes(instance).to_dict()
     image = charts.access_chart(curves, [(o, names.short(o)) for o in options], titles, standards)
     shares = appraisal.access_shares
-    shares = shares[shares["option"].isin(options) & shares["service_id"].isin(services)
-                    & (shares["mode"] == shares["service_id"].map(own))]
+    shares = shares[shares["option"].isin(options) & shares["service_id"].isin(services)]
     minutes = sorted(int(m) for m in shares["within_min"].unique())
     groups = [g for g in population_groups(instance)["group"].unique() if g in set(shares["group"])]
     tables = []
-    for service, title in titles:
-        mine = shares[shares["service_id"] == service].set_index(["group", "option", "within_min"])["share"]
-        tables.append({"title": title, "rows": [
+    by_mode = [(s, own[s]) for s in services] + [(s, m) for s in services for m in instance.public_modes if m != own[s]]
+    for service, mode in by_mode:
+        mine = shares[(shares["service_id"] == service) & (shares["mode"] == mode)]
+        mine = mine.set_index(["group", "option", "within_min"])["share"]
+        tables.append({"title": _service_by(instance, service, mode), "rows": [
             {"group": group, "cells": [mine.get((group, o, m)) for o in options for m in minutes]}
             for group in groups]})
     crossing = appraisal.crossings
     crossing = crossing[crossing["option"].isin(options)]
     zone_names = instance.zones["name"].astype(str).to_dict()
     listed = [{"option": names.short(r.option), "zone": zone_names.get(r.zone_id, r.zone_id),
-               "service": _first_words(_text(instance.services.loc[r.service_id, "name"])),
+               "service": _service_by(instance, r.service_id, r.mode),
                "standard": float(r.standard_min), "before": float(r.minutes_before), "after": float(r.minutes_after),
                "direction": r.direction} for r in crossing.itertuples(index=False)]
     return {"image": image, "options": [names.short(o) for o in options], "minutes": minutes, "tables": tables,
             "more": len(differ) - len(services), "crossings": listed}
+
+
+def _service_by(instance: Instance, service: str, mode: str) -> str:
+    """A service's short name and the mode its trips are measured by, e.g. ``Maternity (by public_am)``."""
+    return f"{_first_words(_text(instance.services.loc[service, 'name']) or service)} ({_mode_words(mode)})"
 
 
 def _mode_words(mode: str) -> str:

@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optimiser.errors import ProblemLog
+from optimiser.instance.osm import walkways_from_osm
 from optimiser.instance.transit import (
     Connections,
     Period,
@@ -38,6 +39,9 @@ from optimiser.instance.transit import (
 )
 
 SMALL = Path(__file__).parent / "data" / "gtfs_small"
+#: The same streets as OpenStreetMap XML, with a footpath from A5 straight to N1 and a motorway from A5
+#: to N2 through M (north of A4): see the file's comment.
+STREETS = Path(__file__).parent / "data" / "gtfs_small_streets.osm"
 TUESDAY, SATURDAY, NEXT_YEAR = dt.date(2025, 3, 11), dt.date(2025, 3, 15), dt.date(2026, 3, 10)
 KM_PER_LAT_DEGREE = 111.19508  # the projection of optimiser.instance.roads: 6371.0088 km × π / 180
 
@@ -54,13 +58,18 @@ SITES = pd.DataFrame([_node("A6"), _node("N2")], index=["X", "Y"])
 
 
 def _minutes(feed_path: Path = SMALL / "feed", *, day: dt.date = TUESDAY, at: str = "07:00",
-             until: str | None = None, every_min: float = 1, statistic: str = "mean") -> pd.DataFrame:
+             until: str | None = None, every_min: float = 1, statistic: str = "mean",
+             streets: Path | None = None) -> pd.DataFrame:
+    """Minutes ORIGINS × SITES, walking on the fixture's roads or on the OpenStreetMap file ``streets``."""
     log = ProblemLog()
     feed = read_feed(feed_path, log, label="feed")
     assert feed is not None, log.problems
-    road_nodes, roads = pd.read_csv(SMALL / "road_nodes.csv"), pd.read_csv(SMALL / "roads.csv")
-    walk = walks(road_nodes, walking_csr(road_nodes, roads, 4.8), ORIGINS, SITES, feed.stops,
-                 walk_speed_kmh=4.8, max_walk_min=20)
+    if streets is None:
+        nodes, ways = pd.read_csv(SMALL / "road_nodes.csv"), pd.read_csv(SMALL / "roads.csv")
+    else:
+        nodes, ways = walkways_from_osm(streets)
+    walk = walks(nodes, walking_csr(nodes, ways, 4.8), ORIGINS, SITES, feed.stops, walk_speed_kmh=4.8,
+                 max_walk_min=20)
     first, last = seconds(pd.Series([f"{at}:00"[:8], f"{until or at}:00"[:8]]))
     period = Period(day, first, last, 60 * every_min, statistic)
     return pd.DataFrame(period_minutes(feed, walk, period), index=ORIGINS.index, columns=SITES.index)
@@ -111,6 +120,31 @@ def test_no_service_on_a_saturday():
 def test_no_service_outside_the_calendar_dates():
     """Tuesday 10 March 2026 is a weekday, but the calendar ends on 31 December 2025: walking only (60 min)."""
     assert _minutes(day=NEXT_YEAR).at["a0", "X"] == pytest.approx(60)
+
+
+#: The footpath A5 → N1: 1.6 km west and 0.8 km north, √(1.6² + 0.8²) = 1.789 km on a flat map, 1.7887 km
+#: by the haversine formula (OSMnx's), 22.359 minutes at 4.8 km/h.
+FOOTPATH_MIN = 1.788741 / 4.8 * 60
+
+
+def test_a_footpath_the_roads_lack_makes_a_journey_quicker():
+    """From A5 to Y (on N2) at 07:00. On the roads: the walk A5 → A3 → N1 → N2, 3.2 km, 40 min (by bus:
+    walk to S3 by 07:20, bus 2 at 07:40, Y at 07:46). With the footpath: A5 → N1 (22.36 min), N1 → N2
+    (10 min): 32.36 min; the bus gains nothing (at T1 by 07:22:22, bus 2 passes T1 at 07:43).
+    From N1 to X the footpath gives a walk of 32.36 min, but the bus from S3 still arrives in 32."""
+    on_roads, on_streets = _minutes(), _minutes(streets=STREETS)
+    assert on_roads.at["a5", "Y"] == pytest.approx(40)
+    assert on_streets.at["a5", "Y"] == pytest.approx(FOOTPATH_MIN + 10)
+    assert on_streets.at["n1", "X"] == pytest.approx(32)
+
+
+def test_a_motorway_is_not_walked():
+    """The motorway A5 → M → N2 (two diagonals of 1.131 km, 28.3 min in all) would beat the footpath
+    route to Y (32.36 min); it is left out of the walking network, and so is M, a node on it alone."""
+    nodes, ways = walkways_from_osm(STREETS)
+    assert "10" not in set(nodes["node_id"])
+    assert not {("6", "10"), ("9", "10")} & set(zip(ways["from_node"], ways["to_node"], strict=True))
+    assert _minutes(streets=STREETS).at["a5", "Y"] == pytest.approx(FOOTPATH_MIN + 10)
 
 
 def test_mean_and_worst_over_a_period():
@@ -389,6 +423,60 @@ def test_population_within_minutes_by_public_transport():
     assert shares.set_index("within_min")["share"].to_dict() == {15: 0.5, 30: 0.5, 45: 1.0, 60: 1.0}
 
 
+def _by_car_with_a_standard(tmp_path: Path) -> Path:
+    """The fixture instance with the clinic reached by car (30 km/h: 1.6 min a block) and a 30-minute standard."""
+    folder = shutil.copytree(SMALL, tmp_path / "small")
+    services = (folder / "services.yaml").read_text()
+    (folder / "services.yaml").write_text(services.replace("mode: public_am", "mode: car\n  coverage_travel_min: 30"
+                                                                               "\n  coverage_share: 0.5"))
+    return folder
+
+
+def _clinic_moves_east(tmp_path: Path):
+    """The instance of :func:`_by_car_with_a_standard`, its two options (today: X and Y; east: X only), and
+    their appraisal."""
+    from optimiser import load_instance
+    from optimiser.appraisal.scores import appraise
+    from optimiser.instance.configuration import Configuration
+
+    instance = load_instance(_by_car_with_a_standard(tmp_path))
+    options = {"today": Configuration.of([("X", "clinic"), ("Y", "clinic")]),
+               "east": Configuration.of([("X", "clinic")])}
+    return instance, options, appraise(instance, options, sources={"today": "status quo"}, samples=10)
+
+
+def test_who_loses_access_by_public_transport(tmp_path):
+    """Today the clinic is at X and Y, then at X only ('east'); patients go to the nearest by car (a0 to Y:
+    5 blocks, 8.0 min, against 6 to X; off_street to Y likewise). By car every trip stays within 30 min.
+    By public_am (07:00): n1 goes from Y, 10 min, to X, 32 min: beyond the standard; off_street from Y,
+    46 min, to X, 32: still beyond; a0 from Y, 16, to X, 12, and a5 (X, 10) stay within. On Saturday
+    (walking only): n1 from 10 min to 40 (N1 → A3 → A6); a0 50 → 60 and off_street 52 → 62 stay beyond.
+    Within 30 min by public_am: today 3,000 of 4,000 people, then 2,000 (a0, a5)."""
+    _, _, result = _clinic_moves_east(tmp_path)
+    found = result.crossings[["option", "zone_id", "mode", "minutes_before", "minutes_after", "direction"]]
+    assert found.values.tolist() == [["east", "n1", "public_am", 10.0, 32.0, "outside"],
+                                     ["east", "n1", "public_saturday", 10.0, 40.0, "outside"]]
+    shares = result.access_shares.query("mode == 'public_am' and group == 'everyone' and within_min == 30")
+    assert shares.set_index("option")["share"].to_dict() == {"today": 0.75, "east": 0.5}
+
+
+def test_the_report_shows_access_by_public_transport(tmp_path):
+    """The report's access view for the clinic: a table by car and one per public-transport mode. By public_am
+    (see test_who_loses_access_by_public_transport) today a0 16, a5 10, n1 10, off_street 46 min: within
+    15, 30, 45, 60 min 50%, 75%, 75%, 100%; east a0 12, a5 10, n1 32, off_street 32: 50%, 50%, 100%, 100%.
+    The localities that cross the standard name the mode."""
+    from reports.render import OptionNames, access_section
+
+    instance, options, result = _clinic_moves_east(tmp_path)
+    section = access_section(instance, result, list(options), OptionNames(instance, result, options), options)
+    tables = {table["title"]: table["rows"] for table in section["tables"]}
+    assert list(tables) == ["Clinic (by car)", "Clinic (by public_am)", "Clinic (by public_saturday)"]
+    everyone = next(row["cells"] for row in tables["Clinic (by public_am)"] if row["group"] == "everyone")
+    assert everyone == [0.5, 0.75, 0.75, 1.0, 0.5, 0.5, 1.0, 1.0]
+    assert [(c["zone"], c["service"]) for c in section["crossings"]] == [
+        ("North Road", "Clinic (by public_am)"), ("North Road", "Clinic (by public_saturday)")]
+
+
 def test_instance_problems_of_the_public_modes(tmp_path):
     """A bad time, a date that is no date, a mode named like a road mode, and a feed with a bad stop time:
     every problem listed, with file, row and column."""
@@ -430,6 +518,101 @@ def test_a_scenario_moves_the_period():
     assert minutes.loc[["a0", "a5", "n1"], "X"].tolist() == pytest.approx([12, 10, 32])
 
 
+def _with_streets(tmp_path: Path, walking: str = "streets.osm") -> Path:
+    """A copy of the fixture instance walking on the OpenStreetMap streets (copied in as streets.osm)."""
+    folder = shutil.copytree(SMALL, tmp_path / "small")
+    shutil.copy(STREETS, folder / "streets.osm")
+    with (folder / "instance.yaml").open("a") as settings:
+        settings.write(f"walking: {walking}\n")
+    return folder
+
+
+def test_an_instance_walks_on_its_named_walking_network(tmp_path):
+    """walking: streets.osm (the footpath A5 → N1, 22.36 min). Against the roads (see
+    test_the_instance_public_mode_gives_door_to_door_minutes) two trips change: a5 → Y walks
+    A5 → N1 → N2, 32.36 min (40 on the roads); X → Y walks A6 → A5 → N1 → N2, 10 + 22.36 + 10 = 42.36 min
+    (50). Y → X stays 32: the walk N2 → N1 → A5 reaches S5 at 07:32:22, after the 07:30 bus, and the walk
+    to S3 (1.6 km, 20 min, the longest walk; a few µs more by the globe's lengths) still boards at 07:26.
+    A saved copy keeps the file and gives the same minutes."""
+    from optimiser import load_instance, save_instance, travel_times
+
+    instance = load_instance(_with_streets(tmp_path))
+    times = travel_times(instance, "public_am")
+    expected = [[12, 16], [10, FOOTPATH_MIN + 10], [32, 10], [32, 46]]
+    places = ["a0", "a5", "n1", "off_street"]
+    np.testing.assert_allclose(times.zone_site_min.loc[places, ["X", "Y"]], expected, atol=1e-3)
+    np.testing.assert_allclose(times.site_site_min.loc[["X", "Y"], ["X", "Y"]], [[0, FOOTPATH_MIN + 20], [32, 0]],
+                               atol=1e-3)
+    saved = load_instance(save_instance(instance, tmp_path / "copy"))
+    pd.testing.assert_frame_equal(travel_times(saved, "public_am").zone_site_min, times.zone_site_min)
+
+
+def test_a_graphml_walking_network_is_read_as_the_roads_are(tmp_path):
+    """The fixture's roads as GraphML with the footpath A5 → N1 (√(1.6² + 0.8²) = 1.7889 km, 22.36 min) and a
+    motorway A5 → N2 of 0.1 km that is not walked: a5 → Y walks A5 → N1 → N2, 32.36 min."""
+    from optimiser import load_instance, travel_times
+
+    folder = _with_streets(tmp_path, "walks.graphml")
+    graph = nx.Graph()
+    for node in pd.read_csv(folder / "road_nodes.csv").itertuples():
+        graph.add_node(node.node_id, lat=node.lat, lon=node.lon)
+    for road in pd.read_csv(folder / "roads.csv").itertuples():
+        graph.add_edge(road.from_node, road.to_node, road_class="urban", length_km=road.length_km, speed_kmh=30.0)
+    graph.add_edge("A5", "N1", road_class="urban", length_km=3.2 ** 0.5, speed_kmh=5.0)
+    graph.add_edge("A5", "N2", road_class="motorway", length_km=0.1, speed_kmh=100.0)
+    nx.write_graphml(graph, folder / "walks.graphml")
+    minutes = travel_times(load_instance(folder), "public_am").zone_site_min
+    assert minutes.at["a5", "Y"] == pytest.approx(3.2 ** 0.5 / 4.8 * 60 + 10, abs=1e-3)
+
+
+def test_a_pbf_walking_network_is_named_with_the_conversion(tmp_path):
+    """A .pbf extract is not read directly: loading stops and says how to convert it to .osm XML."""
+    from optimiser import load_instance
+    from optimiser.errors import InstanceError
+
+    folder = _with_streets(tmp_path, "streets.osm.pbf")
+    (folder / "streets.osm.pbf").write_bytes(b"\x00\x00\x00\x0dOSMHeader")
+    with pytest.raises(InstanceError) as raised:
+        load_instance(folder)
+    [problem] = [str(p) for p in raised.value.problems]
+    assert problem.startswith("streets.osm.pbf: .pbf files are not read directly: convert to .osm XML first, "
+                              "e.g. osmium cat ")
+
+
+@pytest.mark.parametrize(("walking", "content", "problem"), [
+    ("../streets.osm", None, "instance.yaml, column walking: '../streets.osm' lies outside the instance folder, "
+     "which is all the engine reads. Copy the file into the folder and name it there, e.g. walking: streets.osm"),
+    ("paths.osm", None, "paths.osm: is missing. instance.yaml names it as the walking network (key walking)"),
+    ("streets.osm", "", "streets.osm: not readable as OpenStreetMap XML: no element found: line 1, column 0. Give "
+     "an OpenStreetMap extract of the area as .osm XML, or a GraphML file"),
+    ("streets.osm", "motorway only", "streets.osm: no walkable way (highway=footway, residential, …) in the file. "
+     "Give an OpenStreetMap extract of the area as .osm XML, or a GraphML file"),
+    ("streets.osm", "zone far away", "zones.csv, row 5, column lat: is further than 20 minutes' walk from every "
+     "node of the walking network streets.osm. Give a walking network that covers the whole area, or check the "
+     "place's position"),
+])
+def test_walking_network_problems_name_the_file(tmp_path, walking, content, problem):
+    """A walking file outside the folder, missing, empty, or with nothing walkable; and a zone beyond the
+    longest walk from every node: Field Lane moved to 51.519 N 0.075 E, 2.15 km from A6, its nearest node
+    (0.019° = 2.11 km north, 0.0057° = 0.39 km east): 27 min at 4.8 km/h."""
+    from optimiser import load_instance
+    from optimiser.errors import InstanceError
+
+    folder = _with_streets(tmp_path, walking)
+    streets = folder / "streets.osm"
+    if content == "motorway only":
+        text = streets.read_text()
+        streets.write_text(text[:text.index('<way id="101"')] + text[text.index('<way id="104"'):])
+    elif content == "zone far away":
+        zones = (folder / "zones.csv").read_text()
+        (folder / "zones.csv").write_text(zones.replace("Field Lane,51.498561087,0.0", "Field Lane,51.519,0.075"))
+    elif content is not None:
+        streets.write_text(content)
+    with pytest.raises(InstanceError) as raised:
+        load_instance(folder)
+    assert [str(p) for p in raised.value.problems] == [problem]
+
+
 def test_a_frequencies_file_is_named_as_not_read(tmp_path):
     """Trips repeated by frequencies.txt would run only once: the feed is read, with a warning."""
     feed = shutil.copytree(SMALL / "feed", tmp_path / "feed")
@@ -452,7 +635,7 @@ def test_a_stop_far_from_every_street_is_named(tmp_path):
     warnings = [str(p) for p in load_instance(folder).warnings if "stops.txt" in p.file]
     assert warnings == [
         "feed/stops.txt, row 10, column stop_lat: is further than 20 minutes' walk from every road junction, so "
-        "nobody boards there. Check the stop's position, or add the streets around it to the roads"]
+        "nobody boards there. Check the stop's position, or add the streets around it to the walking network"]
 
 
 def test_a_missing_column_an_empty_file_and_a_broken_zip_are_named(tmp_path):

@@ -372,17 +372,22 @@ def access_curve(instance: Instance, trips: pd.DataFrame) -> pd.DataFrame:
 
 
 def crossings(instance: Instance, trips: pd.DataFrame, baseline: str | None) -> pd.DataFrame:
-    """Zones that cross a service's access standard against the status quo, by the service's own mode:
-    ``option, zone_id, service_id, standard_min, minutes_before, minutes_after, direction``
+    """Zones that cross a service's access standard against the status quo, by the service's own mode and by
+    every public-transport mode, held to the same standard (those without a car lose most from a move):
+    ``option, zone_id, service_id, mode, standard_min, minutes_before, minutes_after, direction``
     (``outside`` when the zone falls beyond the standard, ``inside`` when it comes within)."""
-    columns = ["option", "zone_id", "service_id", "standard_min", "minutes_before", "minutes_after", "direction"]
+    columns = ["option", "zone_id", "service_id", "mode", "standard_min", "minutes_before", "minutes_after",
+               "direction"]
     if baseline is None:
         return pd.DataFrame(columns=columns)
-    own = own_mode(instance, trips)
-    today = own[own["option"] == baseline].set_index(["zone_id", "service_id"])["minutes"]
-    rows = own[own["option"] != baseline].assign(
-        standard_min=own["service_id"].map(standard_minutes(instance)),
-        minutes_before=lambda f: today.reindex(pd.MultiIndex.from_arrays([f["zone_id"], f["service_id"]])).to_numpy())
+    keys = ["zone_id", "service_id", "mode"]
+    counted = pd.concat([own_mode(instance, trips), trips[trips["mode"].isin(instance.public_modes)]],
+                        ignore_index=True)
+    counted = counted.drop_duplicates(["option", *keys])
+    today = counted[counted["option"] == baseline].set_index(keys)["minutes"]
+    rows = counted[counted["option"] != baseline].assign(
+        standard_min=counted["service_id"].map(standard_minutes(instance)),
+        minutes_before=lambda f: today.reindex(pd.MultiIndex.from_frame(f[keys])).to_numpy())
     rows = rows.rename(columns={"minutes": "minutes_after"}).dropna(subset=["standard_min", "minutes_before"])
     before = rows["minutes_before"] <= rows["standard_min"]
     after = rows["minutes_after"] <= rows["standard_min"]

@@ -275,7 +275,8 @@ def save_instance(instance: Instance, folder: str | os.PathLike) -> Path:
     """Write an instance to a new folder; it loads back to equal tables.
 
     Refuses a folder that already holds files: nothing a user wrote is ever
-    overwritten. The road graph is always written as CSV; a GTFS feed is copied as it is.
+    overwritten. The road graph is always written as CSV; a GTFS feed and a walking network are copied as
+    they are.
     """
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
@@ -286,8 +287,9 @@ def save_instance(instance: Instance, folder: str | os.PathLike) -> Path:
     for stem, frame in instance.tables.items():
         if not frame.empty or file_schema(stem).required:
             write_table(folder, file_schema(stem), frame)
-    if instance.settings.get("gtfs"):  # the feed as it was read: copied, not rewritten
-        feed = instance.path / instance.settings["gtfs"]
-        copy = shutil.copytree if feed.is_dir() else shutil.copy2
-        copy(feed, folder / instance.settings["gtfs"])
+    for setting in ("gtfs", "walking"):  # the feed and the walking network as they were read: copied
+        if instance.settings.get(setting):
+            source, target = instance.path / instance.settings[setting], folder / instance.settings[setting]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            (shutil.copytree if source.is_dir() else shutil.copy2)(source, target)
     return folder

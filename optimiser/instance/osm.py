@@ -1,4 +1,4 @@
-"""Build an instance's road graph (road_nodes.csv, roads.csv) from an OpenStreetMap file.
+"""Build an instance's road graph (road_nodes.csv, roads.csv), or its walking network, from an OpenStreetMap file.
 
 The analyst downloads an extract of the catchment (``.osm`` XML, e.g. from the
 OSM website's export, Overpass or ``osmium cat`` of a Geofabrik ``.pbf``);
@@ -10,11 +10,15 @@ Steps: read every way (unsimplified), keep the drivable highways, keep the
 largest connected part, simplify to junction-to-junction roads, set speeds
 from ``maxspeed`` tags (defaults per highway type where absent), then keep the
 fastest of parallel roads and write a two-way road as one row.
+
+The walking network (:func:`walkways_from_osm`) keeps every way a person may walk,
+each both ways, and every node of it (not only the junctions), so that a zone,
+site or stop is joined to the street at its nearest point.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
@@ -65,6 +69,12 @@ SPLIT_ON = ("highway", "maxspeed", "ref")
 #: Most important first: a road merged from several highway types takes the first.
 HIGHWAY_RANK = tuple(ROAD_CLASS)
 
+#: ``highway`` values nobody may walk along: motorways, and ways not (or no longer) open.
+NOT_WALKABLE = {"motorway", "motorway_link", "construction", "proposed", "planned", "abandoned", "disused",
+                "raceway", "bus_guideway", "busway", "escape", "no"}
+#: Way tags OSMnx must keep, beyond its defaults, to decide what is walkable.
+FOOT_TAGS = ("foot",)
+
 NEEDS_EXTRA = ("reading OpenStreetMap files needs the optional extra: "
                'pip install "hospital-site-optimiser[osm]"')
 
@@ -77,10 +87,34 @@ def roads_from_osm(osm_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     path = _checked_path(Path(osm_path))
     ox = _import_osmnx()
-    graph = _drivable_graph(ox, path)
+    graph = _network(ox, path, _is_drivable, what=f"drivable road (highway={', '.join(ROAD_CLASS)})",
+                     extra_tags=ACCESS_TAGS)
+    graph = ox.simplify_graph(graph, edge_attrs_differ=SPLIT_ON)
     ox.routing.add_edge_speeds(graph, hwy_speeds=DEFAULT_SPEED_KMH)
     roads = _road_rows(_fastest_edges(graph), source=path.name)
     return _node_frame(graph, roads), roads
+
+
+def walkways_from_osm(osm_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read an OSM XML file into a walking network: ``(nodes, ways)``, ``node_id, lat, lon`` and
+    ``from_node, to_node, length_km``, each way once (walkable both ways whatever its one-way tags).
+
+    Raises :class:`OptimiserError` naming the file when it is missing, a ``.pbf``, not valid XML or
+    holds no walkable way.
+    """
+    path = _checked_path(Path(osm_path))
+    graph = _network(_import_osmnx(), path, _is_walkable, what="walkable way (highway=footway, residential, …)",
+                     extra_tags=FOOT_TAGS, bidirectional=True)
+    lengths: dict[tuple[int, int], float] = {}
+    for u, v, tags in graph.edges(data=True):
+        pair = (min(u, v), max(u, v))
+        if u != v:
+            lengths[pair] = min(lengths.get(pair, float("inf")), tags["length"] / 1000)
+    ways = pd.DataFrame([(str(u), str(v), km) for (u, v), km in sorted(lengths.items())],
+                        columns=["from_node", "to_node", "length_km"])
+    nodes = pd.DataFrame([(str(n), tags["y"], tags["x"]) for n, tags in sorted(graph.nodes(data=True))],
+                         columns=["node_id", "lat", "lon"])
+    return nodes, ways
 
 
 def write_roads(folder: Path, road_nodes: pd.DataFrame, roads: pd.DataFrame) -> None:
@@ -126,28 +160,27 @@ def _import_osmnx() -> ModuleType:
     return osmnx
 
 
-def _drivable_graph(ox: ModuleType, path: Path) -> Any:
-    """The simplified, connected car network of the file, as an OSMnx MultiDiGraph.
+def _network(ox: ModuleType, path: Path, keep: Callable[[dict[str, Any]], bool], *, what: str,
+             extra_tags: Iterable[str], bidirectional: bool = False) -> Any:
+    """The largest connected part of the ways ``keep`` accepts, unsimplified, as an OSMnx MultiDiGraph.
 
     ``graph_from_xml`` has no network-type filter: it turns every way in the
     file (footpaths, buildings, railways) into edges. So the file is read
-    unsimplified, non-drivable ways are dropped, and only then are the largest
-    component and the simplification taken, as ``graph_from_xml`` would.
+    unsimplified, the ways not kept are dropped, and only then is the largest
+    component taken, as ``graph_from_xml`` would.
     """
     try:
-        with _extra_tags(ox, "useful_tags_way", ACCESS_TAGS), _extra_tags(ox, "useful_tags_node", ["name"]):
-            graph = ox.graph_from_xml(path, simplify=False, retain_all=True)
+        with _extra_tags(ox, "useful_tags_way", extra_tags), _extra_tags(ox, "useful_tags_node", ["name"]):
+            graph = ox.graph_from_xml(path, bidirectional=bidirectional, simplify=False, retain_all=True)
     except (ParseError, SAXException, UnicodeDecodeError) as exc:
         raise OptimiserError(f"{path}: not readable as OpenStreetMap XML: {exc}") from None
     except (ValueError, TypeError) as exc:
         raise OptimiserError(f"{path}: cannot build a road graph: {_reason(exc)}") from None
-    graph.remove_edges_from([(u, v, k) for u, v, k, tags in graph.edges(keys=True, data=True)
-                             if not _is_drivable(tags)])
+    graph.remove_edges_from([(u, v, k) for u, v, k, tags in graph.edges(keys=True, data=True) if not keep(tags)])
     graph.remove_nodes_from([n for n, degree in graph.degree() if degree == 0])
     if graph.number_of_edges() == 0:
-        raise OptimiserError(f"{path}: no drivable road (highway={', '.join(ROAD_CLASS)}) in the file")
-    graph = ox.truncate.largest_component(graph, strongly=False)
-    return ox.simplify_graph(graph, edge_attrs_differ=SPLIT_ON)
+        raise OptimiserError(f"{path}: no {what} in the file")
+    return ox.truncate.largest_component(graph, strongly=False)
 
 
 def _reason(exc: Exception) -> str:
@@ -169,6 +202,17 @@ def _extra_tags(ox: ModuleType, setting: str, tags: Iterable[str]) -> Iterator[N
         yield
     finally:
         setattr(ox.settings, setting, saved)
+
+
+def _is_walkable(tags: dict[str, Any]) -> bool:
+    """True for a way a person may walk along (OSMnx's ``walk`` network, roughly): a highway that is
+    no motorway and is open, unless closed to people on foot."""
+    highway = tags.get("highway")
+    if highway is None or highway in NOT_WALKABLE:
+        return False
+    if tags.get("foot") in CLOSED:
+        return False
+    return not (tags.get("access") in CLOSED and tags.get("foot") is None)
 
 
 def _is_drivable(tags: dict[str, Any]) -> bool:

@@ -6,9 +6,10 @@ A journey leaves its origin at a stated time and is the quickest of
 - walking to a stop, waiting, riding, and at each change staying at the stop or walking to another
   one, then walking to the destination; each of these walks at most ``max_walk_min`` minutes.
 
-Walks follow the walking network (every road both ways, at ``walk_speed_kmh``), plus the straight
-stretch from a point (zone centroid, site, stop) to its nearest junction. Every stop within reach
-may be boarded, not only the nearest one.
+Walks follow the walking network at ``walk_speed_kmh``, plus the straight stretch from a point (zone
+centroid, site, stop) to its nearest node: the instance's roads but motorways, or the file the
+``walking`` setting names (OpenStreetMap XML, or GraphML laid out as for the roads), every way both
+ways. Every stop within reach may be boarded, not only the nearest one.
 
 The search is the Connection Scan Algorithm (Dibbelt, Pajor, Strasser and Wagner, "Connection Scan
 Algorithm", ACM Journal of Experimental Algorithmics 23, 2018): the day's connections (one vehicle
@@ -34,10 +35,11 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix, csr_matrix
 
-from optimiser.errors import Problem, ProblemLog, Severity
-from optimiser.instance.files import inside
+from optimiser.errors import OptimiserError, Problem, ProblemLog, Severity
+from optimiser.instance.files import inside, unreadable
 from optimiser.instance.folder import Instance
-from optimiser.instance.roads import snap, travel_csr
+from optimiser.instance.osm import walkways_from_osm
+from optimiser.instance.roads import read_graphml_tables, snap, travel_csr
 from optimiser.instance.travel import TravelTimes, shortest_minutes, travel_matrices
 
 #: Walking speed where an instance states none: 4.8 km/h, the 3 mph of the Department for
@@ -291,6 +293,24 @@ def connections(feed: Feed, day: dt.date) -> Connections:
 # --- walking ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class WalkingNetwork:
+    """Where people walk: ``nodes`` (``node_id, lat, lon``) and ``ways`` (``from_node, to_node, length_km``),
+    every way walkable both ways."""
+
+    nodes: pd.DataFrame
+    ways: pd.DataFrame
+
+
+def road_walkways(road_nodes: pd.DataFrame, roads: pd.DataFrame) -> WalkingNetwork:
+    """The roads as a walking network: every road but motorways (closed to people on foot), and the
+    junctions they touch, so that nobody is placed on a motorway to start a walk."""
+    ways = roads.loc[roads["road_class"].ne("motorway"), ["from_node", "to_node", "length_km"]]
+    used = road_nodes["node_id"].isin(set(ways["from_node"]) | set(ways["to_node"]))
+    return WalkingNetwork(road_nodes.loc[used, ["node_id", "lat", "lon"]].reset_index(drop=True),
+                          ways.reset_index(drop=True))
+
+
+@dataclass(frozen=True)
 class Walks:
     """Walking seconds: ``access_s`` origins × stops and ``egress_s`` stops × destinations (∞ beyond the
     longest walk), ``change_s`` stops × stops (sparse, other stops within the longest walk), ``direct_s``
@@ -302,22 +322,22 @@ class Walks:
     direct_s: np.ndarray
 
 
-def walking_csr(road_nodes: pd.DataFrame, roads: pd.DataFrame, walk_speed_kmh: float) -> csr_matrix:
-    """The roads as a walking network: seconds per road, both ways whatever the one-way rules."""
-    seconds_each = 3600.0 * roads["length_km"].to_numpy(float) / walk_speed_kmh
-    return travel_csr(road_nodes, roads.assign(oneway=False), seconds_each)
+def walking_csr(nodes: pd.DataFrame, ways: pd.DataFrame, walk_speed_kmh: float) -> csr_matrix:
+    """Walking seconds per way (``length_km``) between nodes, both ways whatever the one-way rules."""
+    seconds_each = 3600.0 * ways["length_km"].to_numpy(float) / walk_speed_kmh
+    return travel_csr(nodes, ways.assign(oneway=False), seconds_each)
 
 
-def walks(road_nodes: pd.DataFrame, graph: csr_matrix, origins: pd.DataFrame, destinations: pd.DataFrame,
+def walks(nodes: pd.DataFrame, graph: csr_matrix, origins: pd.DataFrame, destinations: pd.DataFrame,
           stops: pd.DataFrame, *, walk_speed_kmh: float, max_walk_min: float) -> Walks:
     """Walks between points (frames with ``lat``, ``lon``) on the walking network ``graph`` (seconds).
 
-    Each walk adds the straight stretches from its two points to their nearest junctions.
+    Each walk adds the straight stretches from its two points to their nearest nodes of ``nodes``.
     """
     limit_s = 60.0 * max_walk_min
     points = {}
     for name, frame in (("origin", origins), ("destination", destinations), ("stop", stops)):
-        node, km = snap(road_nodes, frame["lat"].to_numpy(float), frame["lon"].to_numpy(float))
+        node, km = snap(nodes, frame["lat"].to_numpy(float), frame["lon"].to_numpy(float))
         points[name] = (node, 3600.0 * km / walk_speed_kmh)
 
     def between(a: str, b: str, limit: float) -> Iterator[tuple[int, np.ndarray]]:
@@ -326,8 +346,10 @@ def walks(road_nodes: pd.DataFrame, graph: csr_matrix, origins: pd.DataFrame, de
         block = max(1, SCAN_CELLS // max(len(b_node), 1))
         for start in range(0, len(a_node), block):
             rows = slice(start, start + block)
-            total = shortest_minutes(graph, a_node[rows], b_node, limit) + a_s[rows, None] + b_s[None, :]
-            total = np.round(total, 3)  # whole ms: a walk of exactly 2 min still catches the bus 2 min on
+            # whole ms: a walk of exactly 2 min still catches the bus 2 min on, and so does one that lengths
+            # measured on the globe make a few µs longer (hence the search's half-ms margin)
+            network_s = shortest_minutes(graph, a_node[rows], b_node, limit + 0.0005)
+            total = np.round(network_s + a_s[rows, None] + b_s[None, :], 3)
             yield start, np.where(total <= limit, total, np.inf)
 
     def dense(a: str, b: str, limit: float) -> np.ndarray:
@@ -437,10 +459,12 @@ def period_minutes(feed: Feed, walk: Walks, period: Period) -> np.ndarray:
 
 @dataclass(frozen=True)
 class PublicTransport:
-    """An instance's feed as read, the period of each public-transport mode, and the feed's warnings."""
+    """An instance's feed as read, the period of each public-transport mode, the walking network, and the
+    warnings of all three."""
 
     feed: Feed
     periods: dict[str, Period]
+    walking: WalkingNetwork
     warnings: tuple[Problem, ...]
 
 
@@ -453,11 +477,14 @@ def public_transport(instance: Instance) -> PublicTransport | None:
     log = ProblemLog()
     periods = _periods(instance, log)
     feed = _instance_feed(instance, log)
-    if feed is not None and not log.errors:
-        _stops_off_network(instance, feed, gtfs, log)
+    walking = _walking_network(instance, log)
+    if feed is not None and walking is not None and not log.errors:
+        if instance.settings.get("walking"):
+            _places_off_network(instance, walking, log)
+        _stops_off_network(instance, walking, feed, gtfs, log)
         _days_without_service(instance, feed, periods, log)
     log.raise_if_errors(instance.name)
-    return PublicTransport(feed, periods, tuple(log.problems))
+    return PublicTransport(feed, periods, walking, tuple(log.problems))
 
 
 def _instance_feed(instance: Instance, log: ProblemLog) -> Feed | None:
@@ -473,6 +500,39 @@ def _instance_feed(instance: Instance, log: ProblemLog) -> Feed | None:
                 column="gtfs", fix="Copy the feed into the folder and name it there, e.g. gtfs: gtfs.zip")
     else:
         return read_feed(instance.path / gtfs, log, label=gtfs)
+    return None
+
+
+def _walking_network(instance: Instance, log: ProblemLog) -> WalkingNetwork | None:
+    """The walking network the ``walking`` setting names, or the instance's roads where it names none."""
+    name = instance.settings.get("walking")
+    if not name:
+        return road_walkways(instance.road_nodes, instance.roads)
+    path = instance.path / name
+    if not inside(instance.path, name):
+        log.add("instance.yaml", f"{name!r} lies outside the instance folder, which is all the engine reads",
+                column="walking", fix="Copy the file into the folder and name it there, e.g. walking: streets.osm")
+    elif not path.exists():
+        log.add(name, "is missing", fix="instance.yaml names it as the walking network (key walking)")
+    elif not unreadable(path, name, log):
+        network = _read_walkways(path, name, log)
+        if network is not None and network.ways.empty:
+            log.add(name, "holds no walkable way", fix="Give a network of streets and paths, motorways aside")
+        elif network is not None:
+            return network
+    return None
+
+
+def _read_walkways(path: Path, name: str, log: ProblemLog) -> WalkingNetwork | None:
+    """A walking network from GraphML (laid out as for the roads) or OpenStreetMap XML."""
+    if path.suffix.lower() == ".graphml":
+        nodes, roads = read_graphml_tables(path, log)
+        return None if nodes is None or roads is None else road_walkways(nodes.frame, roads.frame)
+    try:
+        return WalkingNetwork(*walkways_from_osm(path))
+    except OptimiserError as error:
+        log.add(name, str(error).removeprefix(f"{path}: "),
+                fix="Give an OpenStreetMap extract of the area as .osm XML, or a GraphML file")
     return None
 
 
@@ -506,16 +566,34 @@ def _period(instance: Instance, position: int, record, log: ProblemLog) -> Perio
     return Period(day.date(), first_s, last_s, 60.0 * record.every_min, record.statistic)
 
 
-def _stops_off_network(instance: Instance, feed: Feed, gtfs: str, log: ProblemLog) -> None:
-    """Stops further from every junction than the longest walk cannot be boarded: a warning each."""
+def _beyond_walk(instance: Instance, walking: WalkingNetwork, places: pd.DataFrame) -> np.ndarray:
+    """Which places (``lat``, ``lon``) lie further than the longest walk from every node of the network."""
+    _, km = snap(walking.nodes, places["lat"].to_numpy(float), places["lon"].to_numpy(float))
+    return 60.0 * km / instance.settings["walk_speed_kmh"] > instance.settings["max_walk_min"]
+
+
+def _places_off_network(instance: Instance, walking: WalkingNetwork, log: ProblemLog) -> None:
+    """A zone or site beyond the longest walk from a named walking network: the file is likely of another
+    area, or cut too small, and every journey from there would be wrong."""
+    for file, places in (("sites.csv", instance.sites), ("zones.csv", instance.zones)):
+        _report(log, file, np.flatnonzero(_beyond_walk(instance, walking, places)), "lat",
+                f"is further than {instance.settings['max_walk_min']:g} minutes' walk from every node of the "
+                f"walking network {instance.settings['walking']}",
+                "Give a walking network that covers the whole area, or check the place's position")
+
+
+def _stops_off_network(instance: Instance, walking: WalkingNetwork, feed: Feed, gtfs: str, log: ProblemLog) -> None:
+    """Stops further from the walking network than the longest walk cannot be boarded: a warning each (a
+    feed may cover a wider area than the instance)."""
     served = np.unique(feed.stop_times["stop"].to_numpy())
     stops = feed.stops.iloc[served]
-    _, km = snap(instance.road_nodes, stops["lat"].to_numpy(float), stops["lon"].to_numpy(float))
-    far = 60.0 * km / instance.settings["walk_speed_kmh"] > instance.settings["max_walk_min"]
+    far = _beyond_walk(instance, walking, stops)
+    walking = instance.settings.get("walking")
+    network = f"every node of {walking}" if walking else "every road junction"
     _report(log, f"{gtfs}/stops.txt", stops["row"].to_numpy()[far] - 2, "stop_lat",
-            f"is further than {instance.settings['max_walk_min']:g} minutes' walk from every road junction, "
-            "so nobody boards there", "Check the stop's position, or add the streets around it to the roads",
-            Severity.WARNING)
+            f"is further than {instance.settings['max_walk_min']:g} minutes' walk from {network}, so nobody "
+            "boards there",
+            "Check the stop's position, or add the streets around it to the walking network", Severity.WARNING)
 
 
 def _days_without_service(instance: Instance, feed: Feed, periods: dict[str, Period], log: ProblemLog) -> None:
@@ -532,10 +610,11 @@ def public_travel_times(instance: Instance, mode: str) -> TravelTimes:
     """Door-to-door minutes by one public-transport mode, zone → site and site → site."""
     transport = instance.public_transport
     speed_kmh, max_walk_min = instance.settings["walk_speed_kmh"], instance.settings["max_walk_min"]
-    graph = walking_csr(instance.road_nodes, instance.roads.reset_index(drop=True), speed_kmh)
+    walking = transport.walking
+    graph = walking_csr(walking.nodes, walking.ways, speed_kmh)
     sites, zones = instance.sites, instance.zones
     origins = pd.concat([zones[["lat", "lon"]], sites[["lat", "lon"]]], ignore_index=True)
-    walk = walks(instance.road_nodes, graph, origins, sites, transport.feed.stops, walk_speed_kmh=speed_kmh,
+    walk = walks(walking.nodes, graph, origins, sites, transport.feed.stops, walk_speed_kmh=speed_kmh,
                  max_walk_min=max_walk_min)
     minutes = period_minutes(transport.feed, walk, transport.periods[mode])
     site_site = minutes[len(zones):]
