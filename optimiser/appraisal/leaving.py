@@ -47,14 +47,6 @@ def flows(instance: Instance, solutions: Mapping[str, Solution], times: Mapping[
                         * tariff_gbp_m(instance, found["service_id"]))[COLUMNS]
 
 
-def by_neighbour(found: pd.DataFrame) -> pd.DataFrame:
-    """:func:`flows` summed over zones and units: ``option, neighbour_id, service_id, activity, income_gbp_m``,
-    only where some activity leaves."""
-    summed = found.groupby(["option", "neighbour_id", "service_id"], as_index=False, sort=False)[
-        ["activity", "income_gbp_m"]].sum()
-    return summed[summed["activity"] > 0].reset_index(drop=True)
-
-
 def totals(found: pd.DataFrame, options: list[str]) -> pd.DataFrame:
     """Each option's activity and income leaving in all: ``option, activity, income_gbp_m`` (0 for an option
     that sends nobody away), options in the order given."""
