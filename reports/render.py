@@ -34,6 +34,9 @@ from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 from optimiser.appraisal.display import site_summary
+from optimiser.appraisal.leaving import ESTIMATE
+from optimiser.appraisal.leaving import estimated as estimated_leaving
+from optimiser.appraisal.leaving import totals as leaving_totals
 from optimiser.appraisal.metrics import (
     HEADLINE_NAMES,
     MEASURES,
@@ -465,7 +468,7 @@ def maps(instance: Instance, appraisal: Appraisal, options: list[str], names: Op
     minutes = {o: travel[travel["option"].astype(str) == o].set_index("zone_id")["minutes"] for o in options}
     scale = charts.map_scale([float(v) for m in minutes.values() for v in m.to_numpy()])
     roles = sorted(instance.roles.index.astype(str)) if len(instance.roles) else []
-    leaving = neighbours.rule(instance) != "none"
+    leaving = neighbours.rule(instance) != "none" or estimated_leaving(instance)
     layers = charts.MapLayers.of(zone_areas(instance), instance.road_nodes, instance.roads, instance.sites,
                                  instance.tables["neighbours"] if leaving else None)
     flows = appraisal.neighbour_flows
@@ -699,15 +702,22 @@ NEIGHBOUR_RULES = {
                "including the neighbouring hospitals)",
     "retention": "a share of each zone's patients leaves for its nearest neighbouring hospital, growing with the "
                  "extra minutes to the group's site beyond it (the instance's retention curve: {curve})",
+    "none": "none: the optimisation and the ranking keep every patient in the group. The figures below, and the "
+            "lines to neighbouring hospitals on the maps, are what each option's allocation would send out "
+            f"{ESTIMATE}: a share of each zone's patients leaving for its nearest neighbouring hospital, growing "
+            "with the extra minutes to the group's site beyond it ({curve})",
 }
 
 
 def neighbour_section(instance: Instance, appraisal: Appraisal, options: list[str],
                       names: OptionNames) -> dict[str, Any] | None:
-    """The rule for patients who leave the group, and each option's yearly flows to each neighbouring hospital
-    by service line: activity, income at the tariff, and what the neighbour can take (None without a rule)."""
+    """The rule for patients who leave the group; each option's yearly activity and income leaving and the
+    neighbouring hospitals it goes to; its flows to each by service line: activity, income at the tariff, and
+    what the neighbour can take. Under ``none``, the estimate of :mod:`optimiser.appraisal.leaving`, said so
+    (None where nobody can leave)."""
     rule = neighbours.rule(instance)
-    if rule == "none":
+    estimate = estimated_leaving(instance)
+    if rule == "none" and not estimate:
         return None
     curve = instance.tables["retention"].reset_index(drop=True).sort_values("extra_min")
     text = NEIGHBOUR_RULES[rule].format(curve=", ".join(f"{p.leaving_share:.0%} at {p.extra_min:g} min"
@@ -725,7 +735,23 @@ def neighbour_section(instance: Instance, appraisal: Appraisal, options: list[st
             rows.append({"option": names.short(option), "neighbour": neighbour_names.get(row.neighbour_id),
                          "service": service_names.get(row.service_id, row.service_id), "activity": float(row.activity),
                          "income": float(row.activity * tariff_gbp_m), "spare": spare, "over": float(row.over)})
-    return {"rule": text, "rows": rows}
+    return {"rule": text, "rows": rows, "estimate": ESTIMATE if estimate else None,
+            "totals": _leaving_totals(instance, flows, options, names)}
+
+
+def _leaving_totals(instance: Instance, flows: pd.DataFrame, options: list[str],
+                    names: OptionNames) -> list[dict[str, Any]]:
+    """Each option's activity and income leaving in all, and how much goes to each neighbouring hospital (its
+    name before any bracket), most first."""
+    short_names = instance.tables["neighbours"]["name"].astype(str).str.split(" (", regex=False).str[0].to_dict()
+    received = flows.groupby(["option", "neighbour_id"])["activity"].sum()
+    rows = []
+    for total in leaving_totals(flows, options).itertuples(index=False):
+        mine = received.get(total.option, pd.Series(dtype=float)).sort_values(ascending=False)
+        rows.append({"option": names.short(total.option), "activity": float(total.activity),
+                     "income": float(total.income_gbp_m),
+                     "to": "; ".join(f"{short_names.get(n, n)} {a:,.0f}" for n, a in mine.items() if a > 0.5)})
+    return rows
 
 
 def plausibility_table(study: Study, names: OptionNames) -> list[dict[str, str]]:

@@ -434,10 +434,126 @@ def test_the_maps_draw_the_neighbours_and_the_patients_who_leave(tmp_path, monke
         "patients leaving for a neighbouring provider, from each zone's centre (line width: activity a year)"]
 
 
-def test_without_a_rule_the_maps_show_no_neighbours(tmp_path, monkeypatch):
-    """neighbour_rule none: nobody leaves, so the maps and the legend are as for an instance without
-    neighbours: nothing in the neighbours' colour, and the legend's three rows (site, empty site, roads)."""
+def test_without_a_rule_the_maps_draw_the_estimate_of_the_retention_curve(tmp_path, monkeypatch):
+    """neighbour_rule none: the model keeps everyone, and the maps draw what would leave under the curve (est.):
+    west only sends z_east 400 and z_far 600 a year, mid only z_far 400 (derived in the appraisal's test below).
+    The widest flow, 600, is 4 points wide; 400 is two thirds of that."""
+    from reports.charts import FLOW_MAX_WIDTH
+
     (west, mid), legend = _drawn_maps(line(tmp_path / "line", rule="none"), monkeypatch)
+    assert _neighbour_artists(west) == ([pytest.approx([FLOW_MAX_WIDTH * 2 / 3, FLOW_MAX_WIDTH])],
+                                        ["Neighbour General\n1,000 a year leave for it"], 1)
+    assert _neighbour_artists(mid) == ([pytest.approx([FLOW_MAX_WIDTH * 2 / 3])],
+                                       ["Neighbour General\n400 a year leave for it"], 1)
+    assert "neighbouring provider, outside the group" in [t.get_text() for t in legend.axes[0].texts]
+
+
+def test_without_a_rule_or_a_curve_the_maps_show_no_neighbours(tmp_path, monkeypatch):
+    """neighbour_rule none and no retention.csv: nobody leaves and nothing estimates it, so the maps and the
+    legend are as for an instance without neighbours: the legend's three rows (site, empty site, roads)."""
+    folder = line(tmp_path / "line", rule="none")
+    (folder / "retention.csv").unlink()
+    (west, mid), legend = _drawn_maps(folder, monkeypatch)
     assert _neighbour_artists(west) == _neighbour_artists(mid) == ([], [], 0)
     assert [t.get_text() for t in legend.axes[0].texts] == [
         "hospital site", "site hosting no service", "modelled roads (line width: road class)"]
+
+
+def test_without_a_rule_the_appraisal_estimates_what_would_leave_and_measures_none_of_it(tmp_path):
+    """neighbour_rule none, bare configurations (every zone to the one open site). Under the curve (0, 0),
+    (10, 0.2), (30, 0.6): west only sends z_east (30 − 10 = 20 extra minutes: 0.4 × 1,000 = 400) and z_far
+    (40 − 0 = 40: 0.6 × 1,000 = 600), 1,000 a year at GBP 3,000 = GBP 3 m; mid only sends z_far (20 − 0 = 20:
+    400, GBP 1.2 m) and z_east none (10 − 10 = 0). No measure counts it: no leaving figure, and west's unit
+    keeps all 5,000 a year, so no score and no ranking can see it."""
+    from optimiser.appraisal import leaving
+
+    instance = load_instance(line(tmp_path / "line", rule="none"))
+    appraisal = appraise(instance, {"west": WEST_ONLY, "mid": MID_ONLY})
+    assert leaving.estimated(instance)
+    flows = appraisal.neighbour_flows
+    sent = flows[flows["activity"] > 0].set_index(["option", "zone_id"])
+    assert sent["activity"].to_dict() == pytest.approx({("west", "z_east"): 400, ("west", "z_far"): 600,
+                                                        ("mid", "z_far"): 400})
+    assert set(sent["neighbour_id"]) == {"nb"}
+    assert sent.loc[("west", "z_far"), "site_id"] == "west"
+    totals = leaving.totals(flows, ["west", "mid"]).set_index("option")
+    assert totals["activity"].to_dict() == pytest.approx({"west": 1000, "mid": 400})
+    assert totals["income_gbp_m"].to_dict() == pytest.approx({"west": 3.0, "mid": 1.2})
+    assert not appraisal.metrics["measure"].isin(["leaving_activity", "income_leaving_gbp_m"]).any()
+    assert appraisal.volumes.set_index("option").loc["west", "volume"] == pytest.approx(5000)
+
+
+def test_under_the_retention_rule_the_view_is_the_models_leaving(tmp_path):
+    """Under the retention rule the view reads the model's own allocation, and its totals are the model's
+    leaving and income_leaving criteria: west only 1,000 a year and GBP 3 m (derived above), mid only 400 and
+    GBP 1.2 m, the same as the estimate without a rule, since one open site leaves the allocation no choice."""
+    from optimiser.appraisal import leaving
+
+    instance = load_instance(line(tmp_path / "line", rule="retention"))
+    solutions = {"west": evaluate(instance, WEST_ONLY), "mid": evaluate(instance, MID_ONLY)}
+    assert not leaving.estimated(instance)
+    totals = leaving.totals(appraise(instance, solutions).neighbour_flows, ["west", "mid"]).set_index("option")
+    for label, solution in solutions.items():
+        assert totals.loc[label, "activity"] == pytest.approx(solution.criteria["leaving"])
+        assert totals.loc[label, "income_gbp_m"] == pytest.approx(solution.criteria["income_leaving"])
+    assert totals["activity"].to_dict() == pytest.approx({"west": 1000, "mid": 400})
+
+
+def test_on_mse_the_view_under_the_retention_rule_is_the_models_leaving():
+    """mse's 2018 decision evaluated with neighbour_rule retention: the view's activity and income leaving, read
+    from the allocation alone, are the model's criteria (instances/mse/README.md: 2,392 a year, GBP 5.24m).
+    Under mse's own rule (none) the view estimates it from the allocation the model chose without neighbours,
+    and the measures hold no leaving figure."""
+    from dataclasses import replace
+
+    from optimiser.appraisal import leaving
+
+    mse = load_instance("mse")
+    ruled = replace(mse, settings={**mse.settings, "neighbour_rule": "retention"})
+    solution = evaluate(ruled, "decision_2018")
+    view = appraise(ruled, {"decision": solution}, samples=10).neighbour_flows
+    assert view["activity"].sum() == pytest.approx(solution.criteria["leaving"])
+    assert view["income_gbp_m"].sum() == pytest.approx(solution.criteria["income_leaving"])
+    assert (round(solution.criteria["leaving"]), round(solution.criteria["income_leaving"], 2)) == (2392, 5.24)
+    as_written = appraise(mse, {"decision": evaluate(mse, "decision_2018")}, samples=10)
+    assert leaving.estimated(mse) and as_written.neighbour_flows["activity"].sum() > 0
+    assert not as_written.metrics["measure"].isin(["leaving_activity", "income_leaving_gbp_m"]).any()
+
+
+def test_the_report_labels_the_estimate_without_a_rule(tmp_path):
+    """The line under neighbour_rule none: the optimiser's best is mid alone (mean trip 14 minutes against west's
+    18), and the report lists what it would send out under the curve, labelled as an estimate: z_far's 400
+    admissions a year (GBP 1.20m) to Neighbour General."""
+    from optimiser.appraisal.study import study
+    from reports.render import render_html
+
+    html = render_html(study(load_instance(line(tmp_path / "line", rule="none")), top=1, samples=200),
+                       today=dt.date(2026, 1, 1))
+    assert ("Patients leaving for neighbouring hospitals (short list and status quo), if patients leave as the "
+            "retention curve states (est.)</h3>") in html
+    assert "the optimisation and the ranking keep every patient in the group" in html
+    assert re.search(r"<tr><td>#1</td><td class=\"num\">400</td><td class=\"num\">1.20</td>"
+                     r"<td>Neighbour General 400</td></tr>", html)
+
+
+def test_the_geopackage_has_the_neighbours_and_what_each_configuration_sends_them(tmp_path):
+    """The export read back with geopandas: layer ``neighbours`` has nb with its name, the service it offers, its
+    spare activity (1,500) and, under the retention rule, west's 1,000 a year (GBP 3 m) and mid's 400 (as
+    derived above); the zones layer has each zone's part (west: z_east 400, z_far 600)."""
+    gpd = pytest.importorskip("geopandas", reason="the geo extra is not installed (pip install -e '.[geo]')")
+    from optimiser.appraisal.geography import export_gpkg
+
+    instance = load_instance(line(tmp_path / "line", rule="retention", spare="1500"))
+    configurations = {"west": WEST_ONLY, "mid": MID_ONLY}
+    appraisal = appraise(instance, configurations, samples=10)
+    out = export_gpkg(instance, configurations, appraisal.access, appraisal.allocations, tmp_path / "out.gpkg",
+                      appraisal.neighbour_flows)
+    assert set(gpd.list_layers(out)["name"]) == {"zones", "sites", "neighbours"}
+    points = gpd.read_file(out, layer="neighbours").set_index("neighbour_id")
+    nb = points.loc["nb"]
+    assert (nb["name"], nb["services"], nb["spare_activity"], nb["leaving_rule"]) == (
+        "Neighbour General", "elective", 1500, "retention")
+    assert (nb.geometry.x, nb.geometry.y) == pytest.approx((4 * LON_STEP, 51.5))
+    assert (nb["west_leaving"], nb["west_leaving_gbp_m"], nb["mid_leaving"]) == pytest.approx((1000, 3.0, 400))
+    zones = gpd.read_file(out, layer="zones").set_index("zone_id")
+    assert zones["west_leaving"].to_dict() == pytest.approx({"z_west": 0, "z_mid": 0, "z_east": 400, "z_far": 600})

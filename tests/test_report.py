@@ -195,6 +195,28 @@ def test_the_mse_report_says_the_best_is_the_2018_decision(mse_html: Path):
     assert "The two configurations are equally good under every assumption of the objective." in section
 
 
+def test_the_mse_report_shows_what_each_option_would_send_out_of_the_group(mse: Study, mse_html: Path):
+    """mse keeps ``neighbour_rule: none``, so the ranking keeps every patient in the group; the report still lists,
+    for every mapped option, the activity and income that would leave under the retention curve, labelled as an
+    estimate, and the hospitals it goes to: the appraisal's figures (:func:`optimiser.appraisal.leaving.totals`).
+    The 2018 decision sends 2,322 a year (GBP 4.98m), most of it to Queen's, Romford (instances/mse/README.md)."""
+    from optimiser.appraisal import leaving
+
+    section = _section(mse_html.read_text(encoding="utf-8"), "neighbours", "plausibility")
+    assert "if patients leave as the retention curve states (est.)</h3>" in section
+    rows = re.findall(r'<tr><td>([^<]*)</td><td class="num">([^<]*)</td><td class="num">([^<]*)</td><td>([^<]*)</td>'
+                      r"</tr>", section)
+    shown = {unescape(option): (activity, income, unescape(to)) for option, activity, income, to in rows}
+    options = list(mse.appraisal.neighbour_flows["option"].unique())
+    totals = leaving.totals(mse.appraisal.neighbour_flows, options).set_index("option")
+    assert shown and set(shown) <= {_shown(mse, o) for o in options}
+    for option, row in totals.iterrows():
+        if _shown(mse, option) in shown:
+            assert shown[_shown(mse, option)][:2] == (f"{row.activity:,.0f}", f"{row.income_gbp_m:.2f}")
+    activity, income, to = shown["decision_2018"]
+    assert (activity, income) == ("2,322", "4.98") and to.startswith("Queen's Hospital, Romford")
+
+
 def test_the_report_lists_every_finding_of_the_plausibility_review(mse: Study, mse_html: Path):
     """The study reviews every solved option (optimiser.appraisal.plausibility.review); section 7 lists each finding,
     options in the ranking's order."""

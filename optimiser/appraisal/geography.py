@@ -25,6 +25,9 @@ import shapely
 from optimiser.errors import InstanceError, Problem
 from optimiser.instance.configuration import Configuration
 from optimiser.instance.folder import Instance
+from optimiser.instance.neighbours import rule as neighbour_rule
+
+from . import leaving
 
 WGS84 = "EPSG:4326"
 #: Formats an instance may give its zones' polygons or its sites' points in, in the order they are looked for.
@@ -110,13 +113,15 @@ def column_label(option: str) -> str:
 
 
 def export_gpkg(instance: Instance, configurations: Mapping[str, Configuration], access: pd.DataFrame,
-                allocations: pd.DataFrame, path: str | Path) -> Path:
+                allocations: pd.DataFrame, path: str | Path, flows: pd.DataFrame | None = None) -> Path:
     """Write a GeoPackage for QGIS: layer ``zones`` (areas, with each configuration's site and minutes per
     service, each by its own mode: columns ``<option>_<service>_site`` and ``<option>_<service>_min``) and layer
-    ``sites`` (points, with the services each configuration places there: ``<option>_services``).
+    ``sites`` (points, with the services each configuration places there: ``<option>_services``); where the
+    instance has neighbouring providers, layer ``neighbours`` (:func:`neighbour_points`).
 
-    ``access`` and ``allocations`` are the appraisal's frames of the configurations (a zone split between sites
-    is given the site that takes the largest share).
+    ``access``, ``allocations`` and ``flows`` are the appraisal's frames of the configurations (a zone split
+    between sites is given the site that takes the largest share; ``flows``, its ``neighbour_flows``, add
+    ``<option>_leaving``: the activity a year each zone sends to neighbouring providers).
     """
     from .metrics import own_mode
 
@@ -133,6 +138,11 @@ def export_gpkg(instance: Instance, configurations: Mapping[str, Configuration],
             minutes = trips[(trips["option"] == option) & (trips["service_id"] == service_id)].set_index("zone_id")
             columns[f"{prefix}_{service_id}_site"] = site["site_id"].reindex(zones.index)
             columns[f"{prefix}_{service_id}_min"] = minutes["minutes"].reindex(zones.index)
+    if flows is not None:
+        sent = flows.groupby(["option", "zone_id"])["activity"].sum()
+        for option in configurations:
+            columns[f"{column_label(option)}_leaving"] = sent.get(option, pd.Series(dtype=float)).reindex(
+                zones.index, fill_value=0.0)
     zones = pd.concat([zones, pd.DataFrame(columns, index=zones.index)], axis=1)
     sites = site_points(instance)
     for option, configuration in configurations.items():
@@ -142,4 +152,31 @@ def export_gpkg(instance: Instance, configurations: Mapping[str, Configuration],
         path.unlink()
     zones.reset_index().to_file(path, layer="zones", driver="GPKG")
     sites.reset_index().to_file(path, layer="sites", driver="GPKG")
+    if len(instance.tables["neighbours"]):
+        neighbour_points(instance, list(configurations), flows).reset_index().to_file(path, layer="neighbours",
+                                                                                     driver="GPKG")
     return path
+
+
+def neighbour_points(instance: Instance, options: list[str], flows: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """Each neighbouring provider as a point (index ``neighbour_id``): ``name``; ``services`` it offers;
+    ``spare_activity``, the activity a year it can take over them (blank where any is without a limit);
+    ``leaving_rule``, what the flows follow (the instance's rule, or :data:`~optimiser.appraisal.leaving.ESTIMATE`
+    under ``none``); per option, ``<option>_leaving`` and ``<option>_leaving_gbp_m``: the activity a year the
+    option sends there (``flows``: :func:`optimiser.appraisal.leaving.flows`) and the income it takes."""
+    neighbours = instance.tables["neighbours"].set_index("neighbour_id")
+    offers = instance.tables["neighbour_services"].groupby("neighbour_id")
+    spare = offers["spare_activity"].sum(min_count=1).where(offers["spare_activity"].count() == offers.size())
+    points = gpd.GeoDataFrame(
+        {"name": neighbours["name"].astype(str),
+         "services": offers["service_id"].agg(lambda s: ", ".join(sorted(s))).reindex(neighbours.index).fillna(""),
+         "spare_activity": spare.reindex(neighbours.index).astype(float),
+         "leaving_rule": leaving.ESTIMATE if leaving.estimated(instance) else neighbour_rule(instance)},
+        geometry=gpd.points_from_xy(neighbours["lon"], neighbours["lat"]), crs=WGS84)
+    sent = flows if flows is not None else pd.DataFrame(columns=leaving.COLUMNS)
+    for option in options:
+        mine = sent[sent["option"] == option].groupby("neighbour_id")[["activity", "income_gbp_m"]].sum()
+        points[f"{column_label(option)}_leaving"] = mine["activity"].reindex(neighbours.index, fill_value=0.0)
+        points[f"{column_label(option)}_leaving_gbp_m"] = mine["income_gbp_m"].reindex(neighbours.index,
+                                                                                        fill_value=0.0)
+    return points

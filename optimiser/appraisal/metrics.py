@@ -17,7 +17,7 @@ it is shown. Definitions (:data:`MEASURES`) are stated once, with their weightin
 A bare configuration (no model allocation) sends each zone to the nearest site hosting
 each service (:func:`nearest_allocation`), unless the nearest-provider rule sends it to a
 nearer neighbour; a solution keeps the model's allocation. Activity leaving for neighbouring
-providers (:func:`neighbour_flows`) is counted from the allocation under the instance's rule.
+providers (:func:`optimiser.appraisal.leaving.flows`) is counted from the allocation under the instance's rule.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from optimiser.instance.configuration import Configuration, Solution, baseline_c
 from optimiser.instance.folder import Instance
 from optimiser.instance.neighbours import (
     kept,
-    leaving_flows,
     neighbour_load,
     neighbour_trips,
     rule,
@@ -39,6 +38,8 @@ from optimiser.instance.neighbours import (
     tariff_gbp_m,
 )
 from optimiser.instance.travel import TravelTimes, travel_times_by_mode
+
+from . import leaving
 
 #: Each measure: (unit, which way is better, its definition with its weighting). The report and FORMAT.md quote these.
 MEASURES: dict[str, tuple[str, str, str]] = {
@@ -133,14 +134,6 @@ def zone_trips(instance: Instance, label: str, solution: Solution,
     return pd.concat(frames, ignore_index=True)[["option", "zone_id", "service_id", "mode", "minutes"]]
 
 
-def neighbour_flows(instance: Instance, label: str, solution: Solution,
-                    times: Mapping[str, TravelTimes]) -> pd.DataFrame:
-    """Activity leaving for neighbouring providers: ``option, zone_id, service_id, neighbour_id, site_id,
-    activity`` (``site_id``: the site it would have gone to, under a retention curve)."""
-    return leaving_flows(instance, solution.allocation, times).assign(option=label)[
-        ["option", "zone_id", "service_id", "neighbour_id", "site_id", "activity"]]
-
-
 def own_mode(instance: Instance, trips: pd.DataFrame) -> pd.DataFrame:
     """Each service's trips by its own mode (blue-light for emergencies, car otherwise, as the instance says)."""
     own = {s: instance.mode_or_default(mode) for s, mode in instance.services["mode"].items()}
@@ -160,7 +153,7 @@ def option_metrics(instance: Instance, label: str, solution: Solution, trips: pd
     """Every measure of one option, tidy: ``option, measure, service, mode, value, unit``.
 
     ``service`` blank: over every service; ``mode`` blank: each service by its own mode. With ``flows``
-    (:func:`neighbour_flows`), the activity leaving for neighbours, in all and by service.
+    (:func:`optimiser.appraisal.leaving.flows`), the activity leaving for neighbours, in all and by service.
     """
     mine = _weighed(instance, trips[trips["option"] == label])
     mine_flows = flows[flows["option"] == label] if flows is not None else None
@@ -273,7 +266,8 @@ def transfers(instance: Instance, configuration: Configuration, units: pd.DataFr
 
 def volumes(instance: Instance, label: str, solution: Solution, flows: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each unit's yearly volume against its standards: ``option, site_id, service_id, volume, min_volume,
-    max_volume``; less the activity ``flows`` (:func:`neighbour_flows`) send from the unit to neighbours."""
+    max_volume``; less the activity ``flows`` (:func:`optimiser.appraisal.leaving.flows`) send from the unit to
+    neighbours."""
     allocation = solution.allocation
     demand = instance.demand.stack().reindex(pd.MultiIndex.from_arrays([allocation["zone_id"],
                                                                         allocation["service_id"]])).to_numpy(float)
@@ -410,5 +404,5 @@ def solution_headline(instance: Instance, solution: Solution,
     neighbouring hospitals only where the instance has a neighbour rule)."""
     times = travel_times_by_mode(instance, times)
     trips = zone_trips(instance, "", solution, times)
-    flows = neighbour_flows(instance, "", solution, times) if rule(instance) != "none" else None
+    flows = leaving.flows(instance, {"": solution}, times) if rule(instance) != "none" else None
     return headline(option_metrics(instance, "", solution, trips, flows), "")

@@ -36,7 +36,7 @@ from optimiser.instance.folder import Instance
 from optimiser.instance.travel import TravelTimes, travel_times_by_mode
 from optimiser.notebook import html_view
 
-from . import metrics
+from . import leaving, metrics
 from .checker import check_configuration, check_solution
 from .metrics import MEASURES
 
@@ -49,7 +49,7 @@ SPREAD = 0.5
 
 def _no_flows() -> pd.DataFrame:
     """No activity leaving: the flows of an instance without neighbours."""
-    return pd.DataFrame(columns=["option", "zone_id", "service_id", "neighbour_id", "site_id", "activity"])
+    return pd.DataFrame(columns=leaving.COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -76,9 +76,11 @@ class Appraisal:
     - ``crossings``: zones that cross a service's access standard against the status quo.
     - ``allocations``: ``option, service_id, zone_id, site_id, share``: where each zone's patients go.
     - ``volumes``: ``option, site_id, service_id, volume, min_volume, max_volume``.
-    - ``neighbour_flows``: ``option, zone_id, service_id, neighbour_id, site_id, activity``: the yearly activity
-      each option sends to neighbouring providers (``site_id``: the unit it leaves, under a retention curve;
-      empty without a neighbour rule).
+    - ``neighbour_flows``: ``option, zone_id, service_id, neighbour_id, site_id, activity, income_gbp_m``: the
+      yearly activity each option sends to neighbouring providers and the income it takes
+      (:func:`optimiser.appraisal.leaving.flows`; ``site_id``: the unit it leaves, under a retention curve).
+      Under ``neighbour_rule: none``, the estimate if patients left as the retention curve states, which no
+      measure reads (empty without neighbours or a curve).
     - ``criteria``: the criteria as read (``criteria.yaml`` or the defaults), with their weights.
     - ``method``: the method in words, for the report.
     """
@@ -227,16 +229,16 @@ def appraise(instance: Instance, options: Mapping[str, Solution | Configuration]
         allocations=pd.concat([sol.allocation.assign(option=label) for label, sol in solutions.items()],
                               ignore_index=True),
         crossings=metrics.crossings(instance, access, baseline),
-        neighbour_flows=flows if flows is not None else _no_flows())
+        neighbour_flows=flows if flows is not None else leaving.flows(instance, solutions, times))
 
 
 def _neighbour_flows(instance: Instance, solutions: Mapping[str, Solution],
                      times: Mapping[str, TravelTimes]) -> pd.DataFrame | None:
-    """Activity each option sends to neighbouring providers, where the instance has a neighbour rule."""
+    """Activity each option sends to neighbouring providers, where the instance has a neighbour rule (the
+    measures count it; never the estimate under ``none``)."""
     if neighbours.rule(instance) == "none":
         return None
-    return pd.concat([metrics.neighbour_flows(instance, label, sol, times) for label, sol in solutions.items()],
-                     ignore_index=True)
+    return leaving.flows(instance, solutions, times)
 
 
 def _as_solution(instance: Instance, option: Solution | Configuration, times: dict[str, TravelTimes]) -> Solution:

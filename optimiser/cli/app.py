@@ -452,7 +452,7 @@ def _print_proof(console: Console, run: dict) -> None:
 
 
 def _export(args: argparse.Namespace, console: Console) -> int:
-    """The optimiser's best and the named options as a GeoPackage for QGIS: zones and sites layers."""
+    """The optimiser's best and the named options as a GeoPackage for QGIS: zones, sites and any neighbours."""
     with _optional_extra("geo", "--gpkg"):
         from optimiser.appraisal.geography import export_gpkg
 
@@ -464,9 +464,10 @@ def _export(args: argparse.Namespace, console: Console) -> int:
     with console.status(f"Solving and appraising {instance.name} …"):
         result = study(instance, top=args.top, weights=_weights(args.weight), samples=100)  # no robustness here
     appraisal = result.appraisal
-    export_gpkg(instance, result.configurations, appraisal.access, appraisal.allocations, output)
-    console.print(f"wrote {output} (layers zones and sites; {len(result.configurations)} configurations)",
-                  markup=False)
+    export_gpkg(instance, result.configurations, appraisal.access, appraisal.allocations, output,
+                appraisal.neighbour_flows)
+    layers = "zones, sites and neighbours" if len(instance.tables["neighbours"]) else "zones and sites"
+    console.print(f"wrote {output} (layers {layers}; {len(result.configurations)} configurations)", markup=False)
     return EXIT_OK
 
 

@@ -153,12 +153,14 @@ def tariff_gbp_m(instance: Instance, service_ids: pd.Series) -> np.ndarray:
     return service_ids.map(instance.services["tariff_gbp"].fillna(0.0)).to_numpy(float) / 1e6
 
 
-def leaving_flows(instance: Instance, allocation: pd.DataFrame, times: Mapping[str, TravelTimes]) -> pd.DataFrame:
-    """Yearly activity each zone sends to a neighbouring provider under the instance's rule, read from an
-    allocation (``service_id, zone_id, site_id, share``): ``zone_id, service_id, neighbour_id, site_id, activity``.
-    Under ``nearest``, the demand the allocation leaves unserved (``site_id`` blank); under ``retention``, each
-    row's share of the demand at the curve's share for its trip's extra minutes (``site_id``: the site it leaves)."""
-    chosen = rule(instance)
+def leaving_flows(instance: Instance, allocation: pd.DataFrame, times: Mapping[str, TravelTimes],
+                  chosen: str | None = None) -> pd.DataFrame:
+    """Yearly activity each zone sends to a neighbouring provider under the instance's rule (or ``chosen``), read
+    from an allocation (``service_id, zone_id, site_id, share``): ``zone_id, service_id, neighbour_id, site_id,
+    activity``. Under ``nearest``, the demand the allocation leaves unserved (``site_id`` blank); under
+    ``retention``, each row's share of the demand at the curve's share for its trip's extra minutes (``site_id``:
+    the site it leaves)."""
+    chosen = chosen or rule(instance)
     columns = ["zone_id", "service_id", "neighbour_id", "site_id", "activity"]
     if chosen == "none" or allocation.empty:
         return pd.DataFrame(columns=columns)
