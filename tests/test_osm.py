@@ -180,13 +180,27 @@ def test_write_roads_never_overwrites(tmp_path, existing):
     assert sorted(p.name for p in tmp_path.iterdir()) == [existing]
 
 
-def test_pbf_files_are_refused_with_the_conversion_command(tmp_path):
+def test_a_pbf_extract_gives_the_roads_of_its_xml(osm_file, graph, tmp_path):
+    """Geofabrik publishes .osm.pbf: the fixture written as PBF by pyosmium gives the same tables, each
+    road's source naming the file the analyst gave."""
+    osmium = pytest.importorskip("osmium")
+    path = tmp_path / "essex.osm.pbf"
+    with osmium.SimpleWriter(str(path)) as writer:
+        for item in osmium.FileProcessor(str(osm_file)):
+            writer.add(item)
+    road_nodes, roads = roads_from_osm(path)
+    pd.testing.assert_frame_equal(road_nodes, graph[0])
+    assert roads["source"].str.startswith("OpenStreetMap essex.osm.pbf: ").all()
+    pd.testing.assert_frame_equal(roads.assign(source=roads["source"].str.replace(".osm.pbf:", ".osm:")), graph[1])
+
+
+def test_a_file_that_is_not_pbf_is_named(tmp_path):
+    pytest.importorskip("osmium")
     path = tmp_path / "essex-latest.osm.pbf"
     path.write_bytes(b"\x00")
     with pytest.raises(OptimiserError) as error:
         roads_from_osm(path)
-    assert str(error.value) == (f"{path}: .pbf files are not read directly: convert to .osm XML first, "
-                                f"e.g. osmium cat {path} -o {tmp_path / 'essex-latest.osm'}")
+    assert str(error.value).startswith(f"{path}: not readable as OpenStreetMap PBF: ")
 
 
 def test_missing_file_is_named(tmp_path):

@@ -565,18 +565,25 @@ def test_a_graphml_walking_network_is_read_as_the_roads_are(tmp_path):
     assert minutes.at["a5", "Y"] == pytest.approx(3.2 ** 0.5 / 4.8 * 60 + 10, abs=1e-3)
 
 
-def test_a_pbf_walking_network_is_named_with_the_conversion(tmp_path):
-    """A .pbf extract is not read directly: loading stops and says how to convert it to .osm XML."""
-    from optimiser import load_instance
+def test_a_pbf_walking_network_walks_as_its_xml(tmp_path):
+    """The same streets written as .osm.pbf (Geofabrik's format, by pyosmium) give the minutes of the
+    .osm XML they were written from; a file that is not PBF is named."""
+    osmium = pytest.importorskip("osmium")
+    from optimiser import load_instance, travel_times
     from optimiser.errors import InstanceError
 
-    folder = _with_streets(tmp_path, "streets.osm.pbf")
+    xml_minutes = travel_times(load_instance(_with_streets(tmp_path / "xml")), "public_am").zone_site_min
+    folder = _with_streets(tmp_path / "pbf", "streets.osm.pbf")
+    with osmium.SimpleWriter(str(folder / "streets.osm.pbf")) as writer:
+        for item in osmium.FileProcessor(str(STREETS)):
+            writer.add(item)
+    pbf_minutes = travel_times(load_instance(folder), "public_am").zone_site_min
+    pd.testing.assert_frame_equal(pbf_minutes, xml_minutes)
     (folder / "streets.osm.pbf").write_bytes(b"\x00\x00\x00\x0dOSMHeader")
     with pytest.raises(InstanceError) as raised:
         load_instance(folder)
     [problem] = [str(p) for p in raised.value.problems]
-    assert problem.startswith("streets.osm.pbf: .pbf files are not read directly: convert to .osm XML first, "
-                              "e.g. osmium cat ")
+    assert problem.startswith("streets.osm.pbf: not readable as OpenStreetMap PBF: ")
 
 
 @pytest.mark.parametrize(("walking", "content", "problem"), [
@@ -584,9 +591,9 @@ def test_a_pbf_walking_network_is_named_with_the_conversion(tmp_path):
      "which is all the engine reads. Copy the file into the folder and name it there, e.g. walking: streets.osm"),
     ("paths.osm", None, "paths.osm: is missing. instance.yaml names it as the walking network (key walking)"),
     ("streets.osm", "", "streets.osm: not readable as OpenStreetMap XML: no element found: line 1, column 0. Give "
-     "an OpenStreetMap extract of the area as .osm XML, or a GraphML file"),
+     "an OpenStreetMap extract of the area as .osm XML or .osm.pbf, or a GraphML file"),
     ("streets.osm", "motorway only", "streets.osm: no walkable way (highway=footway, residential, …) in the file. "
-     "Give an OpenStreetMap extract of the area as .osm XML, or a GraphML file"),
+     "Give an OpenStreetMap extract of the area as .osm XML or .osm.pbf, or a GraphML file"),
     ("streets.osm", "zone far away", "zones.csv, row 5, column lat: is further than 20 minutes' walk from every "
      "node of the walking network streets.osm. Give a walking network that covers the whole area, or check the "
      "place's position"),

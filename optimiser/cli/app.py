@@ -805,7 +805,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--services", type=COUNT, default=8, help="number of service lines (default 8)")
     sub.add_argument("--seed", type=NATURAL, default=0, help="random seed: same seed, same files (default 0)")
     sub.add_argument("--road-nodes", type=COUNT, default=None, help="road junctions (default: scales with zones)")
-    sub = verb("roads-from-osm", _roads_from_osm, "build an instance's road graph from a local .osm file")
+    sub = verb("roads-from-osm", _roads_from_osm, "build an instance's road graph from a local .osm or .osm.pbf file")
     sub.add_argument("osm_file", help="OpenStreetMap XML file (.osm)")
     sub.add_argument("folder", help="instance folder to write road_nodes.csv and roads.csv into")
     return parser

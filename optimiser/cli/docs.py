@@ -43,7 +43,7 @@ problem is reported with its file, row and column.
   door to door: the walk to any stop within `max_walk_min`, the wait, the rides, the changes (at the
   stop or a walk to another), the walk to the site; or the walk all the way where that is quicker or no
   service runs. Walks go at `walk_speed_kmh`, every way both ways, plus the straight stretch to the
-  nearest node, on the walking network `walking:` names (an OpenStreetMap `.osm` extract of the
+  nearest node, on the walking network `walking:` names (an OpenStreetMap `.osm` or `.osm.pbf` extract of the
   area's streets and footpaths, or GraphML laid out as for the roads; motorways are never walked), or
   on the instance's roads but motorways where it names none. The feed needs `stops.txt`, `trips.txt`,
   `stop_times.txt` and `calendar.txt` or `calendar_dates.txt` (or both); other files are not read. A

@@ -1,10 +1,10 @@
 """Build an instance's road graph (road_nodes.csv, roads.csv), or its walking network, from an OpenStreetMap file.
 
 The analyst downloads an extract of the catchment (``.osm`` XML, e.g. from the
-OSM website's export, Overpass or ``osmium cat`` of a Geofabrik ``.pbf``);
-this module turns it into the two plain tables every instance uses, so the
-rest of the engine never needs OSMnx. OSMnx is an optional extra and is
-imported only when a file is read.
+OSM website's export or Overpass, or a Geofabrik ``.osm.pbf``, which pyosmium turns into
+XML first); this module turns it into the two plain tables every instance uses, so the
+rest of the engine never needs OSMnx. OSMnx and pyosmium are an optional extra, imported
+only when a file is read.
 
 Steps: read every way (unsimplified), keep the drivable highways, keep the
 largest connected part, simplify to junction-to-junction roads, set speeds
@@ -18,6 +18,8 @@ site or stop is joined to the street at its nearest point.
 
 from __future__ import annotations
 
+import importlib
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -82,16 +84,16 @@ NEEDS_EXTRA = ("reading OpenStreetMap files needs the optional extra: "
 def roads_from_osm(osm_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read an OSM XML file into ``(road_nodes, roads)`` frames laid out as their schemas declare.
 
-    Raises :class:`OptimiserError` naming the file when it is missing, a
-    ``.pbf``, not valid XML or holds no drivable road.
+    Raises :class:`OptimiserError` naming the file when it is missing, not valid XML or PBF, or holds
+    no drivable road.
     """
-    path = _checked_path(Path(osm_path))
     ox = _import_osmnx()
-    graph = _network(ox, path, _is_drivable, what=f"drivable road (highway={', '.join(ROAD_CLASS)})",
-                     extra_tags=ACCESS_TAGS)
+    with _as_xml(Path(osm_path)) as path:
+        graph = _network(ox, path, _is_drivable, what=f"drivable road (highway={', '.join(ROAD_CLASS)})",
+                         extra_tags=ACCESS_TAGS, named=Path(osm_path))
     graph = ox.simplify_graph(graph, edge_attrs_differ=SPLIT_ON)
     ox.routing.add_edge_speeds(graph, hwy_speeds=DEFAULT_SPEED_KMH)
-    roads = _road_rows(_fastest_edges(graph), source=path.name)
+    roads = _road_rows(_fastest_edges(graph), source=Path(osm_path).name)
     return _node_frame(graph, roads), roads
 
 
@@ -99,12 +101,13 @@ def walkways_from_osm(osm_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read an OSM XML file into a walking network: ``(nodes, ways)``, ``node_id, lat, lon`` and
     ``from_node, to_node, length_km``, each way once (walkable both ways whatever its one-way tags).
 
-    Raises :class:`OptimiserError` naming the file when it is missing, a ``.pbf``, not valid XML or
-    holds no walkable way.
+    Raises :class:`OptimiserError` naming the file when it is missing, not valid XML or PBF, or holds
+    no walkable way.
     """
-    path = _checked_path(Path(osm_path))
-    graph = _network(_import_osmnx(), path, _is_walkable, what="walkable way (highway=footway, residential, …)",
-                     extra_tags=FOOT_TAGS, bidirectional=True)
+    ox = _import_osmnx()
+    with _as_xml(Path(osm_path)) as path:
+        graph = _network(ox, path, _is_walkable, what="walkable way (highway=footway, residential, …)",
+                         extra_tags=FOOT_TAGS, bidirectional=True, named=Path(osm_path))
     lengths: dict[tuple[int, int], float] = {}
     for u, v, tags in graph.edges(data=True):
         pair = (min(u, v), max(u, v))
@@ -141,28 +144,43 @@ def write_roads(folder: Path, road_nodes: pd.DataFrame, roads: pd.DataFrame) -> 
 
 # --- reading ----------------------------------------------------------------------------------
 
-def _checked_path(path: Path) -> Path:
-    """Fail early, and in the analyst's words, on files OSMnx cannot read."""
-    if path.name.lower().endswith(".pbf"):
-        raise OptimiserError(f"{path}: .pbf files are not read directly: convert to .osm XML first, "
-                             f"e.g. osmium cat {path} -o {path.with_suffix('').with_suffix('.osm')}")
+@contextmanager
+def _as_xml(path: Path) -> Iterator[Path]:
+    """The file as OSM XML, which OSMnx reads: a ``.pbf`` (Geofabrik's format) is written out as XML by
+    pyosmium into a temporary folder, removed after the read."""
     if not path.is_file():
         raise OptimiserError(f"{path}: no such OpenStreetMap file")
-    return path
+    if not path.name.lower().endswith(".pbf"):
+        yield path
+        return
+    osmium = _import_optional("osmium")
+    with tempfile.TemporaryDirectory() as folder:
+        xml = Path(folder) / "extract.osm"
+        try:
+            with osmium.SimpleWriter(str(xml)) as writer:
+                for item in osmium.FileProcessor(str(path)):
+                    writer.add(item)
+        except RuntimeError as exc:
+            raise OptimiserError(f"{path}: not readable as OpenStreetMap PBF: {exc}") from None
+        yield xml
 
 
 def _import_osmnx() -> ModuleType:
-    """OSMnx is an optional extra: import it only when an OSM file is actually read."""
+    return _import_optional("osmnx")
+
+
+def _import_optional(name: str) -> ModuleType:
+    """OSMnx and pyosmium are an optional extra: imported only when an OSM file is actually read."""
     try:
-        import osmnx
+        return importlib.import_module(name)
     except ImportError as exc:
         raise OptimiserError(NEEDS_EXTRA) from exc
-    return osmnx
 
 
 def _network(ox: ModuleType, path: Path, keep: Callable[[dict[str, Any]], bool], *, what: str,
-             extra_tags: Iterable[str], bidirectional: bool = False) -> Any:
-    """The largest connected part of the ways ``keep`` accepts, unsimplified, as an OSMnx MultiDiGraph.
+             extra_tags: Iterable[str], named: Path, bidirectional: bool = False) -> Any:
+    """The largest connected part of the ways ``keep`` accepts, unsimplified, as an OSMnx MultiDiGraph;
+    errors name the file the analyst gave (``named``), which ``path`` may be an XML copy of.
 
     ``graph_from_xml`` has no network-type filter: it turns every way in the
     file (footpaths, buildings, railways) into edges. So the file is read
@@ -173,13 +191,13 @@ def _network(ox: ModuleType, path: Path, keep: Callable[[dict[str, Any]], bool],
         with _extra_tags(ox, "useful_tags_way", extra_tags), _extra_tags(ox, "useful_tags_node", ["name"]):
             graph = ox.graph_from_xml(path, bidirectional=bidirectional, simplify=False, retain_all=True)
     except (ParseError, SAXException, UnicodeDecodeError) as exc:
-        raise OptimiserError(f"{path}: not readable as OpenStreetMap XML: {exc}") from None
+        raise OptimiserError(f"{named}: not readable as OpenStreetMap XML: {exc}") from None
     except (ValueError, TypeError) as exc:
-        raise OptimiserError(f"{path}: cannot build a road graph: {_reason(exc)}") from None
+        raise OptimiserError(f"{named}: cannot build a road graph: {_reason(exc)}") from None
     graph.remove_edges_from([(u, v, k) for u, v, k, tags in graph.edges(keys=True, data=True) if not keep(tags)])
     graph.remove_nodes_from([n for n, degree in graph.degree() if degree == 0])
     if graph.number_of_edges() == 0:
-        raise OptimiserError(f"{path}: no {what} in the file")
+        raise OptimiserError(f"{named}: no {what} in the file")
     return ox.truncate.largest_component(graph, strongly=False)
 
 

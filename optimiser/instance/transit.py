@@ -532,7 +532,7 @@ def _read_walkways(path: Path, name: str, log: ProblemLog) -> WalkingNetwork | N
         return WalkingNetwork(*walkways_from_osm(path))
     except OptimiserError as error:
         log.add(name, str(error).removeprefix(f"{path}: "),
-                fix="Give an OpenStreetMap extract of the area as .osm XML, or a GraphML file")
+                fix="Give an OpenStreetMap extract of the area as .osm XML or .osm.pbf, or a GraphML file")
     return None
 
 
