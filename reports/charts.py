@@ -34,7 +34,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path
-from matplotlib.text import Annotation
+from matplotlib.text import Annotation, Text
 from matplotlib.textpath import TextPath
 from matplotlib.ticker import PercentFormatter
 from matplotlib.transforms import Bbox
@@ -227,26 +227,41 @@ def _place_labels(ax, labels: list[tuple[Annotation, str, tuple[int, int]]], fix
     taken = [_label_box(annotation, renderer) for annotation in fixed]
     markers = [Bbox.from_bounds(x - half, y - half, 2 * half, 2 * half)
                for x, y in ax.transData.transform([(p.x, p.y) for p in points])]
+    points_px = ax.figure.dpi / 72
     for i, (annotation, short, (east, north)) in enumerate(labels):
         sides = [(east, north), (-east, north), (east, -north), (-east, -north), (0, north), (0, -north),
                  (east, 0), (-east, 0)]
         others = taken + markers[:i] + markers[i + 1:]  # its own marker is where its corner points
-        box = next((box for text in dict.fromkeys((annotation.get_text(), short))
-                    for distance in LABEL_DISTANCES_PT for x, y in sides
-                    if _fits(box := _moved(annotation, text, x * distance, y * distance, renderer), frame,
-                             others)), None)
-        if box is None:
+        shapes = {text: _shape(annotation, text, renderer) for text in dict.fromkeys((annotation.get_text(), short))}
+        spot = next(((text, x * distance, y * distance) for text, (box, width, height) in shapes.items()
+                     for distance in LABEL_DISTANCES_PT for x, y in sides
+                     if _fits(box.translated(x * distance * points_px - width * (x < 0) - width / 2 * (x == 0),
+                                             y * distance * points_px - height * (y < 0) - height / 2 * (y == 0)),
+                              frame, others)), None)
+        if spot is None:
             annotation.remove()
         else:
-            taken.append(box)
+            taken.append(_moved(annotation, *spot, renderer))
+
+
+def _shape(annotation: Annotation, text: str, renderer) -> tuple[Bbox, float, float]:
+    """A label's box with its text's lower left corner on the marker, and the text's width and height (pixels):
+    every other place is this box moved (so each text is measured once, not once a place)."""
+    box = _moved(annotation, text, 0.0, 0.0, renderer)
+    extent = Text.get_window_extent(annotation, renderer)
+    return box, extent.width, extent.height
 
 
 def _moved(annotation: Annotation, text: str, x_pt: float, y_pt: float, renderer) -> Bbox:
     """Set the label's text and its corner's offset from the marker; its box as drawn."""
     annotation.set_text(text)
     annotation.xyann = (x_pt, y_pt)
-    annotation.set_horizontalalignment("left" if x_pt > 0 else "right" if x_pt < 0 else "center")
-    annotation.set_verticalalignment("bottom" if y_pt > 0 else "top" if y_pt < 0 else "center")
+    annotation.set_horizontalalignment("left" if x_pt >= 0 else "right")
+    annotation.set_verticalalignment("bottom" if y_pt >= 0 else "top")
+    if x_pt == 0 and y_pt != 0:
+        annotation.set_horizontalalignment("center")
+    if y_pt == 0 and x_pt != 0:
+        annotation.set_verticalalignment("center")
     return _label_box(annotation, renderer)
 
 
@@ -257,9 +272,15 @@ def _label_box(annotation: Annotation, renderer) -> Bbox:
     return annotation.get_bbox_patch().get_window_extent(renderer)
 
 
+#: Room kept around a label, pixels: a box moved arithmetically may differ from the one drawn by rounding.
+LABEL_MARGIN_PX = 1.0
+
+
 def _fits(box: Bbox, frame: Bbox, taken: list[Bbox]) -> bool:
-    inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
-    return inside and not any(box.overlaps(other) for other in taken)
+    grown = Bbox.from_extents(box.x0 - LABEL_MARGIN_PX, box.y0 - LABEL_MARGIN_PX, box.x1 + LABEL_MARGIN_PX,
+                              box.y1 + LABEL_MARGIN_PX)
+    inside = frame.x0 <= grown.x0 and grown.x1 <= frame.x1 and frame.y0 <= grown.y0 and grown.y1 <= frame.y1
+    return inside and not any(grown.overlaps(other) for other in taken)
 
 
 def _draw_zones(ax, layers: MapLayers, values: np.ndarray, cmap: str | matplotlib.colors.Colormap,
