@@ -558,7 +558,7 @@ def _hosts_summary(instance: Instance, configurations: Mapping[str, Configuratio
                    names: OptionNames, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The hosts table in brief: how many sites take each role in each option, and only the service lines whose
     sites differ between the options, each cell its sites when few, else how many and, against the status quo
-    where it is shown, which it gains (+) and loses (−)."""
+    where it is shown, which it gains (+) and loses (−), or how many when those are many too."""
     site_names = instance.sites["name"].astype(str).map(_short_site).to_dict()
     reference = next((o for o in options if names.source.get(o) == "status quo" and o in configurations), None)
     services = {_text(service.name) or service.service_id: service.service_id
@@ -571,8 +571,10 @@ def _hosts_summary(instance: Instance, configurations: Mapping[str, Configuratio
         if reference is None or option == reference:
             return f"{len(sites)} sites"
         today = set(configurations[reference].sites_of(service))
-        changes = [f"+{site_names.get(x, x)}" for x in sorted(sites - today)] + \
-                  [f"−{site_names.get(x, x)}" for x in sorted(today - sites)]
+        gained, lost = sorted(sites - today), sorted(today - sites)
+        if len(gained) + len(lost) > LISTED_SITES:
+            return f"{len(sites)} sites: {len(gained)} gained, {len(lost)} lost against today"
+        changes = [f"+{site_names.get(x, x)}" for x in gained] + [f"−{site_names.get(x, x)}" for x in lost]
         return f"{len(sites)} sites" + (f": {', '.join(changes)}" if changes else ", as today")
 
     counts = []
