@@ -76,7 +76,7 @@ def report(study: Study, path: str | Path, *, pdf: bool = False, overwrite: bool
         for target in targets:
             if target.exists():
                 raise OptimiserError(f"{target} already exists: pass overwrite=True to replace it")
-    html = render_html(study, today=today, sweep=sweep)
+    html = render_html(study, today=today, sweep=sweep, dpi=charts.PRINT_DPI if pdf else charts.SCREEN_DPI)
     html_path.parent.mkdir(parents=True, exist_ok=True)
     html_path.write_text(html, encoding="utf-8")
     if pdf:
@@ -84,8 +84,9 @@ def report(study: Study, path: str | Path, *, pdf: bool = False, overwrite: bool
     return targets
 
 
-def render_html(study: Study, *, today: dt.date | None = None, sweep: SweepResult | None = None) -> str:
-    """The report as one HTML string."""
+def render_html(study: Study, *, today: dt.date | None = None, sweep: SweepResult | None = None,
+                dpi: int = charts.SCREEN_DPI) -> str:
+    """The report as one HTML string, its figures drawn at ``dpi`` (finer where it will be printed)."""
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                               keep_trailing_newline=True)
@@ -93,7 +94,8 @@ def render_html(study: Study, *, today: dt.date | None = None, sweep: SweepResul
     environment.filters["pct"] = _pct
     environment.filters["measure"] = _measure_text
     environment.filters["signed"] = _signed
-    return environment.get_template("report.html").render(**context(study, today or dt.date.today(), sweep))
+    with charts.resolution(dpi):
+        return environment.get_template("report.html").render(**context(study, today or dt.date.today(), sweep))
 
 
 def write_pdf(html: str, path: Path) -> None:
