@@ -42,7 +42,7 @@ from matplotlib.transforms import Bbox
 
 CM = 1 / 2.54  # inches per centimetre
 #: Resolution of the figures, dots per inch: in the HTML, a little finer than the size it shows them at (a map
-#: 8 cm wide is shown about 8.8 cm wide, 333 CSS pixels, and drawn 378 pixels wide); for a PDF, finer for print.
+#: 8 cm wide is shown about 8.8 cm wide, 333 CSS pixels, and drawn 377 pixels wide); for a PDF, finer for print.
 SCREEN_DPI, PRINT_DPI = 120, 150
 _DPI: ContextVar[int] = ContextVar("dpi", default=SCREEN_DPI)
 #: Settings every figure is drawn under (local to each figure, never global).

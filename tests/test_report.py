@@ -521,3 +521,22 @@ def test_a_long_hosts_table_is_summarised_and_the_full_table_folded(fourteen: St
     assert brief_rows == ["differs"] * len(brief_rows) and len(brief_rows) <= 4
     assert not re.search(r"<td>(?!\d)(?:[^<,]+, ){4,}[^<,]+</td>", brief)  # no cell lists five sites or more
     assert "thead { display: table-header-group; }" in html
+
+
+def test_figures_are_drawn_finer_for_print_than_for_the_screen(mse: Study, mse_html: Path):
+    """A map is 8 cm wide: 8 / 2.54 × 120 = 377.95 pixels in the HTML and × 150 = 472.44 in the HTML a PDF is made
+    from, of which matplotlib draws the whole pixels: 377 and 472."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from reports import charts
+    from reports.render import render_html
+
+    def map_width(html: str) -> int:
+        data = re.search(r'<figure class="map">\s*<img src="data:image/png;base64,([^"]+)"', html).group(1)
+        return Image.open(io.BytesIO(base64.b64decode(data))).size[0]
+
+    assert map_width(mse_html.read_text(encoding="utf-8")) == 377
+    assert map_width(render_html(mse, today=DAY, dpi=charts.PRINT_DPI)) == 472
