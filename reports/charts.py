@@ -1,11 +1,10 @@
 """The report's figures: maps, travel-time change, equity and rank acceptability, as PNG data URIs.
 
-Every figure is drawn with matplotlib's Agg backend under fixed settings
-(bundled DejaVu Sans, no mathtext, no PNG software tag, fixed size and
-resolution), so the same inputs give the same bytes; the one use of mathtext is
-:func:`math_svg`, for the formulation's own LaTeX, never for instance text. Figures are closed
-after use. Text from the instance (zone and site names) is drawn as plain
-text: ``$`` or ``_`` in a name never becomes mathematics.
+Every figure is a :class:`matplotlib.figure.Figure` of its own, drawn by the Agg renderer (no pyplot, so no
+window and no figure kept between calls) under fixed settings (bundled DejaVu Sans, no mathtext, no PNG
+software tag, fixed size and resolution), so the same inputs give the same bytes; the one use of mathtext is
+:func:`math_svg`, for the formulation's own LaTeX, never for instance text. Text from the instance (zone and
+site names) is drawn as plain text: ``$`` or ``_`` in a name never becomes mathematics.
 """
 
 from __future__ import annotations
@@ -22,26 +21,30 @@ import tempfile
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path as FilePath
 
 import matplotlib
-
-matplotlib.use("Agg")  # before pyplot: never a window, the same pixels everywhere
-
 import matplotlib.cm
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.collections import LineCollection
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.patches import PathPatch
 from matplotlib.path import Path
+from matplotlib.text import Annotation, Text
 from matplotlib.textpath import TextPath
 from matplotlib.ticker import PercentFormatter
+from matplotlib.transforms import Bbox
 
 CM = 1 / 2.54  # inches per centimetre
-DPI = 150
+#: Resolution of the figures, dots per inch: in the HTML, a little finer than the size it shows them at (a map
+#: 8 cm wide is shown about 8.8 cm wide, 333 CSS pixels, and drawn 377 pixels wide); for a PDF, finer for print.
+SCREEN_DPI, PRINT_DPI = 120, 150
+_DPI: ContextVar[int] = ContextVar("dpi", default=SCREEN_DPI)
 #: Settings every figure is drawn under (local to each figure, never global).
 RC = {
     "font.family": "DejaVu Sans",
@@ -69,19 +72,28 @@ OPTION_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#8172b3", "#937860", "#da8bc
 
 
 @contextmanager
+def resolution(dpi: int) -> Iterator[None]:
+    """Draw the figures made inside the block at ``dpi`` dots per inch."""
+    token = _DPI.set(dpi)
+    try:
+        yield
+    finally:
+        _DPI.reset(token)
+
+
+@contextmanager
 def _figure(width_cm: float, height_cm: float, **subplots) -> Iterator[tuple[Figure, np.ndarray]]:
+    """A figure and its grid of axes under :data:`RC`; drawn (by :func:`_png`) inside the block, so under it too."""
     with matplotlib.rc_context(RC):
-        fig, axes = plt.subplots(figsize=(width_cm * CM, height_cm * CM), squeeze=False, **subplots)
-        try:
-            yield fig, axes
-        finally:
-            plt.close(fig)
+        fig = Figure(figsize=(width_cm * CM, height_cm * CM), dpi=_DPI.get())  # measured as drawn: labels are placed
+        FigureCanvasAgg(fig)
+        yield fig, fig.subplots(squeeze=False, **subplots)
 
 
 def _png(fig: Figure) -> str:
     """The figure as a base64 PNG data URI, with no timestamp or software tag."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    fig.savefig(buffer, format="png", dpi=fig.dpi, metadata={"Software": None})
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -106,10 +118,12 @@ def map_scale(values: Sequence[float]) -> tuple[float, float]:
 @dataclass(frozen=True)
 class MapLayers:
     """What every map of an instance draws beneath its zones and sites, in a local metric projection (metres):
-    the zones' areas (index ``zone_id``, column ``approximate``), the road graph, the sites and the neighbouring
-    providers (index ``neighbour_id``, column ``name``; none where patients do not leave)."""
+    the zones' areas (index ``zone_id``, column ``approximate``) and their outlines as matplotlib paths (made
+    once: every map colours the same shapes), the road graph, the sites and the neighbouring providers (index
+    ``neighbour_id``, column ``name``; none where patients do not leave)."""
 
     areas: object  # geopandas.GeoDataFrame: imported lazily with the geo extra
+    outlines: list[Path]  # one per zone, in the order of areas
     roads: np.ndarray  # segments × 2 ends × (x, y), metres
     road_widths: np.ndarray
     sites: object  # geopandas.GeoSeries of points, index site_id
@@ -136,8 +150,12 @@ class MapLayers:
             {"name": neighbours["name"].astype(str).to_numpy()},
             index=pd.Index(neighbours["neighbour_id"].to_numpy(), name="neighbour_id"),
             geometry=gpd.points_from_xy(neighbours["lon"], neighbours["lat"]), crs=areas.crs).to_crs(local)
-        return cls(areas.to_crs(local), segments, links["road_class"].map(ROAD_WIDTH).fillna(0.5).to_numpy(float),
-                   points, others)
+        from shapely.plotting import patch_from_polygon
+
+        projected_areas = areas.to_crs(local)
+        outlines = [patch_from_polygon(area).get_path() for area in projected_areas.geometry]
+        return cls(projected_areas, outlines, segments,
+                   links["road_class"].map(ROAD_WIDTH).fillna(0.5).to_numpy(float), points, others)
 
     def bounds(self) -> tuple[float, float, float, float]:
         """West, south, east, north of the zones and any neighbouring providers (which may lie beyond them)."""
@@ -158,16 +176,15 @@ def option_map(layers: MapLayers, values: pd.Series, *, sites: Sequence[MapSite]
     what they host, any neighbouring providers with the patients who leave for them (``flows``: ``zone_id,
     neighbour_id, activity``, line width by activity against ``flow_scale``), a colour bar with its unit, a
     scale bar and, where zones are approximate, a note."""
-    areas = layers.areas.assign(value=values.reindex(layers.areas.index).to_numpy(float))
     west, south, east, north = layers.bounds()
     ratio = (north - south) / max(east - west, 1.0)
     with _figure(8.0, min(11.0, max(6.0, 8.0 * ratio + 1.6))) as (fig, axes):
         ax = axes[0, 0]
-        areas.plot(ax=ax, column="value", cmap=cmap, norm=Normalize(*scale), edgecolor="#666666", linewidth=0.4,
-                   missing_kwds={"color": "#eeeeee", "edgecolor": "#999999", "hatch": "//"}, zorder=1)
+        _draw_zones(ax, layers, values.reindex(layers.areas.index).to_numpy(float), cmap, Normalize(*scale))
         ax.add_collection(LineCollection(layers.roads, linewidths=layers.road_widths, colors="#555555", alpha=0.5,
                                          zorder=2))
         below = _labels_below(layers, sites, east - west)
+        labels = []
         for site in sites:
             point = layers.sites.loc[site.site_id]
             colour = ROLE_COLOURS[roles.index(site.role) % len(ROLE_COLOURS)] if site.role in roles else "#222222"
@@ -175,19 +192,20 @@ def option_map(layers: MapLayers, values: pd.Series, *, sites: Sequence[MapSite]
                        c=colour if site.hosts_any else "white", edgecolors="black")
             east_half = point.x > (west + east) / 2  # labels point inwards, so they stay on the map
             text = "\n".join(textwrap.fill(line, 24, break_long_words=False) for line in site.label.splitlines())
-            ax.annotate(text, zorder=5,
-                        xy=(point.x, point.y), xytext=(-5 if east_half else 5, -5 if site.site_id in below else 5),
-                        textcoords="offset points", ha="right" if east_half else "left",
-                        va="top" if site.site_id in below else "bottom", fontsize=5.5,
-                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#888888", "lw": 0.4, "alpha": 0.9})
-        if layers.neighbours is not None:
-            _draw_neighbours(ax, layers, flows, flow_scale, middle_x=(west + east) / 2)
+            preferred = (-1 if east_half else 1, -1 if site.site_id in below else 1)
+            labels.append((ax.annotate(text, zorder=5, xy=(point.x, point.y), xytext=(0, 0), fontsize=5.5,
+                                       textcoords="offset points", gid="site-label",
+                                       bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#888888", "lw": 0.4,
+                                             "alpha": 0.9}),
+                           site.label.splitlines()[0], preferred))
+        fixed = _draw_neighbours(ax, layers, flows, flow_scale, middle_x=(west + east) / 2) \
+            if layers.neighbours is not None else []
         ax.set_xlim(west, east)
         ax.set_ylim(south, north)
         ax.set_aspect("equal")
         ax.set_axis_off()
         _scale_bar(ax, east - west)
-        if areas["approximate"].any():
+        if layers.areas["approximate"].any():
             ax.text(0.99, 0.01, "zone areas approximate (Voronoi cells of the zones' centres)", transform=ax.transAxes,
                     ha="right", va="bottom", fontsize=5, color="#555555")
         bar = fig.colorbar(matplotlib.cm.ScalarMappable(norm=Normalize(*scale), cmap=cmap), ax=ax,
@@ -198,15 +216,108 @@ def option_map(layers: MapLayers, values: pd.Series, *, sites: Sequence[MapSite]
             bar.set_ticks(list(ticks), labels=list(ticks.values()))
         ax.set_title(title, loc="left", fontweight="bold")
         fig.subplots_adjust(left=0.02, right=0.98, top=0.93, bottom=0.08)
+        _place_labels(ax, labels, fixed, [layers.sites.loc[site.site_id] for site in sites])
         return _png(fig)
 
 
-def _draw_neighbours(ax, layers: MapLayers, flows: pd.DataFrame | None, flow_scale: float, middle_x: float) -> None:
+#: Where a label may sit against its marker: its corner (or the middle of its edge) this many points from the
+#: marker, up and to the right, up and to the left …, first on the side given, then further out.
+LABEL_DISTANCES_PT = (5.0, 11.0, 18.0)
+#: A marker's half width on the map, points, with its edge: no label may cover another site's marker.
+MARKER_HALF_PT = 4.0
+
+
+def _place_labels(ax, labels: list[tuple[Annotation, str, tuple[int, int]]], fixed: list[Annotation],
+                  points: list) -> None:
+    """Put each site label where its box (measured as drawn) overlaps no label placed before it, no other marker and
+    nothing outside the map: the side given first (inwards), then the other corners, then further out. A label
+    that fits nowhere is shortened to the site's name and tried again, and dropped if that fits nowhere either
+    (the table of who hosts what still says it). Greedy, in the order given, so the same map comes out each time;
+    adjustText, the library for this, pushes labels apart step by step without a promise that none overlaps."""
+    renderer = ax.figure.canvas.get_renderer()
+    ax.apply_aspect()
+    frame = ax.get_window_extent(renderer)
+    half = MARKER_HALF_PT * ax.figure.dpi / 72
+    taken = [_label_box(annotation, renderer) for annotation in fixed]
+    markers = [Bbox.from_bounds(x - half, y - half, 2 * half, 2 * half)
+               for x, y in ax.transData.transform([(p.x, p.y) for p in points])]
+    points_px = ax.figure.dpi / 72
+    for i, (annotation, short, (east, north)) in enumerate(labels):
+        sides = [(east, north), (-east, north), (east, -north), (-east, -north), (0, north), (0, -north),
+                 (east, 0), (-east, 0)]
+        others = taken + markers[:i] + markers[i + 1:]  # its own marker is where its corner points
+        shapes = {text: _shape(annotation, text, renderer) for text in dict.fromkeys((annotation.get_text(), short))}
+        spot = next(((text, x * distance, y * distance) for text, (box, width, height) in shapes.items()
+                     for distance in LABEL_DISTANCES_PT for x, y in sides
+                     if _fits(box.translated(x * distance * points_px - width * (x < 0) - width / 2 * (x == 0),
+                                             y * distance * points_px - height * (y < 0) - height / 2 * (y == 0)),
+                              frame, others)), None)
+        if spot is None:
+            annotation.remove()
+        else:
+            taken.append(_moved(annotation, *spot, renderer))
+
+
+def _shape(annotation: Annotation, text: str, renderer) -> tuple[Bbox, float, float]:
+    """A label's box with its text's lower left corner on the marker, and the text's width and height (pixels):
+    every other place is this box moved (so each text is measured once, not once a place)."""
+    box = _moved(annotation, text, 0.0, 0.0, renderer)
+    extent = Text.get_window_extent(annotation, renderer)
+    return box, extent.width, extent.height
+
+
+def _moved(annotation: Annotation, text: str, x_pt: float, y_pt: float, renderer) -> Bbox:
+    """Set the label's text and its corner's offset from the marker; its box as drawn."""
+    annotation.set_text(text)
+    annotation.xyann = (x_pt, y_pt)
+    annotation.set_horizontalalignment("left" if x_pt >= 0 else "right")
+    annotation.set_verticalalignment("bottom" if y_pt >= 0 else "top")
+    if x_pt == 0 and y_pt != 0:
+        annotation.set_horizontalalignment("center")
+    if y_pt == 0 and x_pt != 0:
+        annotation.set_verticalalignment("center")
+    return _label_box(annotation, renderer)
+
+
+def _label_box(annotation: Annotation, renderer) -> Bbox:
+    """A label's box as drawn, with its rounded frame."""
+    annotation.update_positions(renderer)
+    annotation.update_bbox_position_size(renderer)
+    return annotation.get_bbox_patch().get_window_extent(renderer)
+
+
+#: Room kept around a label, pixels: a box moved arithmetically may differ from the one drawn by rounding.
+LABEL_MARGIN_PX = 1.0
+
+
+def _fits(box: Bbox, frame: Bbox, taken: list[Bbox]) -> bool:
+    grown = Bbox.from_extents(box.x0 - LABEL_MARGIN_PX, box.y0 - LABEL_MARGIN_PX, box.x1 + LABEL_MARGIN_PX,
+                              box.y1 + LABEL_MARGIN_PX)
+    inside = frame.x0 <= grown.x0 and grown.x1 <= frame.x1 and frame.y0 <= grown.y0 and grown.y1 <= frame.y1
+    return inside and not any(grown.overlaps(other) for other in taken)
+
+
+def _draw_zones(ax, layers: MapLayers, values: np.ndarray, cmap: str | matplotlib.colors.Colormap,
+                norm: Normalize) -> None:
+    """The zones coloured by ``values`` on ``norm``, a zone without a value pale grey and hatched. (GeoDataFrame.plot
+    would draw the whole figure once more before it is saved: a third of each map's time.)"""
+    known = ~np.isnan(values)
+    for shown, style in ((known, {"array": values[known], "cmap": cmap, "norm": norm, "edgecolor": "#666666"}),
+                         (~known, {"facecolor": "#eeeeee", "edgecolor": "#999999", "hatch": "//"})):
+        if shown.any():
+            ax.add_collection(PatchCollection([PathPatch(path) for path, drawn in zip(layers.outlines, shown,
+                                                                                        strict=True) if drawn],
+                                              linewidth=0.4, zorder=1, **style))
+
+
+def _draw_neighbours(ax, layers: MapLayers, flows: pd.DataFrame | None, flow_scale: float,
+                     middle_x: float) -> list[Annotation]:
     """Neighbouring providers as labelled triangles, and a line from each zone's centre to the neighbour its
     patients leave for, as wide as the activity a year (against ``flow_scale``), labelled with the total; labels
-    point inwards from ``middle_x``, as the sites' do, so they stay on the map."""
+    point inwards from ``middle_x``, as the sites' do, so they stay on the map. Returns the labels: the sites'
+    labels keep clear of them."""
     centres = layers.areas.geometry.representative_point()
-    received = pd.Series(dtype=float)
+    received, labels = pd.Series(dtype=float), []
     if flows is not None and len(flows) and flow_scale > 0:
         sent = flows[flows["activity"] > 0].groupby(["zone_id", "neighbour_id"])["activity"].sum()
         received = sent.groupby(level="neighbour_id").sum()
@@ -222,11 +333,12 @@ def _draw_neighbours(ax, layers: MapLayers, flows: pd.DataFrame | None, flow_sca
         text = textwrap.fill(row["name"], 24, break_long_words=False) + (
             f"\n{leaving:,.0f} a year leave for it" if leaving > 0 else "")
         east_half = point.x > middle_x
-        ax.annotate(text, xy=(point.x, point.y), xytext=(-5 if east_half else 5, -5), textcoords="offset points",
-                    ha="right" if east_half else "left", va="top",
-                    fontsize=5.5, color=NEIGHBOUR_COLOUR, zorder=5,
-                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": NEIGHBOUR_COLOUR, "lw": 0.4,
-                          "alpha": 0.9})
+        labels.append(ax.annotate(text, xy=(point.x, point.y), xytext=(-5 if east_half else 5, -5),
+                                  textcoords="offset points", ha="right" if east_half else "left", va="top",
+                                  fontsize=5.5, color=NEIGHBOUR_COLOUR, zorder=5,
+                                  bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": NEIGHBOUR_COLOUR,
+                                        "lw": 0.4, "alpha": 0.9}))
+    return labels
 
 
 def _labels_below(layers: MapLayers, sites: Sequence[MapSite], width_m: float) -> set[str]:
@@ -474,7 +586,7 @@ def acceptability_chart(acceptability: pd.DataFrame, labels: Mapping[str, str]) 
     """Stacked horizontal bars: the share of weight samples giving each option each rank."""
     ranks = list(acceptability.columns)
     options = list(acceptability.index)
-    colours = plt.get_cmap("viridis")(np.linspace(0.1, 0.95, max(len(ranks), 1)))
+    colours = matplotlib.colormaps["viridis"](np.linspace(0.1, 0.95, max(len(ranks), 1)))
     with _figure(16.0, 2.2 + 0.55 * len(options)) as (fig, axes):
         ax = axes[0, 0]
         y = np.arange(len(options))

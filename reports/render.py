@@ -79,7 +79,7 @@ def report(study: Study, path: str | Path, *, pdf: bool = False, overwrite: bool
         for target in targets:
             if target.exists():
                 raise OptimiserError(f"{target} already exists: pass overwrite=True to replace it")
-    html = render_html(study, today=today, sweep=sweep)
+    html = render_html(study, today=today, sweep=sweep, dpi=charts.PRINT_DPI if pdf else charts.SCREEN_DPI)
     html_path.parent.mkdir(parents=True, exist_ok=True)
     html_path.write_text(html, encoding="utf-8")
     if pdf:
@@ -87,8 +87,9 @@ def report(study: Study, path: str | Path, *, pdf: bool = False, overwrite: bool
     return targets
 
 
-def render_html(study: Study, *, today: dt.date | None = None, sweep: SweepResult | None = None) -> str:
-    """The report as one HTML string."""
+def render_html(study: Study, *, today: dt.date | None = None, sweep: SweepResult | None = None,
+                dpi: int = charts.SCREEN_DPI) -> str:
+    """The report as one HTML string, its figures drawn at ``dpi`` (finer where it will be printed)."""
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                               keep_trailing_newline=True)
@@ -96,7 +97,8 @@ def render_html(study: Study, *, today: dt.date | None = None, sweep: SweepResul
     environment.filters["pct"] = _pct
     environment.filters["measure"] = _measure_text
     environment.filters["signed"] = _signed
-    return environment.get_template("report.html").render(**context(study, today or dt.date.today(), sweep))
+    with charts.resolution(dpi):
+        return environment.get_template("report.html").render(**context(study, today or dt.date.today(), sweep))
 
 
 def write_pdf(html: str, path: Path) -> None:
@@ -546,7 +548,53 @@ def hosts_table(instance: Instance, configurations: Mapping[str, Configuration],
     role_names = ({str(k).upper(): _text(v) for k, v in instance.roles["name"].items()}
                   if len(instance.roles) else {})
     return {"options": [names.short(o) for o in options], "rows": rows, "roles": roles,
-            "role_names": sorted(role_names.items())}
+            "role_names": sorted(role_names.items()),
+            "summary": (_hosts_summary(instance, configurations, options, names, rows)
+                        if len(site_names) > FOLD_SITES else None)}
+
+
+#: Beyond this many sites the table of who hosts what is summarised, and the full table folded beneath.
+FOLD_SITES = 10
+#: A summary's cell names its sites up to this many; beyond, it counts them.
+LISTED_SITES = 4
+
+
+def _hosts_summary(instance: Instance, configurations: Mapping[str, Configuration], options: list[str],
+                   names: OptionNames, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The hosts table in brief: how many sites take each role in each option, and only the service lines whose
+    sites differ between the options, each cell its sites when few, else how many and, against the status quo
+    where it is shown, which it gains (+) and loses (−), or how many when those are many too."""
+    site_names = instance.sites["name"].astype(str).map(_short_site).to_dict()
+    reference = next((o for o in options if names.source.get(o) == "status quo" and o in configurations), None)
+    services = {_text(service.name) or service.service_id: service.service_id
+                for service in instance.services.itertuples(index=False)}
+
+    def cell(option: str, service: str, text: str) -> str:
+        sites = set(configurations[option].sites_of(service)) if option in configurations else set()
+        if len(sites) <= LISTED_SITES:
+            return text
+        if reference is None or option == reference:
+            return f"{len(sites)} sites"
+        today = set(configurations[reference].sites_of(service))
+        gained, lost = sorted(sites - today), sorted(today - sites)
+        if len(gained) + len(lost) > LISTED_SITES:
+            return f"{len(sites)} sites: {len(gained)} gained, {len(lost)} lost against today"
+        changes = [f"+{site_names.get(x, x)}" for x in gained] + [f"−{site_names.get(x, x)}" for x in lost]
+        return f"{len(sites)} sites" + (f": {', '.join(changes)}" if changes else ", as today")
+
+    counts = []
+    for option in options:
+        role_of = configurations[option].role_of if option in configurations else {}
+        by_role: dict[str, int] = {}
+        for role in role_of.values():
+            by_role[role.upper()] = by_role.get(role.upper(), 0) + 1
+        counts.append("; ".join(f"{role} at {n} site{'s' if n != 1 else ''}" for role, n in sorted(by_role.items()))
+                      or "—")
+    changed = [{"service": row["service"], "differs": True,
+                "cells": [cell(option, services[row["service"]], text) for option, text in zip(options, row["cells"],
+                                                                                                strict=True)]}
+               for row in rows if row["differs"]]
+    return {"roles": counts, "rows": changed, "same": len(rows) - len(changed)}
 
 
 # --- 5.–8. change, equity, acceptability, hurdles and volumes -------------------------------

@@ -21,7 +21,7 @@ pytest.importorskip("geopandas", reason="the report extra is not installed (pip 
 
 from optimiser import OptimiserError, load_instance
 from optimiser.appraisal.scores import Study
-from reports.render import markdown, report
+from reports.render import _short_site, markdown, report
 
 MSE = Path(__file__).resolve().parents[1] / "instances" / "mse"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -281,6 +281,18 @@ def test_markdown_escapes_html_and_unlinks():
     assert "<table>" in html and "href" not in html and "s (https://e.org)" in html
 
 
+def test_a_hostile_readme_leaves_no_markup_behind():
+    """A README with a script tag, an ``onerror`` attribute and ``javascript:`` links (inline, autolink, raw
+    anchor, mixed case) renders as text: no tag, attribute or address that a browser would act on."""
+    html = markdown("# R\n\n<script>alert(1)</script>\n\n<img src=x onerror=\"alert(2)\">\n\n"
+                    "See [here](javascript:alert(3)), <javascript:alert(4)> and [ok](JaVaScRiPt:alert(5)).\n\n"
+                    "<a href=\"javascript:alert(6)\">x</a>\n")
+    tags = re.findall(r"<[^>]*>", html)
+    assert {re.sub(r"[<>/]", "", tag) for tag in tags} == {"h1", "p"}  # the parser's own tags, bare
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "onerror=&quot;alert(2)&quot;" in html
+    assert "href" not in html.replace("&lt;a href", "")
+
+
 def test_no_option_passing_the_hurdles_is_said_plainly(mse: Study, tmp_path: Path):
     appraisal = mse.appraisal
     ranking = appraisal.ranking.assign(rank=np.nan, passed_hurdles=False)
@@ -464,3 +476,89 @@ def test_cli_report_with_a_sweep(capsys, mse_sweep: Path, tmp_path: Path):
     code = main(["report", "mse", "-o", str(tmp_path / "empty.html"), "--sweep", str(empty)])
     _, err = capsys.readouterr()
     assert code == 2 and f"--sweep {empty}: cannot read the sweep" in err
+
+
+# --- legible at size --------------------------------------------------------------------------
+
+def _generated(folder: Path, sites: int, zones: int, services: int):
+    from optimiser.instance.generate import generate_instance
+
+    generate_instance(folder, sites=sites, zones=zones, services=services, seed=1)
+    return load_instance(folder)
+
+
+def test_site_labels_never_overlap_on_a_forty_site_map(tmp_path: Path, monkeypatch):
+    """Forty sites, each labelled with its name and four lines of services, on one 8 cm map: no two labels'
+    boxes (their rounded frames, measured with the renderer that draws them) overlap, none covers another
+    site's marker's centre or leaves the map, and where a label fits nowhere it is the site's name alone or
+    nothing, never a label on top of another."""
+    from itertools import combinations
+
+    import pandas as pd
+
+    from optimiser.appraisal.geography import zone_areas
+    from reports import charts
+
+    instance = _generated(tmp_path / "forty", sites=40, zones=120, services=4)
+    layers = charts.MapLayers.of(zone_areas(instance), instance.road_nodes, instance.roads, instance.sites)
+    sites = [charts.MapSite(site_id, f"{_short_site(name)}\nEC +cancer\n+cardiothoracic\n+vascular", None, True)
+             for site_id, name in instance.sites["name"].astype(str).items()]
+    drawn = []
+    monkeypatch.setattr(charts, "_png", lambda fig: drawn.append(fig) or "")
+    minutes = pd.Series(np.linspace(0, 40, len(instance.zones)), index=instance.zones.index)
+    charts.option_map(layers, minutes, sites=sites, roles=[], scale=(0.0, 40.0), title="forty sites")
+    fig = drawn[0]
+    renderer = fig.canvas.get_renderer()
+    fig.draw_without_rendering()
+    ax = fig.axes[0]
+    labels = [text for text in ax.texts if text.get_gid() == "site-label"]
+    boxes = [label.get_bbox_patch().get_window_extent(renderer) for label in labels]
+    frame = ax.get_window_extent(renderer)
+    assert len(labels) >= len(sites) // 3  # 19 of 40 when written: the rest have no room on an 8 cm map
+    assert not [(a, b) for a, b in combinations(boxes, 2) if a.overlaps(b)]
+    assert all(frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1) for box in boxes)
+    names = set(instance.sites["name"].astype(str).map(_short_site))
+    assert all(label.get_text() in names or label.get_text().endswith("+vascular") for label in labels)
+
+
+@pytest.fixture(scope="module")
+def fourteen(tmp_path_factory) -> Study:
+    """A generated instance of 14 sites and 4 service lines: more sites than the report lists one by one."""
+    from optimiser.appraisal.study import study
+
+    instance = _generated(tmp_path_factory.mktemp("generated") / "fourteen", sites=14, zones=60, services=4)
+    return study(instance, top=2, samples=500)
+
+
+def test_a_long_hosts_table_is_summarised_and_the_full_table_folded(fourteen: Study, tmp_path: Path):
+    """Beyond ten sites, who hosts what shows the sites per role and only the service lines that differ between
+    the options mapped, each cell its sites or, when more than four, their number; the full table (every
+    service line: 4, after the header and the roles row) is folded in a <details>, its header a <thead> that
+    the print stylesheet repeats on every page."""
+    html = report(fourteen, tmp_path / "fourteen.html", today=DAY)[0].read_text(encoding="utf-8")
+    maps = _section(html, "maps", "change")
+    brief, folded = maps[maps.index("Who hosts what"):].split("<details", 1)
+    assert "<thead>" in folded and folded.count("<tr") == 1 + 1 + 4
+    brief_rows = re.findall(r'<tr class="(differs|)">', brief)
+    assert brief_rows == ["differs"] * len(brief_rows) and len(brief_rows) <= 4
+    assert not re.search(r"<td>(?!\d)(?:[^<,]+, ){4,}[^<,]+</td>", brief)  # no cell lists five sites or more
+    assert "thead { display: table-header-group; }" in html
+
+
+def test_figures_are_drawn_finer_for_print_than_for_the_screen(mse: Study, mse_html: Path):
+    """A map is 8 cm wide: 8 / 2.54 × 120 = 377.95 pixels in the HTML and × 150 = 472.44 in the HTML a PDF is made
+    from, of which matplotlib draws the whole pixels: 377 and 472."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from reports import charts
+    from reports.render import render_html
+
+    def map_width(html: str) -> int:
+        data = re.search(r'<figure class="map">\s*<img src="data:image/png;base64,([^"]+)"', html).group(1)
+        return Image.open(io.BytesIO(base64.b64decode(data))).size[0]
+
+    assert map_width(mse_html.read_text(encoding="utf-8")) == 377
+    assert map_width(render_html(mse, today=DAY, dpi=charts.PRINT_DPI)) == 472

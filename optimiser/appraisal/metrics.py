@@ -149,15 +149,18 @@ def _activity(instance: Instance, trips: pd.DataFrame) -> np.ndarray:
 # --- measures of one option ----------------------------------------------------------------------
 
 def option_metrics(instance: Instance, label: str, solution: Solution, trips: pd.DataFrame,
-                   flows: pd.DataFrame | None = None) -> pd.DataFrame:
+                   flows: pd.DataFrame | None = None, units: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every measure of one option, tidy: ``option, measure, service, mode, value, unit``.
 
     ``service`` blank: over every service; ``mode`` blank: each service by its own mode. With ``flows``
     (:func:`optimiser.appraisal.leaving.flows`), the activity leaving for neighbours, in all and by service.
+    ``units`` are the option's :func:`volumes` where the caller has them already (else they are worked out).
     """
     mine = _weighed(instance, trips[trips["option"] == label])
     mine_flows = flows[flows["option"] == label] if flows is not None else None
-    rows = [(m, "", "", value) for m, value in _configuration_measures(instance, solution, mine_flows).items()]
+    if units is None:
+        units = volumes(instance, label, solution, mine_flows)
+    rows = [(m, "", "", value) for m, value in _configuration_measures(instance, solution, units).items()]
     if mine_flows is not None:
         rows += _leaving_measures(instance, mine_flows)
     for (service_id, mode), group in mine.groupby(["service_id", "mode"], sort=True):
@@ -226,9 +229,9 @@ def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> flo
     return float(values[order][np.searchsorted(cumulative, q - 1e-12)])
 
 
-def _configuration_measures(instance: Instance, solution: Solution,
-                            flows: pd.DataFrame | None = None) -> dict[str, float]:
-    """Measures of the configuration itself: workforce, money, disruption, quality, transfers."""
+def _configuration_measures(instance: Instance, solution: Solution, units: pd.DataFrame) -> dict[str, float]:
+    """Measures of the configuration itself (workforce, money, disruption, quality, transfers), ``units`` its
+    :func:`volumes`."""
     configuration, services, sites = solution.configuration, instance.services, instance.sites
     baseline = baseline_configuration(instance)
     base = baseline.hosts if baseline else frozenset()
@@ -237,7 +240,6 @@ def _configuration_measures(instance: Instance, solution: Solution,
     expansion = solution.expansion
     expansion_capital = float(sum(row.added * resources.loc[(row.site_id, row.resource), "expansion_capital_gbp_m"]
                                   for row in expansion.itertuples(index=False)))
-    units = volumes(instance, "", solution, flows)
     shortfall = ((units["min_volume"].fillna(0) - units["volume"]).clip(lower=0)
                  + (units["volume"] - units["max_volume"].fillna(np.inf)).clip(lower=0)).sum()
     return {

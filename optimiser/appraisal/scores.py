@@ -196,7 +196,9 @@ def appraise(instance: Instance, options: Mapping[str, Solution | Configuration]
     access = pd.concat([metrics.zone_trips(instance, label, sol, times) for label, sol in solutions.items()],
                        ignore_index=True)
     flows = _neighbour_flows(instance, solutions, times)
-    measured = pd.concat([metrics.option_metrics(instance, label, sol, access, flows)
+    units = {label: metrics.volumes(instance, label, sol, None if flows is None else flows[flows["option"] == label])
+             for label, sol in solutions.items()}
+    measured = pd.concat([metrics.option_metrics(instance, label, sol, access, flows, units[label])
                           for label, sol in solutions.items()], ignore_index=True)
     broken = {label: list((explanations or {}).get(label) or []) or _broken_rules(instance, options[label], sol, times)
               for label, sol in solutions.items()}
@@ -221,9 +223,7 @@ def appraise(instance: Instance, options: Mapping[str, Solution | Configuration]
                                          samples=samples, seed=seed),
         weight_ranges=weight_ranges(scores.loc[ranked, evaluation.index], evaluation["weight"]),
         access=access, equity=metrics.equity(instance, access), change=metrics.change(travel, baseline),
-        volumes=pd.concat([metrics.volumes(instance, label, sol, None if flows is None else
-                                           flows[flows["option"] == label]) for label, sol in solutions.items()],
-                          ignore_index=True),
+        volumes=pd.concat(units.values(), ignore_index=True),
         criteria=criteria, method=method_text(criteria, samples), samples=samples, seed=seed,
         zone_travel=travel, access_shares=metrics.access_shares(instance, access),
         allocations=pd.concat([sol.allocation.assign(option=label) for label, sol in solutions.items()],

@@ -43,6 +43,7 @@ def study(instance: Instance, *, top: int = 5, weights: Mapping[str, float] | No
     baseline = baseline_configuration(instance)
     engines = {engine.data.options: engine}  # one engine per formulation, shared by the options
     explanations: dict[str, list[str]] = {}
+    diagnosing: dict = {}  # the diagnosis models, shared by the options that break the rules
     for number, option_id in enumerate(instance.options.index, 1):
         tell(f"evaluating named option {option_id} ({number} of {len(instance.options)})")
         configuration = option_configuration(instance, option_id)
@@ -53,7 +54,7 @@ def study(instance: Instance, *, top: int = 5, weights: Mapping[str, float] | No
         outcome = engines[formulation].evaluate(configuration, weights=weights)
         options[option_id] = outcome if isinstance(outcome, Solution) else configuration
         if not isinstance(outcome, Solution):
-            explanations[option_id] = diagnosis_lines(diagnose(instance, configuration))
+            explanations[option_id] = diagnosis_lines(diagnose(instance, configuration, engines=diagnosing))
         sources[option_id] = "status quo" if baseline is not None and option_id == instance.settings["baseline"] \
             else "named"
     tell(f"appraising {len(options)} options ({samples:,} weight samples)")

@@ -74,14 +74,21 @@ def _families(relaxations: list[Relaxation]) -> list[str]:
 
 
 def diagnose(instance: Instance, configuration: Configuration | None = None, *,
-             options: ModelOptions | None = None) -> Diagnosis:
-    """Explain infeasibility of the instance, or of one configuration of it."""
+             options: ModelOptions | None = None, engines: dict[ModelOptions, Engine] | None = None) -> Diagnosis:
+    """Explain infeasibility of the instance, or of one configuration of it.
+
+    ``engines`` keeps the diagnosis models built, by their options, for the next call: several configurations
+    of one instance are diagnosed on one model (each relaxation leaves the model as it was built)."""
     options = options or ModelOptions(closest_assignment=bool(instance.settings.get("closest_assignment")))
     if configuration is not None:
         options = replace(options, use_roles=bool(configuration.roles))
     # Zones unmerged (optimiser.model.aggregate): each zone is named in its own rows, and each row weighs as
     # one in the relaxation, as the analyst counts them, not one row for a class of co-located zones.
-    engine = Engine.build(instance, options=replace(options, prune_travel=False, merge_zones=False))
+    options = replace(options, prune_travel=False, merge_zones=False)
+    engines = {} if engines is None else engines
+    if options not in engines:
+        engines[options] = Engine.build(instance, options=options)
+    engine = engines[options]
     families = [_family(name)[0] for name in engine.form.rows]
     relaxable = np.array([family in RELAXABLE for family in families], dtype=bool)
     status, relaxations = _relax(engine, configuration, relaxable)
