@@ -54,7 +54,7 @@ def instance_area(instance: Instance) -> shapely.Geometry:
 
 def zone_areas(instance: Instance) -> gpd.GeoDataFrame:
     """Each zone's area (index ``zone_id``; ``name``, ``population``, ``approximate``, ``geometry``)."""
-    zones = instance.zones[["name", "population"]]
+    zones = instance.zones[["name", "population"]].rename_axis("zone_id")
     path = geo_file(instance.path, "zones") if instance.path else None
     if path is not None:
         given = gpd.read_file(path)
@@ -102,7 +102,7 @@ def voronoi_cells(instance: Instance) -> list[shapely.Geometry]:
 
 def site_points(instance: Instance) -> gpd.GeoDataFrame:
     """Each site as a point (index ``site_id``; ``name``, ``exists``, ``geometry``)."""
-    sites = instance.sites[["name", "exists"]]
+    sites = instance.sites[["name", "exists"]].rename_axis("site_id")
     return gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(instance.sites["lon"], instance.sites["lat"]),
                             crs=WGS84)
 
