@@ -186,8 +186,9 @@ def _generate(args: argparse.Namespace, console: Console) -> int:
 
     with console.status("Generating …"):
         folder = generate_instance(Path(args.out), sites=args.sites, zones=args.zones, services=args.services,
-                                   seed=args.seed, road_nodes=args.road_nodes)
-    console.print(f"wrote synthetic instance to {shown(folder)} (seed {args.seed})")
+                                   seed=args.seed, road_nodes=args.road_nodes, feed_stops=args.feed_stops)
+    feed = f", with a made-up GTFS feed of {args.feed_stops:,} stops" if args.feed_stops else ""
+    console.print(f"wrote synthetic instance to {shown(folder)} (seed {args.seed}){feed}")
     return EXIT_OK
 
 
@@ -812,6 +813,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--services", type=COUNT, default=8, help="number of service lines (default 8)")
     sub.add_argument("--seed", type=NATURAL, default=0, help="random seed: same seed, same files (default 0)")
     sub.add_argument("--road-nodes", type=COUNT, default=None, help="road junctions (default: scales with zones)")
+    sub.add_argument("--feed-stops", type=COUNT, default=None,
+                     help="also write a made-up GTFS feed of this many stops and the mode public_am (default: none)")
     sub = verb("roads-from-osm", _roads_from_osm, "build an instance's road graph from a local .osm or .osm.pbf file")
     sub.add_argument("osm_file", help="OpenStreetMap XML file (.osm)")
     sub.add_argument("folder", help="instance folder to write road_nodes.csv and roads.csv into")

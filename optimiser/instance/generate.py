@@ -17,6 +17,9 @@ million junctions take seconds: ``minor`` roads between neighbours, a coarser
 sub-lattice of ``single`` and ``dual`` A-roads, a few ``motorway`` lines and
 ``urban`` streets around town centres. Zones and sites sit exactly on junctions,
 so the travel times computed here are the ones the loader will compute.
+
+With ``feed_stops``, the instance also gets a synthetic GTFS feed over its roads
+(:mod:`optimiser.instance.generate_feed`) and a public-transport mode that reads it.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from scipy.spatial import KDTree
 
 from optimiser.errors import OptimiserError
 
+from . import generate_feed
 from .roads import EARTH_RADIUS_KM, haversine_km
 
 #: Road classes and their typical car speed (km/h); the order defines the class codes.
@@ -188,16 +192,20 @@ class StatusQuo:
 
 
 def generate_instance(out: Path, *, sites: int, zones: int, services: int, seed: int,
-                      road_nodes: int | None = None) -> Path:
+                      road_nodes: int | None = None, feed_stops: int | None = None) -> Path:
     """Write a valid synthetic instance into the new or empty folder ``out`` and return it.
 
     The same arguments always give byte-identical files. ``road_nodes`` is the
     approximate number of junctions (default ``max(400, 40 * zones)``); the
     graph keeps its largest connected part, which is typically 97 to 99% of them.
+    ``feed_stops`` adds a made-up GTFS feed of that many stops (folder ``gtfs``) and the
+    mode ``public_am`` that reads it; the feed draws from a stream of its own (seed + 1),
+    so every other file is the same as without it.
     Refuses a folder that already holds files, so nothing a person wrote is lost.
     """
     out = Path(out)
-    _check_arguments(out, sites=sites, zones=zones, services=services, seed=seed, road_nodes=road_nodes)
+    _check_arguments(out, sites=sites, zones=zones, services=services, seed=seed, road_nodes=road_nodes,
+                     feed_stops=feed_stops)
     rng = np.random.default_rng(seed)
     n_nodes = road_nodes if road_nodes is not None else max(400, 40 * zones)
     spacing_km = float(np.clip(sqrt(zones * ZONE_AREA_KM2 / n_nodes), *SPACING_KM))
@@ -211,19 +219,26 @@ def generate_instance(out: Path, *, sites: int, zones: int, services: int, seed:
     status_quo = _status_quo(graph, layout, specs, rng)
     files = _files(graph, towns, layout, specs, status_quo, rng,
                    name=f"synthetic_s{sites}_z{zones}_k{services}_n{n_nodes}_seed{seed}",
-                   command=_command(sites, zones, services, seed, road_nodes))
+                   command=_command(sites, zones, services, seed, road_nodes, feed_stops), feed=feed_stops is not None)
+    if feed_stops is not None:
+        files.update(_feed(files["road_nodes.csv"], layout, feed_stops, np.random.default_rng(seed + 1)))
     out.mkdir(parents=True, exist_ok=True)
     for file_name, content in files.items():
+        (out / file_name).parent.mkdir(exist_ok=True)
         _write(out / file_name, content)
     return out
 
 
 def _check_arguments(out: Path, *, sites: int, zones: int, services: int, seed: int,
-                     road_nodes: int | None) -> None:
-    """Refuse sizes that cannot make an instance, and folders that hold someone's files."""
+                     road_nodes: int | None, feed_stops: int | None) -> None:
+    """Refuse sizes that cannot make an instance, and folders that hold someone's files.
+
+    A feed needs a stop for every zone and site.
+    """
     for what, value, least in (("sites", sites, 1), ("zones", zones, 1), ("services", services, 1),
                                ("seed", seed, 0),
-                               ("road_nodes", road_nodes, max(16, 4 * sites))):
+                               ("road_nodes", road_nodes, max(16, 4 * sites)),
+                               ("feed_stops", feed_stops, sites + zones)):
         if value is not None and value < least:
             raise OptimiserError(f"cannot generate an instance with {what} = {value}: give at least {least}")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -231,10 +246,12 @@ def _check_arguments(out: Path, *, sites: int, zones: int, services: int, seed: 
                              "Give a new or empty folder, so that no file is overwritten")
 
 
-def _command(sites: int, zones: int, services: int, seed: int, road_nodes: int | None) -> str:
+def _command(sites: int, zones: int, services: int, seed: int, road_nodes: int | None,
+             feed_stops: int | None) -> str:
     nodes = f" --road-nodes {road_nodes}" if road_nodes is not None else ""
+    stops = f" --feed-stops {feed_stops}" if feed_stops is not None else ""
     return (f"optimiser generate --sites {sites} --zones {zones} --services {services} --seed {seed}"
-            f"{nodes} OUT/")
+            f"{nodes}{stops} OUT/")
 
 
 # --- geography ---------------------------------------------------------------------------------
@@ -571,7 +588,8 @@ def _ids(prefix: str, n: int, width: int) -> np.ndarray:
 
 
 def _files(graph: RoadGraph, towns: Towns, layout: Layout, specs: list[ServiceSpec], status_quo: StatusQuo,
-           rng: np.random.Generator, *, name: str, command: str) -> dict[str, pd.DataFrame | dict | str]:
+           rng: np.random.Generator, *, name: str, command: str, feed: bool
+           ) -> dict[str, pd.DataFrame | dict | str]:
     """Every file of the folder, by name, in memory: tables, YAML documents and the README."""
     node_id = _ids("n", len(graph.x_km), 4)
     site_id = _ids("s", len(layout.site_node), 3)
@@ -579,8 +597,8 @@ def _files(graph: RoadGraph, towns: Towns, layout: Layout, specs: list[ServiceSp
     resources = _site_resources(specs, status_quo, layout.site_exists)
     resources.insert(0, "site_id", site_id[resources.pop("site_index")])
     return {
-        "instance.yaml": _instance(graph, name, len(layout.site_node), len(layout.zone_node), len(specs)),
-        "README.md": _readme(name, command),
+        "instance.yaml": _instance(graph, name, len(layout.site_node), len(layout.zone_node), len(specs), feed),
+        "README.md": _readme(name, command, feed),
         "sites.csv": _sites(graph, towns, layout, site_id),
         "zones.csv": _zones(graph, towns, layout),
         "services.yaml": _service_records(specs, status_quo, layout.zone_population, len(layout.site_node)),
@@ -595,8 +613,8 @@ def _files(graph: RoadGraph, towns: Towns, layout: Layout, specs: list[ServiceSp
     }
 
 
-def _instance(graph: RoadGraph, name: str, sites: int, zones: int, services: int) -> dict:
-    """instance.yaml, with bounds a kilometre or so outside every junction."""
+def _instance(graph: RoadGraph, name: str, sites: int, zones: int, services: int, feed: bool) -> dict:
+    """instance.yaml, with bounds a kilometre or so outside every junction, and the feed if there is one."""
     margin = 0.01
     return {
         "name": name,
@@ -611,10 +629,24 @@ def _instance(graph: RoadGraph, name: str, sites: int, zones: int, services: int
         "roads": "roads.csv",
         "default_mode": "car",
         "baseline": "status_quo",
+        **({"gtfs": "gtfs", "walk_speed_kmh": generate_feed.WALK_SPEED_KMH,
+            "max_walk_min": generate_feed.MAX_WALK_MIN} if feed else {}),
     }
 
 
-def _readme(name: str, command: str) -> str:
+def _feed(road_nodes: pd.DataFrame, layout: Layout, stops: int, rng: np.random.Generator) -> dict:
+    """The feed's files in the folder ``gtfs`` and public_transport.yaml, its one mode."""
+    if stops > len(road_nodes):
+        raise OptimiserError(f"cannot generate a feed of {stops:,} stops on {len(road_nodes):,} road junctions: "
+                             f"give at most {len(road_nodes):,} feed stops, or more road nodes")
+    places = np.concatenate([layout.zone_node, layout.site_node])
+    files = generate_feed.feed_files(road_nodes, places, stops=stops, routes=generate_feed.routes_for(stops),
+                                     rng=rng)
+    return {**{f"gtfs/{name}": content for name, content in files.items()},
+            "public_transport.yaml": generate_feed.public_modes()}
+
+
+def _readme(name: str, command: str, feed: bool) -> str:
     return f"""# {name}: a SYNTHETIC instance
 
 This instance is synthetic. It was written by the generator in `optimiser/instance/generate.py` with
@@ -640,6 +672,17 @@ How it is built:
   (site counts, volumes, travel standards, co-dependencies, capacities, givens) is set so
   that the status quo, with each patient at the nearest hosting site, obeys it; the
   instance is therefore feasible.
+""" + (_FEED_README if feed else "")
+
+
+_FEED_README = f"""- Public transport (`gtfs/`, `public_transport.yaml`): **the GTFS feed is synthetic, made up
+  for demonstration**; it describes no real bus service. A stop sits at the junction of each zone
+  and site, the rest at random junctions; buses run along straight corridors between places at
+  {generate_feed.BUS_KMH:g} km/h, {generate_feed.DWELL_S} s a stop, every 10 to 30 minutes from 05:00
+  to midnight on weekdays. The mode `public_am` leaves at 07:00, 07:15 … 09:00 on
+  {generate_feed.DAY:%A} {generate_feed.DAY.day} {generate_feed.DAY:%B %Y}. To use a real timetable,
+  put the operators' published GTFS feed in the folder and name it in `instance.yaml` (`gtfs:`),
+  as `docs/how-to/public-transport.md` describes.
 """
 
 
