@@ -11,8 +11,13 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
+#: conda-forge's names of packages pip knows by another.
+PIP_NAMES = {"pyosmium": "osmium"}
+
+
 def _name(requirement: str) -> str:
-    return re.split(r"[<>=!~ \[]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+    name = re.split(r"[<>=!~ \[]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+    return PIP_NAMES.get(name, name)
 
 
 def test_environment_yml_lists_every_dependency_of_pyproject():

@@ -124,7 +124,7 @@ def test_unknown_yaml_keys_fail_loudly(tiny):
         "instance.yaml, row 4, column yaer: unknown key 'yaer'. Did you mean 'year'? Allowed keys: name, title, "
         "description, year, lat_min, lat_max, lon_min, lon_max, roads, default_mode, baseline, decision, "
         "connector_speed_kmh, snap_warn_km, closest_assignment, min_unit_activity, neighbour_rule, gtfs, "
-        "walk_speed_kmh, max_walk_min",
+        "walking, walk_speed_kmh, max_walk_min",
         "services.yaml, row 5, column min_sties: unknown key 'min_sties'. Did you mean 'min_sites'? Allowed "
         "keys: name, activity, demand_per_1000, min_sites, max_sites, min_volume, max_volume, mode, "
         "max_travel_min, coverage_travel_min, coverage_share, rotas_24_7, running_cost_gbp_m, "
