@@ -5,9 +5,10 @@ Run (with the project's environment, which has the optimiser package):
     python derive.py     # writes every CSV/YAML file of this folder, then prints the checks
 
 Everything numeric lives here, marked S (sourced; source in README.md) or est. (estimate). Writing and
-the checks are shared with the county instances (../derive_common.py). Zones are the local authority
-districts of the network, split into towns by estimated shares of each district's ONS population.
+the checks are shared with the county instances (../derive_common.py). Zones are the 2011 MSOAs of the network's
+districts, read from sources/msoa_2011.csv (ONS data; sources/README.md says where each column comes from).
 """
+import csv
 import itertools
 import sys
 from pathlib import Path
@@ -15,17 +16,18 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from derive_common import (  # noqa: E402
-    ALLEN_2017, COUNTY_CODEPENDENCIES, COUNTY_RESOURCE_USE, SENATE, derive_county, split_attendances,
-    with_viable_minima)
+    ALLEN_2017, COUNTY_CODEPENDENCIES, COUNTY_RESOURCE_USE, SENATE, derive_county, haversine_km,
+    split_attendances, with_viable_minima)
 
 # --- instance -----------------------------------------------------------------------------
 INSTANCE = dict(
     name="south_yorkshire",
     title="Working Together: acute hospitals of South Yorkshire, Bassetlaw, Chesterfield and Mid Yorkshire",
     description=("Twelve acute and community hospital sites of the Working Together Partnership serving "
-                 "~2.34 million people in 32 town zones of 10 districts (ONS mid-2017 as recalled, est.). Services per site "
-                 "partly sourced; the hyper-acute stroke decision of 15 Nov 2017 is sourced; zone splits, "
-                 "activity rates other than stroke, capacities and costs are estimates (see README.md)."),
+                 "~2.33 million people in the 292 MSOAs of 10 districts (ONS mid-2017 small-area estimates, S). "
+                 "Services per site partly sourced; the hyper-acute stroke decision of 15 Nov 2017 is sourced; road "
+                 "speeds, activity rates other than births and stroke, capacities and costs are estimates (see "
+                 "README.md)."),
     year=2017,
     decision="decision_2017",
 )
@@ -56,59 +58,44 @@ SITES = [
      "A&E and planned care after Mid Yorkshire's 2016 changes (est., README)"),
 ]
 
-# --- zones: district population (est.: ONS mid-2017 estimates as recalled, rounded to 100) split into towns (est. shares) ----
-DISTRICTS = {  # district: (population, [(zone_id, name, lat, lon, share, deprivation_quintile)])
-    "Sheffield": (582500, [
-        ("sheffield_central", "Sheffield city centre, Broomhall and Sharrow", 53.3780, -1.4700, 0.22, 1),
-        ("sheffield_north", "Hillsborough, Stannington and Stocksbridge", 53.4200, -1.5150, 0.20, 3),
-        ("sheffield_north_east", "Firth Park, Shiregreen and Southey", 53.4190, -1.4400, 0.20, 1),
-        ("sheffield_south_east", "Darnall, Handsworth and Mosborough", 53.3650, -1.3850, 0.20, 2),
-        ("sheffield_south_west", "Ecclesall, Dore and Nether Edge", 53.3500, -1.5100, 0.18, 5)]),
-    "Rotherham": (263400, [
-        ("rotherham_town", "Rotherham town", 53.4300, -1.3570, 0.45, 1),
-        ("wath_rawmarsh", "Rawmarsh, Wath and Swinton", 53.4900, -1.3300, 0.25, 2),
-        ("maltby_dinnington", "Maltby, Dinnington and Rother Valley", 53.3800, -1.2300, 0.30, 3)]),
-    "Barnsley": (243300, [
-        ("barnsley_town", "Barnsley town", 53.5526, -1.4797, 0.45, 2),
-        ("dearne", "Dearne: Goldthorpe, Wombwell and Hoyland", 53.5200, -1.3700, 0.25, 1),
-        ("royston_cudworth", "Royston and Cudworth", 53.5900, -1.4400, 0.15, 2),
-        ("penistone", "Penistone and the western villages", 53.5250, -1.6280, 0.15, 4)]),
-    "Doncaster": (310500, [
-        ("doncaster_town", "Doncaster town", 53.5228, -1.1285, 0.40, 1),
-        ("mexborough_conisbrough", "Mexborough, Conisbrough and Denaby", 53.4900, -1.2700, 0.20, 1),
-        ("thorne", "Thorne, Moorends and Stainforth", 53.6150, -0.9600, 0.15, 2),
-        ("armthorpe", "Armthorpe and Edenthorpe", 53.5350, -1.0500, 0.10, 3),
-        ("rossington_bawtry", "Rossington, Tickhill and Bawtry", 53.4700, -1.0900, 0.15, 3)]),
-    "Bassetlaw": (116300, [
-        ("worksop", "Worksop", 53.3020, -1.1240, 0.45, 2),
-        ("retford", "Retford", 53.3220, -0.9430, 0.30, 3),
-        ("harworth", "Harworth, Blyth and north Bassetlaw", 53.4170, -1.0750, 0.25, 3)]),
-    "Chesterfield": (104600, [("chesterfield_town", "Chesterfield", 53.2350, -1.4210, 1.0, 2)]),
-    "North East Derbyshire": (100900, [
-        ("dronfield", "Dronfield", 53.3020, -1.4720, 0.35, 5),
-        ("clay_cross", "Clay Cross and the southern villages", 53.1650, -1.4140, 0.35, 3),
-        ("eckington_killamarsh", "Eckington and Killamarsh", 53.3230, -1.3600, 0.30, 3)]),
-    "Bolsover": (79500, [("bolsover", "Bolsover, Clowne and Shirebrook", 53.2300, -1.2600, 1.0, 2)]),
-    "Wakefield": (343500, [
-        ("wakefield_city", "Wakefield city", 53.6830, -1.4990, 0.35, 2),
-        ("five_towns", "Pontefract, Castleford, Knottingley and Normanton", 53.7050, -1.3500, 0.35, 2),
-        ("ossett_horbury", "Ossett and Horbury", 53.6650, -1.5650, 0.12, 4),
-        ("hemsworth", "Hemsworth and South Elmsall", 53.6120, -1.3500, 0.18, 1)]),
-    # Kirklees 437,000 (est., ONS mid-2017 as recalled); its northern half (North Kirklees CCG, est. 44%) uses Dewsbury
-    "North Kirklees": (192300, [
-        ("dewsbury_town", "Dewsbury", 53.6910, -1.6330, 0.45, 1),
-        ("batley", "Batley and Birstall", 53.7160, -1.6340, 0.30, 2),
-        ("spen_valley", "Spen Valley: Cleckheaton, Heckmondwike, Liversedge", 53.7200, -1.7100, 0.25, 3)]),
-}
-ZONES_RAW = [(zid, name, lat, lon, round(pop * share), quintile, district)
-             for district, (pop, zones) in DISTRICTS.items() for zid, name, lat, lon, share, quintile in zones]
-POPULATION_TOTAL = sum(z[4] for z in ZONES_RAW)  # the districts' sum: scaling leaves every zone as derived
+# --- zones: the 2011 MSOAs of the districts (S: ONS; sources/msoa_2011.csv, its sources in sources/README.md) ------
+#: One zone per MSOA: ONS code and name, population-weighted centroid (S), mid-2017 population (S, the sum of its
+#: LSOAs' ONS estimates), district (S; Kirklees's MSOAs in NHS North Kirklees CCG only) and deprivation quintile
+#: (national quintile of the MSOA's population-weighted IMD 2019 score among England's 6,791 MSOAs, 1 = most deprived).
+with open(HERE / "sources" / "msoa_2011.csv", newline="", encoding="utf-8") as _handle:
+    ZONES_RAW = [(row["msoa11cd"], row["msoa11nm"], float(row["lat"]), float(row["lon"]),
+                  int(row["population_mid2017"]), int(row["imd2019_quintile"]), row["district"])
+                 for row in csv.DictReader(_handle)]
+POPULATION_TOTAL = sum(z[4] for z in ZONES_RAW)  # the MSOAs' sum: scaling leaves every zone as sourced
 
 # --- road graph: motorways, A roads, town links (junction coordinates and speeds est.) -----------
 SPEED = {"motorway": 100, "dual": 80, "single": 60, "minor": 50, "urban": 35}  # km/h, est.
 DETOUR = {"motorway": 1.05, "dual": 1.08, "single": 1.20, "minor": 1.25, "urban": 1.30}  # est.
 _SITE_NODES = [(s[0], s[2], s[3], s[1]) for s in SITES]
-_ZONE_NODES = [(z[0], z[2], z[3], z[1]) for z in ZONES_RAW]
+#: Town centres (coordinates est. from maps), where the town roads below meet.
+_TOWN_NODES = [
+    ("sheffield_central", 53.3780, -1.4700, "Sheffield city centre"),
+    ("sheffield_north", 53.4200, -1.5150, "Hillsborough, Sheffield"),
+    ("sheffield_north_east", 53.4190, -1.4400, "Firth Park, Sheffield"),
+    ("sheffield_south_east", 53.3650, -1.3850, "Darnall and Handsworth, Sheffield"),
+    ("sheffield_south_west", 53.3500, -1.5100, "Ecclesall, Sheffield"),
+    ("rotherham_town", 53.4300, -1.3570, "Rotherham town centre"), ("wath_rawmarsh", 53.4900, -1.3300, "Wath"),
+    ("maltby_dinnington", 53.3800, -1.2300, "Maltby and Dinnington"),
+    ("barnsley_town", 53.5526, -1.4797, "Barnsley town centre"), ("dearne", 53.5200, -1.3700, "Wombwell (Dearne)"),
+    ("royston_cudworth", 53.5900, -1.4400, "Royston and Cudworth"), ("penistone", 53.5250, -1.6280, "Penistone"),
+    ("doncaster_town", 53.5228, -1.1285, "Doncaster town centre"),
+    ("mexborough_conisbrough", 53.4900, -1.2700, "Mexborough and Conisbrough"),
+    ("thorne", 53.6150, -0.9600, "Thorne"), ("armthorpe", 53.5350, -1.0500, "Armthorpe"),
+    ("rossington_bawtry", 53.4700, -1.0900, "Rossington"),
+    ("worksop", 53.3020, -1.1240, "Worksop"), ("retford", 53.3220, -0.9430, "Retford"),
+    ("harworth", 53.4170, -1.0750, "Harworth"), ("chesterfield_town", 53.2350, -1.4210, "Chesterfield town centre"),
+    ("dronfield", 53.3020, -1.4720, "Dronfield"), ("clay_cross", 53.1650, -1.4140, "Clay Cross"),
+    ("eckington_killamarsh", 53.3230, -1.3600, "Eckington"), ("bolsover", 53.2300, -1.2600, "Bolsover"),
+    ("wakefield_city", 53.6830, -1.4990, "Wakefield city centre"),
+    ("five_towns", 53.7050, -1.3500, "Pontefract and Castleford"), ("ossett_horbury", 53.6650, -1.5650, "Ossett"),
+    ("hemsworth", 53.6120, -1.3500, "Hemsworth"), ("dewsbury_town", 53.6910, -1.6330, "Dewsbury town centre"),
+    ("batley", 53.7160, -1.6340, "Batley"), ("spen_valley", 53.7200, -1.7100, "Heckmondwike (Spen Valley)"),
+]
 _JUNCTIONS = [
     ("m1_j29", 53.1900, -1.3300, "M1 J29 Heath (A617)"), ("m1_j30", 53.2870, -1.2970, "M1 J30 Barlborough (A619)"),
     ("m1_j31", 53.3580, -1.2730, "M1 J31 Aston (A57)"), ("m1_j32", 53.3900, -1.2900, "M1 J32 Thurcroft (M18)"),
@@ -127,7 +114,7 @@ _JUNCTIONS = [
     ("m62_j28", 53.7350, -1.5900, "M62 J28 Tingley"), ("m62_j31", 53.7130, -1.4200, "M62 J31 Normanton"),
     ("m62_j32", 53.7050, -1.3450, "M62 J32 Pontefract"),
 ]
-NODES = _SITE_NODES + _ZONE_NODES + _JUNCTIONS
+_ROAD_NODES = _SITE_NODES + _TOWN_NODES + _JUNCTIONS
 _MOTORWAYS = [  # consecutive junctions of each motorway
     ("M1", ["m1_j29", "m1_j30", "m1_j31", "m1_j32", "m1_j33", "m1_j34", "m1_j35", "m1_j36", "m1_j37", "m1_j38",
             "m1_j39", "m1_j40", "m1_j42"]),
@@ -198,8 +185,33 @@ EDGES = [(a, b, "motorway", name) for name, chain in _MOTORWAYS for a, b in iter
     ("spen_valley", "dewsbury", "single", "A638 / A62"),
 ]
 
-TOWN_PAIRS = [("sheffield_central", "doncaster_town"), ("barnsley_town", "wakefield_city"),
-              ("rotherham_town", "sheffield_central"), ("chesterfield_town", "sheffield_central")]
+#: Zone connectors: each MSOA centroid is a node joined by one link to the nearest site, town centre or junction
+#: above (a leaf, so no route between them runs through a zone); class urban under URBAN_CONNECTOR_KM, else
+#: minor (est.), its length the great-circle distance × that class's detour factor, as every link here.
+URBAN_CONNECTOR_KM = 3.0
+
+
+def _connector(zone):
+    """(zone node, nearest road node, class, name) for one zone row of ZONES_RAW."""
+    lat, lon = zone[2], zone[3]
+    nearest = min(_ROAD_NODES, key=lambda node: float(haversine_km(lat, lon, node[1], node[2])))
+    km = float(haversine_km(lat, lon, nearest[1], nearest[2]))
+    return zone[0], nearest[0], "urban" if km < URBAN_CONNECTOR_KM else "minor", f"{zone[1]} connector"
+
+
+NODES = _ROAD_NODES + [(z[0], z[2], z[3], z[1]) for z in ZONES_RAW]
+EDGES += [_connector(zone) for zone in ZONES_RAW]
+
+
+def _zone_nearest(town):
+    """The MSOA whose centroid is nearest a town centre (for the distance checks)."""
+    lat, lon = next((n[1], n[2]) for n in _TOWN_NODES if n[0] == town)
+    return min(ZONES_RAW, key=lambda zone: float(haversine_km(lat, lon, zone[2], zone[3])))[0]
+
+
+TOWN_PAIRS = [(_zone_nearest(a), _zone_nearest(b)) for a, b in (
+    ("sheffield_central", "doncaster_town"), ("barnsley_town", "wakefield_city"),
+    ("rotherham_town", "sheffield_central"), ("chesterfield_town", "sheffield_central"))]
 
 # --- services ------------------------------------------------------------------------------
 WT_STROKE = ("NHS Commissioners Working Together, 'Proposal to change hyper acute stroke services', public "
@@ -244,8 +256,8 @@ SERVICES = with_viable_minima(split_attendances({
         demand_per_1000=1.54, min_sites=1, min_volume=400, max_volume=2000, mode="bluelight",
         coverage_travel_min=45, coverage_share=0.95, rotas_24_7=1, running_cost_gbp_m=4.0, opening_capital_gbp_m=6.0,
         source="S/est.: around 15 patients a week no longer treated at Barnsley or Rotherham (S, Sheffield Star, "
-               "18 Jun 2018, reporting the decision) = 780 a year over their 506,700 residents (est., ONS mid-2017 as recalled) = "
-               f"1.54 per 1000; 95% within 45 min by blue light (S, {ALLEN_2017}); min volume 600 (S, same) "
+               "18 Jun 2018, reporting the decision) = 780 a year over their 506,716 residents (S, ONS mid-2017 "
+               f"small-area estimates) = 1.54 per 1000; 95% within 45 min by blue light (S, {ALLEN_2017}); min volume 600 (S, same) "
                "relaxed to 400 (est.) and at most 2,000, the top of the modelled best range 600-2,000 (S, same), "
                "because the decision kept Chesterfield, which receives fewer than 600 a year "
                f"(S, {WT_STROKE}); costs est."),
