@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
-import gc
 import html
 import importlib
 import importlib.util
 import inspect
 import math
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +47,7 @@ from optimiser.appraisal.metrics import (
     standard_minutes,
 )
 from optimiser.appraisal.scores import Appraisal, Study, scale_text, scoring
+from optimiser.collector import collector_paused
 from optimiser.errors import OptimiserError
 from optimiser.instance import neighbours
 from optimiser.instance.configuration import Configuration
@@ -111,22 +110,8 @@ def write_pdf(html: str, path: Path) -> None:
         raise OptimiserError(f"--pdf needs WeasyPrint and the Pango library ({error}): on Debian or Ubuntu, "
                              "apt-get install libpango-1.0-0 libpangoft2-1.0-0; then "
                              'pip install "hospital-site-optimiser[report]"') from None
-    with _collector_paused():
+    with collector_paused():  # WeasyPrint's boxes: millions of small objects beside the study's
         HTML(string=html, base_url=None).write_pdf(path)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while WeasyPrint lays out and draws: it makes millions of small
-    objects, and each full pass of the collector walks the study's objects too (layout and drawing of the mse
-    report took 5.1-6.9 s with it, 2.9-4.2 s without, in the same process as the study)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # --- the content ------------------------------------------------------------------------------

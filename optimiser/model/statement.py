@@ -28,14 +28,13 @@ weights can change without a rebuild (:mod:`optimiser.model.objective`).
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
-from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from optimiser.collector import collector_paused
 from optimiser.instance.configuration import bundled_services
 from optimiser.instance.folder import Instance
 from optimiser.instance.neighbours import spare_activity, tariff_gbp_m
@@ -52,21 +51,10 @@ from optimiser.model.data import (
 __all__ = ["CONSTRAINT_FAMILIES", "CRITERIA", "ModelData", "ModelOptions", "build_model", "candidate_pairs",
            "criteria", "prepare"]
 
-@contextmanager
-def _garbage_collector_paused():
-    """Pyomo builds many small objects; pausing the collector roughly halves build time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
 
 def build_model(data: ModelData) -> pyo.ConcreteModel:
     """The Pyomo model: variables, then each constraint family in a fixed order, then the criteria."""
-    with _garbage_collector_paused():
+    with collector_paused():
         m = pyo.ConcreteModel(name=f"site configuration: {data.instance.name}")
         _variables(m, data)
         for family in CONSTRAINT_FAMILIES:
