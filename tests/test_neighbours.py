@@ -24,6 +24,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from optimiser import load_instance
@@ -267,6 +268,26 @@ def test_a_neighbour_within_the_coverage_standard_covers_the_zones_that_go_there
     found = [(v.rule, v.amount * 50_000) for v in check_solution(instance, WEST_ONLY, allocation)]
     assert found == ([] if short is None else [("coverage", pytest.approx(short))])
     assert isinstance(evaluate(instance, WEST_ONLY), Solution) == (short is None)
+
+
+@pytest.mark.parametrize(("share", "short"), [(0.4, None), (0.5, 5000)])
+def test_coverage_of_a_service_no_neighbour_offers_counts_the_sites_alone(tmp_path, share, short):
+    """A second line, day cases (10 a year per 1,000), that nb does not offer, covered within 15 minutes under the
+    nearest-provider rule, all at west: only z_west (20,000 of 50,000 people, 0 min) is covered, 40%; a
+    standard of 50% is short by 5,000 people. Hosted nowhere, it covers no one (every zone keeps its demand)."""
+    folder = line(tmp_path / "line")
+    with (folder / "services.yaml").open("a", encoding="utf-8") as services:
+        services.write(f"day:\n  name: Day cases\n  activity: cases\n  demand_per_1000: 10\n"
+                       f"  coverage_travel_min: 15\n  coverage_share: {share}\n")
+    instance = load_instance(folder)
+    zones = ["z_west", "z_mid", "z_east", "z_far"]
+    day = pd_allocation(dict.fromkeys(zones, 1.0)).assign(service_id="day")
+    both = pd.concat([pd_allocation({"z_west": 1.0, "z_mid": 1.0}), day])
+    configuration = Configuration.of([("west", "elective"), ("west", "day")])
+    found = [(v.rule, v.amount * 50_000) for v in check_solution(instance, configuration, both)]
+    assert found == ([] if short is None else [("coverage", pytest.approx(short))])
+    unserved = [v.rule for v in check_solution(instance, WEST_ONLY, pd_allocation({"z_west": 1.0, "z_mid": 1.0}))]
+    assert unserved == ["demand"] * 4 + ["coverage"]
 
 
 def test_the_report_states_the_rule_and_each_options_flows_to_neighbours(tmp_path):

@@ -277,7 +277,7 @@ def coverage(instance: Instance, flows: pd.DataFrame, clock: _Clock,
         own = flows[flows["service_id"] == service]
         minutes = _times_for(own, clock(mode).zone_site_min, "zone_id", "site_id")
         near = own.loc[minutes <= limit + TOL]
-        covered = float((near["share"] * near["zone_id"].map(population)).sum())
+        covered = float((near["share"].to_numpy() * near["zone_id"].map(population).to_numpy(float)).sum())
         if away is not None:
             covered += _covered_by_neighbours(instance, own, away, service, limit)
         people = float(population[instance.demand[service] > 0].sum())
@@ -291,7 +291,10 @@ def coverage(instance: Instance, flows: pd.DataFrame, clock: _Clock,
 
 def _covered_by_neighbours(instance: Instance, own: pd.DataFrame, away: pd.DataFrame, service: str,
                            limit: float) -> float:
-    """People of the zones (with demand) whose unserved share goes to a neighbour within ``limit`` minutes."""
+    """People of the zones (with demand) whose unserved share goes to a neighbour within ``limit`` minutes (none
+    where no neighbour offers the service)."""
+    if service not in away.index.get_level_values("service_id"):
+        return 0.0
     mine = away.xs(service, level="service_id")
     near = mine.index[(mine["neighbour_min"] <= limit + TOL).to_numpy()]
     near = near[(instance.demand[service].reindex(near) > 0).to_numpy()]
