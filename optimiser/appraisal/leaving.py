@@ -19,7 +19,7 @@ import pandas as pd
 
 from optimiser.instance.configuration import Solution
 from optimiser.instance.folder import Instance
-from optimiser.instance.neighbours import leaving_flows, rule, tariff_gbp_m
+from optimiser.instance.neighbours import leaving_flows, nearest_neighbours, rule, tariff_gbp_m
 from optimiser.instance.travel import TravelTimes
 
 #: How the report labels the estimate under ``neighbour_rule: none``.
@@ -40,7 +40,8 @@ def flows(instance: Instance, solutions: Mapping[str, Solution], times: Mapping[
     :data:`COLUMNS` (``site_id``: the unit it leaves, under a retention curve). Under the instance's rule,
     or the retention curve where it is :func:`estimated`; empty where nobody can leave."""
     chosen = "retention" if estimated(instance) else rule(instance)
-    frames = [leaving_flows(instance, solution.allocation, times, chosen).assign(option=label)
+    nearest = nearest_neighbours(instance)  # the same for every option
+    frames = [leaving_flows(instance, solution.allocation, times, chosen, nearest).assign(option=label)
               for label, solution in solutions.items()]
     found = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS[:-1])
     return found.assign(income_gbp_m=found["activity"].to_numpy(float)

@@ -154,17 +154,18 @@ def tariff_gbp_m(instance: Instance, service_ids: pd.Series) -> np.ndarray:
 
 
 def leaving_flows(instance: Instance, allocation: pd.DataFrame, times: Mapping[str, TravelTimes],
-                  chosen: str | None = None) -> pd.DataFrame:
+                  chosen: str | None = None, known: pd.DataFrame | None = None) -> pd.DataFrame:
     """Yearly activity each zone sends to a neighbouring provider under the instance's rule (or ``chosen``), read
     from an allocation (``service_id, zone_id, site_id, share``): ``zone_id, service_id, neighbour_id, site_id,
     activity``. Under ``nearest``, the demand the allocation leaves unserved (``site_id`` blank); under
     ``retention``, each row's share of the demand at the curve's share for its trip's extra minutes (``site_id``:
-    the site it leaves)."""
+    the site it leaves). ``known``: the instance's :func:`nearest_neighbours`, where the caller reads many
+    allocations of it."""
     chosen = chosen or rule(instance)
     columns = ["zone_id", "service_id", "neighbour_id", "site_id", "activity"]
     if chosen == "none" or allocation.empty:
         return pd.DataFrame(columns=columns)
-    nearest = nearest_neighbours(instance).set_index(["zone_id", "service_id"])
+    nearest = (nearest_neighbours(instance) if known is None else known).set_index(["zone_id", "service_id"])
     demand = instance.demand.rename_axis(index="zone_id", columns="service_id").stack()
     if chosen == "nearest":
         kept = allocation.groupby(["zone_id", "service_id"])["share"].sum().reindex(nearest.index, fill_value=0.0)
