@@ -1,7 +1,5 @@
 """``python -m optimiser`` runs the command line."""
 
-import sys
+from optimiser.cli.app import run
 
-from optimiser.cli.app import main
-
-sys.exit(main())
+run()

@@ -93,7 +93,8 @@ def _figure(width_cm: float, height_cm: float, **subplots) -> Iterator[tuple[Fig
 def _png(fig: Figure) -> str:
     """The figure as a base64 PNG data URI, with no timestamp or software tag."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=fig.dpi, metadata={"Software": None})
+    fig.savefig(buffer, format="png", dpi=fig.dpi, metadata={"Software": None},
+                pil_kwargs={"compress_level": 1})  # zlib at its fastest: a sixth of the drawing time saved
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -136,7 +137,9 @@ class MapLayers:
         (``neighbour_id, name, lat, lon``) into the zones' UTM zone."""
         import geopandas as gpd
 
-        local = areas.estimate_utm_crs()
+        from optimiser.appraisal.geography import local_crs
+
+        local = local_crs(areas)
         position = nodes.set_index("node_id")[["lon", "lat"]]
         projected = gpd.GeoSeries(gpd.points_from_xy(position["lon"], position["lat"]), index=position.index,
                                   crs=areas.crs).to_crs(local)
@@ -184,12 +187,11 @@ def option_map(layers: MapLayers, values: pd.Series, *, sites: Sequence[MapSite]
         ax.add_collection(LineCollection(layers.roads, linewidths=layers.road_widths, colors="#555555", alpha=0.5,
                                          zorder=2))
         below = _labels_below(layers, sites, east - west)
+        points = [layers.sites.loc[site.site_id] for site in sites]
+        ax.scatter([p.x for p in points], [p.y for p in points], marker="s", s=40, zorder=4, linewidths=1.0,
+                   c=[_marker_colour(site, roles) for site in sites], edgecolors="black")  # one collection: fast
         labels = []
-        for site in sites:
-            point = layers.sites.loc[site.site_id]
-            colour = ROLE_COLOURS[roles.index(site.role) % len(ROLE_COLOURS)] if site.role in roles else "#222222"
-            ax.scatter([point.x], [point.y], marker="s", s=40, zorder=4, linewidths=1.0,
-                       c=colour if site.hosts_any else "white", edgecolors="black")
+        for site, point in zip(sites, points, strict=True):
             east_half = point.x > (west + east) / 2  # labels point inwards, so they stay on the map
             text = "\n".join(textwrap.fill(line, 24, break_long_words=False) for line in site.label.splitlines())
             preferred = (-1 if east_half else 1, -1 if site.site_id in below else 1)
@@ -216,8 +218,15 @@ def option_map(layers: MapLayers, values: pd.Series, *, sites: Sequence[MapSite]
             bar.set_ticks(list(ticks), labels=list(ticks.values()))
         ax.set_title(title, loc="left", fontweight="bold")
         fig.subplots_adjust(left=0.02, right=0.98, top=0.93, bottom=0.08)
-        _place_labels(ax, labels, fixed, [layers.sites.loc[site.site_id] for site in sites])
+        _place_labels(ax, labels, fixed, points)
         return _png(fig)
+
+
+def _marker_colour(site: MapSite, roles: Sequence[str]) -> str:
+    """A site's marker: its role's colour, dark grey without a role, white where it hosts nothing."""
+    if not site.hosts_any:
+        return "white"
+    return ROLE_COLOURS[roles.index(site.role) % len(ROLE_COLOURS)] if site.role in roles else "#222222"
 
 
 #: Where a label may sit against its marker: its corner (or the middle of its edge) this many points from the

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, select_autoescape
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup, escape
@@ -92,6 +92,7 @@ def render_html(study: Study, *, today: dt.date | None = None, sweep: SweepResul
                 dpi: int = charts.SCREEN_DPI) -> str:
     """The report as one HTML string, its figures drawn at ``dpi`` (finer where it will be printed)."""
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                              bytecode_cache=FileSystemBytecodeCache(),  # compiled once per template version
                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                               keep_trailing_newline=True)
     environment.filters["num"] = _num

@@ -14,12 +14,14 @@ in the local UTM zone that geopandas estimates.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyproj
 import shapely
 
 from optimiser.errors import InstanceError, Problem
@@ -48,8 +50,20 @@ def instance_area(instance: Instance) -> shapely.Geometry:
     points = pd.concat([frame[["lon", "lat"]] for frame in (instance.road_nodes, instance.zones, instance.sites)
                         if len(frame)])
     hull = gpd.GeoSeries([shapely.MultiPoint(points.to_numpy(float)).convex_hull], crs=WGS84)
-    local = hull.estimate_utm_crs()
-    return hull.to_crs(local).buffer(BUFFER_KM * 1000).to_crs(WGS84).iloc[0]
+    return hull.to_crs(local_crs(hull)).buffer(BUFFER_KM * 1000).to_crs(WGS84).iloc[0]
+
+
+def local_crs(shapes: gpd.GeoDataFrame | gpd.GeoSeries) -> pyproj.CRS:
+    """The UTM zone at the centre of the shapes' bounds, in which distances are metres. geopandas'
+    ``estimate_utm_crs`` looks only at that centre, and each look reads pyproj's database (0.07 s): so the
+    centre is rounded to 0.1 degree and each place looked up once."""
+    west, south, east, north = shapes.to_crs(WGS84).total_bounds
+    return _utm_at(round((west + east) / 2, 1), round((south + north) / 2, 1))
+
+
+@functools.lru_cache(maxsize=64)
+def _utm_at(lon: float, lat: float) -> pyproj.CRS:
+    return gpd.GeoSeries([shapely.Point(lon, lat)], crs=WGS84).estimate_utm_crs()
 
 
 def zone_areas(instance: Instance) -> gpd.GeoDataFrame:
