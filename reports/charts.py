@@ -171,14 +171,25 @@ class MapLayers:
                 max(north, y.max() + pad))
 
 
+@dataclass(frozen=True)
+class MapFigure:
+    """A map as a PNG data URI, and its key: the sites whose label found no room on the map, shown there by
+    their number (``(number, label)``, numbered in the order the sites were given, the same on every map), and
+    those too close to others for even a number (``unmarked``: their labels)."""
+
+    image: str
+    key: tuple[tuple[int, str], ...] = ()
+    unmarked: tuple[str, ...] = ()
+
+
 def option_map(layers: MapLayers, values: pd.Series, *, sites: Sequence[MapSite], roles: Sequence[str],
                scale: tuple[float, float], title: str, cmap: str | matplotlib.colors.Colormap = TRAVEL_CMAP,
                label: str = "minutes", ticks: Mapping[float, str] | None = None,
-               flows: pd.DataFrame | None = None, flow_scale: float = 0.0) -> str:
+               flows: pd.DataFrame | None = None, flow_scale: float = 0.0) -> MapFigure:
     """A choropleth of the zones (``values`` by zone on ``scale``) over the road graph, sites labelled with
-    what they host, any neighbouring providers with the patients who leave for them (``flows``: ``zone_id,
-    neighbour_id, activity``, line width by activity against ``flow_scale``), a colour bar with its unit, a
-    scale bar and, where zones are approximate, a note."""
+    what they host (by number, with a key, where a label finds no room), any neighbouring providers with the
+    patients who leave for them (``flows``: ``zone_id, neighbour_id, activity``, line width by activity against
+    ``flow_scale``), a colour bar with its unit, a scale bar and, where zones are approximate, a note."""
     west, south, east, north = layers.bounds()
     ratio = (north - south) / max(east - west, 1.0)
     with _figure(8.0, min(11.0, max(6.0, 8.0 * ratio + 1.6))) as (fig, axes):
@@ -218,8 +229,9 @@ def option_map(layers: MapLayers, values: pd.Series, *, sites: Sequence[MapSite]
             bar.set_ticks(list(ticks), labels=list(ticks.values()))
         ax.set_title(title, loc="left", fontweight="bold")
         fig.subplots_adjust(left=0.02, right=0.98, top=0.93, bottom=0.08)
-        _place_labels(ax, labels, fixed, points)
-        return _png(fig)
+        numbered, dropped = _place_labels(ax, labels, fixed, points)
+        whole = [site.label.replace("\n", ": ", 1).replace("\n", " ") for site in sites]  # name: what it hosts
+        return MapFigure(_png(fig), tuple((i + 1, whole[i]) for i in numbered), tuple(whole[i] for i in dropped))
 
 
 def _marker_colour(site: MapSite, roles: Sequence[str]) -> str:
@@ -237,11 +249,12 @@ MARKER_HALF_PT = 4.0
 
 
 def _place_labels(ax, labels: list[tuple[Annotation, str, tuple[int, int]]], fixed: list[Annotation],
-                  points: list) -> None:
+                  points: list) -> tuple[list[int], list[int]]:
     """Put each site label where its box (measured as drawn) overlaps no label placed before it, no other marker and
     nothing outside the map: the side given first (inwards), then the other corners, then further out. A label
-    that fits nowhere is shortened to the site's name and tried again, and dropped if that fits nowhere either
-    (the table of who hosts what still says it). Greedy, in the order given, so the same map comes out each time;
+    that fits nowhere is shortened to the site's name and tried again, then to its number (its place in the
+    order given, plus one) for the map's key; dropped if even that fits nowhere. Returns the places of the labels
+    shown by number, and of those dropped. Greedy, in the order given, so the same map comes out each time;
     adjustText, the library for this, pushes labels apart step by step without a promise that none overlaps."""
     renderer = ax.figure.canvas.get_renderer()
     ax.apply_aspect()
@@ -251,11 +264,13 @@ def _place_labels(ax, labels: list[tuple[Annotation, str, tuple[int, int]]], fix
     markers = [Bbox.from_bounds(x - half, y - half, 2 * half, 2 * half)
                for x, y in ax.transData.transform([(p.x, p.y) for p in points])]
     points_px = ax.figure.dpi / 72
+    numbered, dropped = [], []
     for i, (annotation, short, (east, north)) in enumerate(labels):
         sides = [(east, north), (-east, north), (east, -north), (-east, -north), (0, north), (0, -north),
                  (east, 0), (-east, 0)]
         others = taken + markers[:i] + markers[i + 1:]  # its own marker is where its corner points
-        shapes = {text: _shape(annotation, text, renderer) for text in dict.fromkeys((annotation.get_text(), short))}
+        shapes = {text: _shape(annotation, text, renderer)
+                  for text in dict.fromkeys((annotation.get_text(), short, str(i + 1)))}
         spot = next(((text, x * distance, y * distance) for text, (box, width, height) in shapes.items()
                      for distance in LABEL_DISTANCES_PT for x, y in sides
                      if _fits(box.translated(x * distance * points_px - width * (x < 0) - width / 2 * (x == 0),
@@ -263,8 +278,11 @@ def _place_labels(ax, labels: list[tuple[Annotation, str, tuple[int, int]]], fix
                               frame, others)), None)
         if spot is None:
             annotation.remove()
+            dropped.append(i)
         else:
             taken.append(_moved(annotation, *spot, renderer))
+            numbered += [i] if spot[0] == str(i + 1) else []
+    return numbered, dropped
 
 
 def _shape(annotation: Annotation, text: str, renderer) -> tuple[Bbox, float, float]:
@@ -373,7 +391,7 @@ def _scale_bar(ax, width_m: float) -> None:
 
 
 def change_map(layers: MapLayers, change: pd.Series, *, sites: Sequence[MapSite], roles: Sequence[str],
-               title: str) -> str:
+               title: str) -> MapFigure:
     """Each zone's change in minutes against the status quo on a diverging scale (blue: shorter)."""
     top = max(1.0, math.ceil(float(np.nanmax(np.abs(change.to_numpy(float)), initial=0.0))))
     return option_map(layers, change, sites=sites, roles=roles, scale=(-top, top), title=title, cmap="RdBu_r",
@@ -381,7 +399,7 @@ def change_map(layers: MapLayers, change: pd.Series, *, sites: Sequence[MapSite]
 
 
 def gainers_map(layers: MapLayers, change: pd.Series, *, sites: Sequence[MapSite], roles: Sequence[str],
-                title: str, threshold_min: float) -> str:
+                title: str, threshold_min: float) -> MapFigure:
     """Who gains and who loses: zones whose mean trip is shorter (blue), longer (red) or within
     ``threshold_min`` of today's (grey)."""
     kind = np.sign(change.where(change.abs() > threshold_min, 0.0))

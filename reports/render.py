@@ -483,15 +483,14 @@ def maps(instance: Instance, appraisal: Appraisal, options: list[str], names: Op
         same = next((o for o in drawn if (minutes[o] - minutes[option]).abs().max() <= SAME_MAP_MIN), None)
         figures = headline_figures(instance, appraisal, option)
         entry = {"option": names.short(option), "title": names.title[option], **figures,
-                 "same_as": names.short(same) if same else None, "image": None}
+                 "same_as": names.short(same) if same else None, "image": None, "figure": None}
         if same is None:
             drawn.append(option)
-            entry["image"] = charts.option_map(layers, minutes[option], sites=_map_sites(instance, configurations,
-                                                                                         option),
-                                               roles=roles, scale=scale, title=names.short(option),
-                                               label="mean trip, minutes (activity-weighted, own modes)",
-                                               flows=flows[flows["option"].astype(str) == option],
-                                               flow_scale=flow_scale)
+            figure = charts.option_map(layers, minutes[option], sites=_map_sites(instance, configurations, option),
+                                       roles=roles, scale=scale, title=names.short(option),
+                                       label="mean trip, minutes (activity-weighted, own modes)",
+                                       flows=flows[flows["option"].astype(str) == option], flow_scale=flow_scale)
+            entry.update(image=figure.image, figure=figure)
         result.append(entry)
     recommended = appraisal.recommended
     changes = None
@@ -503,7 +502,7 @@ def maps(instance: Instance, appraisal: Appraisal, options: list[str], names: Op
         changes = {"option": names.short(recommended), "reference": names.short(reference),
                    "change": charts.change_map(layers, change, sites=sites, roles=roles, title=title),
                    "gainers": charts.gainers_map(layers, change, sites=sites, roles=roles, title=title,
-                                                 threshold_min=SAME_MAP_MIN)}
+                                                 threshold_min=SAME_MAP_MIN)}  # each a MapFigure
     role_names = [(r, _text(instance.roles.loc[r, "name"])) for r in roles]
     return {"maps": result, "legend": charts.map_legend(role_names, neighbours=leaving), "changes": changes,
             "approximate": bool(layers.areas["approximate"].any())}

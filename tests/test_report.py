@@ -490,8 +490,9 @@ def _generated(folder: Path, sites: int, zones: int, services: int):
 def test_site_labels_never_overlap_on_a_forty_site_map(tmp_path: Path, monkeypatch):
     """Forty sites, each labelled with its name and four lines of services, on one 8 cm map: no two labels'
     boxes (their rounded frames, measured with the renderer that draws them) overlap, none covers another
-    site's marker's centre or leaves the map, and where a label fits nowhere it is the site's name alone or
-    nothing, never a label on top of another."""
+    site's marker's centre or leaves the map, and where a label fits nowhere it is the site's name alone or its
+    number, never a label on top of another; the map's key names every numbered site with its whole label, so
+    every site is named on the map or in the key."""
     from itertools import combinations
 
     import pandas as pd
@@ -506,7 +507,7 @@ def test_site_labels_never_overlap_on_a_forty_site_map(tmp_path: Path, monkeypat
     drawn = []
     monkeypatch.setattr(charts, "_png", lambda fig: drawn.append(fig) or "")
     minutes = pd.Series(np.linspace(0, 40, len(instance.zones)), index=instance.zones.index)
-    charts.option_map(layers, minutes, sites=sites, roles=[], scale=(0.0, 40.0), title="forty sites")
+    figure = charts.option_map(layers, minutes, sites=sites, roles=[], scale=(0.0, 40.0), title="forty sites")
     fig = drawn[0]
     renderer = fig.canvas.get_renderer()
     fig.draw_without_rendering()
@@ -514,11 +515,18 @@ def test_site_labels_never_overlap_on_a_forty_site_map(tmp_path: Path, monkeypat
     labels = [text for text in ax.texts if text.get_gid() == "site-label"]
     boxes = [label.get_bbox_patch().get_window_extent(renderer) for label in labels]
     frame = ax.get_window_extent(renderer)
-    assert len(labels) >= len(sites) // 3  # 19 of 40 when written: the rest have no room on an 8 cm map
+    named = [text for text in labels if not text.get_text().isdigit()]
+    assert len(named) >= len(sites) // 3  # 19 of 40 when written: the rest have no room on an 8 cm map
     assert not [(a, b) for a, b in combinations(boxes, 2) if a.overlaps(b)]
     assert all(frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1) for box in boxes)
     names = set(instance.sites["name"].astype(str).map(_short_site))
-    assert all(label.get_text() in names or label.get_text().endswith("+vascular") for label in labels)
+    assert all(label.get_text() in names or label.get_text().endswith("+vascular") for label in named)
+    numbers = sorted(int(text.get_text()) for text in labels if text.get_text().isdigit())
+    assert numbers and [number for number, _ in figure.key] == numbers
+    whole = [f"{site.label.splitlines()[0]}: EC +cancer +cardiothoracic +vascular" for site in sites]
+    assert all(entry == whole[number - 1] for number, entry in figure.key)
+    # every site named on the map, or numbered there and named in the key, or named as too close to mark
+    assert len(labels) + len(figure.unmarked) == len(sites) and set(figure.unmarked) <= set(whole)
 
 
 @pytest.fixture(scope="module")
