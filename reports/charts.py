@@ -524,9 +524,12 @@ def math_svg(expression: str) -> tuple[str, float, float] | None:
 
 # --- charts -----------------------------------------------------------------------------------
 
-def change_chart(change: pd.DataFrame, zone_names: Mapping[str, str], options: Sequence[tuple[str, str]]) -> str:
-    """Horizontal bars per zone, one panel per option: minutes gained (blue, negative) or lost (red)."""
-    first = change[change["option"] == options[0][0]].set_index("zone_id")["minutes_change"]
+def change_chart(change: pd.DataFrame, zone_names: Mapping[str, str], options: Sequence[tuple[str, str]],
+                 area: str = "locality") -> str:
+    """Horizontal bars per zone (or zone group: ``change``'s second column is the key ``zone_names`` names),
+    one panel per option: minutes gained (blue, negative) or lost (red)."""
+    key = change.columns[1]
+    first = change[change["option"] == options[0][0]].set_index(key)["minutes_change"]
     order = sorted(zone_names, key=lambda z: (first.get(z, 0.0), zone_names[z]), reverse=True)
     extent = float(change[change["option"].isin([o for o, _ in options])]["minutes_change"].abs().max() or 1.0)
     extent = max(1.0, 1.1 * extent)
@@ -534,7 +537,7 @@ def change_chart(change: pd.DataFrame, zone_names: Mapping[str, str], options: S
     with _figure(16.0, height, ncols=len(options), sharey=True) as (fig, axes):
         y = np.arange(len(order))
         for ax, (option, label) in zip(axes[0], options, strict=True):
-            values = (change[change["option"] == option].set_index("zone_id")["minutes_change"]
+            values = (change[change["option"] == option].set_index(key)["minutes_change"]
                       .reindex(order).fillna(0.0).to_numpy(float))
             ax.barh(y, values, color=[GAIN if v < 0 else LOSS for v in values], height=0.7)
             ax.axvline(0, color="#333333", linewidth=0.6)
@@ -544,7 +547,8 @@ def change_chart(change: pd.DataFrame, zone_names: Mapping[str, str], options: S
             ax.set_axisbelow(True)
         axes[0, 0].set_yticks(y, [zone_names[z] for z in order])
         axes[0, 0].invert_yaxis()
-        fig.supxlabel("change in mean travel minutes against the status quo (negative = shorter)", fontsize=8)
+        fig.supxlabel(f"change in each {area}'s mean travel minutes against the status quo (negative = shorter)",
+                      fontsize=8)
         fig.tight_layout(pad=0.4)
         return _png(fig)
 

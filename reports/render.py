@@ -601,6 +601,11 @@ def _hosts_summary(instance: Instance, configurations: Mapping[str, Configuratio
 
 # --- 5.–8. change, equity, acceptability, hurdles and volumes -------------------------------
 
+#: Beyond this many zones, the change chart shows each zone group (such as a district), not each zone: a bar a zone
+#: would make a chart pages long.
+CHANGE_BARS = 40
+
+
 def change_section(instance: Instance, appraisal: Appraisal, options: list[str], names: OptionNames,
                    reference: str | None) -> dict[str, Any] | None:
     change = appraisal.change.dropna(subset=["minutes_change"])
@@ -609,7 +614,13 @@ def change_section(instance: Instance, appraisal: Appraisal, options: list[str],
         return None
     zone_names = instance.zones["name"].astype(str).to_dict()
     population = instance.zones["population"].astype(float)
-    image = charts.change_chart(change, zone_names, [(o, names.short(o)) for o in options])
+    labels = [(o, names.short(o)) for o in options]
+    by_group = len(zone_names) > CHANGE_BARS and not appraisal.group_change.empty
+    if by_group:
+        groups = appraisal.group_change.dropna(subset=["minutes_change"])
+        image = charts.change_chart(groups, {g: g for g in groups["group"].unique()}, labels, area="locality group")
+    else:
+        image = charts.change_chart(change, zone_names, labels)
     tables = []
     for option in options:
         rows = change[change["option"].astype(str) == option].set_index("zone_id")["minutes_change"]
@@ -620,7 +631,8 @@ def change_section(instance: Instance, appraisal: Appraisal, options: list[str],
             "best": [(zone_names.get(z, z), float(v)) for z, v in gain.sort_values().head(3).items()],
             "worst": [(zone_names.get(z, z), float(v)) for z, v in loss.sort_values(ascending=False).head(3).items()],
         })
-    return {"image": image, "options": tables, "reference": names.short(reference) if reference else "status quo"}
+    return {"image": image, "options": tables, "reference": names.short(reference) if reference else "status quo",
+            "by_group": by_group, "zones": len(zone_names)}
 
 
 def equity_section(instance: Instance, appraisal: Appraisal, options: list[str],

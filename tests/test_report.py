@@ -570,3 +570,28 @@ def test_figures_are_drawn_finer_for_print_than_for_the_screen(mse: Study, mse_h
 
     assert map_width(mse_html.read_text(encoding="utf-8")) == 377
     assert map_width(render_html(mse, today=DAY, dpi=charts.PRINT_DPI)) == 472
+
+
+def test_beyond_forty_localities_the_change_is_shown_by_locality_group(fourteen: Study, tmp_path: Path):
+    """Sixty localities in towns (zones.csv ``group``): the change chart has a bar per town, each the town's
+    mean trip against the status quo, weighted by activity over its localities and services (each service by its
+    own mode), worked out here from the appraisal's per-zone trips; the section says what the bars are."""
+    from collections import defaultdict
+
+    instance, appraisal = fourteen.instance, fourteen.appraisal
+    modes = {s: instance.mode_or_default(m) for s, m in instance.services["mode"].items()}
+    totals = defaultdict(lambda: [0.0, 0.0])
+    for row in appraisal.access.itertuples():
+        if row.mode == modes[row.service_id]:
+            demand = float(instance.demand.at[row.zone_id, row.service_id])
+            total = totals[(row.option, instance.zones.at[row.zone_id, "group"])]
+            total[0] += demand * row.minutes
+            total[1] += demand
+    mean = {key: weighted / weight for key, (weighted, weight) in totals.items() if weight > 0}
+    baseline = next(o for o, source in appraisal.options["source"].items() if source == "status quo")
+    expected = {(o, g): m - mean[(baseline, g)] for (o, g), m in mean.items()}
+    found = appraisal.group_change.set_index(["option", "group"])["minutes_change"].to_dict()
+    assert found == pytest.approx(expected) and len(found) == len(appraisal.options) * instance.zones["group"].nunique()
+    html = report(fourteen, tmp_path / "groups.html", today=DAY)[0].read_text(encoding="utf-8")
+    change = _section(html, "change", "equity")
+    assert "Change in each locality group's mean trip" in change and "the 60 localities are too many" in change

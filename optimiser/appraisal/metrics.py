@@ -290,21 +290,37 @@ def volumes(instance: Instance, label: str, solution: Solution, flows: pd.DataFr
 def zone_travel(instance: Instance, trips: pd.DataFrame) -> pd.DataFrame:
     """Each zone's mean trip over every service, weighted by its activity, each service by its own mode:
     ``option, zone_id, minutes``. The maps and the change against the status quo show this."""
+    return _mean_trip(instance, trips, "zone_id")
+
+
+def group_travel(instance: Instance, trips: pd.DataFrame) -> pd.DataFrame:
+    """Each zone group's (zones.csv ``group``, e.g. a district) mean trip over its zones' every service, weighted
+    by activity, each service by its own mode: ``option, group, minutes``; empty where zones have no group.
+    A regional network's report summarises the change by group, where hundreds of zones would not read."""
+    groups = instance.zones["group"].replace("", pd.NA) if "group" in instance.zones else pd.Series(dtype=object)
+    if groups.isna().all():
+        return pd.DataFrame(columns=["option", "group", "minutes"])
+    return _mean_trip(instance, trips, "group", groups)
+
+
+def _mean_trip(instance: Instance, trips: pd.DataFrame, key: str, zone_key: pd.Series | None = None) -> pd.DataFrame:
+    """The activity-weighted mean trip, own modes, per option and ``key``: the zone, or ``zone_key`` of it."""
     own = own_mode(instance, trips)
     weight = _activity(instance, own)
-    rows = own.assign(weighted=own["minutes"].to_numpy() * weight, weight=weight)
-    grouped = rows.groupby(["option", "zone_id"], sort=False)[["weighted", "weight"]].sum()
+    keys = own["zone_id"] if zone_key is None else own["zone_id"].map(zone_key)
+    rows = own.assign(**{key: keys.to_numpy()}, weighted=own["minutes"].to_numpy() * weight, weight=weight)
+    grouped = rows.groupby(["option", key], sort=False)[["weighted", "weight"]].sum()
     return (grouped["weighted"] / grouped["weight"].where(grouped["weight"] > 0)).rename("minutes").reset_index()
 
 
 def change(travel: pd.DataFrame, baseline: str | None) -> pd.DataFrame:
-    """Each zone's :func:`zone_travel` against the status quo: ``option, zone_id, minutes_change``
-    (negative: a gain)."""
+    """Each zone's (or group's) mean trip, :func:`zone_travel` or :func:`group_travel`, against the status quo:
+    ``option, zone_id`` (or ``group``), ``minutes_change`` (negative: a gain)."""
+    key = travel.columns[1]
     if baseline is None:
-        return travel.assign(minutes_change=np.nan)[["option", "zone_id", "minutes_change"]]
-    today = travel[travel["option"] == baseline].set_index("zone_id")["minutes"]
-    return travel.assign(minutes_change=travel["minutes"] - travel["zone_id"].map(today))[
-        ["option", "zone_id", "minutes_change"]]
+        return travel.assign(minutes_change=np.nan)[["option", key, "minutes_change"]]
+    today = travel[travel["option"] == baseline].set_index(key)["minutes"]
+    return travel.assign(minutes_change=travel["minutes"] - travel[key].map(today))[["option", key, "minutes_change"]]
 
 
 def equity(instance: Instance, trips: pd.DataFrame) -> pd.DataFrame:

@@ -72,6 +72,8 @@ class Appraisal:
     - ``equity``: ``option, deprivation_quintile, mode, minutes`` (activity-weighted mean).
     - ``zone_travel``: ``option, zone_id, minutes``: each zone's activity-weighted mean trip, own modes (maps).
     - ``change``: ``option, zone_id, minutes_change``: that against the status quo (negative = gain).
+    - ``group_change``: ``option, group, minutes_change``: the same for each zone group (zones.csv ``group``,
+      e.g. a district; :func:`~optimiser.appraisal.metrics.group_travel`), empty where zones have none.
     - ``access_shares``: ``option, service_id, mode, group, within_min, share``: the S-curve by group.
     - ``crossings``: zones that cross a service's access standard against the status quo.
     - ``allocations``: ``option, service_id, zone_id, site_id, share``: where each zone's patients go.
@@ -107,6 +109,8 @@ class Appraisal:
     seed: int = 0
     notes: list[str] = field(default_factory=list)
     neighbour_flows: pd.DataFrame = field(default_factory=_no_flows)
+    group_change: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["option", "group", "minutes_change"]))
 
     def __repr__(self) -> str:
         return f"Appraisal({self.instance!r}: {len(self.options)} options, recommended {self.recommended})"
@@ -229,6 +233,7 @@ def appraise(instance: Instance, options: Mapping[str, Solution | Configuration]
         allocations=pd.concat([sol.allocation.assign(option=label) for label, sol in solutions.items()],
                               ignore_index=True),
         crossings=metrics.crossings(instance, access, baseline),
+        group_change=metrics.change(metrics.group_travel(instance, access), baseline),
         neighbour_flows=flows if flows is not None else leaving.flows(instance, solutions, times))
 
 
