@@ -389,7 +389,7 @@ CHFT_CONSULTATION = ("NHS Calderdale CCG and NHS Greater Huddersfield CCG, 'Righ
 _CHFT_PROPOSAL = {"calderdale": [*_DGH, "stroke"], "huddersfield": ["urgent_care", "elective"]}
 OPTIONS = {
     "status_quo": dict(
-        name="Status quo before the 2017 stroke decision: six hyper-acute stroke units",
+        name="Status quo before the 2017 stroke decision: seven hyper-acute stroke units",
         services=_BASE,
         description="HASUs at the Royal Hallamshire, Rotherham, Barnsley, Doncaster, Chesterfield and Pinderfields; "
                     "adult ED and major trauma at the Northern General; maternity at the Jessop Wing and every "
@@ -400,7 +400,8 @@ OPTIONS = {
                f"{CHFT_CONSULTATION}); Calderdale Royal's maternity and children's services S (README); "
                "maternity, paediatrics and the Mid Yorkshire split est. (README)"),
     "decision_2017": dict(
-        name="15 Nov 2017 decision: HASUs at the Royal Hallamshire, Doncaster, Chesterfield and Pinderfields",
+        name=("15 Nov 2017 decision: HASUs at the Royal Hallamshire, Doncaster, Chesterfield and Pinderfields "
+              "(and Calderdale Royal, outside its scope)"),
         services={site: [s for s in svcs if not (s == "stroke" and site in ("rotherham", "barnsley"))]
                   for site, svcs in _BASE.items()},
         description="Barnsley and Rotherham stop hyper-acute stroke care (Rotherham from 1 July 2019, Barnsley from "
