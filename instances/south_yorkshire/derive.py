@@ -22,10 +22,12 @@ from derive_common import (  # noqa: E402
 # --- instance -----------------------------------------------------------------------------
 INSTANCE = dict(
     name="south_yorkshire",
-    title="Working Together: acute hospitals of South Yorkshire, Bassetlaw, Chesterfield and Mid Yorkshire",
-    description=("Twelve acute and community hospital sites of the Working Together Partnership serving "
-                 "~2.33 million people in the 292 MSOAs of 10 districts (ONS mid-2017 small-area estimates, S). "
-                 "Services per site partly sourced; the hyper-acute stroke decision of 15 Nov 2017 is sourced; road "
+    title=("Working Together: acute hospitals of South Yorkshire, Bassetlaw, Chesterfield, Mid Yorkshire, Calderdale "
+           "and Huddersfield"),
+    description=("Fifteen acute and community hospital sites of the Working Together Partnership and Calderdale and "
+                 "Huddersfield serving ~2.78 million people in the 353 MSOAs of 11 districts (ONS mid-2017 small-area "
+                 "estimates, S). Services per site partly sourced; the hyper-acute stroke decision of 15 Nov 2017 and "
+                 "the Calderdale and Huddersfield proposal of 2016 are sourced; road "
                  "speeds, activity rates other than births and stroke, capacities and costs are estimates (see "
                  "README.md)."),
     year=2017,
@@ -56,12 +58,21 @@ SITES = [
     ("pontefract", "Pontefract Hospital", 53.6905, -1.3108, True, 0, "A&E without acute admissions (est.)"),
     ("dewsbury", "Dewsbury and District Hospital", 53.6953, -1.6523, True, 0,
      "A&E and planned care after Mid Yorkshire's 2016 changes (est., README)"),
+    ("huddersfield", "Huddersfield Royal Infirmary", 53.6550, -1.8160, True, 0,
+     "A&E (S); adult critical care and planned surgery (est.); midwife-led birth centre and children's surgery (S, "
+     "not modelled); coordinates S (Wikipedia)"),
+    ("calderdale", "Calderdale Royal Hospital, Halifax", 53.7058, -1.8546, True, 0,
+     "A&E (S); consultant-led maternity since 2006 and neonatal intensive care (S); inpatient children's medicine (S); "
+     "hyper-acute stroke unit (S, 2017)"),
+    ("holme_valley", "Holme Valley Memorial Hospital, Holmfirth", 53.5745, -1.7960, True, 0,
+     "community hospital with a day surgery unit (S, 2017), here as planned surgery (est.)"),
 ]
 
 # --- zones: the 2011 MSOAs of the districts (S: ONS; sources/msoa_2011.csv, its sources in sources/README.md) ------
 #: One zone per MSOA: ONS code and name, population-weighted centroid (S), mid-2017 population (S, the sum of its
-#: LSOAs' ONS estimates), district (S; Kirklees's MSOAs in NHS North Kirklees CCG only) and deprivation quintile
-#: (national quintile of the MSOA's population-weighted IMD 2019 score among England's 6,791 MSOAs, 1 = most deprived).
+#: LSOAs' ONS estimates), district (S; Kirklees split by CCG: North Kirklees, Greater Huddersfield) and deprivation
+#: quintile (national quintile of the MSOA's population-weighted IMD 2019 score among England's 6,791 MSOAs,
+#: 1 = most deprived).
 with open(HERE / "sources" / "msoa_2011.csv", newline="", encoding="utf-8") as _handle:
     ZONES_RAW = [(row["msoa11cd"], row["msoa11nm"], float(row["lat"]), float(row["lon"]),
                   int(row["population_mid2017"]), int(row["imd2019_quintile"]), row["district"])
@@ -95,6 +106,12 @@ _TOWN_NODES = [
     ("five_towns", 53.7050, -1.3500, "Pontefract and Castleford"), ("ossett_horbury", 53.6650, -1.5650, "Ossett"),
     ("hemsworth", 53.6120, -1.3500, "Hemsworth"), ("dewsbury_town", 53.6910, -1.6330, "Dewsbury town centre"),
     ("batley", 53.7160, -1.6340, "Batley"), ("spen_valley", 53.7200, -1.7100, "Heckmondwike (Spen Valley)"),
+    ("huddersfield_town", 53.6450, -1.7800, "Huddersfield town centre"), ("mirfield", 53.6740, -1.6930, "Mirfield"),
+    ("colne_valley", 53.6240, -1.8820, "Slaithwaite (Colne Valley)"), ("holmfirth", 53.5700, -1.7870, "Holmfirth"),
+    ("kirkburton", 53.6080, -1.7040, "Kirkburton"), ("halifax_town", 53.7220, -1.8600, "Halifax town centre"),
+    ("hipperholme", 53.7240, -1.8100, "Hipperholme"), ("brighouse", 53.7030, -1.7830, "Brighouse"),
+    ("elland", 53.6850, -1.8380, "Elland"), ("sowerby_bridge", 53.7080, -1.9070, "Sowerby Bridge"),
+    ("hebden_bridge", 53.7410, -2.0130, "Hebden Bridge"), ("todmorden", 53.7140, -2.0970, "Todmorden"),
 ]
 _JUNCTIONS = [
     ("m1_j29", 53.1900, -1.3300, "M1 J29 Heath (A617)"), ("m1_j30", 53.2870, -1.2970, "M1 J30 Barlborough (A619)"),
@@ -110,6 +127,9 @@ _JUNCTIONS = [
     ("a1_j36", 53.5030, -1.1750, "A1(M) J36 Warmsworth (A630)"), ("a1_j37", 53.5300, -1.2050, "A1(M) J37 Marr (A635)"),
     ("a1_j38", 53.5730, -1.2300, "A1(M) J38 Redhouse (A638)"),
     ("a1_ferrybridge", 53.7130, -1.2700, "A1(M)/M62 Ferrybridge"),
+    ("m62_j22", 53.6560, -1.9790, "M62 J22 Rishworth Moor (A672)"),
+    ("m62_j23", 53.6590, -1.8780, "M62 J23 Outlane (A640)"), ("m62_j24", 53.6760, -1.8300, "M62 J24 Ainley Top (A629)"),
+    ("m62_j25", 53.6930, -1.7780, "M62 J25 Brighouse (A644)"),
     ("m62_j26", 53.7450, -1.7250, "M62 J26 Chain Bar"), ("m62_j27", 53.7520, -1.6500, "M62 J27 Gildersome"),
     ("m62_j28", 53.7350, -1.5900, "M62 J28 Tingley"), ("m62_j31", 53.7130, -1.4200, "M62 J31 Normanton"),
     ("m62_j32", 53.7050, -1.3450, "M62 J32 Pontefract"),
@@ -120,7 +140,8 @@ _MOTORWAYS = [  # consecutive junctions of each motorway
             "m1_j39", "m1_j40", "m1_j42"]),
     ("M18", ["m1_j32", "m18_j1", "m18_j2", "m18_j3", "m18_j4", "m18_j5"]),
     ("A1(M)", ["a1_j34", "m18_j2", "a1_j36", "a1_j37", "a1_j38", "a1_ferrybridge"]),
-    ("M62", ["m62_j26", "m62_j27", "m62_j28", "m1_j42", "m62_j31", "m62_j32", "a1_ferrybridge"]),
+    ("M62", ["m62_j22", "m62_j23", "m62_j24", "m62_j25", "m62_j26", "m62_j27", "m62_j28", "m1_j42", "m62_j31",
+             "m62_j32", "a1_ferrybridge"]),
 ]
 EDGES = [(a, b, "motorway", name) for name, chain in _MOTORWAYS for a, b in itertools.pairwise(chain)] + [
     # Sheffield
@@ -183,6 +204,28 @@ EDGES = [(a, b, "motorway", name) for name, chain in _MOTORWAYS for a, b in iter
     ("dewsbury_town", "batley", "urban", "A652 / A653"), ("batley", "m62_j27", "single", "A62 / A652"),
     ("batley", "m62_j28", "single", "A653"), ("spen_valley", "m62_j26", "urban", "A638 / A58"),
     ("spen_valley", "dewsbury", "single", "A638 / A62"),
+    # Greater Huddersfield
+    ("huddersfield", "m62_j24", "urban", "A640 / A629 Ainley Top"),
+    ("huddersfield", "m62_j23", "single", "A640 Outlane"),
+    ("huddersfield", "huddersfield_town", "urban", "A640 New Hey Road"),
+    ("huddersfield_town", "m62_j24", "dual", "A629 Halifax Road"),
+    ("huddersfield_town", "m62_j25", "single", "A62 / A644 Cooper Bridge"),
+    ("m62_j25", "spen_valley", "single", "A62 Leeds Road"), ("huddersfield_town", "mirfield", "single", "A644"),
+    ("mirfield", "dewsbury_town", "single", "A644 Dewsbury Road"),
+    ("huddersfield_town", "ossett_horbury", "single", "A642 Grange Moor"),
+    ("huddersfield_town", "colne_valley", "single", "A62 Manchester Road"),
+    ("huddersfield_town", "holmfirth", "single", "A616 / A6024"),
+    ("holmfirth", "holme_valley", "urban", "Huddersfield Road"), ("holmfirth", "penistone", "single", "A616 / A629"),
+    ("huddersfield_town", "kirkburton", "single", "A629 Penistone Road"),
+    ("kirkburton", "penistone", "single", "A629"), ("huddersfield_town", "brighouse", "single", "A641 Bradford Road"),
+    # Calderdale
+    ("halifax_town", "calderdale", "urban", "A629 Huddersfield Road"),
+    ("calderdale", "m62_j24", "dual", "A629 Calderdale Way"),
+    ("calderdale", "elland", "urban", "A629 / A6025"), ("elland", "brighouse", "single", "A6025"),
+    ("brighouse", "m62_j25", "urban", "A644"), ("halifax_town", "hipperholme", "single", "A58"),
+    ("hipperholme", "brighouse", "single", "A644"), ("hipperholme", "m62_j26", "single", "A58 Whitehall Road"),
+    ("halifax_town", "sowerby_bridge", "single", "A58 / A646"), ("sowerby_bridge", "hebden_bridge", "single", "A646"),
+    ("hebden_bridge", "todmorden", "single", "A646"), ("sowerby_bridge", "m62_j22", "single", "A58 / A672 Ripponden"),
 ]
 
 #: Zone connectors: each MSOA centroid is a node joined by one link to the nearest site, town centre or junction
@@ -211,7 +254,8 @@ def _zone_nearest(town):
 
 TOWN_PAIRS = [(_zone_nearest(a), _zone_nearest(b)) for a, b in (
     ("sheffield_central", "doncaster_town"), ("barnsley_town", "wakefield_city"),
-    ("rotherham_town", "sheffield_central"), ("chesterfield_town", "sheffield_central"))]
+    ("rotherham_town", "sheffield_central"), ("chesterfield_town", "sheffield_central"),
+    ("huddersfield_town", "halifax_town"))]
 
 # --- services ------------------------------------------------------------------------------
 WT_STROKE = ("NHS Commissioners Working Together, 'Proposal to change hyper acute stroke services', public "
@@ -270,18 +314,36 @@ _BEDS_RAW = {"northern_general": 1100, "royal_hallamshire": 850, "sheffield_chil
              "barnsley": 450, "doncaster": 700, "bassetlaw": 200, "montagu": 50, "chesterfield": 550}
 _HSR_BEDS = 5178
 _BEDS = {site: round(raw * _HSR_BEDS / sum(_BEDS_RAW.values())) for site, raw in _BEDS_RAW.items()}
-_BEDS.update({"pinderfields": 650, "pontefract": 150, "dewsbury": 350})
+_BEDS.update({"pinderfields": 650, "pontefract": 150, "dewsbury": 350, "holme_valley": 30})
+#: Huddersfield's and Calderdale's beds (S, Huddersfield Examiner, 13 Mar 2018: each has 400); Calderdale Royal may
+#: grow to 700, as the 2016 proposal planned (S, Halifax Courier, 2016: "from 400 to up to 700 beds").
+_CHFT_BEDS = {"huddersfield": 400, "calderdale": 400}
+_BEDS_EXPANSION = {"calderdale": 300}
+_BEDS.update(_CHFT_BEDS)
 _THEATRES = {"northern_general": 30, "royal_hallamshire": 20, "sheffield_childrens": 8, "rotherham": 10,
              "barnsley": 10, "doncaster": 15, "bassetlaw": 6, "montagu": 3, "chesterfield": 11, "pinderfields": 14,
-             "pontefract": 6, "dewsbury": 8}
+             "pontefract": 6, "dewsbury": 8, "huddersfield": 10, "calderdale": 10, "holme_valley": 2}
 _CRITICAL_CARE = {"northern_general": 40, "royal_hallamshire": 30, "sheffield_childrens": 0, "rotherham": 16,
                   "barnsley": 16, "doncaster": 20, "bassetlaw": 6, "montagu": 0, "chesterfield": 14,
-                  "pinderfields": 20, "pontefract": 0, "dewsbury": 6}
-_BEDS_SOURCE = ("est.: site share from its public profile (rounded to 50){}; expansion est. 15% at GBP 0.5m a bed")
+                  "pinderfields": 20, "pontefract": 0, "dewsbury": 6, "huddersfield": 12, "calderdale": 16,
+                  "holme_valley": 0}
+_BEDS_SOURCE = "est.: site share from its public profile (rounded to 50){}; expansion est. 15% at GBP 0.5m a bed"
+_CHFT_BEDS_SOURCE = "S: 400 beds (Huddersfield Examiner, 13 Mar 2018, on the 2016 proposal); {}"
+_CHFT_EXPANSION = {"huddersfield": "expansion est. 15% at GBP 0.5m a bed",
+                   "calderdale": "up to 700 beds as the 2016 proposal planned (S, Halifax Courier, 2016) at GBP 0.5m "
+                                 "a bed est."}
+
+
+def _beds_source(site: str) -> str:
+    """The source of a site's bed count: sourced, scaled to the Hospital Services Review, or estimated."""
+    if site in _CHFT_BEDS:
+        return _CHFT_BEDS_SOURCE.format(_CHFT_EXPANSION[site])
+    return _BEDS_SOURCE.format(", scaled to the 5,178 acute beds of the Hospital Services Review (S)"
+                               if site in _BEDS_RAW else "")
+
+
 SITE_RESOURCES = [row for site in _BEDS for row in (
-    (site, "beds", _BEDS[site], round(0.15 * _BEDS[site]), 0.5,
-     _BEDS_SOURCE.format(", scaled to the 5,178 acute beds of the Hospital Services Review (S)"
-                         if site in _BEDS_RAW else "")),
+    (site, "beds", _BEDS[site], _BEDS_EXPANSION.get(site, round(0.15 * _BEDS[site])), 0.5, _beds_source(site)),
     (site, "theatres", _THEATRES[site], 2, 5.0, "est.: from the site's size; +2 at GBP 5m each est."),
     (site, "critical_care_beds", _CRITICAL_CARE[site], 10, 1.0,
      "est.: from the site's size and role; +10 at GBP 1m each est."))]
@@ -317,24 +379,45 @@ _BASE = {
     "bassetlaw": ["emergency", "urgent_care", "critical_care", "obstetrics", "neonatal", "paediatrics", "elective"],
     "montagu": ["urgent_care", "elective"], "chesterfield": [*_DGH, "stroke"], "pinderfields": [*_DGH, "stroke"],
     "pontefract": ["urgent_care", "elective"], "dewsbury": ["emergency", "urgent_care", "critical_care", "elective"],
+    "huddersfield": ["emergency", "urgent_care", "critical_care", "elective"], "calderdale": [*_DGH, "stroke"],
+    "holme_valley": ["elective"],
 }
+CHFT_CONSULTATION = ("NHS Calderdale CCG and NHS Greater Huddersfield CCG, 'Right Care, Right Time, Right Place', "
+                     "public consultation 15 Mar - 21 Jun 2016")
+#: The 2016 proposal: one emergency centre at Calderdale Royal with critical care, children's services and maternity;
+#: Huddersfield a planned-care hospital with an urgent care centre (S, consultation); other sites as today.
+_CHFT_PROPOSAL = {"calderdale": [*_DGH, "stroke"], "huddersfield": ["urgent_care", "elective"]}
 OPTIONS = {
     "status_quo": dict(
-        name="Status quo before the 2017 stroke decision: six hyper-acute stroke units",
+        name="Status quo before the 2017 stroke decision: seven hyper-acute stroke units",
         services=_BASE,
         description="HASUs at the Royal Hallamshire, Rotherham, Barnsley, Doncaster, Chesterfield and Pinderfields; "
                     "adult ED and major trauma at the Northern General; maternity at the Jessop Wing and every "
-                    "district hospital; Montagu and Pontefract minor injuries and planned care.",
-        source=f"HASUs S ({WT_STROKE}: Barnsley and Rotherham would stop; {WT_DECISION}); EDs S ({HSR_2018}); "
+                    "district hospital and Calderdale Royal; Montagu and Pontefract minor injuries and planned care; "
+                    "A&E at both Huddersfield Royal Infirmary and Calderdale Royal, and a HASU at Calderdale Royal.",
+        source=f"HASUs S ({WT_STROKE}: Barnsley and Rotherham would stop; {WT_DECISION}; Calderdale and Pinderfields: "
+               "Yorkshire Evening Post, Feb 2017, on West Yorkshire's five HASUs); EDs S ({HSR_2018}; "
+               f"{CHFT_CONSULTATION}); Calderdale Royal's maternity and children's services S (README); "
                "maternity, paediatrics and the Mid Yorkshire split est. (README)"),
     "decision_2017": dict(
-        name="15 Nov 2017 decision: HASUs at the Royal Hallamshire, Doncaster, Chesterfield and Pinderfields",
+        name=("15 Nov 2017 decision: HASUs at the Royal Hallamshire, Doncaster, Chesterfield and Pinderfields "
+              "(and Calderdale Royal, outside its scope)"),
         services={site: [s for s in svcs if not (s == "stroke" and site in ("rotherham", "barnsley"))]
                   for site, svcs in _BASE.items()},
         description="Barnsley and Rotherham stop hyper-acute stroke care (Rotherham from 1 July 2019, Barnsley from "
                     "1 October 2019); their patients go to the nearest of the Royal Hallamshire, Doncaster and "
                     "Pinderfields (Chesterfield kept); acute stroke care and rehabilitation stay local.",
         source=f"S: {WT_DECISION}; implementation dates S (South Yorkshire and Bassetlaw ICS, March 2019)"),
+    "chft_proposal_2016": dict(
+        name="2016 proposal: a single emergency centre at Calderdale Royal, planned care at Huddersfield",
+        services={**_BASE, **_CHFT_PROPOSAL},
+        description="Emergency, acute and high-risk planned care, critical care, children's and consultant-led "
+                    "maternity services at Calderdale Royal; Huddersfield a planned-care hospital with a 24/7 urgent "
+                    "care centre (urgent care centres at both); every other site as before the 2017 stroke decision. "
+                    "Not carried out: the Independent Reconfiguration Panel found it flawed and the Health Secretary "
+                    "sent it back (10 May 2018); the revised plan keeps an A&E at both hospitals.",
+        source=f"S: {CHFT_CONSULTATION} (rightcaretimeplace.co.uk, 'Proposed changes'); Secretary of State's letter "
+               "of 10 May 2018 and NHS England's revised plan, Aug 2018 (BBC News, 9 Aug 2018)"),
 }
 
 
