@@ -102,12 +102,11 @@ def test_the_whole_network_solves_to_three_proved_optima_each_better_than_the_de
     assert result.ranked[-1].objective < decision.objective
 
 
-def test_with_everything_else_as_today_three_hyper_acute_units_beat_the_five_decided(region, tmp_path):
-    """The 2017 question alone: every service line but stroke fixed as today (givens.csv in a copy).
-    Objectives as solved (HiGHS, gap 0), each checked by the independent checker: three units, the Royal
-    Hallamshire, Pinderfields and Doncaster (1.297210), beat the decision's five with Calderdale Royal's
-    (1.303559); the runners-up put the third at Rotherham (1.297389) or Chesterfield (1.297501)."""
-    folder = tmp_path / "south_yorkshire"
+@pytest.fixture(scope="module")
+def stroke_only(region, tmp_path_factory):
+    """The 2017 question alone: a copy of the instance with every service line but stroke fixed as today
+    (givens.csv)."""
+    folder = tmp_path_factory.mktemp("stroke") / "south_yorkshire"
     shutil.copytree(region.path, folder)
     today = option_configuration(region, "status_quo")
     with open(folder / "givens.csv", "w", newline="", encoding="utf-8") as handle:
@@ -115,7 +114,13 @@ def test_with_everything_else_as_today_three_hyper_acute_units_beat_the_five_dec
         writer.writerow(["site_id", "service_id", "hosts", "source"])
         writer.writerows([site, service, str((site, service) in today.hosts).lower(), "as today"]
                          for site in region.sites.index for service in region.services.index if service != "stroke")
-    stroke_only = load_instance(folder)
+    return load_instance(folder)
+
+
+def test_with_everything_else_as_today_three_hyper_acute_units_beat_the_five_decided(stroke_only):
+    """Objectives as solved (HiGHS, gap 0), each checked by the independent checker: three units, the Royal
+    Hallamshire, Pinderfields and Doncaster (1.297210), beat the decision's five with Calderdale Royal's
+    (1.303559); the runners-up put the third at Rotherham (1.297389) or Chesterfield (1.297501)."""
     result = Engine.build(stroke_only, options=FULL_MODEL).solve(top=3)
     assert [s.configuration.sites_of("stroke") for s in result.ranked] == [
         ["doncaster", "pinderfields", "royal_hallamshire"], ["pinderfields", "rotherham", "royal_hallamshire"],
@@ -125,3 +130,29 @@ def test_with_everything_else_as_today_three_hyper_acute_units_beat_the_five_dec
     decision = evaluate(stroke_only, "decision_2017")
     assert decision.objective == pytest.approx(1.303559, abs=1e-6)
     assert all(s.objective < decision.objective for s in result.ranked)
+
+
+def test_the_stroke_question_is_reported_beside_the_real_decision(stroke_only, tmp_path):
+    """The reduced regional case end to end, as CI can afford it: the study (the engine's default search, top 3,
+    the three named options) and the HTML report. Every configuration is proved optimal and meets every rule, as
+    do the status quo and the decision; the 2016 Calderdale and Huddersfield proposal fails the rules hurdle, as it
+    must here (it moves Huddersfield's A&E and critical care, which this copy's givens keep), and the failure names
+    the givens broken. The report sets the recommendation beside the 2017 decision, criterion by criterion, and
+    shows the travel-time change by district (353 localities are too many for a bar each)."""
+    from optimiser.appraisal.study import study
+    from reports.render import report
+
+    result = study(stroke_only, top=3, samples=500)
+    feasible = result.appraisal.options["feasible"]
+    assert not feasible["chft_proposal_2016"] and feasible.drop("chft_proposal_2016").all()
+    hurdles = result.appraisal.hurdles.set_index(["option", "criterion"])
+    assert hurdles.loc[("chft_proposal_2016", "rules"), "detail"] == (
+        "givens.csv row 86: Type-1 emergency department (24/7 A&E, majors) must be at huddersfield; "
+        "givens.csv row 88: Adult critical care (ICU/HDU) must be at huddersfield")
+    assert set(result.appraisal.options.index) >= {"status_quo", "decision_2017", "chft_proposal_2016"}
+    assert result.solver["unproved"] == []
+    html = report(result, tmp_path / "stroke.html")[0].read_text(encoding="utf-8")
+    why = html[html.index('<section id="why">'):]
+    why = why[:why.index("</section>")]
+    assert "beside the instance's real decision, <strong>decision_2017</strong>" in why and "By criterion" in why
+    assert "Change in each locality group's mean trip" in html and "the 353 localities are too many" in html

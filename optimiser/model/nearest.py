@@ -49,7 +49,7 @@ AUTO_PAIRS = 5_000
 #: The fewest nearest sites a zone starts with.
 MIN_START = 3
 #: At most this many sites, the full model unless asked: every zone's start keeps a quarter of them or more, and
-#: growing it costs more than it saves (south_yorkshire, 12 sites and 292 zones: 6-15 rounds, `solve --top 3`
+#: growing it costs more than it saves (south_yorkshire when it had 12 sites and 292 zones: 6-15 rounds, `solve --top 3`
 #: in 64 s, against 32 s with every pair).
 FEW_SITES = 4 * MIN_START
 #: Once the kept pairs exceed this share of the candidates, the next round keeps them all.
