@@ -52,7 +52,7 @@ def main() -> None:
     print(f"{instance.name}: {len(instance.sites)} sites, {len(instance.zones)} zones, top {args.top}, "
           f"time limit {args.time_limit or 'none'}")
     for (name, began), ended in zip(stages, [moment for _, moment in stages[1:]] + [end], strict=True):
-        print(f"  {name[:60]:<60} {ended - began:>7.1f} s")
+        print(f"  {name[:90]:<90} {ended - began:>7.1f} s")
     run = result.solver
     gap = "none proved" if run["gap"] is None else f"{run['gap']:.2%}"
     print(f"  search: {run['found']} of {args.top} configurations, status {run['status']}, worst gap {gap}, "

@@ -36,8 +36,11 @@ def study(instance: Instance, *, top: int = 5, weights: Mapping[str, float] | No
     tell = progress or (lambda _: None)
     tell(f"building the model of {instance.name}")
     engine = Engine.build(instance, solver=solver, extend=extend)
-    result = engine.solve(top=top, weights=weights, distinct=naming.distinct(instance),
-                          progress=lambda found, _: tell(f"searching: {found} of {top} configurations found"))
+    def searched(found: int, _) -> None:
+        again = f" (round {engine.rounds + 1}: farther sites added where zones need them)" if engine.rounds else ""
+        tell(f"searching: {found} of {top} configurations found{again}")
+
+    result = engine.solve(top=top, weights=weights, distinct=naming.distinct(instance), progress=searched)
     options: dict[str, Solution | Configuration] = {r.configuration.name: r for r in result.ranked}
     sources = dict.fromkeys(options, "optimiser")
     baseline = baseline_configuration(instance)
@@ -62,6 +65,8 @@ def study(instance: Instance, *, top: int = 5, weights: Mapping[str, float] | No
                          explanations=explanations)
     configurations = {label: (o.configuration if isinstance(o, Solution) else o) for label, o in options.items()}
     solved = {label: o for label, o in options.items() if isinstance(o, Solution)}
+    if instance.settings.get("decision"):
+        tell(f"setting the recommendation beside the real decision ({instance.settings['decision']})")
     why = _why(instance, appraisal.recommended or next(iter(solved), None), solved, weights=weights, engines=engines,
                extend=extend)
     gaps = [r.gap for r in result.ranked if r.gap is not None]
