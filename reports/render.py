@@ -50,7 +50,7 @@ from optimiser.appraisal.scores import Appraisal, Study, scale_text, scoring
 from optimiser.collector import collector_paused
 from optimiser.errors import OptimiserError
 from optimiser.instance import neighbours
-from optimiser.instance.configuration import Configuration
+from optimiser.instance.configuration import Configuration, baseline_configuration
 from optimiser.instance.folder import Instance
 
 from . import charts
@@ -228,7 +228,8 @@ def _status_quo(appraisal: Appraisal) -> str | None:
 
 
 def _roles_summary(instance: Instance, configuration: Configuration | None) -> str:
-    """``SEH at Southend; EC at Basildon, Broomfield`` (or the number of services per site, without roles)."""
+    """``SEH at Southend; EC at Basildon, Broomfield``; without roles, what it opens and closes against the
+    status quo (:func:`_changes_summary`), else the number of services per site."""
     if configuration is None:
         return ""
     site_names = instance.sites["name"].astype(str)
@@ -238,10 +239,27 @@ def _roles_summary(instance: Instance, configuration: Configuration | None) -> s
         for site in sorted(role_of, key=lambda s: site_names.get(s, s)):
             by_role.setdefault(role_of[site], []).append(_short_site(site_names.get(site, site)))
         return "; ".join(f"{role.upper()} at {', '.join(sites)}" for role, sites in sorted(by_role.items()))
+    baseline = baseline_configuration(instance)
+    if baseline is not None:
+        return _changes_summary(instance, configuration, baseline)
     counts: dict[str, int] = {}
     for site, _ in sorted(configuration.hosts):
         counts[site] = counts.get(site, 0) + 1
     return "; ".join(f"{_short_site(site_names.get(s, s))}: {n} service lines" for s, n in sorted(counts.items()))
+
+
+def _changes_summary(instance: Instance, configuration: Configuration, baseline: Configuration) -> str:
+    """``opens Type-1 emergency department at Royal Hallamshire; closes Consultant-led obstetric unit at Barnsley,
+    Rotherham``: a configuration by what moves, which a reader takes in at any number of sites."""
+    site_names = instance.sites["name"].astype(str).map(_short_site)
+    service_names = instance.services["name"].astype(str).map(_first_words)
+    parts = []
+    opened, closed = configuration.hosts - baseline.hosts, baseline.hosts - configuration.hosts
+    for verb, units in (("opens", opened), ("closes", closed)):
+        for service in instance.services.index:
+            if sites := sorted(site_names[s] for s, l in units if l == service):
+                parts.append(f"{verb} {service_names[service]} at {', '.join(sites)}")
+    return "; ".join(parts) or "as the status quo"
 
 
 def _first_words(name: str) -> str:
