@@ -250,15 +250,15 @@ def _roles_summary(instance: Instance, configuration: Configuration | None) -> s
 
 def _changes_summary(instance: Instance, configuration: Configuration, baseline: Configuration) -> str:
     """``opens Type-1 emergency department at Royal Hallamshire; closes Consultant-led obstetric unit at Barnsley,
-    Rotherham``: a configuration by what moves, which a reader takes in at any number of sites."""
+    Rotherham; Neonatal unit at Barnsley``: a configuration by what moves, read at any number of sites."""
     site_names = instance.sites["name"].astype(str).map(_short_site)
     service_names = instance.services["name"].astype(str).map(_first_words)
     parts = []
     opened, closed = configuration.hosts - baseline.hosts, baseline.hosts - configuration.hosts
     for verb, units in (("opens", opened), ("closes", closed)):
-        for service in instance.services.index:
-            if sites := sorted(site_names[s] for s, l in units if l == service):
-                parts.append(f"{verb} {service_names[service]} at {', '.join(sites)}")
+        moves = [f"{service_names[service]} at {', '.join(sites)}" for service in instance.services.index
+                 if (sites := sorted(site_names[s] for s, l in units if l == service))]
+        parts += [f"{verb} " + "; ".join(moves)] if moves else []
     return "; ".join(parts) or "as the status quo"
 
 

@@ -599,8 +599,8 @@ def test_beyond_forty_localities_the_change_is_shown_by_locality_group(fourteen:
 
 def test_without_roles_an_option_is_titled_by_what_it_opens_and_closes(fourteen: Study):
     """Fourteen sites and no roles: a title of fourteen "site: n service lines" would say nothing, so each
-    configuration is named by the service lines it opens and closes against the status quo, each with its sites
-    in name order; the status quo itself says so."""
+    configuration is named by the service lines it opens, then those it closes, against the status quo, each with
+    its sites in name order; the status quo itself says so."""
     from reports.render import OptionNames
 
     instance = fourteen.instance
@@ -609,9 +609,10 @@ def test_without_roles_an_option_is_titled_by_what_it_opens_and_closes(fourteen:
     site = instance.sites["name"].astype(str).map(_short_site)
     service = instance.services["name"].astype(str)
     for option, configuration in fourteen.configurations.items():
-        expected = [f"{verb} {service[l]} at {', '.join(sorted(site[s] for s, m in units if m == l))}"
-                    for verb, units in (("opens", configuration.hosts - today.hosts),
-                                        ("closes", today.hosts - configuration.hosts))
-                    for l in instance.services.index if any(m == l for _, m in units)]
+        expected, opened, closed = [], configuration.hosts - today.hosts, today.hosts - configuration.hosts
+        for verb, units in (("opens", opened), ("closes", closed)):
+            moves = [f"{service[l]} at {', '.join(sorted(site[s] for s, m in units if m == l))}"
+                     for l in instance.services.index if any(m == l for _, m in units)]
+            expected += [f"{verb} {'; '.join(moves)}"] if moves else []
         named = instance.options.loc[option, "name"] if option in instance.options.index else ""
         assert names.title[option] == (named or "; ".join(expected) or "as the status quo")
