@@ -616,3 +616,4 @@ def test_without_roles_an_option_is_titled_by_what_it_opens_and_closes(fourteen:
             expected += [f"{verb} {'; '.join(moves)}"] if moves else []
         named = instance.options.loc[option, "name"] if option in instance.options.index else ""
         assert names.title[option] == (named or "; ".join(expected) or "as the status quo")
+    assert any(title.startswith(("opens ", "closes ")) for title in names.title.values())
