@@ -29,6 +29,7 @@ import matplotlib
 import matplotlib.cm
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.colors import Normalize
@@ -217,7 +218,7 @@ def option_map(layers: MapLayers, values: pd.Series, *, sites: Sequence[MapSite]
         ax.set_ylim(south, north)
         ax.set_aspect("equal")
         ax.set_axis_off()
-        _scale_bar(ax, east - west)
+        furniture = _scale_bar(ax, east - west)  # labels keep clear of it; the note they may cover
         if layers.areas["approximate"].any():
             ax.text(0.99, 0.01, "zone areas approximate (Voronoi cells of the zones' centres)", transform=ax.transAxes,
                     ha="right", va="bottom", fontsize=5, color="#555555")
@@ -229,7 +230,7 @@ def option_map(layers: MapLayers, values: pd.Series, *, sites: Sequence[MapSite]
             bar.set_ticks(list(ticks), labels=list(ticks.values()))
         ax.set_title(title, loc="left", fontweight="bold")
         fig.subplots_adjust(left=0.02, right=0.98, top=0.93, bottom=0.08)
-        numbered, dropped = _place_labels(ax, labels, fixed, points)
+        numbered, dropped = _place_labels(ax, labels, fixed, points, furniture)
         whole = [site.label.replace("\n", ": ", 1).replace("\n", " ") for site in sites]  # name: what it hosts
         return MapFigure(_png(fig), tuple((i + 1, whole[i]) for i in numbered), tuple(whole[i] for i in dropped))
 
@@ -249,18 +250,20 @@ MARKER_HALF_PT = 4.0
 
 
 def _place_labels(ax, labels: list[tuple[Annotation, str, tuple[int, int]]], fixed: list[Annotation],
-                  points: list) -> tuple[list[int], list[int]]:
-    """Put each site label where its box (measured as drawn) overlaps no label placed before it, no other marker and
-    nothing outside the map: the side given first (inwards), then the other corners, then further out. A label
-    that fits nowhere is shortened to the site's name and tried again, then to its number (its place in the
-    order given, plus one) for the map's key; dropped if even that fits nowhere. Returns the places of the labels
-    shown by number, and of those dropped. Greedy, in the order given, so the same map comes out each time;
-    adjustText, the library for this, pushes labels apart step by step without a promise that none overlaps."""
+                  points: list, furniture: Sequence[Artist] = ()) -> tuple[list[int], list[int]]:
+    """Put each site label where its box (measured as drawn) overlaps no label placed before it, no other marker,
+    none of the map's ``furniture`` (its scale bar) and nothing outside the map: the side given first
+    (inwards), then the other corners, then further out. A label that fits nowhere is shortened to the site's
+    name and tried again, then to its number (its place in the order given, plus one) for the map's key;
+    dropped if even that fits nowhere. Returns the places of the labels shown by number, and of those dropped.
+    Greedy, in the order given, so the same map comes out each time; adjustText, the library for this, pushes
+    labels apart step by step without a promise that none overlaps."""
     renderer = ax.figure.canvas.get_renderer()
     ax.apply_aspect()
     frame = ax.get_window_extent(renderer)
     half = MARKER_HALF_PT * ax.figure.dpi / 72
-    taken = [_label_box(annotation, renderer) for annotation in fixed]
+    taken = [_label_box(annotation, renderer) for annotation in fixed] + [
+        artist.get_window_extent(renderer) for artist in furniture]
     markers = [Bbox.from_bounds(x - half, y - half, 2 * half, 2 * half)
                for x, y in ax.transData.transform([(p.x, p.y) for p in points])]
     points_px = ax.figure.dpi / 72
@@ -377,17 +380,19 @@ def _labels_below(layers: MapLayers, sites: Sequence[MapSite], width_m: float) -
             and points[b.site_id].y > points[a.site_id].y}
 
 
-def _scale_bar(ax, width_m: float) -> None:
-    """A scale bar in the lower left, a round number of kilometres about a fifth of the map's width."""
+def _scale_bar(ax, width_m: float) -> list[Artist]:
+    """A scale bar in the lower left, a round number of kilometres about a fifth of the map's width: its bar and
+    its label."""
     target = width_m / 5 / 1000
     step = 10 ** math.floor(math.log10(target)) if target > 0 else 1
     km = max((m * step for m in (1, 2, 5) if m * step <= target), default=step)
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     left, bottom = x0 + 0.04 * (x1 - x0), y0 + 0.04 * (y1 - y0)
-    ax.plot([left, left + km * 1000], [bottom, bottom], color="black", linewidth=2, solid_capstyle="butt", zorder=6)
-    ax.text(left + km * 1000 / 2, bottom + 0.015 * (y1 - y0), f"{km:g} km", ha="center", va="bottom",
-            fontsize=6, zorder=6)
+    bar = ax.plot([left, left + km * 1000], [bottom, bottom], color="black", linewidth=2, solid_capstyle="butt",
+                  zorder=6)
+    return [*bar, ax.text(left + km * 1000 / 2, bottom + 0.015 * (y1 - y0), f"{km:g} km", ha="center", va="bottom",
+                          fontsize=6, zorder=6)]
 
 
 def change_map(layers: MapLayers, change: pd.Series, *, sites: Sequence[MapSite], roles: Sequence[str],

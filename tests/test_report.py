@@ -490,9 +490,9 @@ def _generated(folder: Path, sites: int, zones: int, services: int):
 def test_site_labels_never_overlap_on_a_forty_site_map(tmp_path: Path, monkeypatch):
     """Forty sites, each labelled with its name and four lines of services, on one 8 cm map: no two labels'
     boxes (their rounded frames, measured with the renderer that draws them) overlap, none covers another
-    site's marker's centre or leaves the map, and where a label fits nowhere it is the site's name alone or its
-    number, never a label on top of another; the map's key names every numbered site with its whole label, so
-    every site is named on the map or in the key."""
+    site's marker's centre or the scale bar or leaves the map, and where a label fits nowhere it is the site's
+    name alone or its number, never a label on top of another; the map's key names every numbered site with its
+    whole label, so every site is named on the map or in the key."""
     from itertools import combinations
 
     import pandas as pd
@@ -519,6 +519,8 @@ def test_site_labels_never_overlap_on_a_forty_site_map(tmp_path: Path, monkeypat
     assert len(named) >= len(sites) // 3  # 19 of 40 when written: the rest have no room on an 8 cm map
     assert not [(a, b) for a, b in combinations(boxes, 2) if a.overlaps(b)]
     assert all(frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1) for box in boxes)
+    (scale,) = [text for text in ax.texts if text.get_text().endswith(" km")]  # the scale bar stays readable
+    assert not [box for box in boxes if box.overlaps(scale.get_window_extent(renderer))]
     names = set(instance.sites["name"].astype(str).map(_short_site))
     assert all(label.get_text() in names or label.get_text().endswith("+vascular") for label in named)
     numbers = sorted(int(text.get_text()) for text in labels if text.get_text().isdigit())
