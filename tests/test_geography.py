@@ -92,3 +92,15 @@ def test_geopackage_round_trip(tiny):
     assert {f"opt1_{s}_min" for s in instance.services.index} <= set(zones.columns)
     assert sites.loc["east", "status_quo_services"] == "cancer"
     assert sites.loc["north", "status_quo_services"] == "emergency, obstetrics"
+
+
+@pytest.mark.parametrize(("lon", "lat", "epsg"), [(0.6, 51.6, 32631), (-1.3, 51.0, 32630), (-1.4, 53.5, 32630),
+                                                  (151.2, -33.9, 32756)])
+def test_the_local_projection_is_the_utm_zone_of_the_area_centre(lon, lat, epsg):
+    """Distances are taken in the UTM zone at the centre of the shapes' bounds: zone floor((lon + 180) / 6) + 1,
+    north (EPSG 326zz) or south (327zz) of the equator: Essex 0.6°E is zone 31, Hampshire and South Yorkshire
+    zone 30, Sydney (151.2°E, 33.9°S) zone 56 south. A square of 0.2° around the point has that centre."""
+    from optimiser.appraisal.geography import local_crs
+
+    square = gpd.GeoSeries([shapely.box(lon - 0.1, lat - 0.1, lon + 0.1, lat + 0.1)], crs="EPSG:4326")
+    assert local_crs(square).to_epsg() == epsg
