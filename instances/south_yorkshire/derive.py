@@ -17,7 +17,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from derive_common import (  # noqa: E402
     ALLEN_2017, COUNTY_CODEPENDENCIES, COUNTY_RESOURCE_USE, SENATE, derive_county, haversine_km,
-    split_attendances, with_viable_minima)
+    split_attendances, with_tariffs, with_viable_minima)
 
 # --- instance -----------------------------------------------------------------------------
 INSTANCE = dict(
@@ -242,8 +242,66 @@ def _connector(zone):
     return zone[0], nearest[0], "urban" if km < URBAN_CONNECTOR_KM else "minor", f"{zone[1]} connector"
 
 
-NODES = _ROAD_NODES + [(z[0], z[2], z[3], z[1]) for z in ZONES_RAW]
-EDGES += [_connector(zone) for zone in ZONES_RAW]
+# --- neighbouring providers: acute hospitals just outside the footprint ---------------------------------------
+#: Each is a road node at the hospital joined by one link (a leaf) to the junction of the road that leads to it,
+#: added after the zone connectors, so no zone connects to it and no travel time between the group's own places
+#: changes. Coordinates S (Wikipedia) or est. from maps; link lengths est. as every link here.
+_WIKIPEDIA = "coordinates S (Wikipedia)"
+_MAPS = "coordinates est. from maps"
+_A_AND_E = "24/7 A&E"
+_NOT_FOUND = "(est.: not checked against the trust's service pages)"
+NEIGHBOURS = [  # id, name, lat, lon, source, {service: what it offers, with its source}
+    ("leeds_general", "Leeds General Infirmary (Leeds Teaching Hospitals NHS Trust)", 53.8017, -1.5520,
+     f"Great George Street, Leeds LS1 3EX; {_MAPS}",
+     {"emergency": f"{_A_AND_E} and the region's major trauma centre (S, Wikipedia)",
+      "obstetrics": "maternity (S, Wikipedia)",
+      "paediatrics": f"Leeds Children's Hospital on the site {_NOT_FOUND}",
+      "elective": f"planned inpatient surgery {_NOT_FOUND}",
+      "stroke": "hyper-acute stroke unit (S, Leeds Teaching Hospitals' stroke services page; one of West Yorkshire's "
+                "five, Telegraph and Argus, 25 Feb 2017)"}),
+    ("bradford_royal", "Bradford Royal Infirmary (Bradford Teaching Hospitals NHS Foundation Trust)", 53.80583,
+     -1.79444, f"Duckworth Lane, Bradford BD9 6RJ (S, CQC); {_WIKIPEDIA}",
+     {"emergency": f"{_A_AND_E} (S, CQC: a 24-hour emergency department)",
+      "obstetrics": f"consultant-led maternity {_NOT_FOUND}",
+      "paediatrics": f"children's wards {_NOT_FOUND}",
+      "elective": f"planned inpatient surgery {_NOT_FOUND}",
+      "stroke": "the Bradford district's single hyper-acute stroke unit since 2015 (S, Telegraph and Argus, 2015 "
+                "and 25 Feb 2017)"}),
+    ("kings_mill", "King's Mill Hospital, Sutton-in-Ashfield (Sherwood Forest Hospitals NHS Foundation Trust)",
+     53.1290, -1.2290, f"Mansfield Road, Sutton-in-Ashfield NG17 4JL (S, Wikipedia); {_MAPS}",
+     {"emergency": f"{_A_AND_E} (S, Wikipedia)",
+      "obstetrics": "maternity and neonatal services in the Women and Children's centre, opened 2011 (S, Wikipedia)",
+      "paediatrics": "children's services in the Women and Children's centre (S, Wikipedia)",
+      "elective": f"planned inpatient surgery {_NOT_FOUND}",
+      "stroke": f"stroke unit {_NOT_FOUND}"}),
+    ("scunthorpe", "Scunthorpe General Hospital (Northern Lincolnshire and Goole NHS Foundation Trust)", 53.587,
+     -0.667, f"Cliff Gardens, Scunthorpe DN15 7BH (S, Wikipedia); {_WIKIPEDIA}",
+     {"emergency": f"{_A_AND_E} (S, Wikipedia)",
+      "obstetrics": f"consultant-led maternity {_NOT_FOUND}",
+      "paediatrics": f"children's ward {_NOT_FOUND}",
+      "elective": f"planned inpatient surgery {_NOT_FOUND}",
+      "stroke": "the trust's hyper-acute stroke unit, centralised at Scunthorpe in 2013 (S, trust's stroke page; "
+                "NHS North East Lincolnshire CCG)"}),
+    ("royal_oldham", "Royal Oldham Hospital (Pennine Acute Hospitals NHS Trust, now Northern Care Alliance)",
+     53.5528, -2.1227, f"Rochdale Road, Oldham (S, Wikipedia); {_WIKIPEDIA}",
+     {"emergency": f"{_A_AND_E} (S, Wikipedia)",
+      "obstetrics": "maternity with a neonatal intensive care unit (S, Northern Care Alliance news, May 2022; in "
+                    "2017 est.)",
+      "paediatrics": f"children's wards {_NOT_FOUND}",
+      "elective": f"planned inpatient surgery {_NOT_FOUND}"}),
+    # no stroke: Greater Manchester's hyper-acute centres are Salford, Stepping Hill and Fairfield, Bury (S, National
+    # Health Executive, 16 Mar 2015), and Royal Oldham's new strokes go to Fairfield (S, Lancashire Telegraph)
+]
+_NEIGHBOUR_LINKS = [
+    ("m1_j42", "leeds_general", "dual", "M1 north / M621 to Leeds city centre"),
+    ("m62_j26", "bradford_royal", "single", "M606 / A6177 Bradford ring road"),
+    ("m1_j29", "kings_mill", "dual", "A617 / A38 to King's Mill"),
+    ("m18_j5", "scunthorpe", "motorway", "M180 / M181 to Scunthorpe"),
+    ("m62_j22", "royal_oldham", "motorway", "M62 west to J20, A627(M) to Oldham"),
+]
+
+NODES = _ROAD_NODES + [(z[0], z[2], z[3], z[1]) for z in ZONES_RAW] + [(n[0], n[2], n[3], n[1]) for n in NEIGHBOURS]
+EDGES += [_connector(zone) for zone in ZONES_RAW] + _NEIGHBOUR_LINKS
 
 
 def _zone_nearest(town):
@@ -265,7 +323,7 @@ WT_DECISION = ("Joint Committee of Clinical Commissioning Groups (Commissioners 
 HSR_2018 = ("Professor Chris Welsh, independent Hospital Services Review for South Yorkshire, Bassetlaw and "
             "Chesterfield, report 9 May 2018")
 ONS_BIRTHS = "ONS, Births in England and Wales: 2017 (679,106 live births over 58.7 million residents)"
-SERVICES = with_viable_minima(split_attendances({
+SERVICES = with_tariffs(with_viable_minima(split_attendances({
     "emergency": dict(
         name="Type-1 emergency department (24/7 A&E)", activity="A&E attendances",
         demand_per_1000=280.0, min_sites=1, rotas_24_7=1, running_cost_gbp_m=20.0, opening_capital_gbp_m=25.0,
@@ -305,7 +363,7 @@ SERVICES = with_viable_minima(split_attendances({
                "relaxed to 400 (est.) and at most 2,000, the top of the modelled best range 600-2,000 (S, same), "
                "because the decision kept Chesterfield, which receives fewer than 600 a year "
                f"(S, {WT_STROKE}); costs est."),
-}))
+})))
 RESOURCE_USE = {s: use for s, use in COUNTY_RESOURCE_USE.items() if s in SERVICES}
 
 # Beds: site shares est. from each site's public profile (rounded to 50), the SYB+Chesterfield sites scaled to
