@@ -501,14 +501,14 @@ def maps(instance: Instance, appraisal: Appraisal, options: list[str], names: Op
         same = next((o for o in drawn if (minutes[o] - minutes[option]).abs().max() <= SAME_MAP_MIN), None)
         figures = headline_figures(instance, appraisal, option)
         entry = {"option": names.short(option), "title": names.title[option], **figures,
-                 "same_as": names.short(same) if same else None, "image": None, "figure": None}
+                 "same_as": names.short(same) if same else None, "image": None, "key": (), "unmarked": ()}
         if same is None:
             drawn.append(option)
             figure = charts.option_map(layers, minutes[option], sites=_map_sites(instance, configurations, option),
                                        roles=roles, scale=scale, title=names.short(option),
                                        label="mean trip, minutes (activity-weighted, own modes)",
                                        flows=flows[flows["option"].astype(str) == option], flow_scale=flow_scale)
-            entry.update(image=figure.image, figure=figure)
+            entry.update(image=figure.image, key=figure.key, unmarked=figure.unmarked)
         result.append(entry)
     recommended = appraisal.recommended
     changes = None

@@ -619,3 +619,18 @@ def test_without_roles_an_option_is_titled_by_what_it_opens_and_closes(fourteen:
         named = instance.options.loc[option, "name"] if option in instance.options.index else ""
         assert names.title[option] == (named or "; ".join(expected) or "as the status quo")
     assert any(title.startswith(("opens ", "closes ")) for title in names.title.values())
+
+
+def test_a_site_numbered_on_a_map_is_named_in_its_caption_by_its_place_in_sites_csv(tmp_path: Path):
+    """Thirty sites on 8 cm maps: some labels have no room and become numbers. Each caption's key gives each
+    number with the site that is that number's row of sites.csv (1 = the first), by its short name."""
+    from optimiser.appraisal.study import study
+
+    instance = _generated(tmp_path / "thirty", sites=30, zones=120, services=4)
+    html = report(study(instance, top=1, samples=200), tmp_path / "thirty.html", today=DAY)[0].read_text(
+        encoding="utf-8")
+    keys = re.findall(r"Numbered sites \(no room for their label\): (.*?)</span>", _section(html, "maps", "change"))
+    entries = [re.findall(r"<strong>(\d+)</strong> ([^:]+):", unescape(key)) for key in keys]
+    assert keys and all(entries)
+    names = instance.sites["name"].astype(str).map(_short_site).tolist()
+    assert all(name == names[int(number) - 1] for found in entries for number, name in found)

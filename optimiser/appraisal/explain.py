@@ -399,10 +399,12 @@ def flips(a: Side, b: Side, weights: dict[str, float]) -> pd.DataFrame:
         trial = weights | {criterion: weight}
         return b.evaluate(trial).objective - a.evaluate(trial).objective
 
-    today = _sign(difference(CRITERIA[0], weights.get(CRITERIA[0], 0.0)))  # the weights as they are
+    today = _sign(b.evaluate(weights).objective - a.evaluate(weights).objective)
+    if today == 0:  # a tie: no weight flips an order there is not
+        return _no_flips()
     top = SWEEP_UP_TO * max(1.0, *weights.values())
     rows = []
-    for criterion in CRITERIA if today != 0 else ():
+    for criterion in CRITERIA:
         now = weights.get(criterion, 0.0)
         others = any(w > 0 for c, w in weights.items() if c != criterion)
         ranges = ([(now, 0.0, "falls below")] if now > 0 and others else []) + [(now, top, "rises above")]

@@ -36,6 +36,7 @@ def study(instance: Instance, *, top: int = 5, weights: Mapping[str, float] | No
     tell = progress or (lambda _: None)
     tell(f"building the model of {instance.name}")
     engine = Engine.build(instance, solver=solver, extend=extend)
+
     def searched(found: int, _) -> None:
         again = f" (round {engine.rounds + 1}: farther sites added where zones need them)" if engine.rounds else ""
         tell(f"searching: {found} of {top} configurations found{again}")
