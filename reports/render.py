@@ -253,13 +253,11 @@ def _changes_summary(instance: Instance, configuration: Configuration, baseline:
     Rotherham; Neonatal unit at Barnsley``: a configuration by what moves, read at any number of sites."""
     site_names = instance.sites["name"].astype(str).map(_short_site)
     service_names = instance.services["name"].astype(str).map(_first_words)
-    parts = []
-    opened, closed = configuration.hosts - baseline.hosts, baseline.hosts - configuration.hosts
-    for verb, units in (("opens", opened), ("closes", closed)):
-        moves = [f"{service_names[service]} at {', '.join(sites)}" for service in instance.services.index
-                 if (sites := sorted(site_names[s] for s, l in units if l == service))]
-        parts += [f"{verb} " + "; ".join(moves)] if moves else []
-    return "; ".join(parts) or "as the status quo"
+    moves: dict[str, list[str]] = {}
+    for verb, service, sites in configuration.changes(baseline, instance.services.index):
+        where = ", ".join(sorted(site_names[s] for s in sites))
+        moves.setdefault(verb, []).append(f"{service_names[service]} at {where}")
+    return "; ".join(f"{verb} " + "; ".join(said) for verb, said in moves.items()) or "as the status quo"
 
 
 def _first_words(name: str) -> str:

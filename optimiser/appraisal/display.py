@@ -97,16 +97,13 @@ def _by_role(instance: Instance, configuration: Configuration) -> list[str]:
 
 def _changes(instance: Instance, configuration: Configuration, baseline: Configuration) -> list[str]:
     """Each service line this configuration opens or closes against the status quo, with its sites."""
-    opened, closed = configuration.hosts - baseline.hosts, baseline.hosts - configuration.hosts
-    if not opened and not closed:
+    changes = configuration.changes(baseline, instance.services.index)
+    if not changes:
         return ["the status quo: no service line opened or closed"]
-    changed = {site for site, _ in opened | closed}
-    lines = [f"against the status quo, {len(changed)} of {len(instance.sites)} sites change:"]
-    for sign, units, verb in (("+", opened, "opens"), ("-", closed, "closes")):
-        for service in instance.services.index:
-            if sites := sorted(s for s, l in units if l == service):
-                lines.append(f"  {sign} {verb} {service} ({len(sites)}): {', '.join(sites)}")
-    return lines
+    changed = {site for _, _, sites in changes for site in sites}
+    return [f"against the status quo, {len(changed)} of {len(instance.sites)} sites change:"] + [
+        f"  {'+' if verb == 'opens' else '-'} {verb} {service} ({len(sites)}): {', '.join(sites)}"
+        for verb, service, sites in changes]
 
 
 def _wrap(line: str, width: int) -> list[str]:

@@ -61,6 +61,16 @@ class Configuration:
         """Service lines opened or closed at a site, against ``baseline``."""
         return len(self.hosts ^ baseline.hosts)
 
+    def changes(self, baseline: Configuration, services: Iterable[str]) -> list[tuple[str, str, list[str]]]:
+        """What this configuration opens, then what it closes, against ``baseline``: ``(verb, service_id,
+        site_ids)`` for each service line that changes, in the order of ``services``; verb ``opens`` or ``closes``."""
+        services = list(services)
+        found = []
+        for verb, units in (("opens", self.hosts - baseline.hosts), ("closes", baseline.hosts - self.hosts)):
+            found += [(verb, service, sites) for service in services
+                      if (sites := sorted(site for site, other in units if other == service))]
+        return found
+
     def broken_givens(self, instance: Instance) -> list[str]:
         """Each given this configuration breaks, in words, naming its row of givens.csv."""
         broken = []
